@@ -1,0 +1,71 @@
+/**
+ * Gatehouse's one error type. Every refusal the server makes, and every refusal the SDK surfaces, is a
+ * `GatehouseError` with a stable `code`. Wire protocols (App Services, DDP) choose HTTP status and wire text
+ * from the code at their boundary; nothing matches errors by message.
+ *
+ * Messages are for people and never contain a token, password or other secret.
+ *
+ * @example
+ * ```ts
+ * throw new GatehouseError('AccountNameInUse', 'name already in use');
+ * ```
+ */
+export class GatehouseError extends Error {
+  override readonly name = 'GatehouseError';
+  /** Stable, machine-readable code. */
+  readonly code: ErrorCode;
+  /** Optional structured details safe to show a client (field names, limits), never secrets. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { details?: Record<string, unknown>; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+/**
+ * Every error code Gatehouse emits. Where App Services had a code for the same situation, the name is that
+ * code (see `spec/app-services-protocol.md` §4.4), so the App Services layer can pass it through.
+ */
+export const ERROR_CODES = [
+  // request shape
+  'BadRequest',
+  'InvalidParameter',
+  'PayloadTooLarge',
+  'UnsupportedMediaType',
+  'NotFound',
+  'MethodNotAllowed',
+  // apps and providers
+  'AppNotFound',
+  'AuthProviderNotFound',
+  // sessions and credentials
+  'InvalidSession',
+  'InvalidPassword',
+  'UserDisabled',
+  'AuthError',
+  // email/password accounts
+  'AccountNameInUse',
+  'UserNotFound',
+  'UserAlreadyConfirmed',
+  'UserpassTokenInvalid',
+  'PasswordPolicy',
+  'FunctionFailed',
+  // api keys
+  'APIKeyNotFound',
+  'APIKeyAlreadyExists',
+  // protection
+  'TooManyRequests',
+  'ServiceBusy',
+  'InternalServerError',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** True when `value` is a {@link GatehouseError}, also across bundle copies of this package. */
+export function isGatehouseError(value: unknown): value is GatehouseError {
+  return (
+    value instanceof GatehouseError ||
+    (value instanceof Error && value.name === 'GatehouseError' && typeof (value as { code?: unknown }).code === 'string')
+  );
+}

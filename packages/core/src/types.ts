@@ -1,0 +1,17 @@
+/** Provider types of the App Services protocol (spec §5.1); the provider *name* in URLs equals its type. */
+export type ProviderType =
+  | 'anon-user'
+  | 'local-userpass'
+  | 'api-key'
+  | 'custom-token'
+  | 'custom-function'
+  | 'oauth2-google'
+  | 'oauth2-facebook'
+  | 'oauth2-apple';
+
+/** `normal` for app users, `server` for users behind server API keys (spec §6). */
+export type UserType = 'normal' | 'server';
+
+/** A JSON object as stored in `profile`, `custom_data` and provider data. */
+export type JsonObject = { [key: string]: JsonValue };
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;

@@ -1,0 +1,338 @@
+import type { JsonObject, UserType } from '@gatehouse/core';
+
+/**
+ * The storage contract: everything Gatehouse keeps, in the words of its domain. One implementation
+ * (Kysely) serves SQLite and PostgreSQL; the conformance suite (`conformance.ts`) holds both to every promise
+ * written here.
+ *
+ * Conventions:
+ * - Times are milliseconds since the epoch (`number`).
+ * - "Not found" is `null` (or `false` for a change that touched nothing), never an exception.
+ * - A write that would break a uniqueness rule throws {@link StorageConflictError} naming what collided, and
+ *   leaves nothing behind.
+ * - Secrets are never stored: callers pass hashes (`refreshHash`, `tokenHash`, `keyHash`, password PHC strings).
+ */
+export interface Storage {
+  /** `'sqlite'` or `'postgres'`; for diagnostics only — behaviour does not differ. */
+  readonly dialect: StorageDialect;
+
+  /** Applies pending migrations. Safe to call from several processes at once (PostgreSQL takes a lock). */
+  migrate(): Promise<void>;
+  /** Resolves when the database answers a trivial query; rejects otherwise. Used by `/readyz`. */
+  ping(): Promise<void>;
+  /** Closes connections and pools. Further calls fail. */
+  close(): Promise<void>;
+
+  /**
+   * Runs `work` in one database transaction: every storage call made through the `tx` handle commits
+   * together, or — if `work` throws — none does. Calls made outside `tx` are not part of it.
+   */
+  transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
+
+  // ---- apps -------------------------------------------------------------------------------------------
+  /** Records an app id (idempotent). Users belong to an app; config stays the source of app settings. */
+  ensureApp(appId: string, now: number): Promise<void>;
+
+  // ---- users ------------------------------------------------------------------------------------------
+  /**
+   * Creates a user with its emails, identities and password in **one transaction**. Throws
+   * {@link StorageConflictError} (`email`, `username` or `identity`) when any of them is taken in the app —
+   * emails and usernames compared case-insensitively — and then nothing of the user exists.
+   * Two concurrent calls for the same email (in any letter case) leave exactly one user.
+   */
+  createUser(input: NewUser): Promise<UserRecord>;
+  /** The user with its emails and identities, or `null`. */
+  getUser(appId: string, userId: string): Promise<UserRecord | null>;
+  /** The user owning `email` in the app (case-insensitive), or `null`. */
+  findUserByEmail(appId: string, email: string): Promise<UserRecord | null>;
+  /**
+   * Users whose username equals `username` exactly, or — when no exact match exists — case-insensitively.
+   * Returns at most two (enough to tell "unique" from "ambiguous").
+   */
+  findUsersByUsername(appId: string, username: string): Promise<UserRecord[]>;
+  /** The user owning identity (`providerId`, `subject`) in the app, or `null`. */
+  findUserByIdentity(appId: string, providerId: string, subject: string): Promise<UserRecord | null>;
+  /**
+   * Deletes the user and everything that hangs off it (emails, identities, password, sessions, API keys,
+   * one-time tokens) atomically. `false` if there was no such user.
+   */
+  deleteUser(appId: string, userId: string): Promise<boolean>;
+  /** Replaces `profile`. `false` if no such user. */
+  setUserProfile(appId: string, userId: string, profile: JsonObject, now: number): Promise<boolean>;
+  /** Replaces `custom_data`. `false` if no such user. */
+  setUserCustomData(appId: string, userId: string, customData: JsonObject, now: number): Promise<boolean>;
+  /** Sets `disabled`. `false` if no such user. */
+  setUserDisabled(appId: string, userId: string, disabled: boolean, now: number): Promise<boolean>;
+  /** Sets or clears the username; throws `StorageConflictError('username')` if taken. */
+  setUsername(appId: string, userId: string, username: string | null, now: number): Promise<boolean>;
+  /** Marks one of the user's emails verified (or not). `false` if the user has no such address. */
+  setEmailVerified(appId: string, userId: string, address: string, verified: boolean): Promise<boolean>;
+  /** Adds an email; throws `StorageConflictError('email')` if any user of the app has it. */
+  addEmail(appId: string, userId: string, email: NewEmail, now: number): Promise<void>;
+  /** Removes an email. `false` if the user had no such address. */
+  removeEmail(appId: string, userId: string, address: string): Promise<boolean>;
+  /** Adds an identity to an existing user; throws `StorageConflictError('identity')` if it is anyone's. */
+  addIdentity(appId: string, userId: string, identity: NewIdentity, now: number): Promise<IdentityRecord>;
+  /** Counts users of an app (diagnostics, CLI). */
+  countUsers(appId: string): Promise<number>;
+
+  // ---- passwords --------------------------------------------------------------------------------------
+  /** The user's PHC password hash, or `null` if the user has no password. */
+  getPasswordHash(userId: string): Promise<string | null>;
+  /** Sets (inserts or replaces) the user's password hash. */
+  setPasswordHash(userId: string, hash: string, now: number): Promise<void>;
+
+  // ---- sessions ---------------------------------------------------------------------------------------
+  /** Stores a new session (one per login). `refreshHash` is the hash of the secret only the client holds. */
+  createSession(input: NewSession): Promise<SessionRecord>;
+  /** A session by id — revoked or expired ones too (callers check); `null` if unknown. */
+  getSession(sessionId: string): Promise<SessionRecord | null>;
+  /** An active or inactive session by the hash of its secret; `null` if unknown. */
+  findSessionByHash(refreshHash: string): Promise<SessionRecord | null>;
+  /** Records use of a session (`lastUsedAt`). */
+  touchSession(sessionId: string, now: number): Promise<void>;
+  /**
+   * Replaces the secret hash of an **active** session in one step (rotation, Meteor `getNewToken`). Only the
+   * call that presents the current `previousHash` wins; returns `false` otherwise.
+   */
+  rotateSessionSecret(sessionId: string, previousHash: string, nextHash: string, now: number): Promise<boolean>;
+  /** Revokes one session. `true` only if it was active before the call (a second revoke returns `false`). */
+  revokeSession(sessionId: string, now: number): Promise<boolean>;
+  /** Revokes every active session of the user except `exceptSessionId`; returns how many it revoked. */
+  revokeUserSessions(userId: string, now: number, exceptSessionId?: string): Promise<number>;
+  /** The user's active (not revoked, not expired at `now`) sessions, newest first. */
+  listActiveSessions(userId: string, now: number): Promise<SessionRecord[]>;
+
+  // ---- one-time tokens --------------------------------------------------------------------------------
+  /** Stores a one-time token (email confirmation, password reset, enrollment, OAuth state). */
+  createOneTimeToken(input: NewOneTimeToken): Promise<void>;
+  /**
+   * Atomically consumes the token `id` if its hash equals `tokenHash`, its purpose matches, it has not been
+   * consumed and it has not expired at `now`. Exactly one of any number of concurrent calls gets the record;
+   * all others (and every later call) get `null`.
+   */
+  consumeOneTimeToken(query: ConsumeOneTimeToken): Promise<OneTimeTokenRecord | null>;
+  /** Deletes a user's unconsumed tokens of one purpose (a new reset mail voids the older ones). */
+  deleteOneTimeTokens(userId: string, purpose: OneTimeTokenPurpose): Promise<number>;
+  /** Deletes tokens that expired before `now`; returns how many. */
+  deleteExpiredOneTimeTokens(now: number): Promise<number>;
+
+  // ---- API keys ---------------------------------------------------------------------------------------
+  /** Stores a key; throws `StorageConflictError('apiKeyName')` if the owner already has one of that name. */
+  createApiKey(input: NewApiKey): Promise<ApiKeyRecord>;
+  /** A key of `userId` by id, or `null` (also when it belongs to someone else). */
+  getApiKey(userId: string, keyId: string): Promise<ApiKeyRecord | null>;
+  /** The owner's keys, oldest first. */
+  listApiKeys(userId: string): Promise<ApiKeyRecord[]>;
+  /** A key of the app by the hash of its secret, or `null`. */
+  findApiKeyByHash(appId: string, keyHash: string): Promise<ApiKeyRecord | null>;
+  /** Counts the owner's keys. */
+  countApiKeys(userId: string): Promise<number>;
+  /** Enables or disables a key of `userId`. `false` if not found. */
+  setApiKeyDisabled(userId: string, keyId: string, disabled: boolean): Promise<boolean>;
+  /** Deletes a key of `userId`. `false` if not found. */
+  deleteApiKey(userId: string, keyId: string): Promise<boolean>;
+  /** Records use of a key. */
+  touchApiKey(keyId: string, now: number): Promise<void>;
+
+  // ---- service configurations -------------------------------------------------------------------------
+  /** The stored settings of an OAuth service for an app, or `null`. Secrets are in here: never send them out. */
+  getServiceConfiguration(appId: string, service: string): Promise<JsonObject | null>;
+  /** Inserts or replaces a service's settings. */
+  setServiceConfiguration(appId: string, service: string, config: JsonObject, now: number): Promise<void>;
+
+  // ---- audit ------------------------------------------------------------------------------------------
+  /** Appends an audit event (logins, failures, credential changes). Never pass secrets in `detail`. */
+  recordAuditEvent(event: NewAuditEvent): Promise<void>;
+  /** Most recent audit events of an app (newest first), optionally of one user. */
+  listAuditEvents(appId: string, options?: { userId?: string; limit?: number }): Promise<AuditEventRecord[]>;
+}
+
+export type StorageDialect = 'sqlite' | 'postgres';
+
+/** What collided in a {@link StorageConflictError}. */
+export type ConflictTarget = 'email' | 'username' | 'identity' | 'user' | 'apiKeyName' | 'session' | 'token';
+
+/** A write refused because it would break a uniqueness rule. Nothing of that write was kept. */
+export class StorageConflictError extends Error {
+  override readonly name = 'StorageConflictError';
+  constructor(
+    readonly target: ConflictTarget,
+    options?: { cause?: unknown },
+  ) {
+    super(`storage conflict: ${target} already exists`, options);
+  }
+}
+
+export function isStorageConflictError(value: unknown): value is StorageConflictError {
+  return value instanceof Error && value.name === 'StorageConflictError' && typeof (value as StorageConflictError).target === 'string';
+}
+
+export interface EmailRecord {
+  address: string;
+  verified: boolean;
+}
+
+export interface IdentityRecord {
+  /** The identity id the profile shows (spec §6): subject for most providers. */
+  id: string;
+  providerType: string;
+  /** Provider instance name (equals the type for App Services providers). */
+  providerId: string;
+  /** The provider's user id; for federated identities the IdP subject (`sub`). Unique per (app, providerId). */
+  subject: string;
+  data: JsonObject;
+  createdAt: number;
+}
+
+export interface UserRecord {
+  id: string;
+  appId: string;
+  username: string | null;
+  type: UserType;
+  disabled: boolean;
+  profile: JsonObject;
+  customData: JsonObject;
+  createdAt: number;
+  updatedAt: number;
+  /** In the order they were added. */
+  emails: EmailRecord[];
+  /** In the order they were added (linking appends; spec §5.3). */
+  identities: IdentityRecord[];
+}
+
+export interface NewEmail {
+  address: string;
+  verified: boolean;
+}
+
+export interface NewIdentity {
+  providerType: string;
+  providerId: string;
+  subject: string;
+  data?: JsonObject;
+}
+
+export interface NewUser {
+  /** 24-hex ObjectId; the caller makes it so it can be returned before the write (and kept by imports). */
+  id: string;
+  appId: string;
+  username?: string | null;
+  type?: UserType;
+  profile?: JsonObject;
+  customData?: JsonObject;
+  emails?: NewEmail[];
+  identities?: NewIdentity[];
+  /** PHC string. */
+  passwordHash?: string | null;
+  now: number;
+}
+
+export interface SessionRecord {
+  id: string;
+  appId: string;
+  userId: string;
+  deviceId: string;
+  /** `refresh` (App Services login) or `resume` (Meteor login token). */
+  kind: SessionKind;
+  refreshHash: string;
+  /** The provider the session logged in with. */
+  providerType: string;
+  /** The API key that authenticated this session, if any (it cannot delete itself; spec §4.4). */
+  apiKeyId: string | null;
+  meta: JsonObject;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export type SessionKind = 'refresh' | 'resume';
+
+export interface NewSession {
+  id: string;
+  appId: string;
+  userId: string;
+  deviceId: string;
+  kind?: SessionKind;
+  refreshHash: string;
+  providerType: string;
+  apiKeyId?: string | null;
+  meta?: JsonObject;
+  now: number;
+  expiresAt: number;
+}
+
+export type OneTimeTokenPurpose = 'confirm-email' | 'reset-password' | 'enroll' | 'verify-email' | 'oauth-state';
+
+export interface OneTimeTokenRecord {
+  id: string;
+  appId: string;
+  userId: string | null;
+  purpose: OneTimeTokenPurpose;
+  data: JsonObject;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface NewOneTimeToken {
+  id: string;
+  appId: string;
+  userId: string | null;
+  purpose: OneTimeTokenPurpose;
+  tokenHash: string;
+  data?: JsonObject;
+  now: number;
+  expiresAt: number;
+}
+
+export interface ConsumeOneTimeToken {
+  id: string;
+  tokenHash: string;
+  purpose: OneTimeTokenPurpose;
+  now: number;
+}
+
+export type ApiKeyKind = 'user' | 'server';
+
+export interface ApiKeyRecord {
+  id: string;
+  appId: string;
+  userId: string;
+  kind: ApiKeyKind;
+  name: string;
+  disabled: boolean;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface NewApiKey {
+  id: string;
+  appId: string;
+  userId: string;
+  kind: ApiKeyKind;
+  name: string;
+  keyHash: string;
+  now: number;
+}
+
+export interface NewAuditEvent {
+  appId: string;
+  userId?: string | null;
+  /** e.g. `login`, `login-failed`, `logout`, `password-reset`, `user-deleted`. */
+  type: string;
+  ip?: string | null;
+  detail?: JsonObject;
+  now: number;
+}
+
+export interface AuditEventRecord {
+  id: string;
+  appId: string;
+  userId: string | null;
+  type: string;
+  ip: string | null;
+  detail: JsonObject;
+  at: number;
+}
