@@ -1,16 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources of every workspace package, not their builds.
-    alias: {
-      '@gatehouse/core': src('core'),
-      '@gatehouse/storage': src('storage'),
-      '@gatehouse/server': src('server'),
-    },
+    alias: [
+      { find: /^@gatehouse\/core$/, replacement: src('core/src/index.ts') },
+      { find: /^@gatehouse\/storage\/testing$/, replacement: src('storage/src/testing/index.ts') },
+      { find: /^@gatehouse\/storage$/, replacement: src('storage/src/index.ts') },
+      { find: /^@gatehouse\/server\/testing$/, replacement: src('server/src/testing/index.ts') },
+      { find: /^@gatehouse\/server$/, replacement: src('server/src/index.ts') },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],

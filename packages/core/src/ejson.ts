@@ -85,7 +85,12 @@ export function deserialize(value: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     // `__proto__` as an own key must stay data, never become the prototype (mass-assignment guard).
-    Object.defineProperty(out, key, { value: deserialize(obj[key], depth + 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: deserialize(obj[key], depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -119,7 +124,13 @@ export function serialize(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => serialize(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (v !== undefined) Object.defineProperty(out, k, { value: serialize(v, depth + 1), enumerable: true, writable: true, configurable: true });
+    if (v !== undefined)
+      Object.defineProperty(out, k, {
+        value: serialize(v, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return out;
 }

@@ -3,7 +3,7 @@
 const encoder = new TextEncoder();
 
 /** UTF-8 bytes of `text`. */
-export function utf8(text: string): Uint8Array {
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(text);
 }
 

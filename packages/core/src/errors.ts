@@ -66,6 +66,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export function isGatehouseError(value: unknown): value is GatehouseError {
   return (
     value instanceof GatehouseError ||
-    (value instanceof Error && value.name === 'GatehouseError' && typeof (value as { code?: unknown }).code === 'string')
+    (value instanceof Error &&
+      value.name === 'GatehouseError' &&
+      typeof (value as { code?: unknown }).code === 'string')
   );
 }

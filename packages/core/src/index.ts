@@ -1,6 +1,6 @@
-export { GatehouseError, ERROR_CODES, isGatehouseError, type ErrorCode } from './errors.js';
-export { deserialize, serialize, ObjectId, EJSONError } from './ejson.js';
-export { utf8, toHex, toBase64Url, fromBase64Url } from './encoding.js';
-export { randomBytes, randomSecret, objectId, isObjectIdHex, NO_DEVICE_ID, sha256, timingSafeEqual } from './random.js';
-export { parseDuration, type DurationText } from './duration.js';
+export { type DurationText, parseDuration } from './duration.js';
+export { deserialize, EJSONError, ObjectId, serialize } from './ejson.js';
+export { fromBase64Url, toBase64Url, toHex, utf8 } from './encoding.js';
+export { ERROR_CODES, type ErrorCode, GatehouseError, isGatehouseError } from './errors.js';
+export { isObjectIdHex, NO_DEVICE_ID, objectId, randomBytes, randomSecret, sha256, timingSafeEqual } from './random.js';
 export type * from './types.js';

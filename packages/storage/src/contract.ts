@@ -25,7 +25,11 @@ export interface Storage {
 
   /**
    * Runs `work` in one database transaction: every storage call made through the `tx` handle commits
-   * together, or — if `work` throws — none does. Calls made outside `tx` are not part of it.
+   * together, or — if `work` throws — none does. Calls made outside `tx` are not part of it (and on SQLite,
+   * which has one connection, they wait until the transaction ends: never await one inside `work`).
+   *
+   * `transaction()` on a `tx` handle joins the same transaction through a savepoint: if its `work` throws, only
+   * its writes are undone. Calls through one `tx` handle must not overlap (await each in turn).
    */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 
@@ -65,11 +69,11 @@ export interface Storage {
   setUserDisabled(appId: string, userId: string, disabled: boolean, now: number): Promise<boolean>;
   /** Sets or clears the username; throws `StorageConflictError('username')` if taken. */
   setUsername(appId: string, userId: string, username: string | null, now: number): Promise<boolean>;
-  /** Marks one of the user's emails verified (or not). `false` if the user has no such address. */
+  /** Marks one of the user's emails verified (or not). `false` if the user has no such address (any case). */
   setEmailVerified(appId: string, userId: string, address: string, verified: boolean): Promise<boolean>;
   /** Adds an email; throws `StorageConflictError('email')` if any user of the app has it. */
   addEmail(appId: string, userId: string, email: NewEmail, now: number): Promise<void>;
-  /** Removes an email. `false` if the user had no such address. */
+  /** Removes an email (matched in any letter case). `false` if the user had no such address. */
   removeEmail(appId: string, userId: string, address: string): Promise<boolean>;
   /** Adds an identity to an existing user; throws `StorageConflictError('identity')` if it is anyone's. */
   addIdentity(appId: string, userId: string, identity: NewIdentity, now: number): Promise<IdentityRecord>;
@@ -92,8 +96,8 @@ export interface Storage {
   /** Records use of a session (`lastUsedAt`). */
   touchSession(sessionId: string, now: number): Promise<void>;
   /**
-   * Replaces the secret hash of an **active** session in one step (rotation, Meteor `getNewToken`). Only the
-   * call that presents the current `previousHash` wins; returns `false` otherwise.
+   * Replaces the secret hash of an **active** session in one step (rotation, Meteor `getNewToken`) and records
+   * use at `now`. Only the call that presents the current `previousHash` wins; returns `false` otherwise.
    */
   rotateSessionSecret(sessionId: string, previousHash: string, nextHash: string, now: number): Promise<boolean>;
   /** Revokes one session. `true` only if it was active before the call (a second revoke returns `false`). */
@@ -144,14 +148,14 @@ export interface Storage {
   // ---- audit ------------------------------------------------------------------------------------------
   /** Appends an audit event (logins, failures, credential changes). Never pass secrets in `detail`. */
   recordAuditEvent(event: NewAuditEvent): Promise<void>;
-  /** Most recent audit events of an app (newest first), optionally of one user. */
+  /** Most recent audit events of an app (newest first), optionally of one user; `limit` 100 by default, 1000 at most. */
   listAuditEvents(appId: string, options?: { userId?: string; limit?: number }): Promise<AuditEventRecord[]>;
 }
 
 export type StorageDialect = 'sqlite' | 'postgres';
 
 /** What collided in a {@link StorageConflictError}. */
-export type ConflictTarget = 'email' | 'username' | 'identity' | 'user' | 'apiKeyName' | 'session' | 'token';
+export type ConflictTarget = 'email' | 'username' | 'identity' | 'user' | 'apiKey' | 'apiKeyName' | 'session' | 'token';
 
 /** A write refused because it would break a uniqueness rule. Nothing of that write was kept. */
 export class StorageConflictError extends Error {
@@ -164,8 +168,20 @@ export class StorageConflictError extends Error {
   }
 }
 
+/**
+ * True when `value` is a {@link StorageConflictError}, also one from another copy of this package.
+ *
+ * @example
+ * ```ts
+ * try { await storage.createUser(input); } catch (e) { if (isStorageConflictError(e) && e.target === 'email') … }
+ * ```
+ */
 export function isStorageConflictError(value: unknown): value is StorageConflictError {
-  return value instanceof Error && value.name === 'StorageConflictError' && typeof (value as StorageConflictError).target === 'string';
+  return (
+    value instanceof Error &&
+    value.name === 'StorageConflictError' &&
+    typeof (value as StorageConflictError).target === 'string'
+  );
 }
 
 export interface EmailRecord {

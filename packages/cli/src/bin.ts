@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+import { run } from './main.js';
+import { onShutdownSignals, signalExitCode } from './signals.js';
+
+const controller = new AbortController();
+onShutdownSignals(process, {
+  graceful: (signal) => controller.abort(signal),
+  immediate: (signal) => {
+    process.stderr.write(`gatehouse: ${signal} again: exiting without waiting.\n`);
+    process.exit(signalExitCode(signal));
+  },
+});
+const code = await run(process.argv.slice(2), { signal: controller.signal });
+// Exit explicitly: a library may keep a handle open after close (a pool timer), and the work is done.
+process.exit(code);

@@ -1,0 +1,107 @@
+import { type Gatehouse, type NodeServer, serveNode } from '@gatehouse/server';
+import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './command.js';
+
+/** Where to listen, and how to build the Gatehouse once the port is known. */
+export interface StartOptions {
+  host: string;
+  port: number;
+  /** Builds the Gatehouse; `port` is the port actually bound (meaningful when 0 was asked for). */
+  create(listening: { port: number }): Promise<Gatehouse>;
+}
+
+/**
+ * Binds the port first, then builds the Gatehouse. Binding first means a taken port is reported at once,
+ * before keys are imported and migrations run, and `--port 0` yields a real port that `gatehouse dev` can put
+ * into `publicUrl` (the issuer of its tokens and the demo page's `baseUrl`). Requests arriving in between
+ * wait for the Gatehouse to be ready.
+ *
+ * Throws a {@link CliError} when the port is taken or not permitted; whatever `create` throws otherwise (after
+ * releasing the port).
+ */
+export async function startServer(options: StartOptions): Promise<NodeServer> {
+  let gatehouse: Gatehouse | undefined;
+  let settle!: { resolve(g: Gatehouse): void; reject(error: unknown): void };
+  const built = new Promise<Gatehouse>((resolve, reject) => (settle = { resolve, reject }));
+  built.catch(() => {}); // a failed build is reported by startServer itself
+  const current = (): Gatehouse => {
+    if (!gatehouse) throw new Error('Gatehouse is still starting');
+    return gatehouse;
+  };
+  const front: Gatehouse = {
+    fetch: async (request, info) => (await built).fetch(request, info),
+    ready: async () => (await built).ready(),
+    close: async () => gatehouse?.close(),
+    get config() {
+      return current().config;
+    },
+    get storage() {
+      return current().storage;
+    },
+    get outbox() {
+      return current().outbox;
+    },
+  };
+
+  let server: NodeServer;
+  try {
+    server = await serveNode(front, { host: options.host, port: options.port });
+  } catch (error) {
+    throw listenError(error, options.host, options.port);
+  }
+  try {
+    gatehouse = await options.create({ port: server.port });
+    settle.resolve(gatehouse);
+  } catch (error) {
+    settle.reject(error);
+    await server.close({ graceMs: 0 });
+    throw error;
+  }
+  return server;
+}
+
+/**
+ * Waits until `io.signal` aborts, then shuts the server down gracefully (in-flight requests finish, then the
+ * database and hashing pool close). Returns the exit code.
+ */
+export async function serveUntilStopped(server: NodeServer, io: Io): Promise<number> {
+  const signal = io.signal;
+  if (!signal)
+    await new Promise(() => {}); // no way to be stopped: serve until the process ends
+  else if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  const reason = signal?.reason;
+  io.stdout.write(
+    `${typeof reason === 'string' ? `Received ${reason}: s` : 'S'}hutting down (waiting for requests in flight)…\n`,
+  );
+  try {
+    await server.close();
+  } catch (error) {
+    io.stderr.write(`gatehouse: error while shutting down: ${(error as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
+  io.stdout.write('Stopped.\n');
+  return EXIT_OK;
+}
+
+/** A host fit for a browser's address bar: wildcard addresses become `localhost`, IPv6 gets brackets. */
+export function browserHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '[::]') return 'localhost';
+  if (host.includes(':') && !host.startsWith('[')) return `[${host}]`;
+  return host;
+}
+
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${host}:${port}`;
+  if (code === 'EADDRINUSE')
+    return new CliError(
+      `port ${port} on ${host} is already in use (another Gatehouse, or another server?).\n` +
+        `Stop that process, or choose another port with --port <n>.`,
+    );
+  if (code === 'EACCES')
+    return new CliError(
+      `not permitted to listen on ${where} (ports below 1024 need privileges): choose another port with --port <n>.`,
+    );
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return new CliError(`cannot listen on ${where}: no such address on this machine (check --host or listen.host).`);
+  return error;
+}

@@ -1,0 +1,133 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { initConfig } from './commands/init.js';
+import { runCli, startCli, TEST_PASSWORD_HASHING, tempDirs } from './test-cli.js';
+
+const dirs = tempDirs();
+afterEach(() => dirs.cleanup());
+
+const LISTENING = /listening on (http:\/\/[^\s(]+)/;
+
+/** A config written by `init`, with test-speed hashing added. */
+async function configIn(dir: string, edit: (config: Record<string, any>) => void = () => {}): Promise<string> {
+  const { path } = await initConfig({ dir });
+  const config = JSON.parse(readFileSync(path, 'utf8'));
+  config.passwordHashing = TEST_PASSWORD_HASHING;
+  edit(config);
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+describe('gatehouse serve', () => {
+  it('reports every bad field of the config on stderr and exits 1, without a stack trace', async () => {
+    const dir = dirs.make();
+    const path = join(dir, 'gatehouse.config.json');
+    writeFileSync(
+      path,
+      JSON.stringify({ publicUrl: 'not a url', database: { url: 'sqlite::memory:' }, keys: [], apps: { 'a-b': {} } }),
+    );
+    const result = await runCli(['serve', '--config', path, '--port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('publicUrl');
+    expect(result.stderr).toContain('keys');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stdout).toBe('');
+  });
+
+  it('names an environment override that is malformed', async () => {
+    const dir = dirs.make();
+    const path = await configIn(dir);
+    const result = await runCli(['serve', '--config', path], { env: { GATEHOUSE_PORT: 'eighty' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('GATEHOUSE_PORT');
+  });
+
+  it('says how to make a config when there is none', async () => {
+    const dir = dirs.make();
+    const result = await runCli(['serve'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('gatehouse init');
+  });
+
+  it('serves /healthz on an ephemeral port, without dev pages, and shuts down gracefully', async () => {
+    const dir = dirs.make();
+    const path = await configIn(dir);
+    const server = await startCli(['serve', '--config', path, '--port', '0'], LISTENING, { cwd: dirs.make() });
+    expect(existsSync(join(dir, '.gatehouse', 'gatehouse.db'))).toBe(true); // beside the config, not in cwd
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.url).not.toMatch(/:0$/);
+
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/dev/outbox`)).status).toBe(404);
+    expect(server.stderr()).toContain('outbox'); // warned: no mail leaves a server on the outbox transport
+
+    expect(await server.stop()).toBe(0);
+    expect(server.stdout()).toContain('Stopped.');
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('honours DATABASE_URL over the config file', async () => {
+    const dir = dirs.make();
+    const path = await configIn(dir);
+    const envDb = join(dir, 'from-env.db');
+    const server = await startCli(['serve', '--config', path, '--port', '0'], LISTENING, {
+      env: { DATABASE_URL: `sqlite:${envDb}` },
+    });
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect(existsSync(envDb)).toBe(true);
+      expect(existsSync(join(dir, '.gatehouse', 'gatehouse.db'))).toBe(false);
+      expect(server.stdout()).toContain(envDb);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('reports a taken port clearly instead of choosing another', async () => {
+    const dir = dirs.make();
+    const path = await configIn(dir);
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const result = await runCli(['serve', '--config', path, '--port', String(port)]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`port ${port}`);
+      expect(result.stderr).toContain('already in use');
+      expect(result.stderr).toContain('--port');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
+
+describe('gatehouse migrate', () => {
+  it('creates the SQLite database beside the config and says what it did', async () => {
+    const dir = dirs.make();
+    await configIn(dir);
+    const result = await runCli(['migrate'], { cwd: dir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(existsSync(join(dir, '.gatehouse', 'gatehouse.db'))).toBe(true);
+    expect(result.stdout).toContain('Migrating sqlite:');
+    expect(result.stdout).toContain('sqlite schema is up to date');
+    // Running it again is harmless.
+    expect((await runCli(['migrate'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('fails with a clear message when the database cannot be reached', async () => {
+    const dir = dirs.make();
+    const path = await configIn(dir);
+    const result = await runCli(['migrate', '--config', path], {
+      env: { DATABASE_URL: 'postgres://gatehouse:s3cret-password@127.0.0.1:1/gatehouse' },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('postgres://gatehouse:***@127.0.0.1:1/gatehouse');
+    expect(result.stdout + result.stderr).not.toContain('s3cret-password');
+  });
+});

@@ -1,0 +1,140 @@
+import { GatehouseError } from '@gatehouse/core';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppSettings, ServerContext } from '../context.js';
+import { readJsonObject } from '../http/body.js';
+import type { GatehouseEnv } from '../http/env.js';
+import { json, noContent } from '../http/responses.js';
+import { parseBody } from '../http/validate.js';
+import { logInAnonymously } from '../providers/anon-user/index.js';
+import * as userpass from '../providers/local-userpass/index.js';
+import { authenticateAccess, bearerToken, deviceIdFrom, endSession, refreshAccessToken } from '../sessions/index.js';
+import { appServicesProfile, deleteUser } from '../users/index.js';
+
+/**
+ * The App Services client API (spec §0, routes 1, 2, 4–7, 14–20) as a thin translation onto the feature
+ * functions: parse and validate the request, call the feature, shape the answer. No logic lives here.
+ */
+
+// realm-core adds `provider` to every credentials body and both clients add `options` (spec §5.1, §13.7):
+// accepted and ignored when interpreting credentials.
+const envelope = { provider: z.string().max(64).optional(), options: z.unknown().optional() };
+const text = (max: number) => z.string().max(max);
+
+const schemas = {
+  anonymous: z.object({ ...envelope }).strict(),
+  userpassLogin: z.object({ ...envelope, username: text(1024), password: text(4096) }).strict(),
+  register: z.object({ email: text(1024), password: text(4096) }).strict(),
+  token: z.object({ token: text(1024), tokenId: text(1024) }).strict(),
+  email: z.object({ email: text(1024) }).strict(),
+  reset: z.object({ token: text(1024), tokenId: text(1024), password: text(4096) }).strict(),
+  resetCall: z
+    .object({ email: text(1024), password: text(4096), arguments: z.array(z.unknown()).max(64).default([]) })
+    .strict(),
+};
+
+export function appServicesRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
+  const api = new Hono<GatehouseEnv>();
+  const body = (request: Request) => readJsonObject(request, ctx.config.limits.maxBodyBytes);
+  const appOf = (id: string): AppSettings => {
+    const app = ctx.config.apps.get(id);
+    if (!app) throw new GatehouseError('AppNotFound', `cannot find app using Client App ID '${id.slice(0, 100)}'`);
+    return app;
+  };
+
+  // 1. location (spec §1.2): hostname without a trailing slash; all four fields (realm-core ≤ v13 needs them).
+  api.get('/app/:appId/location', (c) => {
+    appOf(c.req.param('appId'));
+    const hostname = ctx.config.publicUrl;
+    return json({
+      deployment_model: 'GLOBAL',
+      location: 'US-VA',
+      hostname,
+      ws_hostname: hostname.replace(/^http/, 'ws'),
+    });
+  });
+
+  // 2. login (spec §5).
+  api.post('/app/:appId/auth/providers/:provider/login', async (c) => {
+    const app = appOf(c.req.param('appId'));
+    const provider = c.req.param('provider');
+    const input = await body(c.req.raw);
+    if (c.req.query('link') !== undefined) {
+      // Linking (spec §5.3) arrives with the other credential kinds; refuse clearly instead of logging in.
+      throw new GatehouseError('InvalidParameter', 'linking identities is not supported yet');
+    }
+    const deviceId = deviceIdFrom(input.options);
+    const info = c.env.requestInfo;
+    let result: Awaited<ReturnType<typeof logInAnonymously>>;
+    if (provider === 'anon-user' && app.providers['anon-user']?.enabled) {
+      parseBody(schemas.anonymous, input);
+      result = await logInAnonymously(ctx, app, deviceId, info);
+    } else if (provider === 'local-userpass' && app.providers['local-userpass']?.enabled) {
+      const { username, password } = parseBody(schemas.userpassLogin, input);
+      result = await userpass.logIn(ctx, app, { username, password }, deviceId, info);
+    } else {
+      throw new GatehouseError('AuthProviderNotFound', `authentication via '${provider.slice(0, 64)}' is unsupported`);
+    }
+    return json({
+      access_token: result.accessToken,
+      refresh_token: result.refreshToken,
+      user_id: result.userId,
+      device_id: result.deviceId,
+    });
+  });
+
+  // 4. profile (spec §6).
+  api.get('/auth/profile', async (c) => {
+    const { user } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
+    return json(appServicesProfile(user));
+  });
+
+  // 5. refresh (spec §7.1): a new access token for the same session.
+  api.post('/auth/session', async (c) => {
+    const accessToken = await refreshAccessToken(ctx, bearerToken(c.req.header('authorization') ?? null));
+    return json({ access_token: accessToken }, 201);
+  });
+
+  // 6. logout (spec §7.2).
+  api.delete('/auth/session', async (c) => {
+    await endSession(ctx, bearerToken(c.req.header('authorization') ?? null));
+    return noContent();
+  });
+
+  // 7. delete the calling user (spec §7.3).
+  api.delete('/auth/delete', async (c) => {
+    const { user } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
+    await deleteUser(ctx, user);
+    return noContent();
+  });
+
+  // 14–20. email/password account flows (spec §11). Public: any Authorization header is ignored (§13.10).
+  const userpassRoute = (
+    path: string,
+    handler: (app: AppSettings, input: Record<string, unknown>) => Promise<void>,
+    status = 200,
+  ) =>
+    api.post(`/app/:appId/auth/providers/local-userpass${path}`, async (c) => {
+      const app = appOf(c.req.param('appId'));
+      await handler(app, await body(c.req.raw));
+      return json({}, status);
+    });
+
+  userpassRoute('/register', (app, input) => userpass.registerUser(ctx, app, parseBody(schemas.register, input)), 201);
+  userpassRoute('/confirm', (app, input) => userpass.confirmUser(ctx, app, parseBody(schemas.token, input)));
+  userpassRoute('/confirm/send', (app, input) =>
+    userpass.resendConfirmationEmail(ctx, app, parseBody(schemas.email, input)),
+  );
+  userpassRoute('/confirm/call', (app, input) =>
+    userpass.retryCustomConfirmation(ctx, app, parseBody(schemas.email, input)),
+  );
+  userpassRoute('/reset/send', (app, input) =>
+    userpass.sendResetPasswordEmail(ctx, app, parseBody(schemas.email, input)),
+  );
+  userpassRoute('/reset', (app, input) => userpass.resetPassword(ctx, app, parseBody(schemas.reset, input)));
+  userpassRoute('/reset/call', (app, input) =>
+    userpass.callResetPasswordFunction(ctx, app, parseBody(schemas.resetCall, input)),
+  );
+
+  return api;
+}

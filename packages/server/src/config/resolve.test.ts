@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, resolveConfig } from './resolve.js';
+
+const minimal = {
+  publicUrl: 'http://localhost:8080/',
+  database: { url: 'sqlite::memory:' },
+  keys: [{ kid: 'k1', privateJwk: { kty: 'EC' } }],
+  apps: { 'my-app': { providers: { 'local-userpass': {} } } },
+};
+
+function issuesOf(input: unknown): string[] {
+  try {
+    resolveConfig(input);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).issues;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('resolveConfig', () => {
+  it('applies defaults and turns durations into milliseconds', () => {
+    const config = resolveConfig(minimal);
+    expect(config.publicUrl).toBe('http://localhost:8080');
+    const app = config.apps.get('my-app');
+    expect(app?.accessTokenLifetimeMs).toBe(30 * 60_000);
+    expect(app?.refreshTokenLifetimeMs).toBe(60 * 86_400_000);
+    expect(app?.providers['local-userpass']?.resetTokenLifetimeMs).toBe(30 * 60_000);
+    expect(app?.providers['local-userpass']?.confirmationTokenLifetimeMs).toBe(48 * 3_600_000);
+    expect(app?.providers['anon-user']).toBeUndefined();
+    expect(config.limits.maxBodyBytes).toBe(65536);
+    expect(config.passwordHashing).toMatchObject({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names every bad field', () => {
+    const issues = issuesOf({
+      ...minimal,
+      keys: [],
+      bogus: 1,
+      apps: {
+        'my app': {},
+        ok: { accessTokenLifetime: 'soon', providers: { 'local-userpass': { confirmation: 'maybe' } } },
+      },
+    });
+    const text = issues.join('\n');
+    expect(text).toMatch(/^keys: /m);
+    expect(text).toMatch(/bogus/);
+    expect(text).toMatch(/^apps\.my app: /m);
+    expect(text).toMatch(/^apps\.ok\.accessTokenLifetime: expected a duration/m);
+    expect(text).toMatch(/^apps\.ok\.providers\.local-userpass\.confirmation: /m);
+  });
+
+  it('requires the named confirmation function to exist in the config module', () => {
+    const issues = issuesOf({
+      ...minimal,
+      apps: { a: { providers: { 'local-userpass': { confirmation: 'function', confirmationFunction: 'confirmIt' } } } },
+    });
+    expect(issues).toEqual([
+      "apps.a.providers.local-userpass.confirmationFunction: no function named 'confirmIt' in the config module",
+    ]);
+    const ok = resolveConfig({
+      ...minimal,
+      functions: { confirmIt: async () => ({ status: 'success' }) },
+      apps: { a: { providers: { 'local-userpass': { confirmation: 'function', confirmationFunction: 'confirmIt' } } } },
+    });
+    expect(typeof ok.functions.confirmIt).toBe('function');
+  });
+
+  it('refuses a config without signing keys', () => {
+    const { keys: _keys, ...noKeys } = minimal;
+    expect(issuesOf(noKeys).join('\n')).toMatch(/^keys: /m);
+  });
+});

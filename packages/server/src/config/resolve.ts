@@ -1,0 +1,112 @@
+import { parseDuration } from '@gatehouse/core';
+import type { z } from 'zod';
+import { configSchema, type GatehouseConfigInput, type GatehouseConfigParsed } from './schema.js';
+
+/** A configuration that failed validation. The message names every bad field, one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  }
+}
+
+type ParsedApp = GatehouseConfigParsed['apps'][string];
+type ParsedLocalUserpass = NonNullable<ParsedApp['providers']['local-userpass']>;
+
+/** Email/password settings with durations in milliseconds. */
+export interface LocalUserpassSettings
+  extends Omit<ParsedLocalUserpass, 'confirmationTokenLifetime' | 'resetTokenLifetime'> {
+  confirmationTokenLifetimeMs: number;
+  resetTokenLifetimeMs: number;
+}
+
+/** One app's settings, resolved. */
+export interface AppSettings {
+  id: string;
+  name: string;
+  accessTokenLifetimeMs: number;
+  refreshTokenLifetimeMs: number;
+  anonymousRefreshTokenLifetimeMs: number;
+  providers: {
+    'anon-user': { enabled: boolean } | undefined;
+    'local-userpass': LocalUserpassSettings | undefined;
+  };
+}
+
+/** The validated, defaulted, frozen configuration every feature reads. */
+export interface ResolvedConfig extends Omit<GatehouseConfigParsed, 'apps' | 'rateLimits'> {
+  apps: ReadonlyMap<string, AppSettings>;
+  rateLimits: {
+    failedLoginsPerAccountAndAddress: number;
+    failedLoginsPerAccount: number;
+    failedLoginsPerAddress: number;
+    windowMs: number;
+  };
+}
+
+const ms = (text: string): number => parseDuration(text) as number; // the schema already checked it
+
+/**
+ * Validates a configuration object and resolves it: defaults applied, durations turned into milliseconds,
+ * the result deeply frozen. Throws {@link ConfigError} naming each bad field.
+ *
+ * @example
+ * ```ts
+ * const config = resolveConfig({ publicUrl: 'http://localhost:8080', database: { url: 'sqlite::memory:' }, keys, apps: { 'my-app': {} } });
+ * ```
+ */
+export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(formatIssues(result.error.issues));
+  const parsed = result.data;
+  const apps = new Map<string, AppSettings>();
+  for (const [id, a] of Object.entries(parsed.apps)) {
+    const lp = a.providers['local-userpass'];
+    apps.set(
+      id,
+      deepFreeze({
+        id,
+        name: a.name ?? id,
+        accessTokenLifetimeMs: ms(a.accessTokenLifetime),
+        refreshTokenLifetimeMs: ms(a.refreshTokenLifetime),
+        anonymousRefreshTokenLifetimeMs: ms(a.anonymousRefreshTokenLifetime),
+        providers: {
+          'anon-user': a.providers['anon-user'],
+          'local-userpass': lp && {
+            ...lp,
+            confirmationTokenLifetimeMs: ms(lp.confirmationTokenLifetime),
+            resetTokenLifetimeMs: ms(lp.resetTokenLifetime),
+          },
+        },
+      }),
+    );
+  }
+  const { rateLimits, functions, ...rest } = parsed;
+  return deepFreeze({
+    ...rest,
+    // Functions are frozen by reference only: freezing a function's properties would be surprising.
+    functions: Object.freeze({ ...functions }),
+    apps,
+    rateLimits: {
+      failedLoginsPerAccountAndAddress: rateLimits.failedLoginsPerAccountAndAddress,
+      failedLoginsPerAccount: rateLimits.failedLoginsPerAccount,
+      failedLoginsPerAddress: rateLimits.failedLoginsPerAddress,
+      windowMs: ms(rateLimits.window),
+    },
+  }) as ResolvedConfig;
+}
+
+function formatIssues(issues: z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.map(String).join('.') || '(root)';
+    return `${path}: ${issue.message}`;
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value) && !(value instanceof Map)) {
+    for (const v of Object.values(value)) if (typeof v !== 'function') deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

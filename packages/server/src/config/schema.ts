@@ -1,0 +1,205 @@
+import { parseDuration } from '@gatehouse/core';
+import { z } from 'zod';
+
+/**
+ * The configuration file's schema: what `gatehouse.config.json` (or the default export of a `.js`/`.mjs`
+ * config module) may contain. Validated once at start-up; every unknown key is an error, so a typo never
+ * silently falls back to a default. Defaults live here and nowhere else.
+ */
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .refine((v) => parseDuration(v) !== null, { message: "expected a duration such as '30m', '48h' or '60d'" })
+    .default(fallback);
+
+const signingKey = z
+  .object({
+    /** Key id, put in the JWT header (`kid`) and the JWKS. */
+    kid: z.string().min(1).max(128),
+    /** JWS algorithm. ES256 (default) is the most widely verified. */
+    alg: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
+    /** The private key as a JWK (`gatehouse init` writes one). */
+    privateJwk: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+
+const localUserpass = z
+  .object({
+    enabled: z.boolean().default(true),
+    /**
+     * How new accounts are confirmed: `auto` (immediately), `email` (a link is mailed), or `function` (the
+     * config module's function named by `confirmationFunction` decides). App Services: `autoConfirm`,
+     * `runConfirmationFunction`.
+     */
+    confirmation: z.enum(['auto', 'email', 'function']).default('email'),
+    confirmationFunction: z.string().min(1).optional(),
+    /** `email` mails a reset link; `function` runs `resetFunction` (App Services `runResetFunction`). */
+    reset: z.enum(['email', 'function']).default('email'),
+    resetFunction: z.string().min(1).optional(),
+    /** Where confirmation links point; default: Gatehouse's own page `/app/<id>/confirm`. */
+    emailConfirmationUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Where reset links point; default: Gatehouse's own page `/app/<id>/reset`. */
+    resetPasswordUrl: z.url({ protocol: /^https?$/ }).optional(),
+    confirmationTokenLifetime: duration('48h'),
+    resetTokenLifetime: duration('30m'),
+    /** Shortest accepted password (code points). ASVS asks ≥ 8; NIST ≥ 15 for single-factor. */
+    minPasswordLength: z.number().int().min(1).max(256).default(8),
+    /** Longest accepted password; never truncated. */
+    maxPasswordLength: z.number().int().min(64).max(1024).default(256),
+    /** Refuse passwords found in the common-password list. */
+    rejectCommonPasswords: z.boolean().default(true),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.confirmation === 'function' && !v.confirmationFunction)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['confirmationFunction'],
+        message: "required when confirmation is 'function'",
+      });
+    if (v.reset === 'function' && !v.resetFunction)
+      ctx.addIssue({ code: 'custom', path: ['resetFunction'], message: "required when reset is 'function'" });
+    if (v.minPasswordLength > v.maxPasswordLength)
+      ctx.addIssue({ code: 'custom', path: ['minPasswordLength'], message: 'must not exceed maxPasswordLength' });
+  });
+
+const anonUser = z.object({ enabled: z.boolean().default(true) }).strict();
+
+const app = z
+  .object({
+    /** Shown in emails and pages. */
+    name: z.string().min(1).max(200).optional(),
+    accessTokenLifetime: duration('30m'),
+    refreshTokenLifetime: duration('60d'),
+    /** Anonymous sessions: App Services kept them practically forever; we default to a year. */
+    anonymousRefreshTokenLifetime: duration('365d'),
+    providers: z
+      .object({
+        'anon-user': anonUser.optional(),
+        'local-userpass': localUserpass.optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+/** An app id as App Services made them (`myapp-abcde`): letters, digits, `-`, `_`, `.`. */
+const appId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'app ids use letters, digits, ".", "_" and "-"');
+
+export const configSchema = z
+  .object({
+    /** Public origin clients reach, without a trailing slash, e.g. `https://auth.example.com`. */
+    publicUrl: z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, '')),
+    listen: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8080 }),
+    database: z
+      .object({
+        /** `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
+        url: z.string().min(1),
+        /** PostgreSQL pool size. */
+        poolSize: z.number().int().min(1).max(200).default(10),
+      })
+      .strict(),
+    /** Signing keys: the first signs, all verify (keep a rotated-out key here until its tokens expired). */
+    keys: z.array(signingKey).min(1, 'at least one signing key is required'),
+    email: z
+      .discriminatedUnion('transport', [
+        z
+          .object({
+            transport: z.literal('smtp'),
+            url: z.string().regex(/^smtps?:\/\//, 'expected smtp:// or smtps://'),
+            from: z.string().min(3),
+          })
+          .strict(),
+        z
+          .object({ transport: z.literal('outbox'), from: z.string().min(3).default('Gatehouse <no-reply@localhost>') })
+          .strict(),
+      ])
+      .default({ transport: 'outbox', from: 'Gatehouse <no-reply@localhost>' }),
+    passwordHashing: z
+      .object({
+        memoryCost: z.number().int().min(1024).max(4_194_304).default(19456),
+        timeCost: z.number().int().min(1).max(20).default(2),
+        parallelism: z.number().int().min(1).max(16).default(1),
+        /** Hashing threads; default: the number of CPU cores. */
+        maxThreads: z.number().int().min(1).max(64).optional(),
+        /** Password checks allowed to wait; more are refused with 503 at once. */
+        maxQueue: z.number().int().min(1).max(100_000).default(256),
+      })
+      .strict()
+      .default({ memoryCost: 19456, timeCost: 2, parallelism: 1, maxQueue: 256 }),
+    limits: z
+      .object({
+        /** Largest request body accepted, in bytes. */
+        maxBodyBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(10 * 1024 * 1024)
+          .default(65536),
+      })
+      .strict()
+      .default({ maxBodyBytes: 65536 }),
+    rateLimits: z
+      .object({
+        /** Failed logins allowed for one account from one client address within `window`. */
+        failedLoginsPerAccountAndAddress: z.number().int().min(1).default(10),
+        /**
+         * Failed logins allowed for one account from all addresses within `window` (NIST: ≤ 100). Kept well
+         * above the per-address limit so a guesser elsewhere cannot lock the owner out for long.
+         */
+        failedLoginsPerAccount: z.number().int().min(1).default(100),
+        /** Failed logins allowed from one client address (IPv6: per /64) within `window`. */
+        failedLoginsPerAddress: z.number().int().min(1).default(50),
+        window: duration('15m'),
+      })
+      .strict()
+      .default({
+        failedLoginsPerAccountAndAddress: 10,
+        failedLoginsPerAccount: 100,
+        failedLoginsPerAddress: 50,
+        window: '15m',
+      }),
+    /** Origins allowed by CORS; `["*"]` allows any (tokens travel in headers, not cookies). */
+    corsOrigins: z.array(z.string().min(1)).default(['*']),
+    /** Take the client address from `X-Forwarded-For` (only behind a proxy you run). */
+    trustProxy: z.boolean().default(false),
+    /** Development extras: the outbox page and the demo page. Never on in production. */
+    dangerouslyEnableDevPages: z.boolean().default(false),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    apps: z.record(appId, app).refine((v) => Object.keys(v).length > 0, 'at least one app is required'),
+    /** Functions referenced by name (confirmation, reset). Only a `.js`/`.mjs` config module can carry them. */
+    functions: z
+      .record(
+        z.string(),
+        z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function'),
+      )
+      .default({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    for (const [id, a] of Object.entries(config.apps)) {
+      const lp = a.providers['local-userpass'];
+      for (const key of ['confirmationFunction', 'resetFunction'] as const) {
+        const name = lp?.[key];
+        const used = key === 'confirmationFunction' ? lp?.confirmation === 'function' : lp?.reset === 'function';
+        if (used && name && !(name in config.functions))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['apps', id, 'providers', 'local-userpass', key],
+            message: `no function named '${name}' in the config module`,
+          });
+      }
+    }
+  });
+
+/** The configuration as written by people (durations as text, defaults optional). */
+export type GatehouseConfigInput = z.input<typeof configSchema>;
+/** The configuration after validation, defaults applied. */
+export type GatehouseConfigParsed = z.output<typeof configSchema>;

@@ -1,0 +1,41 @@
+import type { Storage } from '@gatehouse/storage';
+import type { AppSettings, ResolvedConfig } from './config/resolve.js';
+import type { Mailer, OutboxMailer } from './email/index.js';
+import type { Logger } from './logger.js';
+import type { PasswordHasher } from './passwords/index.js';
+import type { RateLimiter } from './rate-limit/index.js';
+import type { SigningKey } from './tokens/keys.js';
+import type { TokenService } from './tokens/tokens.js';
+
+/**
+ * What every feature function receives: the resolved configuration and the long-lived services. Built once
+ * by `createGatehouse`; features never reach for globals.
+ */
+export interface ServerContext {
+  readonly config: ResolvedConfig;
+  readonly storage: Storage;
+  readonly keys: readonly SigningKey[];
+  readonly tokens: TokenService;
+  readonly passwords: PasswordHasher;
+  readonly mailer: Mailer;
+  /** The development outbox when mail goes there, else `null`. */
+  readonly outbox: OutboxMailer | null;
+  readonly limiter: RateLimiter;
+  readonly logger: Logger;
+  /** The clock (milliseconds); tests freeze it. */
+  now(): number;
+  /**
+   * Runs `task` after the response, tracked so shutdown waits for it; a failure is logged, never thrown.
+   * Used for mail, so the time to answer does not reveal whether an account exists.
+   */
+  background(what: string, task: () => Promise<unknown>): void;
+}
+
+/** Who made a request, as far as the transport knows. */
+export interface RequestInfo {
+  /** Client address (from the socket, or `X-Forwarded-For` with `trustProxy`). */
+  address: string | null;
+  userAgent: string | null;
+}
+
+export type { AppSettings };

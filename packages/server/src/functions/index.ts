@@ -1,0 +1,44 @@
+import { GatehouseError } from '@gatehouse/core';
+import type { ServerContext } from '../context.js';
+
+/** How long a config-module function may run before the request fails. */
+const FUNCTION_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs a function from the config module (confirmation, reset) by name, bounded in time. A throw or a
+ * time-out becomes `FunctionFailed` with the function's own message — never a 500, and the function's stack
+ * stays in the log.
+ */
+export async function runConfigFunction(ctx: ServerContext, name: string, args: unknown[]): Promise<unknown> {
+  const fn = ctx.config.functions[name] as ((...a: unknown[]) => unknown) | undefined;
+  if (typeof fn !== 'function') throw new GatehouseError('FunctionFailed', `function '${name}' is not defined`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve().then(() => fn(...args)),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new GatehouseError('FunctionFailed', `function '${name}' timed out`)),
+          FUNCTION_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } catch (error) {
+    if (error instanceof GatehouseError) throw error;
+    ctx.logger.warn({ fn: name, err: error }, 'config function threw');
+    const message = error instanceof Error ? error.message : String(error);
+    throw new GatehouseError('FunctionFailed', message.slice(0, 500) || `function '${name}' failed`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The `{ status }` App Services confirmation and reset functions return (spec §11). */
+export function functionStatus(result: unknown, name: string): 'success' | 'pending' | 'fail' {
+  const status = (result as { status?: unknown } | null)?.status;
+  if (status === 'success' || status === 'pending' || status === 'fail') return status;
+  throw new GatehouseError(
+    'FunctionFailed',
+    `function '${name}' must return { status: 'success' | 'pending' | 'fail' }`,
+  );
+}

@@ -1,0 +1,205 @@
+import { GatehouseError, isGatehouseError } from '@gatehouse/core';
+import { createPostgresStorage, createSqliteStorage, parseStorageUrl, type Storage } from '@gatehouse/storage';
+import { Hono } from 'hono';
+import { errorResponse, statusOf } from './app-services/errors.js';
+import { appServicesRoutes } from './app-services/routes.js';
+import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
+import type { GatehouseConfigInput } from './config/schema.js';
+import type { RequestInfo, ServerContext } from './context.js';
+import { createOutboxMailer, createSmtpMailer, type Mailer, type OutboxMailer } from './email/index.js';
+import { createCors } from './http/cors.js';
+import type { GatehouseEnv } from './http/env.js';
+import { json } from './http/responses.js';
+import { createLogger, type Logger } from './logger.js';
+import { devRoutes } from './pages/dev.js';
+import { hostedPages } from './pages/hosted.js';
+import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
+import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/index.js';
+import { importSigningKeys, jwks } from './tokens/keys.js';
+import { createTokenService } from './tokens/tokens.js';
+
+/** A running Gatehouse: a Web `fetch` handler plus its lifecycle. */
+export interface Gatehouse {
+  /**
+   * Answers one HTTP request. `info.address` is the client's address as the transport saw it (used for
+   * rate limits; `X-Forwarded-For` is read instead only with `trustProxy`).
+   */
+  fetch(request: Request, info?: { address?: string | null }): Promise<Response>;
+  /** Resolves when the database answers; rejects otherwise (what `/readyz` reports). */
+  ready(): Promise<void>;
+  /** Waits for background work (mail), then closes the hashing pool, the mailer and the database. */
+  close(): Promise<void>;
+  readonly config: ResolvedConfig;
+  readonly storage: Storage;
+  /** The development outbox when email goes there. */
+  readonly outbox: OutboxMailer | null;
+}
+
+/** Parts a caller (tests, the CLI) may provide instead of having them built from the configuration. */
+export interface GatehouseOptions {
+  storage?: Storage;
+  mailer?: Mailer;
+  logger?: Logger;
+  /** Clock in milliseconds; tests freeze it. */
+  now?: () => number;
+  /** Apply database migrations at start (default true; Kysely's migrator locks, so instances may race). */
+  migrate?: boolean;
+  passwordHasher?: PasswordHasher;
+  rateLimiter?: RateLimiter;
+}
+
+/**
+ * Builds a Gatehouse from a configuration: validates it (throwing `ConfigError` naming bad fields), imports
+ * the signing keys, opens and migrates the database, and returns a `fetch` handler.
+ *
+ * @example
+ * ```ts
+ * const gatehouse = await createGatehouse({
+ *   publicUrl: 'http://localhost:8080',
+ *   database: { url: 'sqlite:./gatehouse.db' },
+ *   keys: [await generateSigningKey()],
+ *   apps: { 'my-app': { providers: { 'anon-user': {}, 'local-userpass': { confirmation: 'auto' } } } },
+ * });
+ * const response = await gatehouse.fetch(new Request('http://localhost:8080/healthz'));
+ * ```
+ */
+export async function createGatehouse(
+  input: GatehouseConfigInput | ResolvedConfig,
+  options: GatehouseOptions = {},
+): Promise<Gatehouse> {
+  const config = isResolved(input) ? input : resolveConfig(input);
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const keys = await importSigningKeys(config.keys);
+  const storage = options.storage ?? (await openStorage(config));
+  let outbox: OutboxMailer | null = null;
+  let mailer = options.mailer;
+  if (!mailer) {
+    if (config.email.transport === 'smtp')
+      mailer = createSmtpMailer({ url: config.email.url, from: config.email.from, logger });
+    else mailer = outbox = createOutboxMailer({ from: config.email.from, logger });
+  }
+  const passwords = options.passwordHasher ?? createPasswordHasher(config.passwordHashing);
+  try {
+    if (options.migrate !== false) await storage.migrate();
+    const now = options.now ?? Date.now;
+    for (const id of config.apps.keys()) await storage.ensureApp(id, now());
+  } catch (error) {
+    await Promise.allSettled([storage.close(), passwords.close(), mailer.close()]);
+    throw error;
+  }
+
+  const pending = new Set<Promise<unknown>>();
+  const ctx: ServerContext = {
+    config,
+    storage,
+    keys,
+    tokens: createTokenService({ keys, issuer: config.publicUrl }),
+    passwords,
+    mailer,
+    outbox,
+    limiter: options.rateLimiter ?? createMemoryRateLimiter(),
+    logger,
+    now: options.now ?? Date.now,
+    background(what, task) {
+      const p = Promise.resolve()
+        .then(task)
+        .catch((err) => logger.error({ err: describe(err), what }, 'background task failed'))
+        .finally(() => pending.delete(p));
+      pending.add(p);
+    },
+  };
+
+  const cors = createCors(config.corsOrigins);
+  const router = new Hono<GatehouseEnv>();
+  router.onError((error, c) => {
+    const status = isGatehouseError(error) ? statusOf(error.code) : 500;
+    if (status >= 500)
+      logger.error({ err: describe(error), method: c.req.method, path: new URL(c.req.url).pathname }, 'request failed');
+    return errorResponse(error);
+  });
+  router.notFound(() => errorResponse(new GatehouseError('NotFound', 'no such endpoint')));
+
+  router.get('/healthz', () => json({ status: 'ok' }));
+  router.get('/readyz', async () => {
+    try {
+      await storage.ping();
+      return json({ status: 'ready' });
+    } catch (error) {
+      logger.warn({ err: describe(error) }, 'readiness check failed');
+      return json({ status: 'unavailable', error: 'database unreachable', error_code: 'ServiceUnavailable' }, 503);
+    }
+  });
+  const keySet = jwks(keys);
+  router.get('/.well-known/jwks.json', () => json(keySet, 200, { 'cache-control': 'public, max-age=300' }));
+  router.route('/api/client/v2.0', appServicesRoutes(ctx));
+  router.route('/app', hostedPages(ctx));
+  if (config.dangerouslyEnableDevPages) router.route('/', devRoutes(ctx));
+
+  const trustProxy = config.trustProxy;
+  return {
+    config,
+    storage,
+    outbox,
+    async fetch(request, info) {
+      const preflight = cors.preflight(request);
+      if (preflight) return preflight;
+      const requestInfo: RequestInfo = {
+        address: (trustProxy && forwardedFor(request)) || info?.address || null,
+        userAgent: request.headers.get('user-agent'),
+      };
+      let response: Response;
+      try {
+        response = await router.fetch(normalizePath(request), { requestInfo }, undefined);
+      } catch (error) {
+        response = errorResponse(error);
+      }
+      return cors.decorate(request, response);
+    },
+    ready: () => storage.ping(),
+    async close() {
+      await Promise.allSettled([...pending]);
+      await Promise.allSettled([passwords.close(), mailer.close()]);
+      await storage.close();
+    },
+  };
+}
+
+/**
+ * realm-web uses `baseUrl` verbatim, so a trailing slash in it yields `//api/client/…` (spec §1.1): collapse
+ * repeated slashes instead of answering 404.
+ */
+function normalizePath(request: Request): Request {
+  const url = new URL(request.url);
+  if (!url.pathname.includes('//')) return request;
+  url.pathname = url.pathname.replace(/\/{2,}/g, '/');
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+  return new Request(url, {
+    method: request.method,
+    headers: request.headers,
+    body: hasBody ? request.body : null,
+    duplex: 'half',
+  } as RequestInit);
+}
+
+async function openStorage(config: ResolvedConfig): Promise<Storage> {
+  const location = parseStorageUrl(config.database.url);
+  return location.dialect === 'sqlite'
+    ? createSqliteStorage({ filename: location.filename })
+    : createPostgresStorage({ connectionString: location.connectionString, max: config.database.poolSize });
+}
+
+function forwardedFor(request: Request): string | null {
+  const first = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+  return first || null;
+}
+
+function isResolved(input: unknown): input is ResolvedConfig {
+  return typeof input === 'object' && input !== null && (input as ResolvedConfig).apps instanceof Map;
+}
+
+/** Error details for logs: message and stack, never request data. */
+function describe(error: unknown): object {
+  return error instanceof Error
+    ? { type: error.name, message: error.message, stack: error.stack }
+    : { value: String(error) };
+}

@@ -1,0 +1,45 @@
+/**
+ * CORS for browsers running realm-web or the SDK (spec §3.3). Tokens travel in the `Authorization` header,
+ * never in cookies, so answering any allowed origin is safe; the origin is echoed (with `Vary: Origin`)
+ * rather than `*` so the same answer also works for credentialed requests later.
+ */
+export interface Cors {
+  /** The answer to a preflight, or `null` when the request is not one. */
+  preflight(request: Request): Response | null;
+  /** Adds CORS headers to a response for an allowed origin. */
+  decorate(request: Request, response: Response): Response;
+}
+
+const ALLOW_METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
+const ALLOW_HEADERS = 'Authorization, Content-Type, Accept, X-Requested-With';
+
+export function createCors(origins: readonly string[]): Cors {
+  const any = origins.includes('*');
+  const allowed = new Set(origins);
+  const allow = (origin: string | null): origin is string => origin !== null && (any || allowed.has(origin));
+
+  return {
+    preflight(request) {
+      if (request.method !== 'OPTIONS' || !request.headers.has('access-control-request-method')) return null;
+      const origin = request.headers.get('origin');
+      const headers = new Headers({ vary: 'Origin' });
+      if (allow(origin)) {
+        headers.set('access-control-allow-origin', origin);
+        headers.set('access-control-allow-methods', ALLOW_METHODS);
+        headers.set('access-control-allow-headers', ALLOW_HEADERS);
+        headers.set('access-control-max-age', '86400');
+      }
+      return new Response(null, { status: 204, headers });
+    },
+    decorate(request, response) {
+      const origin = request.headers.get('origin');
+      if (!allow(origin)) return response;
+      // Responses built with `new Response` have mutable headers; fetch() responses would not, but we only
+      // ever decorate our own.
+      response.headers.set('access-control-allow-origin', origin);
+      response.headers.append('vary', 'Origin');
+      response.headers.set('access-control-expose-headers', 'X-BAAS-Location, Retry-After');
+      return response;
+    },
+  };
+}

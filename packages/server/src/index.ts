@@ -1,0 +1,19 @@
+/**
+ * `@gatehouse/server`: the Gatehouse server as a Web `fetch` handler, its configuration, and the Node adapter.
+ *
+ * @example
+ * ```ts
+ * import { createGatehouse, serveNode, loadConfig } from '@gatehouse/server';
+ * const gatehouse = await createGatehouse(await loadConfig('gatehouse.config.json'));
+ * await serveNode(gatehouse, { port: 8080 });
+ * ```
+ */
+
+export { applyEnvironment, CONFIG_FILE_NAMES, findConfigFile, loadConfig } from './config/load.js';
+export { type AppSettings, ConfigError, type ResolvedConfig, resolveConfig } from './config/resolve.js';
+export { configSchema, type GatehouseConfigInput } from './config/schema.js';
+export type { Mailer, MailMessage, OutboxMailer } from './email/index.js';
+export { createGatehouse, type Gatehouse, type GatehouseOptions } from './gatehouse.js';
+export { createLogger, type Logger } from './logger.js';
+export { type NodeServer, serveNode } from './node/serve.js';
+export { generateSigningKey, type SigningAlgorithm, type SigningKeyConfig } from './tokens/keys.js';

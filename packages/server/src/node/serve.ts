@@ -1,0 +1,94 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import type { Gatehouse } from '../gatehouse.js';
+
+/** A Gatehouse listening on a Node HTTP server. */
+export interface NodeServer {
+  /** `http://host:port` it listens on. */
+  url: string;
+  port: number;
+  server: Server;
+  /**
+   * Graceful shutdown: stops accepting connections, lets in-flight requests finish (up to `graceMs`, default
+   * 10 s, after which remaining connections are cut), then closes Gatehouse (background mail, hashing pool,
+   * database pool).
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+/**
+ * Serves a Gatehouse over Node's HTTP server — the thin adapter at the edge; the app itself is a Web
+ * `fetch` handler.
+ *
+ * @example
+ * ```ts
+ * const gatehouse = await createGatehouse(config);
+ * const server = await serveNode(gatehouse, { host: '127.0.0.1', port: 8080 });
+ * process.on('SIGTERM', () => server.close());
+ * ```
+ */
+export async function serveNode(
+  gatehouse: Gatehouse,
+  options: { host?: string; port?: number } = {},
+): Promise<NodeServer> {
+  const listener = getRequestListener(async (request, env) => {
+    const response = await gatehouse.fetch(request, { address: env.incoming.socket.remoteAddress ?? null });
+    if (!response.headers.has('content-type')) keepWithoutContentType(env.outgoing);
+    return response;
+  });
+  const server = createServer(
+    {
+      // Slow clients cannot hold connections open forever (slowloris).
+      headersTimeout: 15_000,
+      requestTimeout: 30_000,
+      keepAliveTimeout: 5_000,
+    },
+    listener,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    server,
+    close(closeOptions = {}) {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), closeOptions.graceMs ?? 10_000);
+        await closed;
+        clearTimeout(timer);
+        await gatehouse.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * The Hono adapter labels every response without a content type `text/plain`. App Services clients need
+ * empty successes (204) to carry no content type at all — realm-web throws on any non-JSON type (spec §4.1)
+ * — so the label is taken off again as the head is written.
+ */
+function keepWithoutContentType(outgoing: ServerResponse | Http2ServerResponse): void {
+  const writeHead = outgoing.writeHead.bind(outgoing) as (...args: unknown[]) => unknown;
+  (outgoing as { writeHead: (...args: unknown[]) => unknown }).writeHead = (...args: unknown[]) => {
+    for (const arg of args) {
+      if (arg && typeof arg === 'object' && !Array.isArray(arg)) {
+        for (const key of Object.keys(arg))
+          if (key.toLowerCase() === 'content-type') delete (arg as Record<string, unknown>)[key];
+      }
+    }
+    return writeHead(...args);
+  };
+}

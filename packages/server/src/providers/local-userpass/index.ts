@@ -1,0 +1,481 @@
+import { GatehouseError, objectId, randomSecret, sha256 } from '@gatehouse/core';
+import { isStorageConflictError, type UserRecord } from '@gatehouse/storage';
+import type { LocalUserpassSettings } from '../../config/resolve.js';
+import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
+import { assertMailAddress, confirmationEmail, resetPasswordEmail } from '../../email/index.js';
+import { functionStatus, runConfigFunction } from '../../functions/index.js';
+import { checkPassword } from '../../passwords/index.js';
+import { addressKey } from '../../rate-limit/index.js';
+import { type LoginResult, startSession } from '../../sessions/index.js';
+import { localUserpassErrors as errors } from './errors.js';
+
+/**
+ * The `local-userpass` provider (spec §11): registration, login, confirmation and password reset, by email or
+ * by a function of the config module. Every function here is what the App Services routes, the hosted pages
+ * and (later) DDP call; none of them knows about HTTP.
+ */
+
+export const PROVIDER = 'local-userpass';
+
+/** Longest email address accepted (RFC 5321 path limit). */
+const MAX_EMAIL_LENGTH = 254;
+
+/**
+ * Trims and NFC-normalises an email address and checks its shape: one `@`, a non-empty local part of at most
+ * 64 characters, a dotted domain, no whitespace, control characters or header-injection material. Unicode
+ * (internationalised) addresses are allowed. Comparison is case-insensitive (done by the storage layer).
+ */
+export function normalizeEmail(raw: string): string {
+  const email = raw.trim().normalize('NFC');
+  const at = email.lastIndexOf('@');
+  if (
+    email.length === 0 ||
+    email.length > MAX_EMAIL_LENGTH ||
+    at < 1 ||
+    at > 64 ||
+    email.indexOf('@') !== at ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    /[\s\u0000-\u001f\u007f<>()[\]\\,;:"]/.test(email) ||
+    !/^[^.].*\.[^.]+$/.test(email.slice(at + 1)) ||
+    email.includes('..')
+  ) {
+    throw errors.invalidEmail();
+  }
+  assertMailAddress(email);
+  return email;
+}
+
+/** Settings of the provider, or `AuthProviderNotFound` when the app has it off. */
+export function providerSettings(app: AppSettings): LocalUserpassSettings {
+  const settings = app.providers[PROVIDER];
+  if (!settings?.enabled)
+    throw new GatehouseError('AuthProviderNotFound', `authentication via '${PROVIDER}' is unsupported`);
+  return settings;
+}
+
+function policyOf(settings: LocalUserpassSettings) {
+  return {
+    minLength: settings.minPasswordLength,
+    maxLength: settings.maxPasswordLength,
+    rejectCommon: settings.rejectCommonPasswords,
+  };
+}
+
+/**
+ * Creates a user and, depending on the app's confirmation mode, confirms it at once, mails a confirmation
+ * link, or runs the confirmation function (spec §11). The email is taken immediately, confirmed or not.
+ * The password is hashed before the email is checked, so the answer takes as long for a taken address as
+ * for a new one.
+ */
+export async function registerUser(
+  ctx: ServerContext,
+  app: AppSettings,
+  input: { email: string; password: string },
+): Promise<void> {
+  const settings = providerSettings(app);
+  const email = normalizeEmail(input.email);
+  const password = checkPassword(input.password, policyOf(settings));
+  const passwordHash = await ctx.passwords.hash(password);
+  const now = ctx.now();
+  const userId = objectId(now);
+  let user: UserRecord;
+  try {
+    user = await ctx.storage.createUser({
+      id: userId,
+      appId: app.id,
+      emails: [{ address: email, verified: settings.confirmation === 'auto' }],
+      identities: [{ providerType: PROVIDER, providerId: PROVIDER, subject: objectId(now) }],
+      passwordHash,
+      now,
+    });
+  } catch (error) {
+    if (isStorageConflictError(error)) throw errors.nameInUse();
+    throw error;
+  }
+  await ctx.storage.recordAuditEvent({
+    appId: app.id,
+    userId,
+    type: 'user-registered',
+    now,
+    detail: { provider: PROVIDER },
+  });
+  if (settings.confirmation === 'email') {
+    await mailConfirmation(ctx, app, settings, user, email);
+  } else if (settings.confirmation === 'function') {
+    await runConfirmation(ctx, app, settings, user, email, { deleteOnFailure: true });
+  }
+}
+
+/**
+ * Logs in with email and password. "Unknown email" and "wrong password" get the same error after the same
+ * work (a dummy hash is verified for unknown emails). Failures are counted per account+address, per account
+ * and per address; past a limit the login is refused with `TooManyRequests` before any hashing.
+ */
+export async function logIn(
+  ctx: ServerContext,
+  app: AppSettings,
+  input: { username: string; password: string },
+  deviceId: string,
+  info: RequestInfo,
+): Promise<LoginResult> {
+  const settings = providerSettings(app);
+  if (typeof input.password !== 'string' || [...input.password].length > settings.maxPasswordLength) {
+    throw new GatehouseError('BadRequest', `password must be at most ${settings.maxPasswordLength} characters`);
+  }
+  const name = input.username.trim().normalize('NFC').toLowerCase();
+  const limits = ctx.config.rateLimits;
+  const address = addressKey(info.address);
+  const keys = [
+    { key: `login:${app.id}:${name}:${address}`, limit: limits.failedLoginsPerAccountAndAddress },
+    { key: `login:${app.id}:${name}`, limit: limits.failedLoginsPerAccount },
+    { key: `login-addr:${address}`, limit: limits.failedLoginsPerAddress },
+  ];
+  const now = ctx.now();
+  const blocked = keys.find((k) => ctx.limiter.isLimited(k.key, k.limit, now));
+  if (blocked) throw errors.tooManyAttempts(ctx.limiter.retryAfterMs(blocked.key, now));
+
+  const fail = async (userId: string | null, reason: string): Promise<never> => {
+    for (const k of keys) ctx.limiter.recordFailure(k.key, limits.windowMs, ctx.now());
+    await ctx.storage.recordAuditEvent({
+      appId: app.id,
+      userId,
+      type: 'login-failed',
+      ip: info.address,
+      now: ctx.now(),
+      detail: { provider: PROVIDER, reason },
+    });
+    throw errors.invalidCredentials();
+  };
+
+  const user =
+    name.length > 0 && name.length <= MAX_EMAIL_LENGTH ? await ctx.storage.findUserByEmail(app.id, name) : null;
+  const hash = user ? await ctx.storage.getPasswordHash(user.id) : null;
+  if (!user || !hash) {
+    await ctx.passwords.verifyDummy(input.password);
+    return fail(user?.id ?? null, 'unknown-user');
+  }
+  const verdict = await ctx.passwords.verify(hash, input.password);
+  if (!verdict.ok) return fail(user.id, 'wrong-password');
+  ctx.limiter.reset(keys[0]!.key);
+  if (user.disabled) throw errors.disabled();
+  const email = user.emails.find((e) => e.address.toLowerCase() === name);
+  if (settings.confirmation !== 'auto' && !email?.verified) throw errors.confirmationRequired();
+  if (verdict.needsRehash) {
+    // The stored hash used weaker parameters than today's: upgrade it now that we know the password.
+    await ctx.storage.setPasswordHash(user.id, await ctx.passwords.hash(input.password), ctx.now());
+  }
+  const result = await startSession(ctx, app, user, { providerType: PROVIDER, deviceId });
+  await ctx.storage.recordAuditEvent({
+    appId: app.id,
+    userId: user.id,
+    type: 'login',
+    ip: info.address,
+    now: ctx.now(),
+    detail: { provider: PROVIDER },
+  });
+  return result;
+}
+
+/** Confirms an account with the token from its confirmation link (single use, expiring). */
+export async function confirmUser(
+  ctx: ServerContext,
+  app: AppSettings,
+  input: { token: string; tokenId: string },
+): Promise<void> {
+  providerSettings(app);
+  const record = await consumeToken(ctx, 'confirm-email', input);
+  if (!record?.userId) throw errors.invalidToken();
+  const address = typeof record.data.email === 'string' ? record.data.email : null;
+  if (!address || !(await ctx.storage.setEmailVerified(app.id, record.userId, address, true)))
+    throw errors.invalidToken();
+  await ctx.storage.recordAuditEvent({ appId: app.id, userId: record.userId, type: 'email-confirmed', now: ctx.now() });
+}
+
+/**
+ * Mails a new confirmation link. To keep addresses private (ASVS 6.3.8) an unknown or already confirmed
+ * address gets the same empty success as a pending one — and no mail.
+ */
+export async function resendConfirmationEmail(
+  ctx: ServerContext,
+  app: AppSettings,
+  input: { email: string },
+): Promise<void> {
+  const settings = providerSettings(app);
+  const email = normalizeEmail(input.email);
+  if (settings.confirmation !== 'email') return;
+  const user = await ctx.storage.findUserByEmail(app.id, email);
+  const entry = user?.emails.find((e) => e.address.toLowerCase() === email.toLowerCase());
+  if (!user || !entry || entry.verified) return;
+  await mailConfirmation(ctx, app, settings, user, entry.address);
+}
+
+/** Runs the confirmation function again for a pending account (`confirm/call`). */
+export async function retryCustomConfirmation(
+  ctx: ServerContext,
+  app: AppSettings,
+  input: { email: string },
+): Promise<void> {
+  const settings = providerSettings(app);
+  const email = normalizeEmail(input.email);
+  if (settings.confirmation === 'auto') throw errors.autoConfirmOn(email);
+  if (settings.confirmation !== 'function') throw errors.notFunctionMode();
+  const user = await ctx.storage.findUserByEmail(app.id, email);
+  const entry = user?.emails.find((e) => e.address.toLowerCase() === email.toLowerCase());
+  if (!user || !entry) throw errors.userNotFound();
+  if (entry.verified) throw new GatehouseError('UserAlreadyConfirmed', 'already confirmed');
+  await runConfirmation(ctx, app, settings, user, entry.address, { deleteOnFailure: false });
+}
+
+/**
+ * Mails a password-reset link (voiding older ones). Unknown addresses get the same empty success and no
+ * mail, after the same work, so the endpoint does not tell who has an account (ASVS 6.3.8).
+ */
+export async function sendResetPasswordEmail(
+  ctx: ServerContext,
+  app: AppSettings,
+  input: { email: string },
+): Promise<void> {
+  const settings = providerSettings(app);
+  if (settings.reset === 'function') throw errors.useResetFunction();
+  const email = normalizeEmail(input.email);
+  const user = await ctx.storage.findUserByEmail(app.id, email);
+  const entry = user?.emails.find((e) => e.address.toLowerCase() === email.toLowerCase());
+  if (!user || !entry) return;
+  await ctx.storage.deleteOneTimeTokens(user.id, 'reset-password');
+  const { token, tokenId } = await createToken(
+    ctx,
+    app,
+    user,
+    'reset-password',
+    entry.address,
+    settings.resetTokenLifetimeMs,
+  );
+  const link = linkFor(
+    settings.resetPasswordUrl ?? `${ctx.config.publicUrl}/app/${encodeURIComponent(app.id)}/reset`,
+    token,
+    tokenId,
+  );
+  const message = resetPasswordEmail({
+    appName: app.name,
+    to: entry.address,
+    link,
+    expiresIn: humanDuration(settings.resetTokenLifetimeMs),
+  });
+  ctx.background('reset mail', () => ctx.mailer.send(message));
+}
+
+/**
+ * Sets a new password with the token from a reset link. The password is checked and hashed before the token
+ * is spent, so a refused password or a busy server leaves the link usable. Afterwards every session of the
+ * user is revoked (ASVS 7.4.3) and the address counts as verified (the link proved it).
+ */
+export async function resetPassword(
+  ctx: ServerContext,
+  app: AppSettings,
+  input: { token: string; tokenId: string; password: string },
+): Promise<void> {
+  const settings = providerSettings(app);
+  const password = checkPassword(input.password, policyOf(settings));
+  const hash = await ctx.passwords.hash(password);
+  const record = await consumeToken(ctx, 'reset-password', input);
+  if (!record?.userId) throw errors.invalidToken();
+  await applyNewPassword(
+    ctx,
+    app,
+    record.userId,
+    hash,
+    typeof record.data.email === 'string' ? record.data.email : null,
+  );
+}
+
+/**
+ * Runs the app's reset function with `({ username, password, token, tokenId, currentPasswordValid }, ...args)`
+ * (spec §11): `success` sets the password now, `pending` keeps the token for a later `reset`, `fail` refuses.
+ */
+export async function callResetPasswordFunction(
+  ctx: ServerContext,
+  app: AppSettings,
+  input: { email: string; password: string; arguments: unknown[] },
+): Promise<void> {
+  const settings = providerSettings(app);
+  if (settings.reset !== 'function' || !settings.resetFunction) throw errors.resetFunctionDisabled();
+  const email = normalizeEmail(input.email);
+  const password = checkPassword(input.password, policyOf(settings));
+  const user = await ctx.storage.findUserByEmail(app.id, email);
+  const entry = user?.emails.find((e) => e.address.toLowerCase() === email.toLowerCase());
+  if (!user || !entry) throw errors.userNotFound();
+  const current = await ctx.storage.getPasswordHash(user.id);
+  const currentPasswordValid = current ? (await ctx.passwords.verify(current, password)).ok : false;
+  await ctx.storage.deleteOneTimeTokens(user.id, 'reset-password');
+  const { token, tokenId } = await createToken(
+    ctx,
+    app,
+    user,
+    'reset-password',
+    entry.address,
+    settings.resetTokenLifetimeMs,
+  );
+  const result = await runConfigFunction(ctx, settings.resetFunction, [
+    { username: entry.address, password, token, tokenId, currentPasswordValid },
+    ...input.arguments,
+  ]);
+  const status = functionStatus(result, settings.resetFunction);
+  if (status === 'fail') {
+    await ctx.storage.deleteOneTimeTokens(user.id, 'reset-password');
+    throw errors.resetFailed(entry.address);
+  }
+  if (status === 'success') {
+    const hash = await ctx.passwords.hash(password);
+    if (!(await consumeToken(ctx, 'reset-password', { token, tokenId }))) throw errors.invalidToken();
+    await applyNewPassword(ctx, app, user.id, hash, null);
+  }
+}
+
+// ---- internals ---------------------------------------------------------------------------------------
+
+async function applyNewPassword(
+  ctx: ServerContext,
+  app: AppSettings,
+  userId: string,
+  hash: string,
+  verifiedEmail: string | null,
+) {
+  const now = ctx.now();
+  await ctx.storage.transaction(async (tx) => {
+    await tx.setPasswordHash(userId, hash, now);
+    await tx.revokeUserSessions(userId, now);
+    if (verifiedEmail) await tx.setEmailVerified(app.id, userId, verifiedEmail, true);
+  });
+  await ctx.storage.recordAuditEvent({ appId: app.id, userId, type: 'password-reset', now });
+}
+
+async function consumeToken(
+  ctx: ServerContext,
+  purpose: 'confirm-email' | 'reset-password',
+  input: { token: string; tokenId: string },
+) {
+  if (
+    typeof input.token !== 'string' ||
+    typeof input.tokenId !== 'string' ||
+    input.token.length > 256 ||
+    input.tokenId.length > 64
+  )
+    return null;
+  return ctx.storage.consumeOneTimeToken({
+    id: input.tokenId,
+    tokenHash: await sha256(input.token),
+    purpose,
+    now: ctx.now(),
+  });
+}
+
+async function createToken(
+  ctx: ServerContext,
+  app: AppSettings,
+  user: UserRecord,
+  purpose: 'confirm-email' | 'reset-password',
+  email: string,
+  lifetimeMs: number,
+): Promise<{ token: string; tokenId: string }> {
+  const now = ctx.now();
+  const token = randomSecret();
+  const tokenId = objectId(now);
+  await ctx.storage.createOneTimeToken({
+    id: tokenId,
+    appId: app.id,
+    userId: user.id,
+    purpose,
+    tokenHash: await sha256(token),
+    data: { email },
+    now,
+    expiresAt: now + lifetimeMs,
+  });
+  return { token, tokenId };
+}
+
+async function mailConfirmation(
+  ctx: ServerContext,
+  app: AppSettings,
+  settings: LocalUserpassSettings,
+  user: UserRecord,
+  email: string,
+) {
+  await ctx.storage.deleteOneTimeTokens(user.id, 'confirm-email');
+  const { token, tokenId } = await createToken(
+    ctx,
+    app,
+    user,
+    'confirm-email',
+    email,
+    settings.confirmationTokenLifetimeMs,
+  );
+  const link = linkFor(
+    settings.emailConfirmationUrl ?? `${ctx.config.publicUrl}/app/${encodeURIComponent(app.id)}/confirm`,
+    token,
+    tokenId,
+  );
+  const message = confirmationEmail({
+    appName: app.name,
+    to: email,
+    link,
+    expiresIn: humanDuration(settings.confirmationTokenLifetimeMs),
+  });
+  ctx.background('confirmation mail', () => ctx.mailer.send(message));
+}
+
+async function runConfirmation(
+  ctx: ServerContext,
+  app: AppSettings,
+  settings: LocalUserpassSettings,
+  user: UserRecord,
+  email: string,
+  options: { deleteOnFailure: boolean },
+) {
+  const name = settings.confirmationFunction as string; // the schema requires it in function mode
+  await ctx.storage.deleteOneTimeTokens(user.id, 'confirm-email');
+  const { token, tokenId } = await createToken(
+    ctx,
+    app,
+    user,
+    'confirm-email',
+    email,
+    settings.confirmationTokenLifetimeMs,
+  );
+  let status: 'success' | 'pending' | 'fail';
+  try {
+    status = functionStatus(await runConfigFunction(ctx, name, [{ token, tokenId, username: email }]), name);
+  } catch (error) {
+    // A failing function must not leave a half-registered account holding the address.
+    if (options.deleteOnFailure) await ctx.storage.deleteUser(app.id, user.id);
+    throw error;
+  }
+  if (status === 'fail') {
+    if (options.deleteOnFailure) await ctx.storage.deleteUser(app.id, user.id);
+    throw errors.confirmFailed(email);
+  }
+  if (status === 'success') await confirmUser(ctx, app, { token, tokenId });
+}
+
+function linkFor(base: string, token: string, tokenId: string): string {
+  const url = new URL(base);
+  url.searchParams.set('token', token);
+  url.searchParams.set('tokenId', tokenId);
+  return url.toString();
+}
+
+/** `1800000` → `30 minutes`, `172800000` → `48 hours`. */
+export function humanDuration(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+  ];
+  for (const [size, unit] of units) {
+    if (ms % size === 0 && ms >= size && !(unit === 'day' && ms / size < 3)) {
+      const n = ms / size;
+      return `${n} ${unit}${n === 1 ? '' : 's'}`;
+    }
+  }
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}

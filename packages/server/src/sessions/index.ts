@@ -1,0 +1,178 @@
+import {
+  GatehouseError,
+  isObjectIdHex,
+  type JsonObject,
+  NO_DEVICE_ID,
+  ObjectId,
+  objectId,
+  randomSecret,
+  sha256,
+  timingSafeEqual,
+} from '@gatehouse/core';
+import type { SessionRecord, UserRecord } from '@gatehouse/storage';
+import type { AppSettings, ServerContext } from '../context.js';
+
+/** Tokens handed to a client after a login (spec §5.2). */
+export interface LoginResult {
+  accessToken: string;
+  refreshToken: string;
+  userId: string;
+  deviceId: string;
+  sessionId: string;
+}
+
+/** An authenticated request: the app, the user and the session behind an access token. */
+export interface Authenticated {
+  app: AppSettings;
+  user: UserRecord;
+  session: SessionRecord;
+}
+
+/** Last-used times are written at most this often per session, so refreshes stay read-mostly. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * The device id for a new session: the one the client sent (`options.device.deviceId`, an EJSON ObjectId
+ * from realm-web, spec §2.4) when it is a real one, else a new ObjectId. Never the all-zero "none" id, and
+ * never anything that is not 24 hex — realm-web would throw on every later login (spec §2.4).
+ */
+export function deviceIdFrom(options: unknown): string {
+  const device = (options as { device?: { deviceId?: unknown } } | undefined)?.device;
+  const raw = device?.deviceId;
+  const hex = raw instanceof ObjectId ? raw.hex : typeof raw === 'string' ? raw : null;
+  return hex && isObjectIdHex(hex) && hex !== NO_DEVICE_ID ? hex.toLowerCase() : objectId();
+}
+
+/**
+ * Starts a session for `user` — one login, one session — and issues its access and refresh tokens.
+ * Anonymous sessions get the app's (long) anonymous lifetime.
+ */
+export async function startSession(
+  ctx: ServerContext,
+  app: AppSettings,
+  user: UserRecord,
+  input: { providerType: string; deviceId: string; apiKeyId?: string | null; meta?: JsonObject },
+): Promise<LoginResult> {
+  const now = ctx.now();
+  const secret = randomSecret();
+  const lifetime =
+    input.providerType === 'anon-user' ? app.anonymousRefreshTokenLifetimeMs : app.refreshTokenLifetimeMs;
+  const session = await ctx.storage.createSession({
+    id: objectId(now),
+    appId: app.id,
+    userId: user.id,
+    deviceId: input.deviceId,
+    refreshHash: await sha256(secret),
+    providerType: input.providerType,
+    apiKeyId: input.apiKeyId ?? null,
+    meta: input.meta ?? {},
+    now,
+    expiresAt: now + lifetime,
+  });
+  const common = { appId: app.id, userId: user.id, sessionId: session.id, deviceId: session.deviceId, now };
+  const [accessToken, refreshToken] = await Promise.all([
+    ctx.tokens.issueAccess({ ...common, customData: user.customData, lifetimeMs: app.accessTokenLifetimeMs }),
+    ctx.tokens.issueRefresh({ ...common, secret, expiresAt: session.expiresAt }),
+  ]);
+  return { accessToken, refreshToken, userId: user.id, deviceId: session.deviceId, sessionId: session.id };
+}
+
+/**
+ * The live session behind a refresh token: signature, expiry, and the secret's hash against the stored one
+ * (constant time). Anything wrong is `InvalidSession` with the message realm-web's `logOut` tolerates
+ * (spec §7.2).
+ */
+async function sessionOfRefreshToken(ctx: ServerContext, refreshToken: string): Promise<SessionRecord> {
+  const now = ctx.now();
+  const claims = await ctx.tokens.verifyRefresh(refreshToken, now);
+  const session = await ctx.storage.getSession(claims.sid);
+  if (!session || !isActive(session, now) || session.userId !== claims.sub || session.kind !== 'refresh')
+    throw deadRefresh();
+  if (!timingSafeEqual(session.refreshHash, await sha256(claims.secret))) throw deadRefresh();
+  return session;
+}
+
+/**
+ * `POST /auth/session`: a new access token for the same session, carrying fresh custom data (how
+ * `refreshCustomData()` works, spec §7.1). The refresh token is not rotated (clients only read the access
+ * token, spec §2.3).
+ */
+export async function refreshAccessToken(ctx: ServerContext, refreshToken: string): Promise<string> {
+  const session = await sessionOfRefreshToken(ctx, refreshToken);
+  const app = ctx.config.apps.get(session.appId);
+  const user = app && (await ctx.storage.getUser(session.appId, session.userId));
+  if (!app || !user || user.disabled) throw deadRefresh();
+  const now = ctx.now();
+  if (now - session.lastUsedAt > TOUCH_INTERVAL_MS) await ctx.storage.touchSession(session.id, now);
+  return ctx.tokens.issueAccess({
+    appId: app.id,
+    userId: user.id,
+    sessionId: session.id,
+    deviceId: session.deviceId,
+    customData: user.customData,
+    now,
+    lifetimeMs: app.accessTokenLifetimeMs,
+  });
+}
+
+/**
+ * `DELETE /auth/session`: revokes the session. An anonymous user whose last session ends is deleted: nobody
+ * can ever sign in as it again (realm-core marks such a user removed), so keeping it would only leak rows.
+ */
+export async function endSession(ctx: ServerContext, refreshToken: string): Promise<void> {
+  const session = await sessionOfRefreshToken(ctx, refreshToken);
+  const now = ctx.now();
+  if (!(await ctx.storage.revokeSession(session.id, now))) throw deadRefresh();
+  const user = await ctx.storage.getUser(session.appId, session.userId);
+  if (user && isAnonymousOnly(user) && (await ctx.storage.listActiveSessions(user.id, now)).length === 0) {
+    await ctx.storage.deleteUser(user.appId, user.id);
+  }
+  await ctx.storage.recordAuditEvent({
+    appId: session.appId,
+    userId: session.userId,
+    type: 'logout',
+    now,
+    detail: { sessionId: session.id },
+  });
+}
+
+/**
+ * Authenticates an access token: signature, expiry, type, a known app, a live session and an enabled user.
+ * Checking the session makes logout and revocation take effect at once (ASVS 7.4.1), not when the token
+ * expires.
+ */
+export async function authenticateAccess(ctx: ServerContext, accessToken: string): Promise<Authenticated> {
+  const now = ctx.now();
+  const claims = await ctx.tokens.verifyAccess(accessToken, now);
+  const app = ctx.config.apps.get(claims.aud);
+  if (!app) throw invalidAccess();
+  const session = await ctx.storage.getSession(claims.sid);
+  if (!session || !isActive(session, now) || session.userId !== claims.sub || session.appId !== app.id)
+    throw invalidAccess();
+  const user = await ctx.storage.getUser(app.id, claims.sub);
+  if (!user || user.disabled) throw invalidAccess();
+  return { app, user, session };
+}
+
+/** The token in an `Authorization: Bearer …` header; `must authenticate first` if there is none. */
+export function bearerToken(header: string | null): string {
+  const match = header === null ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new GatehouseError('InvalidSession', 'must authenticate first');
+  return match[1] as string;
+}
+
+export function isActive(session: SessionRecord, now: number): boolean {
+  return session.revokedAt === null && session.expiresAt > now;
+}
+
+export function isAnonymousOnly(user: UserRecord): boolean {
+  return user.identities.length > 0 && user.identities.every((i) => i.providerType === 'anon-user');
+}
+
+function deadRefresh(): GatehouseError {
+  return new GatehouseError('InvalidSession', 'invalid session: failed to find refresh token');
+}
+
+function invalidAccess(): GatehouseError {
+  return new GatehouseError('InvalidSession', 'invalid session: invalid access token');
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { generateSigningKey, importSigningKeys, jwks } from './keys.js';
+import { createTokenService } from './tokens.js';
+
+const NOW = Date.UTC(2026, 0, 1);
+const claims = {
+  appId: 'app',
+  userId: '0123456789abcdef01234567',
+  sessionId: 'aaaaaaaaaaaaaaaaaaaaaaaa',
+  deviceId: 'bbbbbbbbbbbbbbbbbbbbbbbb',
+  now: NOW,
+};
+
+describe('signing keys and tokens', () => {
+  it('signs with the first key; a rotated-out key still verifies until its tokens expire', async () => {
+    const [oldKey, newKey] = [await generateSigningKey('ES256'), await generateSigningKey('EdDSA')];
+    const before = createTokenService({ keys: await importSigningKeys([oldKey]), issuer: 'https://auth.example' });
+    const token = await before.issueAccess({ ...claims, customData: {}, lifetimeMs: 60_000 });
+
+    const after = createTokenService({
+      keys: await importSigningKeys([newKey, oldKey]),
+      issuer: 'https://auth.example',
+    });
+    expect((await after.verifyAccess(token, NOW)).sub).toBe(claims.userId);
+    const fresh = await after.issueAccess({ ...claims, customData: {}, lifetimeMs: 60_000 });
+    expect(JSON.parse(Buffer.from(fresh.split('.')[0]!, 'base64url').toString())).toMatchObject({
+      alg: 'EdDSA',
+      kid: newKey.kid,
+    });
+
+    // Once the old key is removed, its tokens are refused.
+    const later = createTokenService({ keys: await importSigningKeys([newKey]), issuer: 'https://auth.example' });
+    await expect(later.verifyAccess(token, NOW)).rejects.toMatchObject({ code: 'InvalidSession' });
+  });
+
+  it('supports ES256, EdDSA and RS256, and publishes only public members', async () => {
+    for (const alg of ['ES256', 'EdDSA', 'RS256'] as const) {
+      const keys = await importSigningKeys([await generateSigningKey(alg)]);
+      const service = createTokenService({ keys, issuer: 'https://auth.example' });
+      const refresh = await service.issueRefresh({ ...claims, secret: 's3cret', expiresAt: NOW + 60_000 });
+      expect((await service.verifyRefresh(refresh, NOW)).secret).toBe('s3cret');
+      for (const jwk of jwks(keys).keys)
+        for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(jwk).not.toHaveProperty(member);
+    }
+  });
+
+  it('refuses a token from another issuer, an unknown kid, and a key-confused algorithm', async () => {
+    const key = await generateSigningKey('ES256');
+    const service = createTokenService({ keys: await importSigningKeys([key]), issuer: 'https://auth.example' });
+    const other = createTokenService({ keys: await importSigningKeys([key]), issuer: 'https://evil.example' });
+    const foreign = await other.issueAccess({ ...claims, customData: {}, lifetimeMs: 60_000 });
+    await expect(service.verifyAccess(foreign, NOW)).rejects.toMatchObject({ code: 'InvalidSession' });
+
+    const stranger = createTokenService({
+      keys: await importSigningKeys([await generateSigningKey('ES256')]),
+      issuer: 'https://auth.example',
+    });
+    await expect(
+      service.verifyAccess(await stranger.issueAccess({ ...claims, customData: {}, lifetimeMs: 60_000 }), NOW),
+    ).rejects.toMatchObject({ code: 'InvalidSession' });
+
+    // HS256 signed with the public key as the secret (the classic RS/HS confusion) is refused.
+    const { SignJWT } = await import('jose');
+    const publicBytes = new TextEncoder().encode(JSON.stringify(jwks(await importSigningKeys([key])).keys[0]));
+    const confused = await new SignJWT({
+      sub: claims.userId,
+      aud: 'app',
+      sid: claims.sessionId,
+      typ: 'access',
+      baas_device_id: claims.deviceId,
+    })
+      .setProtectedHeader({ alg: 'HS256', kid: key.kid })
+      .setIssuer('https://auth.example')
+      .setIssuedAt(NOW / 1000)
+      .setExpirationTime(NOW / 1000 + 60)
+      .sign(publicBytes);
+    await expect(service.verifyAccess(confused, NOW)).rejects.toMatchObject({ code: 'InvalidSession' });
+    await expect(service.verifyAccess('x'.repeat(10_000), NOW)).rejects.toMatchObject({ code: 'InvalidSession' });
+  });
+
+  it('refuses a private JWK without its private part and duplicate key ids at start-up', async () => {
+    const key = await generateSigningKey('ES256');
+    const { d: _d, ...publicOnly } = key.privateJwk;
+    await expect(importSigningKeys([{ ...key, privateJwk: publicOnly }])).rejects.toThrow(/not a private key/);
+    await expect(importSigningKeys([key, key])).rejects.toThrow(/duplicate kid/);
+  });
+});

@@ -1,0 +1,45 @@
+import type { JsonObject } from '@gatehouse/core';
+import type { UserRecord } from '@gatehouse/storage';
+import type { ServerContext } from '../context.js';
+
+/** The App Services profile of a user (spec §6). */
+export interface AppServicesProfile {
+  user_id: string;
+  domain_id: string;
+  identities: { id: string; provider_type: string; provider_id: string; provider_data?: JsonObject }[];
+  data: JsonObject;
+  type: string;
+}
+
+/**
+ * The profile document of `GET /auth/profile`: `identities` in the order they were added (linking appends,
+ * spec §5.3), `data` with the user's profile fields and — for email accounts — `email` (realm-core's
+ * email/password test reads it, spec §6). Values realm-core reads as strings stay strings.
+ */
+export function appServicesProfile(user: UserRecord): AppServicesProfile {
+  const data: JsonObject = { ...user.profile };
+  const email = user.emails[0]?.address;
+  if (email !== undefined) data.email = email;
+  return {
+    user_id: user.id,
+    domain_id: user.appId,
+    identities: user.identities.map((i) => ({
+      id: i.id,
+      provider_type: i.providerType,
+      provider_id: i.providerId,
+      ...(Object.keys(i.data).length ? { provider_data: i.data } : {}),
+    })),
+    data,
+    type: user.type,
+  };
+}
+
+/**
+ * Deletes a user with everything that hangs off it (identities, password, sessions, API keys, tokens) in
+ * one transaction; the old credentials stop working at once (spec §7.3, ASVS 7.4.2).
+ */
+export async function deleteUser(ctx: ServerContext, user: UserRecord): Promise<void> {
+  const now = ctx.now();
+  await ctx.storage.deleteUser(user.appId, user.id);
+  await ctx.storage.recordAuditEvent({ appId: user.appId, userId: user.id, type: 'user-deleted', now });
+}

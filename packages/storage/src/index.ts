@@ -1,0 +1,34 @@
+/**
+ * `@gatehouse/storage`: the storage contract, its one implementation over Kysely, and the SQLite and
+ * PostgreSQL drivers (optional peer dependencies, loaded only when used).
+ *
+ * Test helpers (the conformance suite, throw-away databases) live in `src/testing/`, outside the build.
+ */
+export {
+  type ApiKeyKind,
+  type ApiKeyRecord,
+  type AuditEventRecord,
+  type ConflictTarget,
+  type ConsumeOneTimeToken,
+  type EmailRecord,
+  type IdentityRecord,
+  isStorageConflictError,
+  type NewApiKey,
+  type NewAuditEvent,
+  type NewEmail,
+  type NewIdentity,
+  type NewOneTimeToken,
+  type NewSession,
+  type NewUser,
+  type OneTimeTokenPurpose,
+  type OneTimeTokenRecord,
+  type SessionKind,
+  type SessionRecord,
+  type Storage,
+  StorageConflictError,
+  type StorageDialect,
+  type UserRecord,
+} from './contract.js';
+export { createStorage, parseStorageUrl, type StorageLocation } from './create-storage.js';
+export { createPostgresStorage, type PostgresStorageOptions } from './dialects/postgres/postgres-storage.js';
+export { createSqliteStorage, type SqliteStorageOptions } from './dialects/sqlite/sqlite-storage.js';

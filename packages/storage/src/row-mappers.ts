@@ -1,0 +1,107 @@
+import type {
+  ApiKeyRecord,
+  AuditEventRecord,
+  EmailRecord,
+  IdentityRecord,
+  OneTimeTokenRecord,
+  SessionRecord,
+  UserRecord,
+} from './contract.js';
+import type { DialectCapabilities } from './dialects/capabilities.js';
+import type {
+  ApiKeyRow,
+  AuditEventRow,
+  EmailRow,
+  IdentityRow,
+  OneTimeTokenRow,
+  SessionRow,
+  UserRow,
+} from './schema.js';
+
+/** Rows → records. The only place that knows how columns become contract fields. */
+export interface RowMappers {
+  user(row: UserRow, emails: EmailRecord[], identities: IdentityRecord[]): UserRecord;
+  email(row: EmailRow): EmailRecord;
+  identity(row: IdentityRow): IdentityRecord;
+  session(row: SessionRow): SessionRecord;
+  apiKey(row: ApiKeyRow): ApiKeyRecord;
+  oneTimeToken(row: OneTimeTokenRow): OneTimeTokenRecord;
+  auditEvent(row: AuditEventRow): AuditEventRecord;
+}
+
+export function createRowMappers({ decodeJson }: DialectCapabilities): RowMappers {
+  return {
+    user: (row, emails, identities) => ({
+      id: row.id,
+      appId: row.app_id,
+      username: row.username,
+      type: row.type,
+      disabled: bool(row.disabled),
+      profile: decodeJson(row.profile),
+      customData: decodeJson(row.custom_data),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      emails,
+      identities,
+    }),
+    email: (row) => ({ address: row.address, verified: bool(row.verified) }),
+    identity: (row) => ({
+      // Spec §6: the identity id a profile shows is the provider's user id.
+      id: row.subject,
+      providerType: row.provider_type,
+      providerId: row.provider_id,
+      subject: row.subject,
+      data: decodeJson(row.data),
+      createdAt: row.created_at,
+    }),
+    session: (row) => ({
+      id: row.id,
+      appId: row.app_id,
+      userId: row.user_id,
+      deviceId: row.device_id,
+      kind: row.kind,
+      refreshHash: row.refresh_hash,
+      providerType: row.provider_type,
+      apiKeyId: row.api_key_id,
+      meta: decodeJson(row.meta),
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      expiresAt: row.expires_at,
+      revokedAt: row.revoked_at,
+    }),
+    apiKey: (row) => ({
+      id: row.id,
+      appId: row.app_id,
+      userId: row.user_id,
+      kind: row.kind,
+      name: row.name,
+      disabled: bool(row.disabled),
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+    }),
+    oneTimeToken: (row) => ({
+      id: row.id,
+      appId: row.app_id,
+      userId: row.user_id,
+      purpose: row.purpose,
+      data: decodeJson(row.data),
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      consumedAt: row.consumed_at,
+    }),
+    auditEvent: (row) => ({
+      id: row.id,
+      appId: row.app_id,
+      userId: row.user_id,
+      type: row.type,
+      ip: row.ip,
+      detail: decodeJson(row.detail),
+      at: row.at,
+    }),
+  };
+}
+
+/** SQLite returns 0/1, PostgreSQL `true`/`false`. */
+function bool(value: boolean | 0 | 1): boolean {
+  return value === true || value === 1;
+}

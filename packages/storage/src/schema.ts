@@ -1,0 +1,159 @@
+import type { UserType } from '@gatehouse/core';
+import type { ColumnType, Generated, Selectable, SqlBool } from 'kysely';
+import type { ApiKeyKind, OneTimeTokenPurpose, SessionKind } from './contract.js';
+
+/**
+ * The tables as Kysely sees them. One schema serves both dialects; where a column's runtime type differs by
+ * dialect, the column type below is the union and the row mappers (`row-mappers.ts`) normalise it.
+ *
+ * - Times are integer milliseconds since the epoch: `BIGINT` in PostgreSQL (parsed to `number` by the pool),
+ *   `INTEGER` in SQLite.
+ * - JSON is `JSONB` in PostgreSQL (read back as an object) and `TEXT` in SQLite (read back as a string); it is
+ *   always written as JSON text.
+ * - Booleans are `BOOLEAN` in PostgreSQL and `INTEGER` 0/1 in SQLite.
+ * - `*_lower` columns hold the JavaScript `toLowerCase()` of their source column, computed by the storage
+ *   layer (not by SQL `lower()`, which only folds ASCII in SQLite), so both dialects fold letter case alike.
+ */
+export interface Database {
+  apps: AppsTable;
+  users: UsersTable;
+  user_emails: UserEmailsTable;
+  identities: IdentitiesTable;
+  passwords: PasswordsTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  one_time_tokens: OneTimeTokensTable;
+  service_configurations: ServiceConfigurationsTable;
+  audit_events: AuditEventsTable;
+}
+
+/** Milliseconds since the epoch. */
+export type Millis = number;
+/** A JSON column: written as JSON text, read as text (SQLite) or as a parsed value (PostgreSQL). */
+export type JsonColumn = ColumnType<unknown, string, string>;
+/** A boolean column: written as 0/1 (SQLite) or `true`/`false` (PostgreSQL), read back the same way. */
+export type BoolColumn = ColumnType<SqlBool, SqlBool, SqlBool>;
+
+export interface AppsTable {
+  id: string;
+  created_at: Millis;
+}
+
+export interface UsersTable {
+  /** 24-hex ObjectId. */
+  id: string;
+  app_id: string;
+  username: string | null;
+  /** Unique per app; what makes usernames case-insensitively unique. */
+  username_lower: string | null;
+  type: UserType;
+  disabled: BoolColumn;
+  profile: JsonColumn;
+  custom_data: JsonColumn;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface UserEmailsTable {
+  /** Insertion order (an auto-assigned key): emails are listed in the order they were added. */
+  seq: Generated<number>;
+  app_id: string;
+  user_id: string;
+  address: string;
+  /** Unique per app. */
+  address_lower: string;
+  verified: BoolColumn;
+  created_at: Millis;
+}
+
+export interface IdentitiesTable {
+  /** Insertion order: identities are listed in the order they were linked. */
+  seq: Generated<number>;
+  app_id: string;
+  user_id: string;
+  provider_type: string;
+  provider_id: string;
+  /** Unique per (app, provider_id). */
+  subject: string;
+  data: JsonColumn;
+  created_at: Millis;
+}
+
+export interface PasswordsTable {
+  user_id: string;
+  /** PHC string. */
+  hash: string;
+  updated_at: Millis;
+}
+
+export interface SessionsTable {
+  id: string;
+  app_id: string;
+  user_id: string;
+  device_id: string;
+  kind: SessionKind;
+  refresh_hash: string;
+  provider_type: string;
+  api_key_id: string | null;
+  meta: JsonColumn;
+  created_at: Millis;
+  last_used_at: Millis;
+  expires_at: Millis;
+  revoked_at: Millis | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  app_id: string;
+  user_id: string;
+  kind: ApiKeyKind;
+  name: string;
+  /** Unique. */
+  key_hash: string;
+  disabled: BoolColumn;
+  created_at: Millis;
+  last_used_at: Millis | null;
+}
+
+export interface OneTimeTokensTable {
+  id: string;
+  app_id: string;
+  /** `null` for tokens not tied to a user (OAuth state). */
+  user_id: string | null;
+  purpose: OneTimeTokenPurpose;
+  token_hash: string;
+  data: JsonColumn;
+  created_at: Millis;
+  expires_at: Millis;
+  consumed_at: Millis | null;
+}
+
+export interface ServiceConfigurationsTable {
+  app_id: string;
+  service: string;
+  config: JsonColumn;
+  updated_at: Millis;
+}
+
+export interface AuditEventsTable {
+  /** 24-hex ObjectId. */
+  id: string;
+  app_id: string;
+  /** Deliberately not a foreign key: a user's audit trail outlives the user. */
+  user_id: string | null;
+  type: string;
+  ip: string | null;
+  detail: JsonColumn;
+  at: Millis;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type EmailRow = Pick<Selectable<UserEmailsTable>, 'user_id' | 'address' | 'verified'>;
+export type IdentityRow = Pick<
+  Selectable<IdentitiesTable>,
+  'user_id' | 'provider_type' | 'provider_id' | 'subject' | 'data' | 'created_at'
+>;
+export type SessionRow = Selectable<SessionsTable>;
+export type ApiKeyRow = Omit<Selectable<ApiKeysTable>, 'key_hash'>;
+export type OneTimeTokenRow = Omit<Selectable<OneTimeTokensTable>, 'token_hash'>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
