@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CONFIG_FILE_NAMES, ConfigError, findConfigFile, loadConfig, type ResolvedConfig } from '@gatehouse/server';
+import { CONFIG_FILE_NAMES, findConfigFile, loadConfig, type ResolvedConfig } from '@gatehouse/server';
+import { parseStorageUrl } from '@gatehouse/storage';
 import { CliError, type Io } from './command.js';
 
 /** The config file named by `--config`, or the one found in `cwd`; a {@link CliError} saying how to make one otherwise. */
@@ -29,49 +29,18 @@ export async function loadServerConfig(path: string, env: Io['env'], cwd: string
 }
 
 /**
- * Reads a config file as written — JSON, or a `.js`/`.mjs` module whose default export is the object (or a
- * function returning it) — without validating it, so `gatehouse dev` can lay its overrides over it first.
- * The same reading rules as the server's `loadConfig`.
- */
-export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
-  let raw: unknown;
-  if (path.endsWith('.json')) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new ConfigError([
-        `${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-      ]);
-    }
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError([`${path}: not valid JSON (${(error as Error).message})`]);
-    }
-  } else {
-    const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
-    raw = typeof module.default === 'function' ? await (module.default as () => unknown)() : module.default;
-    if (raw === undefined) throw new ConfigError([`${path}: the module has no default export`]);
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    throw new ConfigError([`${path}: the configuration must be an object`]);
-  return raw as Record<string, unknown>;
-}
-
-/**
  * The file a SQLite database URL names, read the way `@gatehouse/storage` reads it (`sqlite:<path>`,
  * `sqlite:///abs`, `file:<path>`, `file:///abs`, a bare `*.db`/`*.sqlite`/`*.sqlite3` path); `null` for
  * PostgreSQL and `sqlite::memory:`.
  */
 export function sqliteFile(url: string): string | null {
-  let file: string;
-  if (/^sqlite:/i.test(url)) file = url.slice('sqlite:'.length).replace(/^\/\//, '');
-  else if (/^file:\/\//i.test(url)) file = fileURLToPath(url);
-  else if (/^file:/i.test(url)) file = url.slice('file:'.length);
-  else if (!/^[a-z][a-z0-9+.-]*:/i.test(url) && /\.(db|sqlite|sqlite3)$/i.test(url)) file = url;
-  else return null;
-  return file === '' || file === ':memory:' ? null : file;
+  let location: ReturnType<typeof parseStorageUrl>;
+  try {
+    location = parseStorageUrl(url);
+  } catch {
+    return null;
+  }
+  return location.dialect === 'sqlite' && location.filename !== ':memory:' ? location.filename : null;
 }
 
 /** `sqlite:<relative path>` made absolute against `baseDir`; every other URL unchanged. */

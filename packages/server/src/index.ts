@@ -9,7 +9,7 @@
  * ```
  */
 
-export { applyEnvironment, CONFIG_FILE_NAMES, findConfigFile, loadConfig } from './config/load.js';
+export { applyEnvironment, CONFIG_FILE_NAMES, findConfigFile, loadConfig, readConfigFile } from './config/load.js';
 export { type AppSettings, ConfigError, type ResolvedConfig, resolveConfig } from './config/resolve.js';
 export { configSchema, type GatehouseConfigInput } from './config/schema.js';
 export type { Mailer, MailMessage, OutboxMailer } from './email/index.js';

@@ -4,18 +4,12 @@ import {
   createGatehouse,
   findConfigFile,
   type ResolvedConfig,
+  readConfigFile,
   resolveConfig,
 } from '@gatehouse/server';
 import { parsePort } from '../args.js';
 import { defineCommand } from '../command.js';
-import {
-  displayPath,
-  prepareSqliteDirectory,
-  readConfigFile,
-  redactUrl,
-  resolveSqliteUrl,
-  sqliteFile,
-} from '../config-file.js';
+import { displayPath, prepareSqliteDirectory, redactUrl, resolveSqliteUrl, sqliteFile } from '../config-file.js';
 import { browserHost, serveUntilStopped, startServer } from '../run-server.js';
 import { initConfig } from './init.js';
 

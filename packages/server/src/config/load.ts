@@ -29,12 +29,29 @@ export async function loadConfig(
   path: string,
   env: Record<string, string | undefined> = process.env,
 ): Promise<ResolvedConfig> {
+  return resolveConfig(applyEnvironment(await readConfigFile(path), env));
+}
+
+/**
+ * Reads a config file as written — JSON, or a `.js`/`.mjs` module whose default export is the object (or a
+ * function returning it) — without validating it, so a caller (`gatehouse dev`) can lay overrides over it
+ * first. Throws {@link ConfigError} when the file is missing, unreadable or not an object.
+ */
+export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   const absolute = resolvePath(path);
   if (!existsSync(absolute)) throw new ConfigError([`${path}: file not found`]);
   let raw: unknown;
   if (absolute.endsWith('.json')) {
+    let text: string;
     try {
-      raw = JSON.parse(readFileSync(absolute, 'utf8'));
+      text = readFileSync(absolute, 'utf8');
+    } catch (error) {
+      throw new ConfigError([
+        `${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      ]);
+    }
+    try {
+      raw = JSON.parse(text);
     } catch (error) {
       throw new ConfigError([`${path}: not valid JSON (${(error as Error).message})`]);
     }
@@ -45,7 +62,7 @@ export async function loadConfig(
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new ConfigError([`${path}: the configuration must be an object`]);
-  return resolveConfig(applyEnvironment(raw as Record<string, unknown>, env));
+  return raw as Record<string, unknown>;
 }
 
 /**

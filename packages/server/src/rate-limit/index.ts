@@ -1,12 +1,12 @@
 /**
- * Counting failures in fixed windows, per key. In process for now (one node); the interface is the seam for
+ * Counting events (failed logins, mails sent) in fixed windows, per key. In process for now (one node); the interface is the seam for
  * a shared (Redis) implementation, so nothing else changes when several instances share limits.
  */
 export interface RateLimiter {
-  /** True when `key` has reached `limit` failures in the current window (the caller should refuse). */
+  /** True when `key` has reached `limit` events in the current window (the caller should refuse). */
   isLimited(key: string, limit: number, now: number): boolean;
-  /** Counts one failure for `key`; returns the count in the current window. */
-  recordFailure(key: string, windowMs: number, now: number): number;
+  /** Counts one event for `key`; returns the count in the current window. */
+  count(key: string, windowMs: number, now: number): number;
   /** Forgets `key` (after a success). */
   reset(key: string): void;
   /** Milliseconds until `key`'s window ends (for `Retry-After`); 0 if none. */
@@ -47,7 +47,7 @@ export function createMemoryRateLimiter(options: { maxKeys?: number } = {}): Rat
 
   return {
     isLimited: (key, limit, now) => (current(key, now)?.count ?? 0) >= limit,
-    recordFailure(key, windowMs, now) {
+    count(key, windowMs, now) {
       const w = current(key, now);
       if (w) return ++w.count;
       makeRoom(now);

@@ -2,7 +2,7 @@ import { GatehouseError, objectId, randomSecret, sha256 } from '@gatehouse/core'
 import { isStorageConflictError, type UserRecord } from '@gatehouse/storage';
 import type { LocalUserpassSettings } from '../../config/resolve.js';
 import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
-import { assertMailAddress, confirmationEmail, resetPasswordEmail } from '../../email/index.js';
+import { assertMailAddress, confirmationEmail, type MailMessage, resetPasswordEmail } from '../../email/index.js';
 import { functionStatus, runConfigFunction } from '../../functions/index.js';
 import { checkPassword } from '../../passwords/index.js';
 import { addressKey } from '../../rate-limit/index.js';
@@ -16,6 +16,9 @@ import { localUserpassErrors as errors } from './errors.js';
  */
 
 export const PROVIDER = 'local-userpass';
+
+/** Mails (confirmation, reset) one address receives per hour at most, so nobody can flood an inbox. */
+const MAILS_PER_ADDRESS_PER_HOUR = 5;
 
 /** Longest email address accepted (RFC 5321 path limit). */
 const MAX_EMAIL_LENGTH = 254;
@@ -135,7 +138,7 @@ export async function logIn(
   if (blocked) throw errors.tooManyAttempts(ctx.limiter.retryAfterMs(blocked.key, now));
 
   const fail = async (userId: string | null, reason: string): Promise<never> => {
-    for (const k of keys) ctx.limiter.recordFailure(k.key, limits.windowMs, ctx.now());
+    for (const k of keys) ctx.limiter.count(k.key, limits.windowMs, ctx.now());
     await ctx.storage.recordAuditEvent({
       appId: app.id,
       userId,
@@ -261,7 +264,7 @@ export async function sendResetPasswordEmail(
     link,
     expiresIn: humanDuration(settings.resetTokenLifetimeMs),
   });
-  ctx.background('reset mail', () => ctx.mailer.send(message));
+  sendLimited(ctx, app, message);
 }
 
 /**
@@ -420,7 +423,7 @@ async function mailConfirmation(
     link,
     expiresIn: humanDuration(settings.confirmationTokenLifetimeMs),
   });
-  ctx.background('confirmation mail', () => ctx.mailer.send(message));
+  sendLimited(ctx, app, message);
 }
 
 async function runConfirmation(
@@ -454,6 +457,21 @@ async function runConfirmation(
     throw errors.confirmFailed(email);
   }
   if (status === 'success') await confirmUser(ctx, app, { token, tokenId });
+}
+
+/**
+ * Sends a mail after the response (so its time does not tell anything), unless the address already got
+ * its hourly share; then the mail is dropped silently — the caller's answer stays the same.
+ */
+function sendLimited(ctx: ServerContext, app: AppSettings, message: MailMessage): void {
+  const key = `mail:${app.id}:${message.to.toLowerCase()}`;
+  const now = ctx.now();
+  if (ctx.limiter.isLimited(key, MAILS_PER_ADDRESS_PER_HOUR, now)) {
+    ctx.logger.warn({ app: app.id }, 'mail to an address over its hourly limit dropped');
+    return;
+  }
+  ctx.limiter.count(key, 3_600_000, now);
+  ctx.background('account mail', () => ctx.mailer.send(message));
 }
 
 function linkFor(base: string, token: string, tokenId: string): string {

@@ -219,6 +219,20 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
       expect(unknown.json).toEqual({});
     });
 
+    it('sends one address at most 5 mails an hour, answering the same either way', async () => {
+      await start({ confirmation: 'email' });
+      await register('flood@example.com');
+      for (let i = 0; i < 8; i++)
+        expect((await post('/confirm/send', { email: 'flood@example.com' })).status).toBe(200);
+      await t.mailLinks('flood@example.com');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(t.gatehouse.outbox?.list().filter((m) => m.to === 'flood@example.com')).toHaveLength(5);
+      t.advance(61 * 60_000);
+      expect((await post('/confirm/send', { email: 'flood@example.com' })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(t.gatehouse.outbox?.list().filter((m) => m.to === 'flood@example.com')).toHaveLength(6);
+    });
+
     it('the hosted confirm page confirms only when its button is pressed', async () => {
       await start({ confirmation: 'email' });
       await register('k@example.com');
