@@ -163,7 +163,7 @@ describe.each(['sqlite', 'postgres'] as const)('App Services wire rules (%s)', (
       }
     });
 
-    it('refuses linking until it is built, without logging in', async () => {
+    it('refuses to link anonymous credentials, without logging in', async () => {
       const anon = await t.request('POST', t.appPath('/auth/providers/anon-user/login'), { body: {} });
       const res = await t.request('POST', t.appPath('/auth/providers/anon-user/login?link=true'), {
         body: {},

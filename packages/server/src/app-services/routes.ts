@@ -6,9 +6,16 @@ import { readJsonObject } from '../http/body.js';
 import type { GatehouseEnv } from '../http/env.js';
 import { json, noContent } from '../http/responses.js';
 import { parseBody } from '../http/validate.js';
-import { logInAnonymously } from '../providers/anon-user/index.js';
+import { completeLogin, credentialProviders, providerNotFound } from '../providers/index.js';
 import * as userpass from '../providers/local-userpass/index.js';
-import { authenticateAccess, bearerToken, deviceIdFrom, endSession, refreshAccessToken } from '../sessions/index.js';
+import {
+  authenticateAccess,
+  bearerToken,
+  deviceIdFrom,
+  endSession,
+  issueAccessToken,
+  refreshAccessToken,
+} from '../sessions/index.js';
 import { appServicesProfile, deleteUser } from '../users/index.js';
 
 /**
@@ -17,13 +24,10 @@ import { appServicesProfile, deleteUser } from '../users/index.js';
  */
 
 // realm-core adds `provider` to every credentials body and both clients add `options` (spec §5.1, §13.7):
-// accepted and ignored when interpreting credentials.
-const envelope = { provider: z.string().max(64).optional(), options: z.unknown().optional() };
+// the login route takes them off before the provider's schema sees the payload.
 const text = (max: number) => z.string().max(max);
 
 const schemas = {
-  anonymous: z.object({ ...envelope }).strict(),
-  userpassLogin: z.object({ ...envelope, username: text(1024), password: text(4096) }).strict(),
   register: z.object({ email: text(1024), password: text(4096) }).strict(),
   token: z.object({ token: text(1024), tokenId: text(1024) }).strict(),
   email: z.object({ email: text(1024) }).strict(),
@@ -54,27 +58,30 @@ export function appServicesRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
     });
   });
 
-  // 2. login (spec §5).
+  // 2. login (spec §5) and 3. link (spec §5.3, `?link=true` with the linking user's access token).
   api.post('/app/:appId/auth/providers/:provider/login', async (c) => {
     const app = appOf(c.req.param('appId'));
-    const provider = c.req.param('provider');
-    const input = await body(c.req.raw);
-    if (c.req.query('link') !== undefined) {
-      // Linking (spec §5.3) arrives with the other credential kinds; refuse clearly instead of logging in.
-      throw new GatehouseError('InvalidParameter', 'linking identities is not supported yet');
-    }
-    const deviceId = deviceIdFrom(input.options);
+    const type = c.req.param('provider');
+    const provider = credentialProviders.get(type);
+    if (!provider?.enabled(app)) throw providerNotFound(type);
+    const { provider: named, options, ...payload } = await body(c.req.raw);
+    if (named !== undefined && typeof named !== 'string')
+      throw new GatehouseError('BadRequest', "invalid request: 'provider' must be a string");
+    const credentials = parseBody(provider.schema, payload);
     const info = c.env.requestInfo;
-    let result: Awaited<ReturnType<typeof logInAnonymously>>;
-    if (provider === 'anon-user' && app.providers['anon-user']?.enabled) {
-      parseBody(schemas.anonymous, input);
-      result = await logInAnonymously(ctx, app, deviceId, info);
-    } else if (provider === 'local-userpass' && app.providers['local-userpass']?.enabled) {
-      const { username, password } = parseBody(schemas.userpassLogin, input);
-      result = await userpass.logIn(ctx, app, { username, password }, deviceId, info);
-    } else {
-      throw new GatehouseError('AuthProviderNotFound', `authentication via '${provider.slice(0, 64)}' is unsupported`);
+    if (c.req.query('link') !== undefined) {
+      if (!provider.link)
+        throw new GatehouseError('InvalidParameter', `'${type}' credentials cannot be linked to a user`);
+      const { user, session } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
+      if (user.appId !== app.id) throw new GatehouseError('InvalidSession', 'invalid session: token of another app');
+      await provider.link(ctx, app, user, credentials, info);
+      // The link keeps the caller's session (spec §2.3): a new access token for it, no new refresh token.
+      const linked = (await ctx.storage.getUser(app.id, user.id)) ?? user;
+      const accessToken = await issueAccessToken(ctx, app, session, linked);
+      return json({ access_token: accessToken, user_id: user.id, device_id: session.deviceId });
     }
+    const outcome = await provider.logIn(ctx, app, credentials, info);
+    const result = await completeLogin(ctx, app, provider, outcome, deviceIdFrom(options), info);
     return json({
       access_token: result.accessToken,
       refresh_token: result.refreshToken,

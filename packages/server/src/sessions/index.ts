@@ -104,13 +104,23 @@ export async function refreshAccessToken(ctx: ServerContext, refreshToken: strin
   if (!app || !user || user.disabled) throw deadRefresh();
   const now = ctx.now();
   if (now - session.lastUsedAt > TOUCH_INTERVAL_MS) await ctx.storage.touchSession(session.id, now);
+  return issueAccessToken(ctx, app, session, user);
+}
+
+/** A new access token for an existing session, carrying the user's current custom data. */
+export function issueAccessToken(
+  ctx: ServerContext,
+  app: AppSettings,
+  session: SessionRecord,
+  user: UserRecord,
+): Promise<string> {
   return ctx.tokens.issueAccess({
     appId: app.id,
     userId: user.id,
     sessionId: session.id,
     deviceId: session.deviceId,
     customData: user.customData,
-    now,
+    now: ctx.now(),
     lifetimeMs: app.accessTokenLifetimeMs,
   });
 }

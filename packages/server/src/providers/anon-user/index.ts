@@ -1,6 +1,6 @@
 import { objectId, randomBytes } from '@gatehouse/core';
-import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
-import { type LoginResult, startSession } from '../../sessions/index.js';
+import { z } from 'zod';
+import type { CredentialProvider } from '../registry.js';
 
 /**
  * The identity id App Services gave anonymous users: `<24-hex>-<24 lowercase letters>` (spec §6).
@@ -11,29 +11,21 @@ function anonymousSubject(): string {
 }
 
 /**
- * `anon-user` login: every call creates a new user (spec §5.2) with one anonymous identity, and a session.
+ * `anon-user` login: every call creates a new user (spec §5.2) with one anonymous identity. Anonymous
+ * credentials cannot be linked to another user (realm-core refuses locally; we refuse on the server).
  */
-export async function logInAnonymously(
-  ctx: ServerContext,
-  app: AppSettings,
-  deviceId: string,
-  info: RequestInfo,
-): Promise<LoginResult> {
-  const now = ctx.now();
-  const user = await ctx.storage.createUser({
-    id: objectId(now),
-    appId: app.id,
-    identities: [{ providerType: 'anon-user', providerId: 'anon-user', subject: anonymousSubject() }],
-    now,
-  });
-  const result = await startSession(ctx, app, user, { providerType: 'anon-user', deviceId });
-  await ctx.storage.recordAuditEvent({
-    appId: app.id,
-    userId: user.id,
-    type: 'login',
-    ip: info.address,
-    now,
-    detail: { provider: 'anon-user' },
-  });
-  return result;
-}
+export const anonUserProvider: CredentialProvider<Record<string, never>> = {
+  type: 'anon-user',
+  schema: z.object({}).strict(),
+  enabled: (app) => app.providers['anon-user']?.enabled === true,
+  async logIn(ctx, app) {
+    const now = ctx.now();
+    const user = await ctx.storage.createUser({
+      id: objectId(now),
+      appId: app.id,
+      identities: [{ providerType: 'anon-user', providerId: 'anon-user', subject: anonymousSubject() }],
+      now,
+    });
+    return { user };
+  },
+};

@@ -6,7 +6,7 @@ import { assertMailAddress, confirmationEmail, type MailMessage, resetPasswordEm
 import { functionStatus, runConfigFunction } from '../../functions/index.js';
 import { checkPassword } from '../../passwords/index.js';
 import { addressKey } from '../../rate-limit/index.js';
-import { type LoginResult, startSession } from '../../sessions/index.js';
+import { identityTaken } from '../federated.js';
 import { localUserpassErrors as errors } from './errors.js';
 
 /**
@@ -110,17 +110,16 @@ export async function registerUser(
 }
 
 /**
- * Logs in with email and password. "Unknown email" and "wrong password" get the same error after the same
+ * Checks an email and password and returns the user. "Unknown email" and "wrong password" get the same error after the same
  * work (a dummy hash is verified for unknown emails). Failures are counted per account+address, per account
  * and per address; past a limit the login is refused with `TooManyRequests` before any hashing.
  */
-export async function logIn(
+export async function authenticate(
   ctx: ServerContext,
   app: AppSettings,
   input: { username: string; password: string },
-  deviceId: string,
   info: RequestInfo,
-): Promise<LoginResult> {
+): Promise<UserRecord> {
   const settings = providerSettings(app);
   if (typeof input.password !== 'string' || [...input.password].length > settings.maxPasswordLength) {
     throw new GatehouseError('BadRequest', `password must be at most ${settings.maxPasswordLength} characters`);
@@ -167,16 +166,55 @@ export async function logIn(
     // The stored hash used weaker parameters than today's: upgrade it now that we know the password.
     await ctx.storage.setPasswordHash(user.id, await ctx.passwords.hash(input.password), ctx.now());
   }
-  const result = await startSession(ctx, app, user, { providerType: PROVIDER, deviceId });
+  return user;
+}
+
+/**
+ * Links an email/password account to `user` (spec §5.3; how an anonymous user is upgraded: register, confirm,
+ * then `linkCredentials`). The account's credentials are checked like a login. A fresh account — only its
+ * email/password identity, never signed in — is folded into `user` (identity, email and password move over,
+ * the empty account is removed) in one transaction; an account that has been used belongs to someone and
+ * is refused.
+ */
+export async function linkAccount(
+  ctx: ServerContext,
+  app: AppSettings,
+  user: UserRecord,
+  input: { username: string; password: string },
+  info: RequestInfo,
+): Promise<void> {
+  const account = await authenticate(ctx, app, input, info);
+  if (account.id === user.id) return;
+  if (user.identities.some((i) => i.providerType === PROVIDER)) {
+    throw new GatehouseError('InvalidParameter', 'this user already has an email/password identity');
+  }
+  const now = ctx.now();
+  const identity = account.identities.find((i) => i.providerType === PROVIDER);
+  const fresh =
+    identity !== undefined &&
+    account.identities.length === 1 &&
+    (await ctx.storage.listActiveSessions(account.id, now)).length === 0;
+  if (!fresh) throw identityTaken();
+  const hash = await ctx.storage.getPasswordHash(account.id);
+  await ctx.storage.transaction(async (tx) => {
+    // Deleting the empty account first frees its email and identity for `user`.
+    await tx.deleteUser(app.id, account.id);
+    for (const email of account.emails) await tx.addEmail(app.id, user.id, email, now);
+    await tx.addIdentity(
+      app.id,
+      user.id,
+      { providerType: PROVIDER, providerId: identity.providerId, subject: identity.subject, data: identity.data },
+      now,
+    );
+    if (hash) await tx.setPasswordHash(user.id, hash, now);
+  });
   await ctx.storage.recordAuditEvent({
     appId: app.id,
     userId: user.id,
-    type: 'login',
-    ip: info.address,
-    now: ctx.now(),
+    type: 'identity-linked',
+    now,
     detail: { provider: PROVIDER },
   });
-  return result;
 }
 
 /** Confirms an account with the token from its confirmation link (single use, expiring). */

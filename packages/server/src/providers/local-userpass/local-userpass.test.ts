@@ -462,6 +462,63 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
     });
   });
 
+  describe('linking (spec §5.3)', () => {
+    const anonymous = async () =>
+      (await t.request('POST', t.appPath('/auth/providers/anon-user/login'), { body: {} })).json;
+    const link = (token: string, username: string, password = PASSWORD) =>
+      t.request('POST', t.appPath('/auth/providers/local-userpass/login?link=true'), {
+        body: { username, password },
+        token,
+      });
+
+    it('upgrades an anonymous user: same id, same session, identities appended', async () => {
+      t = await startTestGatehouse(dialect, {
+        app: { providers: { 'anon-user': {}, 'local-userpass': { confirmation: 'auto' } } },
+      });
+      const anon = await anonymous();
+      await register('upgrade@example.com');
+      const res = await link(anon.access_token, 'upgrade@example.com');
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ access_token: expect.any(String), user_id: anon.user_id, device_id: anon.device_id });
+      expect(decodeJwt(res.json.access_token).sid).toBe(decodeJwt(anon.access_token).sid);
+      const profile = await t.request('GET', `${API}/auth/profile`, { token: res.json.access_token });
+      expect(profile.json.identities.map((i: { provider_type: string }) => i.provider_type)).toEqual([
+        'anon-user',
+        'local-userpass',
+      ]);
+      expect(profile.json.data.email).toBe('upgrade@example.com');
+      // The email now logs into the upgraded user; the anonymous session lives on.
+      expect((await login('upgrade@example.com')).json.user_id).toBe(anon.user_id);
+      expect((await t.request('POST', `${API}/auth/session`, { token: anon.refresh_token })).status).toBe(201);
+      // Logging out no longer deletes it: it is not anonymous-only any more.
+      await t.request('DELETE', `${API}/auth/session`, { token: anon.refresh_token });
+      expect(await t.gatehouse.storage.getUser(t.appId, anon.user_id)).not.toBeNull();
+      expect(await t.gatehouse.storage.countUsers(t.appId)).toBe(1);
+    });
+
+    it('refuses an account that is in use, wrong credentials, and anonymous credentials', async () => {
+      t = await startTestGatehouse(dialect, {
+        app: { providers: { 'anon-user': {}, 'local-userpass': { confirmation: 'auto' } } },
+      });
+      await register('used@example.com');
+      await login('used@example.com');
+      const anon = await anonymous();
+      const taken = await link(anon.access_token, 'used@example.com');
+      expect(taken.status).toBe(400);
+      expect(taken.json.error_code).toBe('InvalidParameter');
+      expect((await link(anon.access_token, 'used@example.com', 'wrong password!')).status).toBe(401);
+      const anonLink = await t.request('POST', t.appPath('/auth/providers/anon-user/login?link=true'), {
+        body: {},
+        token: anon.access_token,
+      });
+      expect(anonLink.json.error_code).toBe('InvalidParameter');
+      // Without a valid access token: InvalidSession.
+      expect((await link('nonsense', 'used@example.com')).status).toBe(401);
+      const user = await t.gatehouse.storage.getUser(t.appId, anon.user_id);
+      expect(user?.identities.map((i) => i.providerType)).toEqual(['anon-user']);
+    });
+  });
+
   it('access tokens of email accounts carry the configured lifetime', async () => {
     t = await startTestGatehouse(dialect, {
       app: { accessTokenLifetime: '10m', providers: { 'local-userpass': { confirmation: 'auto' } } },

@@ -1,0 +1,14 @@
+import { anonUserProvider } from './anon-user/index.js';
+import { localUserpassProvider } from './local-userpass/provider.js';
+import type { CredentialProvider } from './registry.js';
+
+/**
+ * Every credential kind Gatehouse knows, by provider type (spec §5.1). A provider is served for an app only
+ * when the app's configuration enables it.
+ */
+export const credentialProviders: ReadonlyMap<string, CredentialProvider> = new Map(
+  ([anonUserProvider, localUserpassProvider] as CredentialProvider[]).map((p) => [p.type, p]),
+);
+
+export { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from './federated.js';
+export { type CredentialProvider, completeLogin, type LoginOutcome, providerNotFound } from './registry.js';
