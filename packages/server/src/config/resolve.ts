@@ -27,8 +27,8 @@ export interface AppSettings {
   accessTokenLifetimeMs: number;
   refreshTokenLifetimeMs: number;
   anonymousRefreshTokenLifetimeMs: number;
-  providers: {
-    'anon-user': { enabled: boolean } | undefined;
+  /** Each provider's settings, `undefined` when the app does not configure it. */
+  providers: Omit<ParsedApp['providers'], 'local-userpass'> & {
     'local-userpass': LocalUserpassSettings | undefined;
   };
 }
@@ -71,7 +71,7 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
         refreshTokenLifetimeMs: ms(a.refreshTokenLifetime),
         anonymousRefreshTokenLifetimeMs: ms(a.anonymousRefreshTokenLifetime),
         providers: {
-          'anon-user': a.providers['anon-user'],
+          ...a.providers,
           'local-userpass': lp && {
             ...lp,
             confirmationTokenLifetimeMs: ms(lp.confirmationTokenLifetime),

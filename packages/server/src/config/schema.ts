@@ -1,5 +1,11 @@
 import { parseDuration } from '@gatehouse/core';
 import { z } from 'zod';
+import { apiKeyConfig } from '../providers/api-key/config.js';
+import { customFunctionConfig } from '../providers/custom-function/config.js';
+import { customTokenConfig } from '../providers/custom-token/config.js';
+import { appleConfig } from '../providers/oauth2-apple/config.js';
+import { facebookConfig } from '../providers/oauth2-facebook/config.js';
+import { googleConfig } from '../providers/oauth2-google/config.js';
 
 /**
  * The configuration file's schema: what `gatehouse.config.json` (or the default export of a `.js`/`.mjs`
@@ -78,6 +84,12 @@ const app = z
       .object({
         'anon-user': anonUser.optional(),
         'local-userpass': localUserpass.optional(),
+        'api-key': apiKeyConfig.optional(),
+        'custom-token': customTokenConfig.optional(),
+        'custom-function': customFunctionConfig.optional(),
+        'oauth2-google': googleConfig.optional(),
+        'oauth2-facebook': facebookConfig.optional(),
+        'oauth2-apple': appleConfig.optional(),
       })
       .strict()
       .default({}),
