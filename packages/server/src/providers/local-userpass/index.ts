@@ -1,5 +1,5 @@
 import { GatehouseError, objectId, randomSecret, sha256 } from '@gatehouse/core';
-import { isStorageConflictError, type UserRecord } from '@gatehouse/storage';
+import { type EmailRecord, isStorageConflictError, type UserRecord } from '@gatehouse/storage';
 import type { LocalUserpassSettings } from '../../config/resolve.js';
 import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
 import { assertMailAddress, confirmationEmail, type MailMessage, resetPasswordEmail } from '../../email/index.js';
@@ -103,7 +103,7 @@ export async function registerUser(
     detail: { provider: PROVIDER },
   });
   if (settings.confirmation === 'email') {
-    await mailConfirmation(ctx, app, settings, user, email);
+    await mailLink(ctx, app, settings, user, 'confirm-email', email);
   } else if (settings.confirmation === 'function') {
     await runConfirmation(ctx, app, settings, user, email, { deleteOnFailure: true });
   }
@@ -244,10 +244,9 @@ export async function resendConfirmationEmail(
   const settings = providerSettings(app);
   const email = normalizeEmail(input.email);
   if (settings.confirmation !== 'email') return;
-  const user = await ctx.storage.findUserByEmail(app.id, email);
-  const entry = user?.emails.find((e) => e.address.toLowerCase() === email.toLowerCase());
-  if (!user || !entry || entry.verified) return;
-  await mailConfirmation(ctx, app, settings, user, entry.address);
+  const account = await findAccount(ctx, app, email);
+  if (!account || account.email.verified) return;
+  await mailLink(ctx, app, settings, account.user, 'confirm-email', account.email.address);
 }
 
 /** Runs the confirmation function again for a pending account (`confirm/call`). */
@@ -260,11 +259,10 @@ export async function retryCustomConfirmation(
   const email = normalizeEmail(input.email);
   if (settings.confirmation === 'auto') throw errors.autoConfirmOn(email);
   if (settings.confirmation !== 'function') throw errors.notFunctionMode();
-  const user = await ctx.storage.findUserByEmail(app.id, email);
-  const entry = user?.emails.find((e) => e.address.toLowerCase() === email.toLowerCase());
-  if (!user || !entry) throw errors.userNotFound();
-  if (entry.verified) throw new GatehouseError('UserAlreadyConfirmed', 'already confirmed');
-  await runConfirmation(ctx, app, settings, user, entry.address, { deleteOnFailure: false });
+  const account = await findAccount(ctx, app, email);
+  if (!account) throw errors.userNotFound();
+  if (account.email.verified) throw new GatehouseError('UserAlreadyConfirmed', 'already confirmed');
+  await runConfirmation(ctx, app, settings, account.user, account.email.address, { deleteOnFailure: false });
 }
 
 /**
@@ -278,31 +276,9 @@ export async function sendResetPasswordEmail(
 ): Promise<void> {
   const settings = providerSettings(app);
   if (settings.reset === 'function') throw errors.useResetFunction();
-  const email = normalizeEmail(input.email);
-  const user = await ctx.storage.findUserByEmail(app.id, email);
-  const entry = user?.emails.find((e) => e.address.toLowerCase() === email.toLowerCase());
-  if (!user || !entry) return;
-  await ctx.storage.deleteOneTimeTokens(user.id, 'reset-password');
-  const { token, tokenId } = await createToken(
-    ctx,
-    app,
-    user,
-    'reset-password',
-    entry.address,
-    settings.resetTokenLifetimeMs,
-  );
-  const link = linkFor(
-    settings.resetPasswordUrl ?? `${ctx.config.publicUrl}/app/${encodeURIComponent(app.id)}/reset`,
-    token,
-    tokenId,
-  );
-  const message = resetPasswordEmail({
-    appName: app.name,
-    to: entry.address,
-    link,
-    expiresIn: humanDuration(settings.resetTokenLifetimeMs),
-  });
-  sendLimited(ctx, app, message);
+  const account = await findAccount(ctx, app, normalizeEmail(input.email));
+  if (!account) return;
+  await mailLink(ctx, app, settings, account.user, 'reset-password', account.email.address);
 }
 
 /**
@@ -340,30 +316,21 @@ export async function callResetPasswordFunction(
 ): Promise<void> {
   const settings = providerSettings(app);
   if (settings.reset !== 'function' || !settings.resetFunction) throw errors.resetFunctionDisabled();
-  const email = normalizeEmail(input.email);
   const password = checkPassword(input.password, policyOf(settings));
-  const user = await ctx.storage.findUserByEmail(app.id, email);
-  const entry = user?.emails.find((e) => e.address.toLowerCase() === email.toLowerCase());
-  if (!user || !entry) throw errors.userNotFound();
+  const account = await findAccount(ctx, app, normalizeEmail(input.email));
+  if (!account) throw errors.userNotFound();
+  const { user, email } = account;
   const current = await ctx.storage.getPasswordHash(user.id);
   const currentPasswordValid = current ? (await ctx.passwords.verify(current, password)).ok : false;
-  await ctx.storage.deleteOneTimeTokens(user.id, 'reset-password');
-  const { token, tokenId } = await createToken(
-    ctx,
-    app,
-    user,
-    'reset-password',
-    entry.address,
-    settings.resetTokenLifetimeMs,
-  );
+  const { token, tokenId } = await replaceToken(ctx, app, user, 'reset-password', email.address);
   const result = await runConfigFunction(ctx, settings.resetFunction, [
-    { username: entry.address, password, token, tokenId, currentPasswordValid },
+    { username: email.address, password, token, tokenId, currentPasswordValid },
     ...input.arguments,
   ]);
   const status = functionStatus(result, settings.resetFunction);
   if (status === 'fail') {
     await ctx.storage.deleteOneTimeTokens(user.id, 'reset-password');
-    throw errors.resetFailed(entry.address);
+    throw errors.resetFailed(email.address);
   }
   if (status === 'success') {
     const hash = await ctx.passwords.hash(password);
@@ -373,6 +340,19 @@ export async function callResetPasswordFunction(
 }
 
 // ---- internals ---------------------------------------------------------------------------------------
+
+type TokenPurpose = 'confirm-email' | 'reset-password';
+
+/** The user owning `email` and that email's record, or `null`. */
+async function findAccount(
+  ctx: ServerContext,
+  app: AppSettings,
+  email: string,
+): Promise<{ user: UserRecord; email: EmailRecord } | null> {
+  const user = await ctx.storage.findUserByEmail(app.id, email);
+  const entry = user?.emails.find((e) => e.address.toLowerCase() === email.toLowerCase());
+  return user && entry ? { user, email: entry } : null;
+}
 
 async function applyNewPassword(
   ctx: ServerContext,
@@ -390,11 +370,7 @@ async function applyNewPassword(
   await ctx.storage.recordAuditEvent({ appId: app.id, userId, type: 'password-reset', now });
 }
 
-async function consumeToken(
-  ctx: ServerContext,
-  purpose: 'confirm-email' | 'reset-password',
-  input: { token: string; tokenId: string },
-) {
+async function consumeToken(ctx: ServerContext, purpose: TokenPurpose, input: { token: string; tokenId: string }) {
   if (
     typeof input.token !== 'string' ||
     typeof input.tokenId !== 'string' ||
@@ -410,14 +386,18 @@ async function consumeToken(
   });
 }
 
-async function createToken(
+/** A new single-use token for `user` and `purpose`; older unspent ones of that purpose stop working. */
+async function replaceToken(
   ctx: ServerContext,
   app: AppSettings,
   user: UserRecord,
-  purpose: 'confirm-email' | 'reset-password',
+  purpose: TokenPurpose,
   email: string,
-  lifetimeMs: number,
 ): Promise<{ token: string; tokenId: string }> {
+  const settings = providerSettings(app);
+  const lifetimeMs =
+    purpose === 'reset-password' ? settings.resetTokenLifetimeMs : settings.confirmationTokenLifetimeMs;
+  await ctx.storage.deleteOneTimeTokens(user.id, purpose);
   const now = ctx.now();
   const token = randomSecret();
   const tokenId = objectId(now);
@@ -434,34 +414,24 @@ async function createToken(
   return { token, tokenId };
 }
 
-async function mailConfirmation(
+/** Makes a token and mails its link: to the app's own page, or to the URL the app configured. */
+async function mailLink(
   ctx: ServerContext,
   app: AppSettings,
   settings: LocalUserpassSettings,
   user: UserRecord,
+  purpose: TokenPurpose,
   email: string,
 ) {
-  await ctx.storage.deleteOneTimeTokens(user.id, 'confirm-email');
-  const { token, tokenId } = await createToken(
-    ctx,
-    app,
-    user,
-    'confirm-email',
-    email,
-    settings.confirmationTokenLifetimeMs,
-  );
-  const link = linkFor(
-    settings.emailConfirmationUrl ?? `${ctx.config.publicUrl}/app/${encodeURIComponent(app.id)}/confirm`,
-    token,
-    tokenId,
-  );
-  const message = confirmationEmail({
-    appName: app.name,
-    to: email,
-    link,
-    expiresIn: humanDuration(settings.confirmationTokenLifetimeMs),
-  });
-  sendLimited(ctx, app, message);
+  const { token, tokenId } = await replaceToken(ctx, app, user, purpose, email);
+  const reset = purpose === 'reset-password';
+  const page = `${ctx.config.publicUrl}/app/${encodeURIComponent(app.id)}/${reset ? 'reset' : 'confirm'}`;
+  const url = new URL((reset ? settings.resetPasswordUrl : settings.emailConfirmationUrl) ?? page);
+  url.searchParams.set('token', token);
+  url.searchParams.set('tokenId', tokenId);
+  const lifetimeMs = reset ? settings.resetTokenLifetimeMs : settings.confirmationTokenLifetimeMs;
+  const input = { appName: app.name, to: email, link: url.toString(), expiresIn: humanDuration(lifetimeMs) };
+  sendLimited(ctx, app, reset ? resetPasswordEmail(input) : confirmationEmail(input));
 }
 
 async function runConfirmation(
@@ -473,15 +443,7 @@ async function runConfirmation(
   options: { deleteOnFailure: boolean },
 ) {
   const name = settings.confirmationFunction as string; // the schema requires it in function mode
-  await ctx.storage.deleteOneTimeTokens(user.id, 'confirm-email');
-  const { token, tokenId } = await createToken(
-    ctx,
-    app,
-    user,
-    'confirm-email',
-    email,
-    settings.confirmationTokenLifetimeMs,
-  );
+  const { token, tokenId } = await replaceToken(ctx, app, user, 'confirm-email', email);
   let status: 'success' | 'pending' | 'fail';
   try {
     status = functionStatus(await runConfigFunction(ctx, name, [{ token, tokenId, username: email }]), name);
@@ -510,13 +472,6 @@ function sendLimited(ctx: ServerContext, app: AppSettings, message: MailMessage)
   }
   ctx.limiter.count(key, 3_600_000, now);
   ctx.background('account mail', () => ctx.mailer.send(message));
-}
-
-function linkFor(base: string, token: string, tokenId: string): string {
-  const url = new URL(base);
-  url.searchParams.set('token', token);
-  url.searchParams.set('tokenId', tokenId);
-  return url.toString();
 }
 
 /** `1800000` → `30 minutes`, `172800000` → `48 hours`. */
