@@ -664,6 +664,25 @@ export function describeStorageConformance(name: string, open: () => Promise<Ope
         await expectConflict(storage.createSession(sessionInput(user, { id: input.id })), 'session');
       });
 
+      it('getSessionWithUser() reads the session and its user state together', async () => {
+        const user = await createUser(newAppId());
+        await storage.setUserCustomData(user.appId, user.id, NESTED, NOW);
+        const session = await storage.createSession(sessionInput(user));
+        expect(await storage.getSessionWithUser(session.id)).toEqual({
+          session,
+          user: { id: user.id, appId: user.appId, type: 'normal', disabled: false, customData: NESTED },
+        });
+        await storage.setUserDisabled(user.appId, user.id, true, NOW + 1);
+        await storage.revokeSession(session.id, NOW + 2);
+        expect(await storage.getSessionWithUser(session.id)).toMatchObject({
+          session: { revokedAt: NOW + 2 },
+          user: { disabled: true },
+        });
+        expect(await storage.getSessionWithUser(objectId())).toBeNull();
+        await storage.deleteUser(user.appId, user.id);
+        expect(await storage.getSessionWithUser(session.id)).toBeNull();
+      });
+
       it('getSession() returns revoked and expired sessions too', async () => {
         const user = await createUser(newAppId());
         const revoked = await storage.createSession(sessionInput(user));

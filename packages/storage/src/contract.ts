@@ -91,6 +91,11 @@ export interface Storage {
   createSession(input: NewSession): Promise<SessionRecord>;
   /** A session by id — revoked or expired ones too (callers check); `null` if unknown. */
   getSession(sessionId: string): Promise<SessionRecord | null>;
+  /**
+   * A session — revoked or expired ones too — with the state of its user, in **one read**: what a token
+   * refresh needs, so that hot path costs a single round trip. `null` if the session is unknown.
+   */
+  getSessionWithUser(sessionId: string): Promise<{ session: SessionRecord; user: UserState } | null>;
   /** An active or inactive session by the hash of its secret; `null` if unknown. */
   findSessionByHash(refreshHash: string): Promise<SessionRecord | null>;
   /** Records use of a session (`lastUsedAt`). */
@@ -215,6 +220,15 @@ export interface UserRecord {
   emails: EmailRecord[];
   /** In the order they were added (linking appends; spec §5.3). */
   identities: IdentityRecord[];
+}
+
+/** The parts of a user a session check needs: whether it may act, and what its tokens carry. */
+export interface UserState {
+  id: string;
+  appId: string;
+  type: UserType;
+  disabled: boolean;
+  customData: JsonObject;
 }
 
 export interface NewEmail {

@@ -28,6 +28,7 @@ export {
   StorageConflictError,
   type StorageDialect,
   type UserRecord,
+  type UserState,
 } from './contract.js';
 export { createStorage, parseStorageUrl, type StorageLocation } from './create-storage.js';
 export { createPostgresStorage, type PostgresStorageOptions } from './dialects/postgres/postgres-storage.js';

@@ -19,6 +19,7 @@ import type {
   Storage,
   StorageDialect,
   UserRecord,
+  UserState,
 } from './contract.js';
 import type { DialectCapabilities } from './dialects/capabilities.js';
 import { migrateToLatest } from './migrations/index.js';
@@ -398,6 +399,28 @@ class KyselyStorage implements Storage {
       .where('id', '=', sessionId)
       .executeTakeFirst();
     return row ? this.#map.session(row) : null;
+  }
+
+  async getSessionWithUser(sessionId: string): Promise<{ session: SessionRecord; user: UserState } | null> {
+    const row = await this.#db
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select(SESSION_COLUMNS.map((c) => `s.${c}` as const))
+      .select(['u.type as user_type', 'u.disabled as user_disabled', 'u.custom_data as user_custom_data'])
+      .where('s.id', '=', sessionId)
+      .executeTakeFirst();
+    if (!row) return null;
+    const session = this.#map.session(row);
+    return {
+      session,
+      user: this.#map.userState({
+        id: row.user_id,
+        app_id: row.app_id,
+        type: row.user_type,
+        disabled: row.user_disabled,
+        custom_data: row.user_custom_data,
+      }),
+    };
   }
 
   async findSessionByHash(refreshHash: string): Promise<SessionRecord | null> {

@@ -6,6 +6,7 @@ import type {
   OneTimeTokenRecord,
   SessionRecord,
   UserRecord,
+  UserState,
 } from './contract.js';
 import type { DialectCapabilities } from './dialects/capabilities.js';
 import type {
@@ -21,6 +22,7 @@ import type {
 /** Rows → records. The only place that knows how columns become contract fields. */
 export interface RowMappers {
   user(row: UserRow, emails: EmailRecord[], identities: IdentityRecord[]): UserRecord;
+  userState(row: Pick<UserRow, 'id' | 'app_id' | 'type' | 'disabled' | 'custom_data'>): UserState;
   email(row: EmailRow): EmailRecord;
   identity(row: IdentityRow): IdentityRecord;
   session(row: SessionRow): SessionRecord;
@@ -43,6 +45,13 @@ export function createRowMappers({ decodeJson }: DialectCapabilities): RowMapper
       updatedAt: row.updated_at,
       emails,
       identities,
+    }),
+    userState: (row) => ({
+      id: row.id,
+      appId: row.app_id,
+      type: row.type,
+      disabled: bool(row.disabled),
+      customData: decodeJson(row.custom_data),
     }),
     email: (row) => ({ address: row.address, verified: bool(row.verified) }),
     identity: (row) => ({

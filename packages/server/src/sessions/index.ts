@@ -9,7 +9,7 @@ import {
   sha256,
   timingSafeEqual,
 } from '@gatehouse/core';
-import type { SessionRecord, UserRecord } from '@gatehouse/storage';
+import type { SessionRecord, UserRecord, UserState } from '@gatehouse/storage';
 import type { AppSettings, ServerContext } from '../context.js';
 
 /** Tokens handed to a client after a login (spec §5.2). */
@@ -78,30 +78,33 @@ export async function startSession(
 }
 
 /**
- * The live session behind a refresh token: signature, expiry, and the secret's hash against the stored one
- * (constant time). Anything wrong is `InvalidSession` with the message realm-web's `logOut` tolerates
- * (spec §7.2).
+ * The live session behind a refresh token, with its user's state, in one read: signature, expiry, and the
+ * secret's hash against the stored one (constant time). Anything wrong is `InvalidSession` with the message
+ * realm-web's `logOut` tolerates (spec §7.2).
  */
-async function sessionOfRefreshToken(ctx: ServerContext, refreshToken: string): Promise<SessionRecord> {
+async function sessionOfRefreshToken(
+  ctx: ServerContext,
+  refreshToken: string,
+): Promise<{ session: SessionRecord; user: UserState }> {
   const now = ctx.now();
   const claims = await ctx.tokens.verifyRefresh(refreshToken, now);
-  const session = await ctx.storage.getSession(claims.sid);
-  if (!session || !isActive(session, now) || session.userId !== claims.sub || session.kind !== 'refresh')
-    throw deadRefresh();
+  const found = await ctx.storage.getSessionWithUser(claims.sid);
+  if (!found) throw deadRefresh();
+  const { session } = found;
+  if (!isActive(session, now) || session.userId !== claims.sub || session.kind !== 'refresh') throw deadRefresh();
   if (!timingSafeEqual(session.refreshHash, await sha256(claims.secret))) throw deadRefresh();
-  return session;
+  return found;
 }
 
 /**
  * `POST /auth/session`: a new access token for the same session, carrying fresh custom data (how
  * `refreshCustomData()` works, spec §7.1). The refresh token is not rotated (clients only read the access
- * token, spec §2.3).
+ * token, spec §2.3). One database read on the hot path; last-used times are written at most once a minute.
  */
 export async function refreshAccessToken(ctx: ServerContext, refreshToken: string): Promise<string> {
-  const session = await sessionOfRefreshToken(ctx, refreshToken);
+  const { session, user } = await sessionOfRefreshToken(ctx, refreshToken);
   const app = ctx.config.apps.get(session.appId);
-  const user = app && (await ctx.storage.getUser(session.appId, session.userId));
-  if (!app || !user || user.disabled) throw deadRefresh();
+  if (!app || user.disabled) throw deadRefresh();
   const now = ctx.now();
   if (now - session.lastUsedAt > TOUCH_INTERVAL_MS) await ctx.storage.touchSession(session.id, now);
   return issueAccessToken(ctx, app, session, user);
@@ -112,7 +115,7 @@ export function issueAccessToken(
   ctx: ServerContext,
   app: AppSettings,
   session: SessionRecord,
-  user: UserRecord,
+  user: UserState,
 ): Promise<string> {
   return ctx.tokens.issueAccess({
     appId: app.id,
@@ -130,7 +133,7 @@ export function issueAccessToken(
  * can ever sign in as it again (realm-core marks such a user removed), so keeping it would only leak rows.
  */
 export async function endSession(ctx: ServerContext, refreshToken: string): Promise<void> {
-  const session = await sessionOfRefreshToken(ctx, refreshToken);
+  const { session } = await sessionOfRefreshToken(ctx, refreshToken);
   const now = ctx.now();
   if (!(await ctx.storage.revokeSession(session.id, now))) throw deadRefresh();
   const user = await ctx.storage.getUser(session.appId, session.userId);
@@ -156,10 +159,13 @@ export async function authenticateAccess(ctx: ServerContext, accessToken: string
   const claims = await ctx.tokens.verifyAccess(accessToken, now);
   const app = ctx.config.apps.get(claims.aud);
   if (!app) throw invalidAccess();
-  const session = await ctx.storage.getSession(claims.sid);
+  // Both ids come from the verified token, so the two reads run side by side.
+  const [session, user] = await Promise.all([
+    ctx.storage.getSession(claims.sid),
+    ctx.storage.getUser(app.id, claims.sub),
+  ]);
   if (!session || !isActive(session, now) || session.userId !== claims.sub || session.appId !== app.id)
     throw invalidAccess();
-  const user = await ctx.storage.getUser(app.id, claims.sub);
   if (!user || user.disabled) throw invalidAccess();
   return { app, user, session };
 }
