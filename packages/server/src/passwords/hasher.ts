@@ -90,7 +90,7 @@ const IDLE_TIMEOUT_MS = 60_000;
 
 /**
  * Creates the server's password hasher. Argon2id runs off the event loop on up to `maxThreads` worker threads,
- * each at a lower priority than the event-loop thread (Linux: nice +10), so token refreshes and other requests
+ * each at a lower priority than the event-loop thread (Linux: nice +19), so token refreshes and other requests
  * stay fast while logins saturate the CPU.
  *
  * Throws a `RangeError` naming the option when an option is out of range (a start-up failure).
