@@ -10,6 +10,7 @@
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { hashSync, verifySync } from '@node-rs/argon2';
+import bcrypt from 'bcryptjs';
 
 /** `Algorithm.Argon2id` of @node-rs/argon2 (a `const enum`, so it has no runtime value to import). */
 const ARGON2ID = 2;
@@ -18,7 +19,8 @@ const ARGON2ID = 2;
  * A job for the worker. The password is already NFKC-normalised by the caller.
  *
  * @typedef {{ op: 'hash', password: string, memoryCost: number, timeCost: number, parallelism: number }
- *   | { op: 'verify', phc: string, password: string }} HashTask
+ *   | { op: 'verify', phc: string, password: string }
+ *   | { op: 'verify-bcrypt', hash: string, password: string }} HashTask
  */
 
 /**
@@ -49,6 +51,8 @@ export default function run(task) {
     });
   }
   try {
+    // Imported Meteor accounts keep their bcrypt hashes until the next login upgrades them.
+    if (task.op === 'verify-bcrypt') return bcrypt.compareSync(task.password, task.hash);
     return verifySync(task.phc, task.password);
   } catch {
     // Stored data the library cannot read (bad base64, impossible parameters): a mismatch, never a crash.

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { GatehouseError, randomSecret } from '@gatehouse/core';
 import { Piscina } from 'piscina';
 import type { HashTask } from './hash-worker.js';
+import { METEOR_HASH_PREFIX, meteorDigests } from './meteor.js';
 import { normalizePassword } from './normalize.js';
 import { ARGON2_LIMITS, type Argon2Parameters, parseArgon2Phc } from './phc.js';
 
@@ -75,7 +76,7 @@ export interface PasswordHasher {
    * (ASVS 6.3.8; CVE-2026-40263). The dummy hash is made once, on first use.
    */
   verifyDummy(password: string): Promise<void>;
-  /** True when the PHC string is not argon2id v19 or its m, t or p is below the configured value. */
+  /** True when the PHC string is not argon2id v19 or its m, t or p is below the configured value (and for imported Meteor hashes). */
   needsRehash(phc: string): boolean;
   /** Hashes running on a thread, and hashes waiting for one. */
   stats(): { running: number; queued: number };
@@ -163,6 +164,26 @@ export function createPasswordHasher(options: PasswordHashingOptions): PasswordH
     await run({ op: 'verify', phc, password });
   }
 
+  /**
+   * An imported Meteor hash: bcrypt or argon2 of the password's SHA-256 digest, tried for each digest Meteor
+   * could have made. The password is digested exactly as typed (Meteor did not normalise). A match always
+   * asks for a re-hash, so the account moves to a native argon2id hash at this login.
+   */
+  async function verifyMeteor(inner: string, password: string): Promise<PasswordVerification> {
+    const bcrypt = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(inner);
+    if (!bcrypt && parseArgon2Phc(inner) === null) {
+      await verifyDummyNormalized(normalizePassword(password));
+      return { ok: false, needsRehash: false };
+    }
+    for (const digest of meteorDigests(password)) {
+      const task: HashTask = bcrypt
+        ? { op: 'verify-bcrypt', hash: inner, password: digest }
+        : { op: 'verify', phc: inner, password: digest };
+      if ((await run(task)) === true) return { ok: true, needsRehash: true };
+    }
+    return { ok: false, needsRehash: false };
+  }
+
   function isWeaker(stored: Argon2Parameters): boolean {
     return (
       stored.algorithm !== 'argon2id' ||
@@ -179,6 +200,8 @@ export function createPasswordHasher(options: PasswordHashingOptions): PasswordH
     },
 
     async verify(phc, password) {
+      if (typeof phc === 'string' && phc.startsWith(METEOR_HASH_PREFIX))
+        return verifyMeteor(phc.slice(METEOR_HASH_PREFIX.length), password);
       const normalized = normalizePassword(password);
       const stored = parseArgon2Phc(phc);
       if (stored === null) {
@@ -194,6 +217,7 @@ export function createPasswordHasher(options: PasswordHashingOptions): PasswordH
     },
 
     needsRehash(phc) {
+      if (typeof phc === 'string' && phc.startsWith(METEOR_HASH_PREFIX)) return true;
       const stored = parseArgon2Phc(phc);
       return stored === null || isWeaker(stored);
     },

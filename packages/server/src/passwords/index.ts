@@ -25,5 +25,6 @@ export {
   type PasswordHashingOptions,
   type PasswordVerification,
 } from './hasher.js';
+export { METEOR_HASH_PREFIX, meteorDigests, meteorHash } from './meteor.js';
 export { normalizePassword } from './normalize.js';
 export { checkPassword, type PasswordPolicy } from './policy.js';

@@ -1,0 +1,50 @@
+import { hash as argon2Hash } from '@node-rs/argon2';
+import bcrypt from 'bcryptjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPasswordHasher } from './hasher.js';
+import { meteorDigests, meteorHash } from './meteor.js';
+
+const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1, maxThreads: 2 });
+afterAll(() => hasher.close());
+
+describe('Meteor password digests (spec meteor-accounts §1.4)', () => {
+  it('match the digests Meteor computes, including its per-code-unit encoding of astral characters', () => {
+    expect(meteorDigests('password')).toEqual(['5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8']);
+    expect(meteorDigests('pässwörd')).toEqual(['46970bef70aced8123f0d5d094717e2a5cd412041e03b26376049fe65b2834a4']);
+    expect(meteorDigests('😀')).toEqual([
+      'ea645893a930e0872284cf8fbc8d14f66f052aea0bc8d9c4829f08a38219940c',
+      'f0443a342c5ef54783a111b51ba56c938e474c32324d90c3a60c9c8e3a37e2d9',
+    ]);
+  });
+});
+
+describe('verifying imported Meteor hashes', () => {
+  it('verifies bcrypt of the digest ($2a and $2b) and asks for a re-hash', async () => {
+    const [digest] = meteorDigests('correct horse');
+    for (const prefix of ['$2a$', '$2b$']) {
+      const stored = meteorHash(bcrypt.hashSync(digest!, 4).replace(/^\$2[ab]\$/, prefix));
+      expect(await hasher.verify(stored, 'correct horse')).toEqual({ ok: true, needsRehash: true });
+      expect(await hasher.verify(stored, 'correct horsE')).toEqual({ ok: false, needsRehash: false });
+    }
+  });
+
+  it('verifies argon2 of the digest (Meteor 3.2)', async () => {
+    const [digest] = meteorDigests('correct horse');
+    const stored = meteorHash(await argon2Hash(digest!, { memoryCost: 1024, timeCost: 1 }));
+    expect(await hasher.verify(stored, 'correct horse')).toEqual({ ok: true, needsRehash: true });
+    expect((await hasher.verify(stored, 'wrong')).ok).toBe(false);
+  });
+
+  it('accepts both digests of a password with astral characters', async () => {
+    const [cesu, standard] = meteorDigests('p😀ss');
+    for (const digest of [cesu!, standard!]) {
+      expect((await hasher.verify(meteorHash(bcrypt.hashSync(digest, 4)), 'p😀ss')).ok).toBe(true);
+    }
+  });
+
+  it('treats a malformed imported hash as a mismatch', async () => {
+    expect(await hasher.verify(meteorHash('$2b$10$short'), 'x')).toEqual({ ok: false, needsRehash: false });
+    expect(await hasher.verify(meteorHash('srp-verifier'), 'x')).toEqual({ ok: false, needsRehash: false });
+    expect(hasher.needsRehash(meteorHash('$2b$10$whatever'))).toBe(true);
+  });
+});
