@@ -10,7 +10,12 @@ import { type OptionSpecs, type OptionValues, UsageError } from './command.js';
  * parseOptions('init', { dir: { type: 'string', value: '<dir>', description: '…' } }, ['--dir', 'x']); // { dir: 'x' }
  * ```
  */
-export function parseOptions<T extends OptionSpecs>(command: string, specs: T, args: string[]): OptionValues<T> {
+export function parseOptions<T extends OptionSpecs>(
+  command: string,
+  specs: T,
+  args: string[],
+  positionals?: string[],
+): OptionValues<T> {
   const options = Object.fromEntries(
     Object.entries(specs).map(([name, spec]) => [
       name,
@@ -21,7 +26,12 @@ export function parseOptions<T extends OptionSpecs>(command: string, specs: T, a
   const values: Record<string, string | boolean> = {};
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue;
-    if (token.kind === 'positional') throw new UsageError(`unexpected argument '${token.value}'`, command);
+    if (token.kind === 'positional') {
+      // Commands that take arguments collect them; the others refuse them.
+      if (positionals) positionals.push(token.value);
+      else throw new UsageError(`unexpected argument '${token.value}'`, command);
+      continue;
+    }
     const spec = specs[token.name];
     if (!spec) {
       const hint = closest(token.name, Object.keys(specs));

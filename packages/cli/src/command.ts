@@ -45,8 +45,10 @@ export interface Command<T extends OptionSpecs = OptionSpecs> {
   /** Paragraphs for `gatehouse <verb> --help`. */
   description: string;
   options: T;
+  /** Positional arguments, in order, for help; a command without them refuses any. */
+  arguments?: { name: string; description: string }[];
   examples: string[];
-  run(values: OptionValues<T>, io: Io): Promise<number>;
+  run(values: OptionValues<T>, io: Io, args: string[]): Promise<number>;
 }
 
 /** Exit codes: 0 done, 1 failed (bad config, port taken, database down), 2 the command line was wrong. */

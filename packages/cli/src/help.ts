@@ -45,11 +45,13 @@ export function commandHelp(command: Command): string {
   ]);
   options.push(['-h, --help', 'Show this help']);
   const usage = Object.keys(command.options).length ? ' [options]' : '';
+  const args = command.arguments ?? [];
   return [
-    `Usage: gatehouse ${command.name}${usage}`,
+    `Usage: gatehouse ${command.name}${args.map((a) => ` ${a.name}`).join('')}${usage}`,
     '',
     ...wrap(command.description, 100),
     '',
+    ...(args.length ? ['Arguments:', ...table(args.map((a): [string, string] => [a.name, a.description])), ''] : []),
     'Options:',
     ...table(options),
     '',

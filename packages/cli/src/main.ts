@@ -3,13 +3,14 @@ import { ConfigError } from '@gatehouse/server';
 import { closest, parseOptions } from './args.js';
 import { CliError, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, UsageError } from './command.js';
 import { devCommand } from './commands/dev.js';
+import { importCommand } from './commands/import.js';
 import { initCommand } from './commands/init.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { commandHelp, mainHelp } from './help.js';
 
 /** Every `gatehouse <verb>`, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [initCommand, devCommand, serveCommand, migrateCommand];
+export const COMMANDS: readonly Command[] = [initCommand, devCommand, serveCommand, migrateCommand, importCommand];
 
 /** The CLI's version, from its package.json (one directory above both `src/` and `dist/`). */
 export function version(): string {
@@ -60,8 +61,17 @@ export async function run(argv: readonly string[], partialIo: Partial<Io> = {}):
       io.stdout.write(commandHelp(command));
       return EXIT_OK;
     }
-    const values = parseOptions(command.name, command.options, [...rest]);
-    return await command.run(values, io);
+    const args: string[] = [];
+    const values = parseOptions(command.name, command.options, [...rest], command.arguments ? args : undefined);
+    const expected = command.arguments ?? [];
+    if (args.length !== expected.length) {
+      const usage = expected.map((a) => a.name).join(' ');
+      throw new UsageError(
+        `expected ${expected.length} argument${expected.length === 1 ? '' : 's'}: ${usage}`,
+        command.name,
+      );
+    }
+    return await command.run(values, io, args);
   } catch (error) {
     return report(error, io, command);
   }

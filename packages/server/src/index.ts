@@ -15,5 +15,11 @@ export { configSchema, type GatehouseConfigInput } from './config/schema.js';
 export type { Mailer, MailMessage, OutboxMailer } from './email/index.js';
 export { createGatehouse, type Gatehouse, type GatehouseOptions } from './gatehouse.js';
 export { createLogger, type Logger } from './logger.js';
+export {
+  importMeteorUsers,
+  type MeteorImportOptions,
+  type MeteorImportReport,
+  parseMongoExport,
+} from './meteor/import.js';
 export { type NodeServer, serveNode } from './node/serve.js';
 export { generateSigningKey, type SigningAlgorithm, type SigningKeyConfig } from './tokens/keys.js';

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createGatehouse, createLogger, importMeteorUsers, parseMongoExport } from '@gatehouse/server';
+import { CliError, defineCommand, EXIT_FAILURE, EXIT_OK, UsageError } from '../command.js';
+import { loadServerConfig, locateConfigFile, prepareSqliteDirectory } from '../config-file.js';
+
+export const importCommand = defineCommand({
+  name: 'import',
+  summary: 'Import users from another system (meteor)',
+  description:
+    'Imports a mongoexport of a Meteor `users` collection (JSON lines or --jsonArray; Extended JSON) into an app. ' +
+    'Ids, usernames, emails with their verified flags, profiles and creation dates are kept; bcrypt and argon2 ' +
+    'password hashes verify at the next login and are upgraded to argon2id then; unexpired resume tokens become ' +
+    'sessions; OAuth services become identities (their access tokens are dropped). Users already imported are ' +
+    'left as they are, so running it again is safe. A bad record is reported and skipped.',
+  options: {
+    app: { type: 'string', value: '<id>', description: 'App to import into (must be in the config)' },
+    config: { type: 'string', value: '<file>', description: 'Config file (default: found in the current directory)' },
+    'login-expiration-days': {
+      type: 'string',
+      value: '<n>',
+      description: "Meteor's loginExpirationInDays (default 90)",
+    },
+  },
+  arguments: [
+    { name: '<source>', description: 'What the file comes from: meteor' },
+    { name: '<file>', description: 'The mongoexport file' },
+  ],
+  examples: ['mongoexport -d meteor -c users -o users.json && gatehouse import meteor --app myapp-abcde users.json'],
+  async run(values, io, [source, file]) {
+    if (source !== 'meteor')
+      throw new UsageError(`unknown source '${source}': gatehouse imports from meteor`, 'import');
+    if (!values.app) throw new UsageError('option --app <id> is required', 'import');
+    const days = values['login-expiration-days'] === undefined ? 90 : Number(values['login-expiration-days']);
+    if (!Number.isFinite(days) || days <= 0)
+      throw new UsageError('--login-expiration-days expects a positive number', 'import');
+    const config = await loadServerConfig(locateConfigFile(values.config, io.cwd), io.env, io.cwd);
+    if (!config.apps.has(values.app)) {
+      throw new CliError(`no app '${values.app}' in the config (apps: ${[...config.apps.keys()].join(', ')})`);
+    }
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, file as string), 'utf8');
+    } catch (error) {
+      throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    prepareSqliteDirectory(config.database.url);
+    const gatehouse = await createGatehouse(config, { logger: createLogger('warn') });
+    try {
+      const parsed = parseMongoExport(text);
+      const report = await importMeteorUsers(gatehouse.storage, values.app, parsed.records, {
+        loginExpirationMs: days * 86_400_000,
+      });
+      const failed = [...parsed.failed, ...report.failed];
+      io.stdout.write(
+        `Imported ${report.imported} user${report.imported === 1 ? '' : 's'} (${report.sessions} session${report.sessions === 1 ? '' : 's'}); ` +
+          `${report.unchanged} already present; ${failed.length} failed.\n`,
+      );
+      for (const f of failed) io.stdout.write(`  record ${f.record}${f.id ? ` (${f.id})` : ''}: ${f.reason}\n`);
+      return failed.length > 0 && report.imported + report.unchanged === 0 ? EXIT_FAILURE : EXIT_OK;
+    } finally {
+      await gatehouse.close();
+    }
+  },
+});
