@@ -28,7 +28,18 @@ import { appServicesProfile, deleteUser } from '../users/index.js';
 const text = (max: number) => z.string().max(max);
 
 const schemas = {
-  register: z.object({ email: text(1024), password: text(4096) }).strict(),
+  // App Services sends { email, password }; Meteor-style clients may send a username and a profile instead.
+  register: z
+    .object({
+      email: text(1024).optional(),
+      username: text(1024).optional(),
+      password: text(4096),
+      profile: z
+        .record(z.string(), z.json())
+        .refine((p) => JSON.stringify(p).length <= 16_384, 'profile is larger than 16 KiB')
+        .optional(),
+    })
+    .strict(),
   token: z.object({ token: text(1024), tokenId: text(1024) }).strict(),
   email: z.object({ email: text(1024) }).strict(),
   reset: z.object({ token: text(1024), tokenId: text(1024), password: text(4096) }).strict(),

@@ -9,6 +9,9 @@ export const localUserpassErrors = {
   userNotFound: () => new GatehouseError('UserNotFound', 'user not found'),
   disabled: () => new GatehouseError('UserDisabled', 'user disabled'),
   invalidEmail: () => new GatehouseError('BadRequest', 'invalid email address'),
+  invalidUsername: () =>
+    new GatehouseError('BadRequest', 'invalid username: 1 to 64 characters, without spaces, control characters or @'),
+  needNameOrEmail: () => new GatehouseError('BadRequest', 'need to set a username or email'),
   autoConfirmOn: (email: string) =>
     new GatehouseError('BadRequest', `cannot run confirmation for ${email}: automatic confirmation is enabled`),
   notFunctionMode: () => new GatehouseError('BadRequest', 'confirmation function is not enabled'),

@@ -1,4 +1,4 @@
-import { GatehouseError, objectId, randomSecret, sha256 } from '@gatehouse/core';
+import { GatehouseError, type JsonObject, objectId, randomSecret, sha256 } from '@gatehouse/core';
 import { type EmailRecord, isStorageConflictError, type UserRecord } from '@gatehouse/storage';
 import type { LocalUserpassSettings } from '../../config/resolve.js';
 import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
@@ -73,10 +73,17 @@ function policyOf(settings: LocalUserpassSettings) {
 export async function registerUser(
   ctx: ServerContext,
   app: AppSettings,
-  input: { email: string; password: string },
+  input: {
+    email?: string | undefined;
+    username?: string | undefined;
+    password: string;
+    profile?: JsonObject | undefined;
+  },
 ): Promise<void> {
   const settings = providerSettings(app);
-  const email = normalizeEmail(input.email);
+  if (input.email === undefined && input.username === undefined) throw errors.needNameOrEmail();
+  const email = input.email === undefined ? null : normalizeEmail(input.email);
+  const username = input.username === undefined ? null : normalizeUsername(input.username);
   const password = checkPassword(input.password, policyOf(settings));
   const passwordHash = await ctx.passwords.hash(password);
   const now = ctx.now();
@@ -86,7 +93,9 @@ export async function registerUser(
     user = await ctx.storage.createUser({
       id: userId,
       appId: app.id,
-      emails: [{ address: email, verified: settings.confirmation === 'auto' }],
+      username,
+      profile: input.profile ?? {},
+      emails: email === null ? [] : [{ address: email, verified: settings.confirmation === 'auto' }],
       identities: [{ providerType: PROVIDER, providerId: PROVIDER, subject: objectId(now) }],
       passwordHash,
       now,
@@ -102,6 +111,8 @@ export async function registerUser(
     now,
     detail: { provider: PROVIDER },
   });
+  // Confirmation is of an email address: an account with a username only has nothing to confirm.
+  if (email === null) return;
   if (settings.confirmation === 'email') {
     await mailLink(ctx, app, settings, user, 'confirm-email', email);
   } else if (settings.confirmation === 'function') {
@@ -109,8 +120,35 @@ export async function registerUser(
   }
 }
 
+/** Longest username accepted. */
+const MAX_USERNAME_LENGTH = 64;
+
 /**
- * Checks an email and password and returns the user. "Unknown email" and "wrong password" get the same error after the same
+ * Trims and NFC-normalises a username and checks it: 1–64 characters, no whitespace or control characters,
+ * no `@` (a name with `@` is read as an email at login, as Meteor clients do). Unique case-insensitively.
+ */
+export function normalizeUsername(raw: string): string {
+  const username = raw.trim().normalize('NFC');
+  if (username.length === 0 || [...username].length > MAX_USERNAME_LENGTH || /[\s\p{Cc}@]/u.test(username)) {
+    throw errors.invalidUsername();
+  }
+  return username;
+}
+
+/**
+ * The user a login name selects: a name with `@` is an email, anything else a username — an exact match
+ * first, then a case-insensitive one that must be unique (Meteor's rule, spec meteor-accounts §3).
+ */
+async function findByLoginName(ctx: ServerContext, app: AppSettings, name: string): Promise<UserRecord | null> {
+  if (name.length === 0 || name.length > MAX_EMAIL_LENGTH) return null;
+  if (name.includes('@')) return ctx.storage.findUserByEmail(app.id, name);
+  const matches = await ctx.storage.findUsersByUsername(app.id, name);
+  return matches.length === 1 ? (matches[0] as UserRecord) : null;
+}
+
+/**
+ * Checks a login name (email, or username) and password and returns the user. "Unknown user" and "wrong
+ * password" get the same error after the same
  * work (a dummy hash is verified for unknown emails). Failures are counted per account+address, per account
  * and per address; past a limit the login is refused with `TooManyRequests` before any hashing.
  */
@@ -149,8 +187,7 @@ export async function authenticate(
     throw errors.invalidCredentials();
   };
 
-  const user =
-    name.length > 0 && name.length <= MAX_EMAIL_LENGTH ? await ctx.storage.findUserByEmail(app.id, name) : null;
+  const user = await findByLoginName(ctx, app, input.username.trim().normalize('NFC'));
   const hash = user ? await ctx.storage.getPasswordHash(user.id) : null;
   if (!user || !hash) {
     await ctx.passwords.verifyDummy(input.password);
@@ -160,8 +197,10 @@ export async function authenticate(
   if (!verdict.ok) return fail(user.id, 'wrong-password');
   ctx.limiter.reset(keys[0]!.key);
   if (user.disabled) throw errors.disabled();
-  const email = user.emails.find((e) => e.address.toLowerCase() === name);
-  if (settings.confirmation !== 'auto' && !email?.verified) throw errors.confirmationRequired();
+  // Signing in with an email needs that email confirmed (unless confirmation is automatic); signing in with
+  // a username does not — there is no address to confirm.
+  const email = name.includes('@') ? user.emails.find((e) => e.address.toLowerCase() === name) : null;
+  if (email !== null && settings.confirmation !== 'auto' && !email?.verified) throw errors.confirmationRequired();
   if (verdict.needsRehash) {
     // The stored hash used weaker parameters than today's: upgrade it now that we know the password.
     await ctx.storage.setPasswordHash(user.id, await ctx.passwords.hash(input.password), ctx.now());

@@ -173,6 +173,43 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
     });
   });
 
+  describe('usernames (Meteor-style accounts)', () => {
+    it('registers with a username and a profile, and logs in by username in any letter case', async () => {
+      await start({ confirmation: 'email' });
+      const res = await t.request('POST', t.appPath('/auth/providers/local-userpass/register'), {
+        body: { username: 'Ada_Lovelace', password: PASSWORD, profile: { name: 'Ada', langs: ['en', 'fr'] } },
+      });
+      expect(res.status).toBe(201);
+      // No email: nothing to confirm, no mail.
+      expect(t.gatehouse.outbox?.list()).toHaveLength(0);
+      const ok = await login('ada_lovelace');
+      expect(ok.status).toBe(200);
+      const profile = await t.request('GET', `${API}/auth/profile`, { token: ok.json.access_token });
+      expect(profile.json.data).toEqual({ name: 'Ada', langs: ['en', 'fr'] });
+      expect((await login('ada_lovelace', 'not the password')).json.error_code).toBe('InvalidPassword');
+    });
+
+    it('refuses a taken username in any case, bad usernames, and a body with neither name nor email', async () => {
+      await start({ confirmation: 'auto' });
+      const register = (body: Record<string, unknown>) =>
+        t.request('POST', t.appPath('/auth/providers/local-userpass/register'), {
+          body: { password: PASSWORD, ...body },
+        });
+      expect((await register({ username: 'grace' })).status).toBe(201);
+      expect((await register({ username: 'GRACE' })).json.error_code).toBe('AccountNameInUse');
+      for (const username of ['', 'has space', 'a@b', 'x'.repeat(65), 'tab\there']) {
+        expect((await register({ username })).json.error, username).toMatch(/^invalid username/);
+      }
+      expect((await register({})).json.error).toBe('need to set a username or email');
+      const big = await register({ username: 'big', profile: { blob: 'x'.repeat(20_000) } });
+      expect(big.status).toBe(400);
+      // A user with both logs in with either.
+      expect((await register({ username: 'lin', email: 'lin@example.com' })).status).toBe(201);
+      expect((await login('LIN')).status).toBe(200);
+      expect((await login('lin@example.com')).status).toBe(200);
+    });
+  });
+
   describe('confirmation by email', () => {
     it('mails a link; login waits for confirmation; the link confirms once', async () => {
       await start({ confirmation: 'email' });
