@@ -76,7 +76,7 @@ describe.each(['sqlite', 'postgres'] as const)('Meteor import (%s)', (dialect) =
       t.request('POST', t.appPath('/auth/providers/local-userpass/login'), { body: { username, password } });
     expect((await login('ada@example.com', 'wrong password!')).status).toBe(401);
     expect((await login('ada@example.com', 'analytical engine')).json.user_id).toBe('QwkSmTCZiw5KDx3L6');
-    expect(await t.gatehouse.storage.getPasswordHash('QwkSmTCZiw5KDx3L6')).toMatch(/^\$argon2id\$/);
+    expect(await t.gatehouse.storage.getPasswordHash('QwkSmTCZiw5KDx3L6')).toMatch(/^meteor-sha256:\$argon2id\$/);
     expect((await login('ada@example.com', 'analytical engine')).status).toBe(200);
     // An unverified imported email still needs confirmation in this app's mode.
     expect((await login('grace@example.com', 'cobol rules')).json.error_code).toBe('AuthError');

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { GatehouseError, randomSecret } from '@gatehouse/core';
 import { Piscina } from 'piscina';
 import type { HashTask } from './hash-worker.js';
-import { METEOR_HASH_PREFIX, meteorDigests } from './meteor.js';
+import { METEOR_HASH_PREFIX, meteorDigests, meteorHash } from './meteor.js';
 import { normalizePassword } from './normalize.js';
 import { ARGON2_LIMITS, type Argon2Parameters, parseArgon2Phc } from './phc.js';
 
@@ -70,6 +70,18 @@ export interface PasswordHasher {
    * `ServiceBusy` rejects.
    */
   verify(phc: string, password: string): Promise<PasswordVerification>;
+  /**
+   * Checks a Meteor client's SHA-256 digest (`{ digest, algorithm: 'sha-256' }`) against a stored hash. Only
+   * hashes of digests (imported from Meteor, or made by {@link PasswordHasher.hashDigest}) can match.
+   */
+  verifyDigest(phc: string, digest: string): Promise<PasswordVerification>;
+  /**
+   * The hash to store after a successful check that asked for a re-hash: native argon2id of the password, or —
+   * for hashes of Meteor digests — argon2id of the digest, so digest logins keep working.
+   */
+  rehash(phc: string, password: string): Promise<string>;
+  /** A stored hash for a Meteor client's digest (a `createUser` over DDP): argon2id of the digest. */
+  hashDigest(digest: string): Promise<string>;
   /**
    * The work of a failed {@link PasswordHasher.verify} against a fixed dummy hash at the configured parameters,
    * for logins to accounts that do not exist: "unknown user" and "wrong password" then take the same time
@@ -169,17 +181,20 @@ export function createPasswordHasher(options: PasswordHashingOptions): PasswordH
    * could have made. The password is digested exactly as typed (Meteor did not normalise). A match always
    * asks for a re-hash, so the account moves to a native argon2id hash at this login.
    */
-  async function verifyMeteor(inner: string, password: string): Promise<PasswordVerification> {
+  async function verifyMeteor(inner: string, digests: string[]): Promise<PasswordVerification> {
     const bcrypt = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(inner);
-    if (!bcrypt && parseArgon2Phc(inner) === null) {
-      await verifyDummyNormalized(normalizePassword(password));
+    const argon = bcrypt ? null : parseArgon2Phc(inner);
+    if (!bcrypt && argon === null) {
+      await verifyDummyNormalized(digests[0] ?? '');
       return { ok: false, needsRehash: false };
     }
-    for (const digest of meteorDigests(password)) {
+    for (const digest of digests) {
       const task: HashTask = bcrypt
         ? { op: 'verify-bcrypt', hash: inner, password: digest }
         : { op: 'verify', phc: inner, password: digest };
-      if ((await run(task)) === true) return { ok: true, needsRehash: true };
+      // bcrypt, or argon2 weaker than today's, is upgraded — to argon2id of the digest, so Meteor clients,
+      // which send digests, keep signing in.
+      if ((await run(task)) === true) return { ok: true, needsRehash: argon === null || isWeaker(argon) };
     }
     return { ok: false, needsRehash: false };
   }
@@ -201,7 +216,7 @@ export function createPasswordHasher(options: PasswordHashingOptions): PasswordH
 
     async verify(phc, password) {
       if (typeof phc === 'string' && phc.startsWith(METEOR_HASH_PREFIX))
-        return verifyMeteor(phc.slice(METEOR_HASH_PREFIX.length), password);
+        return verifyMeteor(phc.slice(METEOR_HASH_PREFIX.length), meteorDigests(password));
       const normalized = normalizePassword(password);
       const stored = parseArgon2Phc(phc);
       if (stored === null) {
@@ -216,8 +231,35 @@ export function createPasswordHasher(options: PasswordHashingOptions): PasswordH
       return verifyDummyNormalized(normalizePassword(password));
     },
 
+    async verifyDigest(phc, digest) {
+      if (typeof phc === 'string' && phc.startsWith(METEOR_HASH_PREFIX) && /^[0-9a-f]{64}$/.test(digest)) {
+        return verifyMeteor(phc.slice(METEOR_HASH_PREFIX.length), [digest]);
+      }
+      // A native hash is of the password itself: a digest cannot be checked against it.
+      await verifyDummyNormalized(digest);
+      return { ok: false, needsRehash: false };
+    },
+
+    async rehash(phc, password) {
+      if (typeof phc === 'string' && phc.startsWith(METEOR_HASH_PREFIX)) {
+        const [digest] = meteorDigests(password);
+        return meteorHash(await hashNormalized(digest as string));
+      }
+      return hashNormalized(normalizePassword(password));
+    },
+
+    async hashDigest(digest) {
+      if (!/^[0-9a-f]{64}$/.test(digest))
+        throw new GatehouseError('BadRequest', 'password digest must be 64 hex characters');
+      return meteorHash(await hashNormalized(digest));
+    },
+
     needsRehash(phc) {
-      if (typeof phc === 'string' && phc.startsWith(METEOR_HASH_PREFIX)) return true;
+      if (typeof phc === 'string' && phc.startsWith(METEOR_HASH_PREFIX)) {
+        const inner = phc.slice(METEOR_HASH_PREFIX.length);
+        const argon = parseArgon2Phc(inner);
+        return argon === null || isWeaker(argon);
+      }
       const stored = parseArgon2Phc(phc);
       return stored === null || isWeaker(stored);
     },

@@ -28,10 +28,10 @@ describe('verifying imported Meteor hashes', () => {
     }
   });
 
-  it('verifies argon2 of the digest (Meteor 3.2)', async () => {
+  it("verifies argon2 of the digest (Meteor 3.2); at today's parameters it stays as it is", async () => {
     const [digest] = meteorDigests('correct horse');
     const stored = meteorHash(await argon2Hash(digest!, { memoryCost: 1024, timeCost: 1 }));
-    expect(await hasher.verify(stored, 'correct horse')).toEqual({ ok: true, needsRehash: true });
+    expect(await hasher.verify(stored, 'correct horse')).toEqual({ ok: true, needsRehash: false });
     expect((await hasher.verify(stored, 'wrong')).ok).toBe(false);
   });
 
@@ -40,6 +40,23 @@ describe('verifying imported Meteor hashes', () => {
     for (const digest of [cesu!, standard!]) {
       expect((await hasher.verify(meteorHash(bcrypt.hashSync(digest, 4)), 'p😀ss')).ok).toBe(true);
     }
+  });
+
+  it('checks Meteor client digests, and upgrades bcrypt to argon2id of the digest so digests keep working', async () => {
+    const [digest] = meteorDigests('correct horse');
+    const bcryptStored = meteorHash(bcrypt.hashSync(digest!, 4));
+    expect(await hasher.verifyDigest(bcryptStored, digest!)).toEqual({ ok: true, needsRehash: true });
+    expect((await hasher.verifyDigest(bcryptStored, meteorDigests('wrong')[0]!)).ok).toBe(false);
+    const upgraded = await hasher.rehash(bcryptStored, 'correct horse');
+    expect(upgraded).toMatch(/^meteor-sha256:\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+    expect(await hasher.verifyDigest(upgraded, digest!)).toEqual({ ok: true, needsRehash: false });
+    expect(await hasher.verify(upgraded, 'correct horse')).toEqual({ ok: true, needsRehash: false });
+    // A digest made for a new account over DDP, and the limits of digests against native hashes.
+    const fromDdp = await hasher.hashDigest(digest!);
+    expect((await hasher.verify(fromDdp, 'correct horse')).ok).toBe(true);
+    expect((await hasher.verifyDigest(await hasher.hash('correct horse'), digest!)).ok).toBe(false);
+    await expect(hasher.hashDigest('not hex')).rejects.toMatchObject({ code: 'BadRequest' });
+    expect(await hasher.rehash(await hasher.hash('x-password'), 'x-password')).toMatch(/^\$argon2id\$/);
   });
 
   it('treats a malformed imported hash as a mismatch', async () => {

@@ -202,8 +202,8 @@ export async function authenticate(
   const email = name.includes('@') ? user.emails.find((e) => e.address.toLowerCase() === name) : null;
   if (email !== null && settings.confirmation !== 'auto' && !email?.verified) throw errors.confirmationRequired();
   if (verdict.needsRehash) {
-    // The stored hash used weaker parameters than today's: upgrade it now that we know the password.
-    await ctx.storage.setPasswordHash(user.id, await ctx.passwords.hash(input.password), ctx.now());
+    // The stored hash is weaker than today's (older parameters, or an imported bcrypt): upgrade it now.
+    await ctx.storage.setPasswordHash(user.id, await ctx.passwords.rehash(hash, input.password), ctx.now());
   }
   return user;
 }
