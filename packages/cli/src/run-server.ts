@@ -40,6 +40,9 @@ export async function startServer(options: StartOptions): Promise<NodeServer> {
     get outbox() {
       return current().outbox;
     },
+    get ddp() {
+      return current().ddp;
+    },
   };
 
   let server: NodeServer;

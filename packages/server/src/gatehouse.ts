@@ -6,6 +6,7 @@ import { appServicesRoutes } from './app-services/routes.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { GatehouseConfigInput } from './config/schema.js';
 import type { RequestInfo, ServerContext } from './context.js';
+import { createDdpServer, type DdpServer } from './ddp/index.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer, type OutboxMailer } from './email/index.js';
 import { createCors } from './http/cors.js';
 import type { GatehouseEnv } from './http/env.js';
@@ -31,6 +32,8 @@ export interface Gatehouse {
   close(): Promise<void>;
   readonly config: ResolvedConfig;
   readonly storage: Storage;
+  /** Meteor's DDP endpoint; the Node adapter serves it on WebSockets at `/websocket`. */
+  readonly ddp: DdpServer;
   /** The development outbox when email goes there. */
   readonly outbox: OutboxMailer | null;
 }
@@ -136,10 +139,12 @@ export async function createGatehouse(
   if (config.dangerouslyEnableDevPages) router.route('/', devRoutes(ctx));
 
   const trustProxy = config.trustProxy;
+  const ddp = createDdpServer(ctx);
   return {
     config,
     storage,
     outbox,
+    ddp,
     async fetch(request, info) {
       const preflight = cors.preflight(request);
       if (preflight) return preflight;
@@ -157,6 +162,7 @@ export async function createGatehouse(
     },
     ready: () => storage.ping(),
     async close() {
+      ddp.close();
       await Promise.allSettled([...pending]);
       await Promise.allSettled([passwords.close(), mailer.close()]);
       await storage.close();

@@ -2,6 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Gatehouse } from '../gatehouse.js';
 
 /** A Gatehouse listening on a Node HTTP server. */
@@ -47,6 +48,7 @@ export async function serveNode(
     },
     listener,
   );
+  const ddp = attachDdp(server, gatehouse);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
@@ -65,7 +67,12 @@ export async function serveNode(
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        const timer = setTimeout(() => server.closeAllConnections(), closeOptions.graceMs ?? 10_000);
+        // WebSockets are no longer HTTP connections: say goodbye to DDP clients, and cut them at the deadline.
+        for (const ws of ddp.clients) ws.close(1001, 'server shutting down');
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+          for (const ws of ddp.clients) ws.terminate();
+        }, closeOptions.graceMs ?? 10_000);
         await closed;
         clearTimeout(timer);
         await gatehouse.close();
@@ -91,4 +98,59 @@ function keepWithoutContentType(outgoing: ServerResponse | Http2ServerResponse):
     }
     return writeHead(...args);
   };
+}
+
+/** Largest DDP frame accepted; a bigger one closes the connection (1009). */
+const MAX_DDP_FRAME_BYTES = 65_536;
+
+/**
+ * Serves DDP on raw WebSockets at `/websocket` (the first app) and `/app/<id>/websocket` — the endpoint every
+ * npm DDP client and Meteor's own Node client use (spec meteor-accounts §2.1).
+ */
+function attachDdp(server: Server, gatehouse: Gatehouse): WebSocketServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_DDP_FRAME_BYTES });
+  server.on('upgrade', (request, socket, head) => {
+    const path = (request.url ?? '').split('?')[0] ?? '';
+    const match = /^\/(?:app\/([^/]+)\/)?websocket\/?$/.exec(path.replace(/\/{2,}/g, '/'));
+    if (!match) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      let connection: ReturnType<Gatehouse['ddp']['accept']>;
+      try {
+        connection = gatehouse.ddp.accept(
+          {
+            send: (text) => ws.readyState === WebSocket.OPEN && ws.send(text),
+            close: (code, reason) => ws.close(code, reason),
+          },
+          { ...(match[1] ? { appId: safeDecode(match[1]) } : {}), address: request.socket.remoteAddress ?? null },
+        );
+      } catch {
+        // Still starting (the CLI binds its port before the database is open): try again shortly.
+        ws.close(1013, 'try again later');
+        return;
+      }
+      if (!connection) {
+        ws.close(1008, 'unknown app');
+        return;
+      }
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) connection.close(1003, 'DDP frames are text');
+        else connection.receive(data.toString());
+      });
+      ws.on('close', () => gatehouse.ddp.closed(connection));
+      ws.on('error', () => gatehouse.ddp.closed(connection));
+    });
+  });
+  server.on('close', () => wss.close());
+  return wss;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

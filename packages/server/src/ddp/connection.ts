@@ -1,0 +1,288 @@
+import { randomSecret } from '@gatehouse/core';
+import type { AppSettings, ServerContext } from '../context.js';
+import { isActive } from '../sessions/index.js';
+import * as accounts from './accounts.js';
+import {
+  DDP_VERSIONS,
+  type DdpMessage,
+  MeteorError,
+  matchFailed,
+  parseFrame,
+  stringifyFrame,
+  toMeteorError,
+} from './wire.js';
+
+/** The transport a DDP connection writes to (a WebSocket, or a test double). */
+export interface DdpSocket {
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** Meteor's default rate limit (spec §6): 5 calls per 10 s per connection and method, for these methods. */
+const LIMITED_METHODS = new Set(['login', 'createUser', 'resetPassword', 'forgotPassword']);
+const LIMIT = 5;
+const LIMIT_WINDOW_MS = 10_000;
+
+/** Messages a connection may have waiting; a client that floods beyond this is disconnected. */
+const MAX_PENDING_MESSAGES = 100;
+
+/**
+ * One DDP session (a class: it has state and a lifetime). Messages are handled one at a time, in order, as
+ * Meteor runs a connection's methods; the logged-in user's own document is published into `users`
+ * (`username`, `emails`, `profile` — never services).
+ */
+export class DdpConnection {
+  readonly #ctx: ServerContext;
+  readonly #app: AppSettings;
+  readonly #socket: DdpSocket;
+  readonly #address: string | null;
+  #connected = false;
+  #login: accounts.DdpLogin | null = null;
+  #publishedUserId: string | null = null;
+  #queue: Promise<void> = Promise.resolve();
+  #pending = 0;
+  #closed = false;
+  readonly #calls = new Map<string, { count: number; resetAt: number }>();
+
+  readonly #sessionsChanged: (userId: string) => void;
+
+  constructor(
+    ctx: ServerContext,
+    app: AppSettings,
+    socket: DdpSocket,
+    info: { address: string | null; sessionsChanged?: (userId: string) => void },
+  ) {
+    this.#sessionsChanged = info.sessionsChanged ?? (() => {});
+    this.#ctx = ctx;
+    this.#app = app;
+    this.#socket = socket;
+    this.#address = info.address;
+  }
+
+  /** The login behind this connection, if any. */
+  get login(): accounts.DdpLogin | null {
+    return this.#login;
+  }
+
+  /** A frame arrived. Handled after the ones before it. */
+  receive(text: string): void {
+    if (this.#closed) return;
+    if (++this.#pending > MAX_PENDING_MESSAGES) {
+      this.close(1008, 'too many messages');
+      return;
+    }
+    this.#queue = this.#queue
+      .then(() => this.#handle(text))
+      .catch((error) => this.#ctx.logger.error({ err: describe(error) }, 'DDP message failed'))
+      .finally(() => {
+        this.#pending--;
+      });
+  }
+
+  /** Ends the connection (the socket closed, or the session behind it was revoked). */
+  close(code = 1000, reason = ''): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#socket.close(code, reason);
+    } catch {
+      // already gone
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Closes the connection if its session was revoked or expired elsewhere (spec §1.3). */
+  async checkSession(): Promise<void> {
+    const login = this.#login;
+    if (!login || this.#closed) return;
+    const session = await this.#ctx.storage.getSession(login.sessionId);
+    if (!session || !isActive(session, this.#ctx.now())) this.close(1000, 'logged out');
+  }
+
+  #send(message: Record<string, unknown>): void {
+    if (!this.#closed) this.#socket.send(stringifyFrame(message));
+  }
+
+  async #handle(text: string): Promise<void> {
+    const message = parseFrame(text);
+    if (!message) {
+      this.#send({ msg: 'error', reason: 'Bad request', offendingMessage: text.length > 1024 ? undefined : text });
+      return;
+    }
+    if (!this.#connected) {
+      if (message.msg !== 'connect') {
+        this.#send({ msg: 'error', reason: 'Must connect first', offendingMessage: message });
+        return;
+      }
+      const wanted = message.version;
+      if (typeof wanted !== 'string' || !(DDP_VERSIONS as readonly string[]).includes(wanted)) {
+        this.#send({ msg: 'failed', version: DDP_VERSIONS[0] });
+        this.close(1002, 'unsupported DDP version');
+        return;
+      }
+      this.#connected = true;
+      this.#send({ msg: 'connected', session: randomSecret(12) });
+      return;
+    }
+    switch (message.msg) {
+      case 'ping':
+        this.#send(typeof message.id === 'string' ? { msg: 'pong', id: message.id } : { msg: 'pong' });
+        return;
+      case 'pong':
+        return;
+      case 'method':
+        await this.#method(message);
+        return;
+      case 'sub':
+        this.#subscribe(message);
+        return;
+      case 'unsub':
+        if (typeof message.id === 'string') this.#send({ msg: 'nosub', id: message.id });
+        return;
+      case 'connect':
+        this.#send({ msg: 'error', reason: 'Already connected', offendingMessage: message });
+        return;
+      default:
+        this.#send({ msg: 'error', reason: 'Bad request', offendingMessage: message });
+    }
+  }
+
+  #subscribe(message: DdpMessage): void {
+    const { id, name } = message;
+    if (typeof id !== 'string' || typeof name !== 'string') {
+      this.#send({ msg: 'error', reason: 'Bad request', offendingMessage: message });
+      return;
+    }
+    // The login service configuration (without secrets): no OAuth service is configured for DDP yet.
+    if (name === 'meteor.loginServiceConfiguration') this.#send({ msg: 'ready', subs: [id] });
+    else
+      this.#send({
+        msg: 'nosub',
+        id,
+        error: {
+          isClientSafe: true,
+          error: 404,
+          reason: `Subscription '${name}' not found`,
+          message: `Subscription '${name}' not found [404]`,
+          errorType: 'Meteor.Error',
+        },
+      });
+  }
+
+  async #method(message: DdpMessage): Promise<void> {
+    const { id, method } = message;
+    const params = message.params === undefined ? [] : message.params;
+    if (typeof id !== 'string' || typeof method !== 'string' || !Array.isArray(params)) {
+      this.#send({ msg: 'error', reason: 'Bad request', offendingMessage: message });
+      return;
+    }
+    let reply: Record<string, unknown>;
+    try {
+      this.#rateLimit(method);
+      const result = await this.#call(method, params);
+      reply = { msg: 'result', id, ...(result === undefined ? {} : { result }) };
+    } catch (error) {
+      if (!(error instanceof MeteorError)) this.#ctx.logger.warn({ err: describe(error), method }, 'DDP method failed');
+      reply = { msg: 'result', id, error: toMeteorError(error) };
+    }
+    this.#send(reply);
+    this.#send({ msg: 'updated', methods: [id] });
+  }
+
+  /** Counts first, then refuses the 6th call within the window; refused calls count too (spec §6). */
+  #rateLimit(method: string): void {
+    if (!LIMITED_METHODS.has(method)) return;
+    const now = this.#ctx.now();
+    let window = this.#calls.get(method);
+    if (!window || window.resetAt <= now) {
+      window = { count: 0, resetAt: now + LIMIT_WINDOW_MS };
+      this.#calls.set(method, window);
+    }
+    window.count++;
+    if (window.count > LIMIT) {
+      const timeToReset = window.resetAt - now;
+      throw new MeteorError(
+        'too-many-requests',
+        `Error, too many requests. Please slow down. You must wait ${Math.ceil(timeToReset / 1000)} seconds before trying again.`,
+        { timeToReset },
+      );
+    }
+  }
+
+  async #call(method: string, params: unknown[]): Promise<unknown> {
+    const ctx = this.#ctx;
+    const app = this.#app;
+    switch (method) {
+      case 'login': {
+        const [options] = params;
+        if (params.length !== 1 || options === null || typeof options !== 'object' || Array.isArray(options))
+          throw matchFailed();
+        const record = options as Record<string, unknown>;
+        let outcome: { value: accounts.LoginResultValue; login: accounts.DdpLogin };
+        if ('resume' in record) outcome = await accounts.resumeLogin(ctx, app, record.resume);
+        else if (record.password) outcome = await accounts.passwordLogin(ctx, app, record, this.#address);
+        else throw new MeteorError(400, 'Unrecognized options for login request');
+        await this.#setLogin(outcome.login);
+        return outcome.value;
+      }
+      case 'createUser': {
+        const outcome = await accounts.createUser(ctx, app, params[0]);
+        await this.#setLogin(outcome.login);
+        return outcome.value;
+      }
+      case 'logout':
+        await accounts.logout(ctx, app, this.#login, this.#address);
+        await this.#setLogin(null);
+        return undefined;
+      case 'getNewToken': {
+        const outcome = await accounts.getNewToken(ctx, app, this.#login);
+        this.#login = outcome.login;
+        return outcome.value;
+      }
+      case 'removeOtherTokens':
+        await accounts.removeOtherTokens(ctx, this.#login);
+        if (this.#login) this.#sessionsChanged(this.#login.userId);
+        return undefined;
+      case 'logoutOtherClients': {
+        // What Meteor's client does in two calls: a fresh token for this connection, then every other one ends.
+        const outcome = await accounts.getNewToken(ctx, app, this.#login);
+        this.#login = outcome.login;
+        await accounts.removeOtherTokens(ctx, this.#login);
+        this.#sessionsChanged(outcome.login.userId);
+        return outcome.value;
+      }
+      default:
+        throw new MeteorError(404, `Method '${method.slice(0, 100)}' not found`);
+    }
+  }
+
+  /** Switches the connection's user and publishes that user's own document (or removes the old one). */
+  async #setLogin(login: accounts.DdpLogin | null): Promise<void> {
+    this.#login = login;
+    const previous = this.#publishedUserId;
+    if (previous && previous !== login?.userId) {
+      this.#send({ msg: 'removed', collection: 'users', id: previous });
+      this.#publishedUserId = null;
+    }
+    if (login && previous !== login.userId) {
+      const user = await this.#ctx.storage.getUser(this.#app.id, login.userId);
+      if (!user) return;
+      const fields: Record<string, unknown> = {
+        emails: user.emails.map((e) => ({ address: e.address, verified: e.verified })),
+        profile: user.profile,
+      };
+      if (user.username !== null) fields.username = user.username;
+      this.#send({ msg: 'added', collection: 'users', id: user.id, fields });
+      this.#publishedUserId = user.id;
+    }
+  }
+}
+
+function describe(error: unknown): object {
+  return error instanceof Error
+    ? { type: error.name, message: error.message, stack: error.stack }
+    : { value: String(error) };
+}

@@ -1,0 +1,349 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { openTestStorage } from '@gatehouse/storage/testing';
+import bcrypt from 'bcryptjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createGatehouse, type Gatehouse } from '../gatehouse.js';
+import { importMeteorUsers } from '../meteor/import.js';
+import { type NodeServer, serveNode } from '../node/serve.js';
+import { meteorDigests } from '../passwords/index.js';
+import { testSigningKey } from '../testing/index.js';
+
+const APP = 'ddp-app';
+const digestOf = (password: string) => ({ digest: meteorDigests(password)[0]!, algorithm: 'sha-256' });
+
+/** A minimal DDP client over a raw WebSocket, for the protocol's edges. */
+class RawDdp {
+  readonly messages: any[] = [];
+  #waiters: { match: (m: any) => boolean; resolve: (m: any) => void }[] = [];
+  #id = 0;
+  closed: Promise<{ code: number }>;
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const message = JSON.parse(data.toString());
+      this.messages.push(message);
+      for (const w of [...this.#waiters]) {
+        if (w.match(message)) {
+          this.#waiters.splice(this.#waiters.indexOf(w), 1);
+          w.resolve(message);
+        }
+      }
+    });
+    this.closed = new Promise((resolve) => ws.on('close', (code) => resolve({ code })));
+  }
+  static async open(url: string, connect = true): Promise<RawDdp> {
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const client = new RawDdp(ws);
+    if (connect) {
+      client.send({ msg: 'connect', version: '1', support: ['1', 'pre2', 'pre1'] });
+      await client.next((m) => m.msg === 'connected');
+    }
+    return client;
+  }
+  send(message: unknown): void {
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+  next(match: (m: any) => boolean, timeoutMs = 5000): Promise<any> {
+    const seen = this.messages.find(match);
+    if (seen) {
+      this.messages.splice(this.messages.indexOf(seen), 1);
+      return Promise.resolve(seen);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no such DDP message')), timeoutMs);
+      this.#waiters.push({
+        match,
+        resolve: (m) => {
+          clearTimeout(timer);
+          this.messages.splice(this.messages.indexOf(m), 1);
+          resolve(m);
+        },
+      });
+    });
+  }
+  async call(method: string, ...params: unknown[]): Promise<{ result?: any; error?: any }> {
+    const id = String(++this.#id);
+    this.send({ msg: 'method', id, method, params });
+    const reply = await this.next((m) => m.msg === 'result' && m.id === id);
+    return { result: reply.result, error: reply.error };
+  }
+  close(): void {
+    this.ws.close();
+  }
+}
+
+describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) => {
+  let gatehouse: Gatehouse;
+  let server: NodeServer;
+  let cleanup: () => Promise<void>;
+  let url: string;
+
+  beforeAll(async () => {
+    const opened = await openTestStorage(dialect);
+    cleanup = opened.cleanup;
+    gatehouse = await createGatehouse(
+      {
+        publicUrl: 'http://127.0.0.1:0',
+        database: { url: 'sqlite::memory:' },
+        keys: [await testSigningKey()],
+        logLevel: 'silent',
+        passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+        apps: { [APP]: { providers: { 'local-userpass': { confirmation: 'auto' } } } },
+      },
+      { storage: opened.storage },
+    );
+    server = await serveNode(gatehouse, { port: 0 });
+    url = `${server.url.replace('http', 'ws')}/websocket`;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await cleanup?.();
+  });
+
+  describe('protocol', () => {
+    it('negotiates the version, answers pings, and refuses what is not DDP', async () => {
+      const bad = await RawDdp.open(url, false);
+      bad.send({ msg: 'connect', version: '99', support: ['99'] });
+      expect(await bad.next((m) => m.msg === 'failed')).toEqual({ msg: 'failed', version: '1' });
+      await bad.closed;
+
+      const early = await RawDdp.open(url, false);
+      early.send({ msg: 'method', id: '1', method: 'login', params: [] });
+      expect((await early.next((m) => m.msg === 'error')).reason).toBe('Must connect first');
+      early.close();
+
+      const c = await RawDdp.open(`${server.url.replace('http', 'ws')}/app/${APP}/websocket`);
+      c.send({ msg: 'ping', id: 'p1' });
+      expect(await c.next((m) => m.msg === 'pong')).toEqual({ msg: 'pong', id: 'p1' });
+      c.send('{ not json');
+      expect((await c.next((m) => m.msg === 'error')).reason).toBe('Bad request');
+      c.send({ msg: 'teleport' });
+      expect((await c.next((m) => m.msg === 'error')).reason).toBe('Bad request');
+      expect((await c.call('nope')).error).toMatchObject({ error: 404, reason: "Method 'nope' not found" });
+      c.send({ msg: 'sub', id: 's1', name: 'meteor.loginServiceConfiguration', params: [] });
+      expect(await c.next((m) => m.msg === 'ready')).toEqual({ msg: 'ready', subs: ['s1'] });
+      c.send({ msg: 'sub', id: 's2', name: 'secrets', params: [] });
+      expect((await c.next((m) => m.msg === 'nosub')).error.error).toBe(404);
+      c.close();
+    });
+
+    it('closes a connection that sends an oversized frame, and the server keeps serving', async () => {
+      const c = await RawDdp.open(url);
+      c.send({ msg: 'method', id: '1', method: 'login', params: [{ resume: 'x'.repeat(70_000) }] });
+      expect((await c.closed).code).toBe(1009);
+      const d = await RawDdp.open(url);
+      d.send({ msg: 'ping' });
+      expect(await d.next((m) => m.msg === 'pong')).toEqual({ msg: 'pong' });
+      d.close();
+    });
+  });
+
+  describe('accounts', () => {
+    it('createUser with a digest logs in, publishes the user without services, and the token resumes', async () => {
+      const c = await RawDdp.open(url);
+      const created = await c.call('createUser', {
+        username: `ada-${dialect}`,
+        email: `ada-${dialect}@example.com`,
+        password: digestOf('analytical engine'),
+        profile: { name: 'Ada' },
+      });
+      expect(created.result).toMatchObject({
+        id: expect.any(String),
+        token: expect.stringMatching(/^[\w-]{43}$/),
+        tokenExpires: { $date: expect.any(Number) },
+        type: 'password',
+      });
+      const added = await c.next((m) => m.msg === 'added' && m.collection === 'users');
+      expect(added).toEqual({
+        msg: 'added',
+        collection: 'users',
+        id: created.result.id,
+        fields: {
+          username: `ada-${dialect}`,
+          emails: [{ address: `ada-${dialect}@example.com`, verified: false }],
+          profile: { name: 'Ada' },
+        },
+      });
+      await c.next((m) => m.msg === 'updated');
+      expect((await c.call('logout')).error).toBeUndefined();
+      expect(await c.next((m) => m.msg === 'removed')).toEqual({
+        msg: 'removed',
+        collection: 'users',
+        id: created.result.id,
+      });
+
+      // The logged-out token is dead; a password login (digest or plain) works, and so does its token.
+      expect((await c.call('login', { resume: created.result.token })).error).toMatchObject({
+        error: 403,
+        reason: "You've been logged out by the server. Please log in again.",
+      });
+      const byDigest = await c.call('login', {
+        user: { username: `ADA-${dialect}` },
+        password: digestOf('analytical engine'),
+      });
+      expect(byDigest.result).toMatchObject({ id: created.result.id, type: 'password' });
+      const byPlain = await c.call('login', {
+        user: { email: `ada-${dialect}@example.com` },
+        password: 'analytical engine',
+      });
+      expect(byPlain.result.id).toBe(created.result.id);
+      const other = await RawDdp.open(url);
+      expect((await other.call('login', { resume: byPlain.result.token })).result).toMatchObject({
+        id: created.result.id,
+        type: 'resume',
+      });
+      other.close();
+      c.close();
+    });
+
+    it('answers bad credentials ambiguously and bad shapes with Match failed', async () => {
+      const c = await RawDdp.open(url);
+      await c.call('createUser', { username: `bob-${dialect}`, password: 'bob password 1' });
+      const wrong = await c.call('login', { user: { username: `bob-${dialect}` }, password: 'not it' });
+      const unknown = await c.call('login', { user: { username: 'nobody' }, password: 'not it' });
+      for (const r of [wrong, unknown])
+        expect(r.error).toMatchObject({
+          error: 403,
+          reason: 'Something went wrong. Please check your credentials.',
+          errorType: 'Meteor.Error',
+        });
+      c.close();
+      // Meteor counts every login call against the connection's limit: the shape checks get a fresh one.
+      const d = await RawDdp.open(url);
+      expect((await d.call('login', { user: { username: 'a', email: 'b' }, password: 'x' })).error.reason).toBe(
+        'User property must have exactly one field',
+      );
+      for (const options of [
+        { user: { username: '' }, password: 'x' },
+        { user: { username: 'a' }, password: { digest: 'short', algorithm: 'sha-256' } },
+        { user: { username: 'a' }, password: 'x'.repeat(300) },
+        'string',
+      ]) {
+        expect((await d.call('login', options)).error, JSON.stringify(options).slice(0, 40)).toMatchObject({
+          error: 400,
+          reason: 'Match failed',
+        });
+      }
+      d.close();
+      const e = await RawDdp.open(url);
+      expect((await e.call('login', { foo: 1 })).error.reason).toBe('Unrecognized options for login request');
+      expect((await e.call('createUser', { password: 'x1234567' })).error.reason).toBe(
+        'Need to set a username or email',
+      );
+      expect((await e.call('createUser', { username: `bob-${dialect}`, password: 'x1234567' })).error.reason).toBe(
+        'Username already exists.',
+      );
+      e.close();
+    });
+
+    it('limits login to 5 calls per 10 s per connection (Meteor default)', async () => {
+      const c = await RawDdp.open(url);
+      for (let i = 0; i < 5; i++)
+        expect((await c.call('login', { user: { username: 'nobody' }, password: 'guess' })).error.error).toBe(403);
+      const sixth = await c.call('login', { user: { username: 'nobody' }, password: 'guess' });
+      expect(sixth.error).toMatchObject({ error: 'too-many-requests', details: { timeToReset: expect.any(Number) } });
+      expect(sixth.error.reason).toMatch(
+        /^Error, too many requests\. Please slow down\. You must wait \d+ seconds before trying again\.$/,
+      );
+      c.close();
+    });
+
+    it('logoutOtherClients keeps this connection with a fresh token and closes the others', async () => {
+      const a = await RawDdp.open(url);
+      const first = (await a.call('createUser', { email: `multi-${dialect}@example.com`, password: 'multi password' }))
+        .result;
+      const b = await RawDdp.open(url);
+      expect((await b.call('login', { resume: first.token })).result.id).toBe(first.id);
+      const fresh = await a.call('logoutOtherClients');
+      expect(fresh.result).toMatchObject({ id: first.id, token: expect.any(String) });
+      expect(fresh.result.token).not.toBe(first.token);
+      await b.closed;
+      const again = await RawDdp.open(url);
+      expect((await again.call('login', { resume: first.token })).error.error).toBe(403);
+      expect((await again.call('login', { resume: fresh.result.token })).result.id).toBe(first.id);
+      expect((await a.call('getNewToken')).result.id).toBe(first.id);
+      again.close();
+      a.close();
+      const anonymous = await RawDdp.open(url);
+      expect((await anonymous.call('getNewToken')).error).toMatchObject({ error: 'You are not logged in.' });
+      anonymous.close();
+    });
+
+    it('imported Meteor users keep their resume tokens and passwords', async () => {
+      const token = 'N50Gmknk__geP63YD9pHKdl07b8XXxNGpB_cz5Lte4d';
+      const report = await importMeteorUsers(gatehouse.storage, APP, [
+        {
+          _id: `imported${dialect}01`,
+          username: `grace-${dialect}`,
+          emails: [{ address: `grace-${dialect}@example.com`, verified: true }],
+          services: {
+            password: { bcrypt: bcrypt.hashSync(meteorDigests('cobol forever')[0]!, 4) },
+            resume: {
+              loginTokens: [{ when: new Date(), hashedToken: createHash('sha256').update(token).digest('base64') }],
+            },
+          },
+        },
+      ]);
+      expect(report.imported).toBe(1);
+      const c = await RawDdp.open(url);
+      expect((await c.call('login', { resume: token })).result).toMatchObject({
+        id: `imported${dialect}01`,
+        type: 'resume',
+      });
+      expect(
+        (
+          await c.call('login', {
+            user: { email: `GRACE-${dialect}@example.com` },
+            password: digestOf('cobol forever'),
+          })
+        ).result.id,
+      ).toBe(`imported${dialect}01`);
+      c.close();
+    });
+  });
+
+  describe('with a real npm DDP client (simpleddp + simpleddp-plugin-login)', () => {
+    it('logs in with a password and with a resume token, and logs out', async () => {
+      const require = createRequire(import.meta.url);
+      const SimpleDDP = require('simpleddp');
+      const { simpleDDPLogin } = require('simpleddp-plugin-login');
+      const setup = () => ({
+        endpoint: url,
+        SocketConstructor: WebSocket,
+        reconnectInterval: 5000,
+        autoReconnect: false,
+      });
+      const seed = await RawDdp.open(url);
+      await seed.call('createUser', { username: `simple-${dialect}`, password: digestOf('simple password') });
+      seed.close();
+
+      const client = new SimpleDDP(setup(), [simpleDDPLogin]);
+      await client.connect();
+      const login = await client.login({
+        user: { username: `simple-${dialect}` },
+        password: digestOf('simple password'),
+      });
+      expect(login).toMatchObject({ id: expect.any(String), token: expect.any(String), type: 'password' });
+      expect(client.userId).toBe(login.id);
+      await client.logout();
+      client.disconnect();
+
+      const again = new SimpleDDP(setup(), [simpleDDPLogin]);
+      await again.connect();
+      const seedAgain = await RawDdp.open(url);
+      const fresh = await seedAgain.call('login', {
+        user: { username: `simple-${dialect}` },
+        password: 'simple password',
+      });
+      seedAgain.close();
+      const resumed = await again.login({ resume: fresh.result.token });
+      expect(resumed).toMatchObject({ id: login.id, type: 'resume' });
+      again.disconnect();
+    });
+  });
+});
