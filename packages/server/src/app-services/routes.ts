@@ -1,6 +1,7 @@
 import { GatehouseError } from '@gatehouse/core';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import * as account from '../account/index.js';
 import type { AppSettings, ServerContext } from '../context.js';
 import { readJsonObject } from '../http/body.js';
 import type { GatehouseEnv } from '../http/env.js';
@@ -43,6 +44,7 @@ const schemas = {
   token: z.object({ token: text(1024), tokenId: text(1024) }).strict(),
   email: z.object({ email: text(1024) }).strict(),
   reset: z.object({ token: text(1024), tokenId: text(1024), password: text(4096) }).strict(),
+  changePassword: z.object({ currentPassword: text(4096), newPassword: text(4096) }).strict(),
   resetCall: z
     .object({ email: text(1024), password: text(4096), arguments: z.array(z.unknown()).max(64).default([]) })
     .strict(),
@@ -123,6 +125,26 @@ export function appServicesRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
   api.delete('/auth/delete', async (c) => {
     const { user } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
     await deleteUser(ctx, user);
+    return noContent();
+  });
+
+  // Gatehouse extensions (App Services had none of these): the signed-in user's own sessions and password.
+  api.get('/auth/sessions', async (c) => {
+    const { user, session } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
+    return json(await account.listSessions(ctx, user, session));
+  });
+  api.delete('/auth/sessions/:sessionId', async (c) => {
+    const { user } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
+    await account.revokeOwnSession(ctx, user, c.req.param('sessionId').slice(0, 64));
+    return noContent();
+  });
+  api.post('/auth/sessions/logout-others', async (c) => {
+    const { user, session } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
+    return json({ revoked: await account.logoutOtherSessions(ctx, user, session) });
+  });
+  api.post('/auth/password', async (c) => {
+    const { app, user, session } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
+    await account.changePassword(ctx, app, user, session, parseBody(schemas.changePassword, await body(c.req.raw)));
     return noContent();
   });
 

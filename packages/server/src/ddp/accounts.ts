@@ -27,7 +27,7 @@ export interface LoginResultValue {
 }
 
 /** Since Meteor 3.0.3 credential errors are ambiguous by default (spec §2.4). */
-const AMBIGUOUS = 'Something went wrong. Please check your credentials.';
+export const AMBIGUOUS = 'Something went wrong. Please check your credentials.';
 
 /** `base64(sha256(token))`, Meteor's `_hashLoginToken`. */
 export async function hashLoginToken(token: string): Promise<string> {

@@ -1,4 +1,5 @@
-import { randomSecret } from '@gatehouse/core';
+import { isGatehouseError, randomSecret } from '@gatehouse/core';
+import { changePassword } from '../account/index.js';
 import type { AppSettings, ServerContext } from '../context.js';
 import { isActive } from '../sessions/index.js';
 import * as accounts from './accounts.js';
@@ -253,6 +254,29 @@ export class DdpConnection {
         await accounts.removeOtherTokens(ctx, this.#login);
         this.#sessionsChanged(outcome.login.userId);
         return outcome.value;
+      }
+      case 'changePassword': {
+        const login = this.#login;
+        if (!login) throw new MeteorError(401, 'Must be logged in');
+        const [oldPassword, newPassword] = params;
+        const input = {
+          currentPassword: accounts.readPassword(oldPassword),
+          newPassword: accounts.readPassword(newPassword),
+        };
+        const [user, session] = await Promise.all([
+          ctx.storage.getUser(app.id, login.userId),
+          ctx.storage.getSession(login.sessionId),
+        ]);
+        if (!user || !session) throw new MeteorError(403, 'User not found');
+        try {
+          await changePassword(ctx, app, user, session, input);
+        } catch (error) {
+          if (isGatehouseError(error) && error.code === 'InvalidPassword')
+            throw new MeteorError(403, accounts.AMBIGUOUS);
+          throw error;
+        }
+        this.#sessionsChanged(user.id);
+        return { passwordChanged: true };
       }
       default:
         throw new MeteorError(404, `Method '${method.slice(0, 100)}' not found`);

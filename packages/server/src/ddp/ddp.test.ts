@@ -274,6 +274,37 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
       anonymous.close();
     });
 
+    it('changePassword needs the old password, keeps this connection and closes the others', async () => {
+      const a = await RawDdp.open(url);
+      const me = (await a.call('createUser', { username: `pw-${dialect}`, password: digestOf('first password') }))
+        .result;
+      // Another device with a token of its own (a connection resuming the same token would stay, as in Meteor).
+      const b = await RawDdp.open(url);
+      expect(
+        (await b.call('login', { user: { username: `pw-${dialect}` }, password: digestOf('first password') })).result
+          .id,
+      ).toBe(me.id);
+      const anonymous = await RawDdp.open(url);
+      expect((await anonymous.call('changePassword', 'x', 'y')).error).toMatchObject({
+        error: 401,
+        reason: 'Must be logged in',
+      });
+      anonymous.close();
+      expect((await a.call('changePassword', digestOf('wrong'), digestOf('second password'))).error.error).toBe(403);
+      const changed = await a.call('changePassword', digestOf('first password'), digestOf('second password'));
+      expect(changed.error).toBeUndefined();
+      expect(changed.result).toEqual({ passwordChanged: true });
+      await b.closed;
+      expect((await a.call('getNewToken')).result.id).toBe(me.id);
+      const c = await RawDdp.open(url);
+      expect(
+        (await c.call('login', { user: { username: `pw-${dialect}` }, password: digestOf('second password') })).result
+          .id,
+      ).toBe(me.id);
+      c.close();
+      a.close();
+    });
+
     it('imported Meteor users keep their resume tokens and passwords', async () => {
       const token = 'N50Gmknk__geP63YD9pHKdl07b8XXxNGpB_cz5Lte4d';
       const report = await importMeteorUsers(gatehouse.storage, APP, [
