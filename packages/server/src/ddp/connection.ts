@@ -1,8 +1,9 @@
-import { isGatehouseError, randomSecret } from '@gatehouse/core';
+import { isGatehouseError, type JsonObject, randomSecret } from '@gatehouse/core';
 import { changePassword } from '../account/index.js';
 import type { AppSettings, ServerContext } from '../context.js';
 import { isActive } from '../sessions/index.js';
 import * as accounts from './accounts.js';
+import { updateOwnProfile } from './users-update.js';
 import {
   DDP_VERSIONS,
   type DdpMessage,
@@ -46,14 +47,20 @@ export class DdpConnection {
   readonly #calls = new Map<string, { count: number; resetAt: number }>();
 
   readonly #sessionsChanged: (userId: string) => void;
+  readonly #profileChanged: (userId: string, profile: JsonObject) => void;
 
   constructor(
     ctx: ServerContext,
     app: AppSettings,
     socket: DdpSocket,
-    info: { address: string | null; sessionsChanged?: (userId: string) => void },
+    info: {
+      address: string | null;
+      sessionsChanged?: (userId: string) => void;
+      profileChanged?: (userId: string, profile: JsonObject) => void;
+    },
   ) {
     this.#sessionsChanged = info.sessionsChanged ?? (() => {});
+    this.#profileChanged = info.profileChanged ?? ((userId, profile) => this.publishProfile(userId, profile));
     this.#ctx = ctx;
     this.#app = app;
     this.#socket = socket;
@@ -101,6 +108,12 @@ export class DdpConnection {
     if (!login || this.#closed) return;
     const session = await this.#ctx.storage.getSession(login.sessionId);
     if (!session || !isActive(session, this.#ctx.now())) this.close(1000, 'logged out');
+  }
+
+  /** Sends `changed` for the published user document when its profile changed. */
+  publishProfile(userId: string, profile: JsonObject): void {
+    if (this.#publishedUserId === userId)
+      this.#send({ msg: 'changed', collection: 'users', id: userId, fields: { profile } });
   }
 
   #send(message: Record<string, unknown>): void {
@@ -277,6 +290,12 @@ export class DdpConnection {
         }
         this.#sessionsChanged(user.id);
         return { passwordChanged: true };
+      }
+      case '/users/update':
+      case '/users/updateAsync': {
+        const profile = await updateOwnProfile(ctx, app, this.#login, params);
+        this.#profileChanged(this.#login?.userId ?? '', profile);
+        return 1;
       }
       default:
         throw new MeteorError(404, `Method '${method.slice(0, 100)}' not found`);

@@ -305,6 +305,69 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
       a.close();
     });
 
+    it("lets a user change their own profile, and only that, as Meteor's allow rule does", async () => {
+      const a = await RawDdp.open(url);
+      const me = (
+        await a.call('createUser', {
+          username: `prof-${dialect}`,
+          password: 'profile password',
+          profile: { name: 'Ada' },
+        })
+      ).result;
+      const other = await RawDdp.open(url);
+      await other.call('login', { resume: me.token });
+      expect(
+        (await a.call('/users/update', { _id: me.id }, { $set: { 'profile.city': 'London', 'profile.visits': 1 } }))
+          .result,
+      ).toBe(1);
+      expect(
+        (
+          await a.call(
+            '/users/update',
+            { _id: me.id },
+            { $inc: { 'profile.visits': 2 }, $unset: { 'profile.name': '' } },
+          )
+        ).result,
+      ).toBe(1);
+      // Every connection of the user sees the change.
+      const changed = await other.next((m) => m.msg === 'changed' && m.fields.profile.visits === 3);
+      expect(changed).toEqual({
+        msg: 'changed',
+        collection: 'users',
+        id: me.id,
+        fields: { profile: { city: 'London', visits: 3 } },
+      });
+      const refusals: [unknown[], RegExp][] = [
+        [[{ _id: me.id }, { $set: { disallowed: true, 'profile.updated': 42 } }], /^Access denied$/],
+        [
+          [{ username: `prof-${dialect}` }, { $set: { 'profile.x': 1 } }],
+          /^Not permitted\. Untrusted code may only update documents by ID\.$/,
+        ],
+        [[{ _id: 'someone-else' }, { $set: { 'profile.x': 1 } }], /^Access denied$/],
+        [[{ _id: me.id }, { profile: {} }], /only update documents, not replace them/],
+        [[{ _id: me.id }, { $rename: { 'profile.a': 'profile.b' } }], /Operator \$rename not allowed/],
+        [[{ _id: me.id }, { $set: { 'profile.__proto__.polluted': 1 } }], /^Access denied$/],
+        [[{ _id: me.id }, { $set: { 'profile.x': 1 } }, { upsert: true }], /^Access denied$/],
+      ];
+      for (const [params, reason] of refusals) {
+        const { error } = await a.call('/users/update', ...params);
+        expect(error?.error, JSON.stringify(params)).toBe(403);
+        expect(error.reason).toMatch(reason);
+      }
+      expect(
+        (await a.call('/users/update', { _id: me.id }, { $set: { 'profile.blob': 'x'.repeat(20_000) } })).error.error,
+      ).toBe(400);
+      const stored = await gatehouse.storage.getUser(APP, me.id);
+      expect(stored?.profile).toEqual({ city: 'London', visits: 3 });
+      const anonymous = await RawDdp.open(url);
+      expect((await anonymous.call('/users/update', { _id: me.id }, { $set: { 'profile.x': 1 } })).error.error).toBe(
+        403,
+      );
+      anonymous.close();
+      other.close();
+      a.close();
+    });
+
     it('imported Meteor users keep their resume tokens and passwords', async () => {
       const token = 'N50Gmknk__geP63YD9pHKdl07b8XXxNGpB_cz5Lte4d';
       const report = await importMeteorUsers(gatehouse.storage, APP, [

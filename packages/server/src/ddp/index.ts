@@ -40,6 +40,10 @@ export function createDdpServer(ctx: ServerContext): DdpServer {
             if (other.login?.userId === userId) other.checkSession().catch(() => {});
           }
         },
+        // Every connection of the user sees its document change (Meteor's publication would).
+        profileChanged: (userId, profile) => {
+          for (const other of connections) other.publishProfile(userId, profile);
+        },
       });
       connections.add(connection);
       return connection;
