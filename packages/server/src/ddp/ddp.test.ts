@@ -122,6 +122,15 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
       expect(await c.next((m) => m.msg === 'pong')).toEqual({ msg: 'pong', id: 'p1' });
       c.send('{ not json');
       expect((await c.next((m) => m.msg === 'error')).reason).toBe('Bad request');
+      c.send(
+        JSON.stringify({
+          msg: 'method',
+          id: 'n',
+          method: '/users/update',
+          params: [{ _id: 'x' }, { $set: { 'profile.a': 'nul\u0000' } }],
+        }),
+      );
+      expect((await c.next((m) => m.msg === 'error')).reason).toBe('Bad request');
       c.send({ msg: 'teleport' });
       expect((await c.next((m) => m.msg === 'error')).reason).toBe('Bad request');
       expect((await c.call('nope')).error).toMatchObject({ error: 404, reason: "Method 'nope' not found" });

@@ -1,4 +1,5 @@
 import { deserialize, EJSONError, type GatehouseError, isGatehouseError } from '@gatehouse/core';
+import { assertNoNul } from '../http/body.js';
 
 /**
  * DDP framing (spec meteor-accounts §2.1): JSON text frames whose values are Meteor's EJSON — dates travel
@@ -21,6 +22,12 @@ export function parseFrame(text: string): DdpMessage | null {
     throw error;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  try {
+    // As over HTTP: NUL characters have no use here and PostgreSQL cannot store them.
+    assertNoNul(value);
+  } catch {
+    return null;
+  }
   return typeof (value as { msg?: unknown }).msg === 'string' ? (value as DdpMessage) : null;
 }
 
