@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'InvalidPassword',
   'UserDisabled',
   'AuthError',
+  'Forbidden',
   // email/password accounts
   'AccountNameInUse',
   'UserNotFound',

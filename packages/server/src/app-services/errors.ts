@@ -27,6 +27,7 @@ const WIRE: Record<ErrorCode, { status: number; errorCode: string }> = {
   InvalidPassword: { status: 401, errorCode: 'InvalidPassword' },
   UserDisabled: { status: 401, errorCode: 'UserDisabled' },
   AuthError: { status: 401, errorCode: 'AuthError' },
+  Forbidden: { status: 403, errorCode: 'Forbidden' },
   AccountNameInUse: { status: 409, errorCode: 'AccountNameInUse' },
   APIKeyAlreadyExists: { status: 409, errorCode: 'APIKeyAlreadyExists' },
   TooManyRequests: { status: 429, errorCode: 'TooManyRequests' },

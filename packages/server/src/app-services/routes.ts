@@ -3,11 +3,12 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import * as account from '../account/index.js';
 import type { AppSettings, ServerContext } from '../context.js';
+import { attemptLogin } from '../hooks/index.js';
 import { readJsonObject } from '../http/body.js';
 import type { GatehouseEnv } from '../http/env.js';
 import { json, noContent } from '../http/responses.js';
 import { parseBody } from '../http/validate.js';
-import { completeLogin, credentialProviders, providerNotFound } from '../providers/index.js';
+import { completeLogin, credentialProviders, type LoginOutcome, providerNotFound } from '../providers/index.js';
 import * as userpass from '../providers/local-userpass/index.js';
 import {
   authenticateAccess,
@@ -93,8 +94,14 @@ export function appServicesRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
       const accessToken = await issueAccessToken(ctx, app, session, linked);
       return json({ access_token: accessToken, user_id: user.id, device_id: session.deviceId });
     }
-    const outcome = await provider.logIn(ctx, app, credentials, info);
-    const result = await completeLogin(ctx, app, provider, outcome, deviceIdFrom(options), info);
+    let outcome: LoginOutcome | undefined;
+    const result = await attemptLogin(
+      ctx,
+      app,
+      { type: provider.type, methodName: 'login', info },
+      async () => (outcome = await provider.logIn(ctx, app, credentials, info)).user,
+      () => completeLogin(ctx, app, provider, outcome as LoginOutcome, deviceIdFrom(options), info),
+    );
     return json({
       access_token: result.accessToken,
       refresh_token: result.refreshToken,

@@ -81,11 +81,12 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
       }),
     );
   }
-  const { rateLimits, functions, ...rest } = parsed;
+  const { rateLimits, functions, hooks, ...rest } = parsed;
   return deepFreeze({
     ...rest,
     // Functions are frozen by reference only: freezing a function's properties would be surprising.
     functions: Object.freeze({ ...functions }),
+    hooks: Object.freeze({ ...hooks }),
     apps,
     rateLimits: {
       failedLoginsPerAccountAndAddress: rateLimits.failedLoginsPerAccountAndAddress,

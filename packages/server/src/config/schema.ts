@@ -96,6 +96,9 @@ const app = z
   })
   .strict();
 
+const hookFunction = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function');
+const hookList = z.union([hookFunction, z.array(hookFunction)]);
+
 /** An app id as App Services made them (`myapp-abcde`): letters, digits, `-`, `_`, `.`. */
 const appId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'app ids use letters, digits, ".", "_" and "-"');
 
@@ -192,6 +195,22 @@ export const configSchema = z
         z.string(),
         z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function'),
       )
+      .default({}),
+    /**
+     * Meteor-style hooks (only in a config module): `onCreateUser(options, user)`, `validateNewUser(user)`,
+     * `validateLoginAttempt(attempt)`, `onLogin(attempt)`, `onLoginFailure(attempt)`, `onLogout({ user })`.
+     * Each may be one function or a list (Meteor lets you register several).
+     */
+    hooks: z
+      .object({
+        onCreateUser: hookFunction.optional(),
+        validateNewUser: hookList.optional(),
+        validateLoginAttempt: hookList.optional(),
+        onLogin: hookList.optional(),
+        onLoginFailure: hookList.optional(),
+        onLogout: hookList.optional(),
+      })
+      .strict()
       .default({}),
   })
   .strict()

@@ -1,6 +1,7 @@
-import { ObjectId, objectId, randomSecret, toBase64Url } from '@gatehouse/core';
+import { type JsonObject, ObjectId, objectId, randomSecret, toBase64Url } from '@gatehouse/core';
 import { isStorageConflictError, type SessionRecord, type UserRecord } from '@gatehouse/storage';
 import type { AppSettings, ServerContext } from '../context.js';
+import { prepareNewUser } from '../hooks/index.js';
 import { normalizeEmail, normalizeUsername } from '../providers/local-userpass/index.js';
 import { addressKey } from '../rate-limit/index.js';
 import { isActive } from '../sessions/index.js';
@@ -65,12 +66,12 @@ function loginValue(userId: string, token: string, session: SessionRecord, type:
   return { id: userId, token, tokenExpires: new Date(session.expiresAt), type };
 }
 
-/** `login({ resume })`: the session behind a login token. */
-export async function resumeLogin(
+/** `login({ resume })`: the user and session behind a login token (no new token: the client keeps its own). */
+export async function verifyResume(
   ctx: ServerContext,
   app: AppSettings,
   token: unknown,
-): Promise<{ value: LoginResultValue; login: DdpLogin }> {
+): Promise<{ user: UserRecord; session: SessionRecord; token: string }> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 512) throw matchFailed();
   const session = await ctx.storage.findSessionByHash(await hashLoginToken(token));
   const now = ctx.now();
@@ -81,7 +82,18 @@ export async function resumeLogin(
   const user = await ctx.storage.getUser(app.id, session.userId);
   if (!user || user.disabled) throw new MeteorError(403, 'Login forbidden');
   await ctx.storage.touchSession(session.id, now);
-  return { value: loginValue(user.id, token, session, 'resume'), login: { userId: user.id, sessionId: session.id } };
+  return { user, session, token };
+}
+
+/** The result of a resumed login. */
+export function resumed(found: { user: UserRecord; session: SessionRecord; token: string }): {
+  value: LoginResultValue;
+  login: DdpLogin;
+} {
+  return {
+    value: loginValue(found.user.id, found.token, found.session, 'resume'),
+    login: { userId: found.user.id, sessionId: found.session.id },
+  };
 }
 
 type Selector = { username: string } | { email: string } | { id: string };
@@ -135,15 +147,16 @@ async function findBySelector(ctx: ServerContext, app: AppSettings, selector: Se
 }
 
 /**
- * `login({ user, password })`. Unknown user, missing password and wrong password all answer Meteor's
- * ambiguous message after the same work; failures count against the client address like HTTP logins.
+ * `login({ user, password })`: the user the credentials prove. Unknown user, missing password and wrong
+ * password all answer Meteor's ambiguous message after the same work; failures count against the client
+ * address like HTTP logins.
  */
-export async function passwordLogin(
+export async function verifyPasswordLogin(
   ctx: ServerContext,
   app: AppSettings,
   options: Record<string, unknown>,
   address: string | null,
-): Promise<{ value: LoginResultValue; login: DdpLogin }> {
+): Promise<UserRecord> {
   const { selector, password } = readPasswordLogin(options);
   const limits = ctx.config.rateLimits;
   const addrKey = `login-addr:${addressKey(address)}`;
@@ -177,6 +190,16 @@ export async function passwordLogin(
   if (verdict.needsRehash && typeof password === 'string') {
     await ctx.storage.setPasswordHash(user.id, await ctx.passwords.rehash(hash, password), ctx.now());
   }
+  return user;
+}
+
+/** A new login token for a proven user (after the login hooks allowed it). */
+export async function issueLogin(
+  ctx: ServerContext,
+  app: AppSettings,
+  user: UserRecord,
+  address: string | null,
+): Promise<{ value: LoginResultValue; login: DdpLogin }> {
   const { token, session } = await issueLoginToken(
     ctx,
     app,
@@ -196,14 +219,11 @@ export async function passwordLogin(
 }
 
 /**
- * `createUser({ username?, email?, password, profile? })`: a new account, logged in at once (Meteor does);
- * the password may be a digest, then the stored hash is of the digest.
+ * `createUser({ username?, email?, password, profile? })`: a new account, through `onCreateUser` and
+ * `validateNewUser`; the caller then logs it in, as Meteor does. The password may be a digest: then the
+ * stored hash is of the digest.
  */
-export async function createUser(
-  ctx: ServerContext,
-  app: AppSettings,
-  options: unknown,
-): Promise<{ value: LoginResultValue; login: DdpLogin }> {
+export async function createUser(ctx: ServerContext, app: AppSettings, options: unknown): Promise<UserRecord> {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw matchFailed();
   const {
     username: rawUsername,
@@ -228,14 +248,22 @@ export async function createUser(
   const passwordHash =
     typeof password === 'string' ? await ctx.passwords.hash(password) : await ctx.passwords.hashDigest(password.digest);
   const now = ctx.now();
+  const id = objectId(now);
+  const emails = email ? [{ address: email, verified: false }] : [];
+  const given = (profile as JsonObject | undefined) ?? {};
+  const finalProfile = await prepareNewUser(
+    ctx,
+    { username, email, profile: given },
+    { _id: id, ...(username ? { username } : {}), emails, profile: given, createdAt: new Date(now) },
+  );
   let user: UserRecord;
   try {
     user = await ctx.storage.createUser({
-      id: objectId(now),
+      id,
       appId: app.id,
       username,
-      profile: (profile as Record<string, never> | undefined) ?? {},
-      emails: email ? [{ address: email, verified: false }] : [],
+      profile: finalProfile,
+      emails,
       identities: [{ providerType: 'local-userpass', providerId: 'local-userpass', subject: objectId(now) }],
       passwordHash,
       now,
@@ -253,14 +281,7 @@ export async function createUser(
     now,
     detail: { via: 'ddp' },
   });
-  const { token, session } = await issueLoginToken(
-    ctx,
-    app,
-    user.id,
-    now + app.refreshTokenLifetimeMs,
-    'local-userpass',
-  );
-  return { value: loginValue(user.id, token, session, 'password'), login: { userId: user.id, sessionId: session.id } };
+  return user;
 }
 
 /** `getNewToken`: a new token for the same user with the same expiry (Meteor copies `when`). */

@@ -1,6 +1,7 @@
 import { isGatehouseError, type JsonObject, randomSecret } from '@gatehouse/core';
 import { changePassword } from '../account/index.js';
 import type { AppSettings, ServerContext } from '../context.js';
+import { attemptLogin, notifyLogout } from '../hooks/index.js';
 import { isActive } from '../sessions/index.js';
 import * as accounts from './accounts.js';
 import { updateOwnProfile } from './users-update.js';
@@ -235,22 +236,49 @@ export class DdpConnection {
         if (params.length !== 1 || options === null || typeof options !== 'object' || Array.isArray(options))
           throw matchFailed();
         const record = options as Record<string, unknown>;
+        const info = { address: this.#address, userAgent: null };
         let outcome: { value: accounts.LoginResultValue; login: accounts.DdpLogin };
-        if ('resume' in record) outcome = await accounts.resumeLogin(ctx, app, record.resume);
-        else if (record.password) outcome = await accounts.passwordLogin(ctx, app, record, this.#address);
-        else throw new MeteorError(400, 'Unrecognized options for login request');
+        if ('resume' in record) {
+          let found: Awaited<ReturnType<typeof accounts.verifyResume>> | undefined;
+          outcome = await attemptLogin(
+            ctx,
+            app,
+            { type: 'resume', methodName: 'login', info },
+            async () => (found = await accounts.verifyResume(ctx, app, record.resume)).user,
+            async () => accounts.resumed(found as NonNullable<typeof found>),
+          );
+        } else if (record.password) {
+          outcome = await attemptLogin(
+            ctx,
+            app,
+            { type: 'password', methodName: 'login', info },
+            () => accounts.verifyPasswordLogin(ctx, app, record, this.#address),
+            (user) => accounts.issueLogin(ctx, app, user, this.#address),
+          );
+        } else throw new MeteorError(400, 'Unrecognized options for login request');
         await this.#setLogin(outcome.login);
         return outcome.value;
       }
       case 'createUser': {
-        const outcome = await accounts.createUser(ctx, app, params[0]);
+        const outcome = await attemptLogin(
+          ctx,
+          app,
+          { type: 'password', methodName: 'createUser', info: { address: this.#address, userAgent: null } },
+          () => accounts.createUser(ctx, app, params[0]),
+          (user) => accounts.issueLogin(ctx, app, user, this.#address),
+        );
         await this.#setLogin(outcome.login);
         return outcome.value;
       }
-      case 'logout':
-        await accounts.logout(ctx, app, this.#login, this.#address);
+      case 'logout': {
+        const login = this.#login;
+        await accounts.logout(ctx, app, login, this.#address);
         await this.#setLogin(null);
+        // Meteor calls onLogout even when the connection was not logged in (with no user).
+        const user = login ? await ctx.storage.getUser(app.id, login.userId) : null;
+        await notifyLogout(ctx, user, { address: this.#address, userAgent: null });
         return undefined;
+      }
       case 'getNewToken': {
         const outcome = await accounts.getNewToken(ctx, app, this.#login);
         this.#login = outcome.login;

@@ -101,6 +101,7 @@ const STATUS_OF: Partial<Record<GatehouseError['code'], number>> = {
   PasswordPolicy: 400,
   InvalidParameter: 400,
   AccountNameInUse: 403,
+  Forbidden: 403,
   UserDisabled: 403,
   UserpassTokenInvalid: 403,
   TooManyRequests: 429,

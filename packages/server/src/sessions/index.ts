@@ -11,6 +11,7 @@ import {
 } from '@gatehouse/core';
 import type { SessionRecord, UserRecord, UserState } from '@gatehouse/storage';
 import type { AppSettings, ServerContext } from '../context.js';
+import { notifyLogout } from '../hooks/index.js';
 
 /** Tokens handed to a client after a login (spec §5.2). */
 export interface LoginResult {
@@ -137,6 +138,7 @@ export async function endSession(ctx: ServerContext, refreshToken: string): Prom
   const now = ctx.now();
   if (!(await ctx.storage.revokeSession(session.id, now))) throw deadRefresh();
   const user = await ctx.storage.getUser(session.appId, session.userId);
+  await notifyLogout(ctx, user, null);
   if (user && isAnonymousOnly(user) && (await ctx.storage.listActiveSessions(user.id, now)).length === 0) {
     await ctx.storage.deleteUser(user.appId, user.id);
   }

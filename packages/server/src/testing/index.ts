@@ -75,7 +75,14 @@ export async function startTestGatehouse(
     },
     ...options.config,
   };
-  const gatehouse = await createGatehouse(config, { storage, now: () => clock, ...options.gatehouse });
+  let gatehouse: Gatehouse;
+  try {
+    gatehouse = await createGatehouse(config, { storage, now: () => clock, ...options.gatehouse });
+  } catch (error) {
+    // A refused configuration must not leave the test database behind.
+    await cleanup();
+    throw error;
+  }
 
   const request = async (method: string, path: string, init: TestRequestInit = {}): Promise<TestResponse> => {
     const headers: Record<string, string> = { accept: 'application/json', ...init.headers };

@@ -4,6 +4,7 @@ import type { LocalUserpassSettings } from '../../config/resolve.js';
 import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
 import { assertMailAddress, confirmationEmail, type MailMessage, resetPasswordEmail } from '../../email/index.js';
 import { functionStatus, runConfigFunction } from '../../functions/index.js';
+import { prepareNewUser } from '../../hooks/index.js';
 import { checkPassword } from '../../passwords/index.js';
 import { addressKey } from '../../rate-limit/index.js';
 import { identityTaken } from '../federated.js';
@@ -88,14 +89,20 @@ export async function registerUser(
   const passwordHash = await ctx.passwords.hash(password);
   const now = ctx.now();
   const userId = objectId(now);
+  const emails = email === null ? [] : [{ address: email, verified: settings.confirmation === 'auto' }];
+  const profile = await prepareNewUser(
+    ctx,
+    { username, email, profile: input.profile ?? {} },
+    { _id: userId, ...(username ? { username } : {}), emails, profile: input.profile ?? {}, createdAt: new Date(now) },
+  );
   let user: UserRecord;
   try {
     user = await ctx.storage.createUser({
       id: userId,
       appId: app.id,
       username,
-      profile: input.profile ?? {},
-      emails: email === null ? [] : [{ address: email, verified: settings.confirmation === 'auto' }],
+      profile,
+      emails,
       identities: [{ providerType: PROVIDER, providerId: PROVIDER, subject: objectId(now) }],
       passwordHash,
       now,

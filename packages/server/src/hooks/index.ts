@@ -1,0 +1,209 @@
+import { GatehouseError, isGatehouseError, type JsonObject } from '@gatehouse/core';
+import type { UserRecord } from '@gatehouse/storage';
+import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+
+/**
+ * Meteor's account hooks (spec meteor-accounts §2.5, §4.2), from the config module's `hooks`, applied to every
+ * account creation and login — HTTP and DDP alike. A hook that throws refuses with its message; it never
+ * crashes the server. Each call is bounded in time.
+ */
+
+/** The user as hooks see it: Meteor's document shape (`_id`), never services or password hashes. */
+export interface HookUser {
+  _id: string;
+  username?: string;
+  emails: { address: string; verified: boolean }[];
+  profile: JsonObject;
+  createdAt: Date;
+}
+
+/** Meteor's login attempt object. */
+export interface LoginAttempt {
+  /** `password`, `resume`, or the provider type (`anon-user`, `oauth2-google`, …). */
+  type: string;
+  allowed: boolean;
+  error?: { error: string; reason: string };
+  user?: HookUser;
+  /** `login` (DDP and HTTP logins alike) or `createUser`. */
+  methodName: string;
+  connection: { clientAddress: string | null; httpHeaders: { 'user-agent'?: string } };
+  /** The Gatehouse app the attempt is for. */
+  appId: string;
+}
+
+const HOOK_TIMEOUT_MS = 10_000;
+
+type Hook = (...args: never[]) => unknown;
+
+function list(value: Hook | Hook[] | undefined): Hook[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+async function call(ctx: ServerContext, name: string, fn: Hook, args: unknown[]): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve().then(() => (fn as (...a: unknown[]) => unknown)(...args)),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`hook ${name} timed out`)), HOOK_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The refusal a hook's exception becomes: its own message, as Meteor passes a thrown error through. */
+function refusal(error: unknown, fallback: string): GatehouseError {
+  if (isGatehouseError(error)) return error;
+  const message = error instanceof Error && error.message ? error.message.slice(0, 500) : fallback;
+  return new GatehouseError('Forbidden', message);
+}
+
+export function hookUser(user: Pick<UserRecord, 'id' | 'username' | 'emails' | 'profile' | 'createdAt'>): HookUser {
+  return {
+    _id: user.id,
+    ...(user.username === null ? {} : { username: user.username }),
+    emails: user.emails.map((e) => ({ address: e.address, verified: e.verified })),
+    profile: structuredClone(user.profile),
+    createdAt: new Date(user.createdAt),
+  };
+}
+
+/**
+ * Runs `onCreateUser(options, user)` then every `validateNewUser(user)` for a user about to be created, and
+ * returns the profile to store. `onCreateUser` may change the profile (Meteor's default copies
+ * `options.profile`); a falsy validation refuses with `User validation failed`.
+ */
+export async function prepareNewUser(
+  ctx: ServerContext,
+  options: { username?: string | null; email?: string | null; profile?: JsonObject },
+  user: HookUser,
+): Promise<JsonObject> {
+  let candidate = user;
+  const onCreateUser = ctx.config.hooks.onCreateUser as Hook | undefined;
+  if (onCreateUser) {
+    let result: unknown;
+    try {
+      result = await call(ctx, 'onCreateUser', onCreateUser, [structuredClone(options), structuredClone(candidate)]);
+    } catch (error) {
+      throw refusal(error, 'User validation failed');
+    }
+    if (result === null || typeof result !== 'object' || Array.isArray(result)) {
+      ctx.logger.error({ hook: 'onCreateUser' }, 'onCreateUser must return the user document');
+      throw new GatehouseError('Forbidden', 'User validation failed');
+    }
+    const profile = (result as { profile?: unknown }).profile;
+    candidate = {
+      ...candidate,
+      profile:
+        profile && typeof profile === 'object' && !Array.isArray(profile)
+          ? (JSON.parse(JSON.stringify(profile)) as JsonObject)
+          : {},
+    };
+    if (JSON.stringify(candidate.profile).length > 16_384)
+      throw new GatehouseError('Forbidden', 'User validation failed');
+  }
+  for (const validate of list(ctx.config.hooks.validateNewUser as Hook | Hook[] | undefined)) {
+    let ok: unknown;
+    try {
+      ok = await call(ctx, 'validateNewUser', validate, [structuredClone(candidate)]);
+    } catch (error) {
+      throw refusal(error, 'User validation failed');
+    }
+    if (!ok) throw new GatehouseError('Forbidden', 'User validation failed');
+  }
+  return candidate.profile;
+}
+
+/**
+ * One login attempt through the hooks: `run` proves the user (or throws the refusal); every
+ * `validateLoginAttempt` may then refuse it (falsy → `Login forbidden`, a throw → its message, the last one
+ * winning); `complete` runs only for an allowed attempt; `onLogin` or `onLoginFailure` hear the outcome.
+ */
+export async function attemptLogin<T>(
+  ctx: ServerContext,
+  app: AppSettings,
+  attemptBase: { type: string; methodName: string; info: RequestInfo },
+  run: () => Promise<UserRecord>,
+  complete: (user: UserRecord) => Promise<T>,
+): Promise<T> {
+  const hooks = ctx.config.hooks;
+  const validators = list(hooks.validateLoginAttempt as Hook | Hook[] | undefined);
+  const attempt: LoginAttempt = {
+    type: attemptBase.type,
+    allowed: false,
+    methodName: attemptBase.methodName,
+    connection: {
+      clientAddress: attemptBase.info.address,
+      httpHeaders: attemptBase.info.userAgent ? { 'user-agent': attemptBase.info.userAgent } : {},
+    },
+    appId: app.id,
+  };
+  let refused: unknown;
+  let user: UserRecord | undefined;
+  try {
+    user = await run();
+    attempt.allowed = true;
+    attempt.user = hookUser(user);
+  } catch (error) {
+    refused = error;
+    attempt.error = describe(error);
+  }
+  for (const validate of validators) {
+    try {
+      if (!(await call(ctx, 'validateLoginAttempt', validate, [structuredClone(attempt)])) && attempt.allowed) {
+        attempt.allowed = false;
+        refused ??= new GatehouseError('Forbidden', 'Login forbidden');
+      }
+    } catch (error) {
+      attempt.allowed = false;
+      refused = refusal(error, 'Login forbidden');
+    }
+    if (!attempt.allowed && refused !== undefined) attempt.error = describe(refused);
+  }
+  if (!attempt.allowed || user === undefined) {
+    await notify(ctx, 'onLoginFailure', attempt);
+    throw refused ?? new GatehouseError('Forbidden', 'Login forbidden');
+  }
+  const result = await complete(user);
+  await notify(ctx, 'onLogin', attempt);
+  return result;
+}
+
+/** `onLogout({ user })` after a session ended by its owner. */
+export async function notifyLogout(
+  ctx: ServerContext,
+  user: UserRecord | null,
+  info: RequestInfo | null,
+): Promise<void> {
+  for (const hook of list(ctx.config.hooks.onLogout as Hook | Hook[] | undefined)) {
+    try {
+      await call(ctx, 'onLogout', hook, [
+        { user: user ? hookUser(user) : undefined, connection: { clientAddress: info?.address ?? null } },
+      ]);
+    } catch (error) {
+      ctx.logger.warn({ hook: 'onLogout', err: String(error) }, 'hook threw; ignored');
+    }
+  }
+}
+
+async function notify(ctx: ServerContext, name: 'onLogin' | 'onLoginFailure', attempt: LoginAttempt): Promise<void> {
+  for (const hook of list(ctx.config.hooks[name] as Hook | Hook[] | undefined)) {
+    try {
+      await call(ctx, name, hook, [structuredClone(attempt)]);
+    } catch (error) {
+      // Meteor logs and ignores exceptions from these callbacks.
+      ctx.logger.warn({ hook: name, err: String(error) }, 'hook threw; ignored');
+    }
+  }
+}
+
+function describe(error: unknown): { error: string; reason: string } {
+  if (isGatehouseError(error)) return { error: error.code, reason: error.message };
+  if (error && typeof error === 'object' && 'reason' in error && 'error' in error) {
+    const e = error as { error: unknown; reason: unknown };
+    return { error: String(e.error), reason: String(e.reason) };
+  }
+  return { error: 'Error', reason: error instanceof Error ? error.message : String(error) };
+}
