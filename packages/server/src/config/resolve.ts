@@ -24,6 +24,8 @@ export interface LocalUserpassSettings
 export interface AppSettings {
   id: string;
   name: string;
+  /** Meteor's `Accounts.config` settings (spec meteor-accounts §4.1). */
+  accounts: ParsedApp['accounts'];
   accessTokenLifetimeMs: number;
   refreshTokenLifetimeMs: number;
   anonymousRefreshTokenLifetimeMs: number;
@@ -67,6 +69,7 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
       deepFreeze({
         id,
         name: a.name ?? id,
+        accounts: a.accounts,
         accessTokenLifetimeMs: ms(a.accessTokenLifetime),
         refreshTokenLifetimeMs: ms(a.refreshTokenLifetime),
         anonymousRefreshTokenLifetimeMs: ms(a.anonymousRefreshTokenLifetime),

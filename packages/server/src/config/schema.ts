@@ -72,6 +72,9 @@ const localUserpass = z
 
 const anonUser = z.object({ enabled: z.boolean().default(true) }).strict();
 
+const hookFunction = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function');
+const hookList = z.union([hookFunction, z.array(hookFunction)]);
+
 const app = z
   .object({
     /** Shown in emails and pages. */
@@ -80,6 +83,29 @@ const app = z
     refreshTokenLifetime: duration('60d'),
     /** Anonymous sessions: App Services kept them practically forever; we default to a year. */
     anonymousRefreshTokenLifetime: duration('365d'),
+    /** Meteor's `Accounts.config` for this app (spec meteor-accounts §4.1). */
+    accounts: z
+      .object({
+        /** Refuse sign-ups from clients (HTTP register and DDP createUser): 403 `Signups forbidden`. */
+        forbidClientAccountCreation: z.boolean().default(false),
+        /** A domain (`example.com`) that a new account's email must have, or a function(email) → boolean. */
+        restrictCreationByEmailDomain: z
+          .union([z.string().regex(/^[^@\s]+\.[^@\s]+$/, 'expected a domain such as example.com'), hookFunction])
+          .optional(),
+        /** Lifetime of DDP login (resume) tokens, in days (Meteor's default 90). */
+        loginExpirationInDays: z.number().positive().max(36_500).default(90),
+        /** Meteor ≥ 3.0.3: credential errors over DDP say only "Something went wrong…". */
+        ambiguousErrorMessages: z.boolean().default(true),
+        /** Let users edit their own `profile` over DDP (`Meteor.users.deny({ update: () => true })` when false). */
+        allowProfileUpdates: z.boolean().default(true),
+      })
+      .strict()
+      .default({
+        forbidClientAccountCreation: false,
+        loginExpirationInDays: 90,
+        ambiguousErrorMessages: true,
+        allowProfileUpdates: true,
+      }),
     providers: z
       .object({
         'anon-user': anonUser.optional(),
@@ -95,9 +121,6 @@ const app = z
       .default({}),
   })
   .strict();
-
-const hookFunction = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function');
-const hookList = z.union([hookFunction, z.array(hookFunction)]);
 
 /** An app id as App Services made them (`myapp-abcde`): letters, digits, `-`, `_`, `.`. */
 const appId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'app ids use letters, digits, ".", "_" and "-"');

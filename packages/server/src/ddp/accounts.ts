@@ -175,6 +175,7 @@ export async function verifyPasswordLogin(
   if (user && hash) verdict = await check(hash);
   else await ctx.passwords.verifyDummy(typeof password === 'string' ? password : password.digest);
   if (!user || !hash || !verdict.ok) {
+    const reason = !user ? 'User not found' : !hash ? 'User has no password set' : 'Incorrect password';
     ctx.limiter.count(addrKey, limits.windowMs, ctx.now());
     await ctx.storage.recordAuditEvent({
       appId: app.id,
@@ -184,7 +185,7 @@ export async function verifyPasswordLogin(
       now: ctx.now(),
       detail: { via: 'ddp' },
     });
-    throw new MeteorError(403, AMBIGUOUS);
+    throw new MeteorError(403, app.accounts.ambiguousErrorMessages ? AMBIGUOUS : reason);
   }
   if (user.disabled) throw new MeteorError(403, 'Login forbidden');
   if (verdict.needsRehash && typeof password === 'string') {
@@ -204,7 +205,7 @@ export async function issueLogin(
     ctx,
     app,
     user.id,
-    ctx.now() + app.refreshTokenLifetimeMs,
+    ctx.now() + app.accounts.loginExpirationInDays * 86_400_000,
     'local-userpass',
   );
   await ctx.storage.recordAuditEvent({
@@ -253,6 +254,7 @@ export async function createUser(ctx: ServerContext, app: AppSettings, options: 
   const given = (profile as JsonObject | undefined) ?? {};
   const finalProfile = await prepareNewUser(
     ctx,
+    app,
     { username, email, profile: given },
     { _id: id, ...(username ? { username } : {}), emails, profile: given, createdAt: new Date(now) },
   );

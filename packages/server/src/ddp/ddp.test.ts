@@ -410,6 +410,48 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
     });
   });
 
+  describe('accounts settings', () => {
+    it('exact credential errors without ambiguousErrorMessages; token lifetime from loginExpirationInDays; profile edits off', async () => {
+      const opened = await openTestStorage(dialect);
+      const strict = await createGatehouse(
+        {
+          publicUrl: 'http://127.0.0.1:0',
+          database: { url: 'sqlite::memory:' },
+          keys: [await testSigningKey()],
+          logLevel: 'silent',
+          passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+          apps: {
+            strict: {
+              accounts: { ambiguousErrorMessages: false, loginExpirationInDays: 7, allowProfileUpdates: false },
+              providers: { 'local-userpass': { confirmation: 'auto' } },
+            },
+          },
+        },
+        { storage: opened.storage },
+      );
+      const strictServer = await serveNode(strict, { port: 0 });
+      try {
+        const c = await RawDdp.open(`${strictServer.url.replace('http', 'ws')}/websocket`);
+        const created = (await c.call('createUser', { username: 'exact', password: 'exact password' })).result;
+        expect(created.tokenExpires.$date - Date.now()).toBeGreaterThan(7 * 86_400_000 - 60_000);
+        expect(created.tokenExpires.$date - Date.now()).toBeLessThanOrEqual(7 * 86_400_000);
+        expect((await c.call('/users/update', { _id: created.id }, { $set: { 'profile.a': 1 } })).error.reason).toBe(
+          'Access denied',
+        );
+        expect((await c.call('login', { user: { username: 'exact' }, password: 'wrong' })).error.reason).toBe(
+          'Incorrect password',
+        );
+        expect((await c.call('login', { user: { username: 'nobody' }, password: 'wrong' })).error.reason).toBe(
+          'User not found',
+        );
+        c.close();
+      } finally {
+        await strictServer.close();
+        await opened.cleanup();
+      }
+    });
+  });
+
   describe('with a real npm DDP client (simpleddp + simpleddp-plugin-login)', () => {
     it('logs in with a password and with a resume token, and logs out', async () => {
       const require = createRequire(import.meta.url);

@@ -56,7 +56,7 @@ export async function updateOwnProfile(
   for (const [op] of ops)
     if (!RESTRICTED_OPERATORS.has(op)) throw denied(`. Operator ${op} not allowed in a restricted collection.`);
   if (options && typeof options === 'object' && (options as { upsert?: unknown }).upsert) throw denied();
-  if (!login || typeof id !== 'string' || id !== login.userId) throw denied();
+  if (!login || typeof id !== 'string' || id !== login.userId || !app.accounts.allowProfileUpdates) throw denied();
 
   const user = await ctx.storage.getUser(app.id, login.userId);
   if (!user) throw denied();

@@ -77,9 +77,11 @@ export function hookUser(user: Pick<UserRecord, 'id' | 'username' | 'emails' | '
  */
 export async function prepareNewUser(
   ctx: ServerContext,
+  app: AppSettings,
   options: { username?: string | null; email?: string | null; profile?: JsonObject },
   user: HookUser,
 ): Promise<JsonObject> {
+  await checkSignup(ctx, app, user);
   let candidate = user;
   const onCreateUser = ctx.config.hooks.onCreateUser as Hook | undefined;
   if (onCreateUser) {
@@ -114,6 +116,31 @@ export async function prepareNewUser(
     if (!ok) throw new GatehouseError('Forbidden', 'User validation failed');
   }
   return candidate.profile;
+}
+
+/**
+ * The app's sign-up rules (Meteor's `forbidClientAccountCreation` and `restrictCreationByEmailDomain`,
+ * spec meteor-accounts §4.1), checked before the hooks, as Meteor's first built-in `validateNewUser` does.
+ */
+async function checkSignup(ctx: ServerContext, app: AppSettings, user: HookUser): Promise<void> {
+  const { forbidClientAccountCreation, restrictCreationByEmailDomain: rule } = app.accounts;
+  if (forbidClientAccountCreation) throw new GatehouseError('Forbidden', 'Signups forbidden');
+  if (rule === undefined) return;
+  const addresses = user.emails.map((e) => e.address);
+  if (typeof rule === 'string') {
+    const suffix = `@${rule.toLowerCase()}`;
+    if (!addresses.some((a) => a.toLowerCase().endsWith(suffix)))
+      throw new GatehouseError('Forbidden', `@${rule} email required`);
+    return;
+  }
+  for (const address of addresses) {
+    try {
+      if (await call(ctx, 'restrictCreationByEmailDomain', rule as Hook, [address])) return;
+    } catch (error) {
+      throw refusal(error, "Email doesn't match the criteria.");
+    }
+  }
+  throw new GatehouseError('Forbidden', "Email doesn't match the criteria.");
 }
 
 /**

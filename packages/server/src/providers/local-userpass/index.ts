@@ -92,6 +92,7 @@ export async function registerUser(
   const emails = email === null ? [] : [{ address: email, verified: settings.confirmation === 'auto' }];
   const profile = await prepareNewUser(
     ctx,
+    app,
     { username, email, profile: input.profile ?? {} },
     { _id: userId, ...(username ? { username } : {}), emails, profile: input.profile ?? {}, createdAt: new Date(now) },
   );
