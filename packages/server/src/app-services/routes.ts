@@ -158,7 +158,7 @@ export function appServicesRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
   // 14–20. email/password account flows (spec §11). Public: any Authorization header is ignored (§13.10).
   const userpassRoute = (
     path: string,
-    handler: (app: AppSettings, input: Record<string, unknown>) => Promise<void>,
+    handler: (app: AppSettings, input: Record<string, unknown>) => Promise<unknown>,
     status = 200,
   ) =>
     api.post(`/app/:appId/auth/providers/local-userpass${path}`, async (c) => {

@@ -2,6 +2,7 @@ import { isGatehouseError, type JsonObject, randomSecret } from '@gatehouse/core
 import { changePassword } from '../account/index.js';
 import type { AppSettings, ServerContext } from '../context.js';
 import { attemptLogin, notifyLogout } from '../hooks/index.js';
+import * as userpass from '../providers/local-userpass/index.js';
 import { isActive } from '../sessions/index.js';
 import * as accounts from './accounts.js';
 import { updateOwnProfile } from './users-update.js';
@@ -319,6 +320,55 @@ export class DdpConnection {
         this.#sessionsChanged(user.id);
         return { passwordChanged: true };
       }
+      case 'forgotPassword': {
+        const [options] = params;
+        if (
+          params.length !== 1 ||
+          options === null ||
+          typeof options !== 'object' ||
+          Object.keys(options).join() !== 'email'
+        )
+          throw matchFailed();
+        const email = (options as { email: unknown }).email;
+        if (typeof email !== 'string' || email.length === 0) throw matchFailed();
+        // Unknown addresses get the same answer (and no mail): the endpoint does not tell who has an account.
+        await userpass.sendResetPasswordEmail(ctx, app, { email });
+        return undefined;
+      }
+      case 'resetPassword':
+      case 'verifyEmail': {
+        const reset = method === 'resetPassword';
+        const parts = readLinkToken(params[0], reset ? 'Token expired' : 'Verify email link expired');
+        const password = reset ? accounts.readPassword(params[1]) : null;
+        if (params.length !== (reset ? 2 : 1)) throw matchFailed();
+        const outcome = await attemptLogin(
+          ctx,
+          app,
+          { type: 'password', methodName: method, info: { address: this.#address, userAgent: null } },
+          async () => {
+            let userId: string;
+            try {
+              userId = reset
+                ? await userpass.resetPassword(ctx, app, {
+                    ...parts,
+                    password: password as NonNullable<typeof password>,
+                  })
+                : await userpass.confirmUser(ctx, app, parts);
+            } catch (error) {
+              if (isGatehouseError(error) && error.code === 'UserpassTokenInvalid') {
+                throw new MeteorError(403, reset ? 'Token expired' : 'Verify email link expired');
+              }
+              throw error;
+            }
+            const user = await ctx.storage.getUser(app.id, userId);
+            if (!user) throw new MeteorError(403, reset ? 'Token expired' : 'Verify email link expired');
+            return user;
+          },
+          (user) => accounts.issueLogin(ctx, app, user, this.#address),
+        );
+        await this.#setLogin(outcome.login);
+        return outcome.value;
+      }
       case '/users/update':
       case '/users/updateAsync': {
         const profile = await updateOwnProfile(ctx, app, this.#login, params);
@@ -356,4 +406,16 @@ function describe(error: unknown): object {
   return error instanceof Error
     ? { type: error.name, message: error.message, stack: error.stack }
     : { value: String(error) };
+}
+
+/**
+ * The token of a reset or verification link. Gatehouse links carry `token` and `tokenId`; a Meteor client's
+ * `Accounts.resetPassword(token, …)` / `verifyEmail(token)` takes one string, so the app's page passes
+ * `"<tokenId>.<token>"`.
+ */
+function readLinkToken(value: unknown, expired: string): { token: string; tokenId: string } {
+  if (typeof value !== 'string' || value.length > 512) throw matchFailed();
+  const dot = value.indexOf('.');
+  if (dot < 1) throw new MeteorError(403, expired);
+  return { tokenId: value.slice(0, dot), token: value.slice(dot + 1) };
 }

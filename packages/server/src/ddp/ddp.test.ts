@@ -377,6 +377,50 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
       a.close();
     });
 
+    it('forgotPassword mails a link whose token resets the password and logs in (resetPassword)', async () => {
+      const c = await RawDdp.open(url);
+      const me = (
+        await c.call('createUser', {
+          username: `reset-${dialect}`,
+          email: `reset-${dialect}@example.com`,
+          password: digestOf('old password'),
+        })
+      ).result;
+      expect((await c.call('forgotPassword', { email: `RESET-${dialect}@example.com` })).error).toBeUndefined();
+      expect((await c.call('forgotPassword', { email: 'ghost@example.com' })).error).toBeUndefined();
+      expect((await c.call('forgotPassword', { mail: 'x' })).error.reason).toBe('Match failed');
+      let link: URL | undefined;
+      for (let i = 0; i < 100 && !link; i++) {
+        const mail = gatehouse.outbox?.list().find((m) => m.to === `reset-${dialect}@example.com`);
+        const found = mail?.text.match(/https?:\/\/\S+/)?.[0];
+        if (found) link = new URL(found);
+        else await new Promise((r) => setTimeout(r, 10));
+      }
+      const combined = `${link!.searchParams.get('tokenId')}.${link!.searchParams.get('token')}`;
+      expect((await c.call('resetPassword', 'nonsense', digestOf('new password'))).error).toMatchObject({
+        error: 403,
+        reason: 'Token expired',
+      });
+      const reset = await c.call('resetPassword', combined, digestOf('new password'));
+      expect(reset.result).toMatchObject({ id: me.id, type: 'password', token: expect.any(String) });
+      expect((await c.call('resetPassword', combined, digestOf('newer password'))).error.reason).toBe('Token expired');
+      const d = await RawDdp.open(url);
+      expect(
+        (await d.call('login', { user: { username: `reset-${dialect}` }, password: digestOf('old password') })).error
+          .error,
+      ).toBe(403);
+      expect(
+        (await d.call('login', { user: { username: `reset-${dialect}` }, password: digestOf('new password') })).result
+          .id,
+      ).toBe(me.id);
+      expect((await d.call('verifyEmail', 'abc.def')).error).toMatchObject({
+        error: 403,
+        reason: 'Verify email link expired',
+      });
+      d.close();
+      c.close();
+    });
+
     it('imported Meteor users keep their resume tokens and passwords', async () => {
       const token = 'N50Gmknk__geP63YD9pHKdl07b8XXxNGpB_cz5Lte4d';
       const report = await importMeteorUsers(gatehouse.storage, APP, [

@@ -269,7 +269,7 @@ export async function confirmUser(
   ctx: ServerContext,
   app: AppSettings,
   input: { token: string; tokenId: string },
-): Promise<void> {
+): Promise<string> {
   providerSettings(app);
   const record = await consumeToken(ctx, 'confirm-email', input);
   if (!record?.userId) throw errors.invalidToken();
@@ -277,6 +277,7 @@ export async function confirmUser(
   if (!address || !(await ctx.storage.setEmailVerified(app.id, record.userId, address, true)))
     throw errors.invalidToken();
   await ctx.storage.recordAuditEvent({ appId: app.id, userId: record.userId, type: 'email-confirmed', now: ctx.now() });
+  return record.userId;
 }
 
 /**
@@ -336,11 +337,14 @@ export async function sendResetPasswordEmail(
 export async function resetPassword(
   ctx: ServerContext,
   app: AppSettings,
-  input: { token: string; tokenId: string; password: string },
-): Promise<void> {
+  input: { token: string; tokenId: string; password: string | { digest: string } },
+): Promise<string> {
   const settings = providerSettings(app);
-  const password = checkPassword(input.password, policyOf(settings));
-  const hash = await ctx.passwords.hash(password);
+  // A Meteor client's digest cannot be checked against the policy (Meteor's own limitation); it is kept as is.
+  const hash =
+    typeof input.password === 'string'
+      ? await ctx.passwords.hash(checkPassword(input.password, policyOf(settings)))
+      : await ctx.passwords.hashDigest(input.password.digest);
   const record = await consumeToken(ctx, 'reset-password', input);
   if (!record?.userId) throw errors.invalidToken();
   await applyNewPassword(
@@ -350,6 +354,7 @@ export async function resetPassword(
     hash,
     typeof record.data.email === 'string' ? record.data.email : null,
   );
+  return record.userId;
 }
 
 /**
