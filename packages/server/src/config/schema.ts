@@ -96,6 +96,8 @@ const app = z
         loginExpirationInDays: z.number().positive().max(36_500).default(90),
         /** Meteor ≥ 3.0.3: credential errors over DDP say only "Something went wrong…". */
         ambiguousErrorMessages: z.boolean().default(true),
+        /** Mail a verification link when a client creates an account with an email over DDP. */
+        sendVerificationEmail: z.boolean().default(false),
         /** Let users edit their own `profile` over DDP (`Meteor.users.deny({ update: () => true })` when false). */
         allowProfileUpdates: z.boolean().default(true),
       })
@@ -104,6 +106,7 @@ const app = z
         forbidClientAccountCreation: false,
         loginExpirationInDays: 90,
         ambiguousErrorMessages: true,
+        sendVerificationEmail: false,
         allowProfileUpdates: true,
       }),
     providers: z

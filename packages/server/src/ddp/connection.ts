@@ -265,7 +265,13 @@ export class DdpConnection {
           ctx,
           app,
           { type: 'password', methodName: 'createUser', info: { address: this.#address, userAgent: null } },
-          () => accounts.createUser(ctx, app, params[0]),
+          async () => {
+            const user = await accounts.createUser(ctx, app, params[0]);
+            const email = user.emails[0]?.address;
+            if (email && app.accounts.sendVerificationEmail)
+              await userpass.sendVerificationEmail(ctx, app, user, email);
+            return user;
+          },
           (user) => accounts.issueLogin(ctx, app, user, this.#address),
         );
         await this.#setLogin(outcome.login);

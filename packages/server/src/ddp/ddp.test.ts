@@ -466,8 +466,13 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
           passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
           apps: {
             strict: {
-              accounts: { ambiguousErrorMessages: false, loginExpirationInDays: 7, allowProfileUpdates: false },
-              providers: { 'local-userpass': { confirmation: 'auto' } },
+              accounts: {
+                ambiguousErrorMessages: false,
+                loginExpirationInDays: 7,
+                allowProfileUpdates: false,
+                sendVerificationEmail: true,
+              },
+              providers: { 'local-userpass': { confirmation: 'email' } },
             },
           },
         },
@@ -488,6 +493,28 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
         expect((await c.call('login', { user: { username: 'nobody' }, password: 'wrong' })).error.reason).toBe(
           'User not found',
         );
+        // sendVerificationEmail: the link's token verifies the address over DDP and logs in.
+        const withEmail = (await c.call('createUser', { email: 'verify-me@example.com', password: 'verify password' }))
+          .result;
+        let link: URL | undefined;
+        for (let i = 0; i < 100 && !link; i++) {
+          const found = strict.outbox
+            ?.list()
+            .find((m) => m.to === 'verify-me@example.com')
+            ?.text.match(/https?:\/\/\S+/)?.[0];
+          if (found) link = new URL(found);
+          else await new Promise((r) => setTimeout(r, 10));
+        }
+        expect(strict.outbox?.list().map((m) => m.to)).toEqual(['verify-me@example.com']);
+        expect(link?.pathname).toBe('/app/strict/confirm');
+        const verified = await c.call(
+          'verifyEmail',
+          `${link!.searchParams.get('tokenId')}.${link!.searchParams.get('token')}`,
+        );
+        expect(verified.result).toMatchObject({ id: withEmail.id, type: 'password' });
+        expect((await strict.storage.getUser('strict', withEmail.id))?.emails).toEqual([
+          { address: 'verify-me@example.com', verified: true },
+        ]);
         c.close();
       } finally {
         await strictServer.close();

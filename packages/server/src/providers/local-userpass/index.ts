@@ -280,6 +280,16 @@ export async function confirmUser(
   return record.userId;
 }
 
+/** Mails a verification link for one of the user's addresses (Meteor's `sendVerificationEmail`). */
+export async function sendVerificationEmail(
+  ctx: ServerContext,
+  app: AppSettings,
+  user: UserRecord,
+  email: string,
+): Promise<void> {
+  await mailLink(ctx, app, providerSettings(app), user, 'confirm-email', email);
+}
+
 /**
  * Mails a new confirmation link. To keep addresses private (ASVS 6.3.8) an unknown or already confirmed
  * address gets the same empty success as a pending one — and no mail.
