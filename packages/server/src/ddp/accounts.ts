@@ -75,7 +75,7 @@ export async function verifyResume(
   if (typeof token !== 'string' || token.length === 0 || token.length > 512) throw matchFailed();
   const session = await ctx.storage.findSessionByHash(await hashLoginToken(token));
   const now = ctx.now();
-  if (!session || session.kind !== 'resume' || session.appId !== app.id || session.revokedAt !== null) {
+  if (session?.kind !== 'resume' || session.appId !== app.id || session.revokedAt !== null) {
     throw new MeteorError(403, "You've been logged out by the server. Please log in again.");
   }
   if (!isActive(session, now)) throw new MeteorError(403, 'Your session has expired. Please log in again.');

@@ -39,7 +39,7 @@ function list(value: Hook | Hook[] | undefined): Hook[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
-async function call(ctx: ServerContext, name: string, fn: Hook, args: unknown[]): Promise<unknown> {
+async function call(name: string, fn: Hook, args: unknown[]): Promise<unknown> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     return await Promise.race([
@@ -81,13 +81,13 @@ export async function prepareNewUser(
   options: { username?: string | null; email?: string | null; profile?: JsonObject },
   user: HookUser,
 ): Promise<JsonObject> {
-  await checkSignup(ctx, app, user);
+  await checkSignup(app, user);
   let candidate = user;
   const onCreateUser = ctx.config.hooks.onCreateUser as Hook | undefined;
   if (onCreateUser) {
     let result: unknown;
     try {
-      result = await call(ctx, 'onCreateUser', onCreateUser, [structuredClone(options), structuredClone(candidate)]);
+      result = await call('onCreateUser', onCreateUser, [structuredClone(options), structuredClone(candidate)]);
     } catch (error) {
       throw refusal(error, 'User validation failed');
     }
@@ -109,7 +109,7 @@ export async function prepareNewUser(
   for (const validate of list(ctx.config.hooks.validateNewUser as Hook | Hook[] | undefined)) {
     let ok: unknown;
     try {
-      ok = await call(ctx, 'validateNewUser', validate, [structuredClone(candidate)]);
+      ok = await call('validateNewUser', validate, [structuredClone(candidate)]);
     } catch (error) {
       throw refusal(error, 'User validation failed');
     }
@@ -122,7 +122,7 @@ export async function prepareNewUser(
  * The app's sign-up rules (Meteor's `forbidClientAccountCreation` and `restrictCreationByEmailDomain`,
  * spec meteor-accounts §4.1), checked before the hooks, as Meteor's first built-in `validateNewUser` does.
  */
-async function checkSignup(ctx: ServerContext, app: AppSettings, user: HookUser): Promise<void> {
+async function checkSignup(app: AppSettings, user: HookUser): Promise<void> {
   const { forbidClientAccountCreation, restrictCreationByEmailDomain: rule } = app.accounts;
   if (forbidClientAccountCreation) throw new GatehouseError('Forbidden', 'Signups forbidden');
   if (rule === undefined) return;
@@ -135,7 +135,7 @@ async function checkSignup(ctx: ServerContext, app: AppSettings, user: HookUser)
   }
   for (const address of addresses) {
     try {
-      if (await call(ctx, 'restrictCreationByEmailDomain', rule as Hook, [address])) return;
+      if (await call('restrictCreationByEmailDomain', rule as Hook, [address])) return;
     } catch (error) {
       throw refusal(error, "Email doesn't match the criteria.");
     }
@@ -179,7 +179,7 @@ export async function attemptLogin<T>(
   }
   for (const validate of validators) {
     try {
-      if (!(await call(ctx, 'validateLoginAttempt', validate, [structuredClone(attempt)])) && attempt.allowed) {
+      if (!(await call('validateLoginAttempt', validate, [structuredClone(attempt)])) && attempt.allowed) {
         attempt.allowed = false;
         refused ??= new GatehouseError('Forbidden', 'Login forbidden');
       }
@@ -206,7 +206,7 @@ export async function notifyLogout(
 ): Promise<void> {
   for (const hook of list(ctx.config.hooks.onLogout as Hook | Hook[] | undefined)) {
     try {
-      await call(ctx, 'onLogout', hook, [
+      await call('onLogout', hook, [
         { user: user ? hookUser(user) : undefined, connection: { clientAddress: info?.address ?? null } },
       ]);
     } catch (error) {
@@ -218,7 +218,7 @@ export async function notifyLogout(
 async function notify(ctx: ServerContext, name: 'onLogin' | 'onLoginFailure', attempt: LoginAttempt): Promise<void> {
   for (const hook of list(ctx.config.hooks[name] as Hook | Hook[] | undefined)) {
     try {
-      await call(ctx, name, hook, [structuredClone(attempt)]);
+      await call(name, hook, [structuredClone(attempt)]);
     } catch (error) {
       // Meteor logs and ignores exceptions from these callbacks.
       ctx.logger.warn({ hook: name, err: String(error) }, 'hook threw; ignored');
