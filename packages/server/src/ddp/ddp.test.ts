@@ -141,6 +141,33 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
       c.close();
     });
 
+    it('survives garbage frames: every one gets an error or a result, and the server keeps serving', async () => {
+      const c = await RawDdp.open(url);
+      const frames = [
+        '[]',
+        'null',
+        '42',
+        '"msg"',
+        '{"msg": 5}',
+        '{"msg":"method"}',
+        '{"msg":"method","id":1,"method":"login"}',
+        '{"msg":"method","id":"x","method":"login","params":"not an array"}',
+        '{"msg":"method","id":"y","method":"login","params":[{"resume":{"$date":"nope"}}]}',
+        '{"msg":"method","id":"z","method":"login","params":[{"__proto__":{"admin":true},"resume":"t"}]}',
+        '{"msg":"method","id":"w","method":"createUser","params":[{"username":{"$gt":""},"password":"x"}]}',
+        '{"msg":"sub","id":7}',
+        '{"msg":"unsub"}',
+        `{"msg":"method","id":"deep","method":"login","params":[${'['.repeat(2000)}${']'.repeat(2000)}]}`,
+      ];
+      for (const frame of frames) c.send(frame);
+      c.send({ msg: 'ping', id: 'after' });
+      expect(await c.next((m) => m.msg === 'pong' && m.id === 'after')).toBeTruthy();
+      const answers = c.messages.filter((m) => m.msg === 'error' || m.msg === 'result');
+      expect(answers.length).toBeGreaterThanOrEqual(frames.length - 1);
+      for (const m of answers.filter((a) => a.msg === 'result')) expect(m.error?.error).not.toBe(500);
+      c.close();
+    });
+
     it('closes a connection that sends an oversized frame, and the server keeps serving', async () => {
       const c = await RawDdp.open(url);
       c.send({ msg: 'method', id: '1', method: 'login', params: [{ resume: 'x'.repeat(70_000) }] });
