@@ -8,10 +8,12 @@ import { readJsonObject } from '../http/body.js';
 import type { GatehouseEnv } from '../http/env.js';
 import { json, noContent } from '../http/responses.js';
 import { parseBody } from '../http/validate.js';
+import * as apiKeys from '../providers/api-key/index.js';
 import { completeLogin, credentialProviders, type LoginOutcome, providerNotFound } from '../providers/index.js';
 import * as userpass from '../providers/local-userpass/index.js';
 import {
   authenticateAccess,
+  authenticateRefresh,
   bearerToken,
   deviceIdFrom,
   endSession,
@@ -45,6 +47,7 @@ const schemas = {
   token: z.object({ token: text(1024), tokenId: text(1024) }).strict(),
   email: z.object({ email: text(1024) }).strict(),
   reset: z.object({ token: text(1024), tokenId: text(1024), password: text(4096) }).strict(),
+  apiKeyName: z.object({ name: text(1024) }).strict(),
   changePassword: z.object({ currentPassword: text(4096), newPassword: text(4096) }).strict(),
   resetCall: z
     .object({ email: text(1024), password: text(4096), arguments: z.array(z.unknown()).max(64).default([]) })
@@ -132,6 +135,38 @@ export function appServicesRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
   api.delete('/auth/delete', async (c) => {
     const { user } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
     await deleteUser(ctx, user);
+    return noContent();
+  });
+
+  // 8–13. user API keys (spec §10), authenticated with the REFRESH token.
+  const refreshAuth = (c: { req: { header(name: string): string | undefined } }) =>
+    authenticateRefresh(ctx, bearerToken(c.req.header('authorization') ?? null));
+  api.post('/auth/api_keys', async (c) => {
+    const { app, user } = await refreshAuth(c);
+    const { name } = parseBody(schemas.apiKeyName, await body(c.req.raw));
+    return json(await apiKeys.createApiKey(ctx, app, user, name), 201);
+  });
+  api.get('/auth/api_keys', async (c) => {
+    const { app, user } = await refreshAuth(c);
+    return json(await apiKeys.listApiKeys(ctx, app, user));
+  });
+  api.get('/auth/api_keys/:keyId', async (c) => {
+    const { app, user } = await refreshAuth(c);
+    return json(await apiKeys.getApiKey(ctx, app, user, c.req.param('keyId')));
+  });
+  api.delete('/auth/api_keys/:keyId', async (c) => {
+    const { app, user, session } = await refreshAuth(c);
+    await apiKeys.deleteApiKey(ctx, app, user, session, c.req.param('keyId'));
+    return noContent();
+  });
+  api.put('/auth/api_keys/:keyId/enable', async (c) => {
+    const { app, user } = await refreshAuth(c);
+    await apiKeys.setApiKeyDisabled(ctx, app, user, c.req.param('keyId'), false);
+    return noContent();
+  });
+  api.put('/auth/api_keys/:keyId/disable', async (c) => {
+    const { app, user } = await refreshAuth(c);
+    await apiKeys.setApiKeyDisabled(ctx, app, user, c.req.param('keyId'), true);
     return noContent();
   });
 

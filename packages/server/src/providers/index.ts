@@ -1,4 +1,5 @@
 import { anonUserProvider } from './anon-user/index.js';
+import { apiKeyProvider } from './api-key/index.js';
 import { localUserpassProvider } from './local-userpass/provider.js';
 import type { CredentialProvider } from './registry.js';
 
@@ -7,7 +8,7 @@ import type { CredentialProvider } from './registry.js';
  * when the app's configuration enables it.
  */
 export const credentialProviders: ReadonlyMap<string, CredentialProvider> = new Map(
-  ([anonUserProvider, localUserpassProvider] as CredentialProvider[]).map((p) => [p.type, p]),
+  ([anonUserProvider, localUserpassProvider, apiKeyProvider] as CredentialProvider[]).map((p) => [p.type, p]),
 );
 
 export { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from './federated.js';

@@ -98,6 +98,18 @@ async function sessionOfRefreshToken(
 }
 
 /**
+ * Authenticates a refresh token for the routes that use one (the API-key routes, spec §3.2): the app, the
+ * user (whole) and the live session; anything wrong is `InvalidSession`.
+ */
+export async function authenticateRefresh(ctx: ServerContext, refreshToken: string): Promise<Authenticated> {
+  const { session } = await sessionOfRefreshToken(ctx, refreshToken);
+  const app = ctx.config.apps.get(session.appId);
+  const user = app && (await ctx.storage.getUser(session.appId, session.userId));
+  if (!app || !user || user.disabled) throw deadRefresh();
+  return { app, user, session };
+}
+
+/**
  * `POST /auth/session`: a new access token for the same session, carrying fresh custom data (how
  * `refreshCustomData()` works, spec §7.1). The refresh token is not rotated (clients only read the access
  * token, spec §2.3). One database read on the hot path; last-used times are written at most once a minute.
