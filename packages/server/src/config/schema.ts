@@ -242,6 +242,14 @@ export const configSchema = z
   .strict()
   .superRefine((config, ctx) => {
     for (const [id, a] of Object.entries(config.apps)) {
+      const cf = a.providers['custom-function'];
+      if (cf?.enabled && !(cf.function in config.functions)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', id, 'providers', 'custom-function', 'function'],
+          message: `no function named '${cf.function}' in the config module`,
+        });
+      }
       const lp = a.providers['local-userpass'];
       for (const key of ['confirmationFunction', 'resetFunction'] as const) {
         const name = lp?.[key];
