@@ -1,6 +1,7 @@
 import { anonUserProvider } from './anon-user/index.js';
 import { apiKeyProvider } from './api-key/index.js';
 import { customFunctionProvider } from './custom-function/index.js';
+import { customTokenProvider } from './custom-token/index.js';
 import { localUserpassProvider } from './local-userpass/provider.js';
 import type { CredentialProvider } from './registry.js';
 
@@ -9,9 +10,15 @@ import type { CredentialProvider } from './registry.js';
  * when the app's configuration enables it.
  */
 export const credentialProviders: ReadonlyMap<string, CredentialProvider> = new Map(
-  ([anonUserProvider, localUserpassProvider, apiKeyProvider, customFunctionProvider] as CredentialProvider[]).map(
-    (p) => [p.type, p],
-  ),
+  (
+    [
+      anonUserProvider,
+      localUserpassProvider,
+      apiKeyProvider,
+      customFunctionProvider,
+      customTokenProvider,
+    ] as CredentialProvider[]
+  ).map((p) => [p.type, p]),
 );
 
 export { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from './federated.js';
