@@ -3,6 +3,8 @@ import { apiKeyProvider } from './api-key/index.js';
 import { customFunctionProvider } from './custom-function/index.js';
 import { customTokenProvider } from './custom-token/index.js';
 import { localUserpassProvider } from './local-userpass/provider.js';
+import { appleProvider } from './oauth2-apple/index.js';
+import { googleProvider } from './oauth2-google/index.js';
 import type { CredentialProvider } from './registry.js';
 
 /**
@@ -17,6 +19,8 @@ export const credentialProviders: ReadonlyMap<string, CredentialProvider> = new 
       apiKeyProvider,
       customFunctionProvider,
       customTokenProvider,
+      googleProvider,
+      appleProvider,
     ] as CredentialProvider[]
   ).map((p) => [p.type, p]),
 );

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 
-/** Settings of the `oauth2-google` provider (Google login). */
+/** Settings of the `oauth2-google` provider (token-based Google login, spec §8.2). */
 export const googleConfig = z
   .object({
     enabled: z.boolean().default(true),
+    /** OAuth client id(s) whose ID tokens are accepted (the token's `aud`). */
+    clientId: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    issuer: z.url().default('https://accounts.google.com'),
+    jwksUrl: z.url({ protocol: /^https?$/ }).default('https://www.googleapis.com/oauth2/v3/certs'),
   })
   .strict();
