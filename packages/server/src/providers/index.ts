@@ -4,6 +4,7 @@ import { customFunctionProvider } from './custom-function/index.js';
 import { customTokenProvider } from './custom-token/index.js';
 import { localUserpassProvider } from './local-userpass/provider.js';
 import { appleProvider } from './oauth2-apple/index.js';
+import { facebookProvider } from './oauth2-facebook/index.js';
 import { googleProvider } from './oauth2-google/index.js';
 import type { CredentialProvider } from './registry.js';
 
@@ -21,6 +22,7 @@ export const credentialProviders: ReadonlyMap<string, CredentialProvider> = new 
       customTokenProvider,
       googleProvider,
       appleProvider,
+      facebookProvider,
     ] as CredentialProvider[]
   ).map((p) => [p.type, p]),
 );

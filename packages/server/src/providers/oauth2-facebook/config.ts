@@ -1,8 +1,12 @@
 import { z } from 'zod';
 
-/** Settings of the `oauth2-facebook` provider (Facebook login). */
+/** Settings of the `oauth2-facebook` provider (token-based Facebook login, spec §8.2). */
 export const facebookConfig = z
   .object({
     enabled: z.boolean().default(true),
+    appId: z.string().regex(/^\d{1,32}$/, 'expected the numeric Facebook app id'),
+    /** Secret: never logged, never sent anywhere but the Graph API. */
+    appSecret: z.string().min(8),
+    graphBaseUrl: z.url({ protocol: /^https?$/ }).default('https://graph.facebook.com/v19.0'),
   })
   .strict();
