@@ -7,10 +7,18 @@ import { importCommand } from './commands/import.js';
 import { initCommand } from './commands/init.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
+import { usersCommand } from './commands/users.js';
 import { commandHelp, mainHelp } from './help.js';
 
 /** Every `gatehouse <verb>`, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [initCommand, devCommand, serveCommand, migrateCommand, importCommand];
+export const COMMANDS: readonly Command[] = [
+  initCommand,
+  devCommand,
+  serveCommand,
+  migrateCommand,
+  importCommand,
+  usersCommand,
+];
 
 /** The CLI's version, from its package.json (one directory above both `src/` and `dist/`). */
 export function version(): string {
@@ -64,12 +72,12 @@ export async function run(argv: readonly string[], partialIo: Partial<Io> = {}):
     const args: string[] = [];
     const values = parseOptions(command.name, command.options, [...rest], command.arguments ? args : undefined);
     const expected = command.arguments ?? [];
-    if (args.length !== expected.length) {
+    // `[name]` arguments are optional; the others are required.
+    const required = expected.filter((a) => !a.name.startsWith('[')).length;
+    if (args.length < required || args.length > expected.length) {
       const usage = expected.map((a) => a.name).join(' ');
-      throw new UsageError(
-        `expected ${expected.length} argument${expected.length === 1 ? '' : 's'}: ${usage}`,
-        command.name,
-      );
+      const count = required === expected.length ? String(required) : `${required} to ${expected.length}`;
+      throw new UsageError(`expected ${count} argument${expected.length === 1 ? '' : 's'}: ${usage}`, command.name);
     }
     return await command.run(values, io, args);
   } catch (error) {

@@ -235,6 +235,8 @@ export const configSchema = z
         onLogin: hookList.optional(),
         onLoginFailure: hookList.optional(),
         onLogout: hookList.optional(),
+        /** `customData(user)` → the object access tokens carry as `user_data` (at login and every refresh). */
+        customData: hookFunction.optional(),
       })
       .strict()
       .default({}),

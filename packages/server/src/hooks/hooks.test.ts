@@ -120,6 +120,33 @@ describe.each(['sqlite', 'postgres'] as const)('account hooks (%s)', (dialect) =
     expect(logouts).toMatchObject([{ user: { _id: session.user_id, emails: [{ address: 'bye@example.com' }] } }]);
   });
 
+  it('customData(user) fills user_data at login and at every refresh; a failing hook falls back to stored data', async () => {
+    let plan = 'free';
+    let fail = false;
+    t = await start({
+      customData: (user: { _id: string; emails: { address: string }[]; customData: Record<string, unknown> }) => {
+        if (fail) throw new Error('CRM down');
+        return { plan, email: user.emails[0]?.address, stored: user.customData };
+      },
+    });
+    await register({ email: 'data@example.com' });
+    const session = (await login('data@example.com')).json;
+    const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).user_data;
+    expect(claims(session.access_token)).toEqual({ plan: 'free', email: 'data@example.com', stored: {} });
+    plan = 'pro';
+    await t.gatehouse.storage.setUserCustomData(t.appId, session.user_id, { seats: 3 }, t.now());
+    const refreshed = await t.request('POST', '/api/client/v2.0/auth/session', { token: session.refresh_token });
+    expect(claims(refreshed.json.access_token)).toEqual({
+      plan: 'pro',
+      email: 'data@example.com',
+      stored: { seats: { $numberInt: '3' } },
+    });
+    fail = true;
+    const fallback = await t.request('POST', '/api/client/v2.0/auth/session', { token: session.refresh_token });
+    expect(fallback.status).toBe(201);
+    expect(claims(fallback.json.access_token)).toEqual({ seats: { $numberInt: '3' } });
+  });
+
   it('refuses a hook that is not a function at start-up', async () => {
     await expect(start({ onLogin: 'yes please' })).rejects.toThrow(/hooks\.onLogin/);
   });

@@ -234,3 +234,35 @@ function describe(error: unknown): { error: string; reason: string } {
   }
   return { error: 'Error', reason: error instanceof Error ? error.message : String(error) };
 }
+
+/** Largest custom-data object a hook may return (it travels in every access token). */
+const MAX_CUSTOM_DATA_BYTES = 16_384;
+
+/**
+ * The custom user data an access token carries (`user_data`, spec §7.4): what the config module's
+ * `customData(user)` hook returns — called at every login and refresh, so `refreshCustomData()` sees
+ * changes — or, without a hook, the stored `custom_data`. A failing hook, or one returning something that is
+ * not a JSON object of at most 16 KiB, is logged and the stored data is used: a refresh never fails for it.
+ */
+export async function customDataOf(
+  ctx: ServerContext,
+  app: AppSettings,
+  user: Pick<UserRecord, 'id' | 'customData'>,
+): Promise<JsonObject> {
+  const hook = ctx.config.hooks.customData as Hook | undefined;
+  if (!hook) return user.customData;
+  try {
+    const full = 'emails' in user ? (user as UserRecord) : await ctx.storage.getUser(app.id, user.id);
+    if (!full) return user.customData;
+    const result = await call('customData', hook, [
+      { ...hookUser(full), type: full.type, customData: structuredClone(full.customData), appId: app.id },
+    ]);
+    const json = result === null || typeof result !== 'object' || Array.isArray(result) ? null : JSON.stringify(result);
+    if (json === null || json.length > MAX_CUSTOM_DATA_BYTES)
+      throw new Error('customData must return a JSON object of at most 16 KiB');
+    return JSON.parse(json) as JsonObject;
+  } catch (error) {
+    ctx.logger.warn({ hook: 'customData', err: String(error) }, 'customData hook failed; using the stored custom data');
+    return user.customData;
+  }
+}

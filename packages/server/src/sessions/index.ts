@@ -11,7 +11,7 @@ import {
 } from '@gatehouse/core';
 import type { SessionRecord, UserRecord, UserState } from '@gatehouse/storage';
 import type { AppSettings, ServerContext } from '../context.js';
-import { notifyLogout } from '../hooks/index.js';
+import { customDataOf, notifyLogout } from '../hooks/index.js';
 
 /** Tokens handed to a client after a login (spec §5.2). */
 export interface LoginResult {
@@ -72,7 +72,11 @@ export async function startSession(
   });
   const common = { appId: app.id, userId: user.id, sessionId: session.id, deviceId: session.deviceId, now };
   const [accessToken, refreshToken] = await Promise.all([
-    ctx.tokens.issueAccess({ ...common, customData: user.customData, lifetimeMs: app.accessTokenLifetimeMs }),
+    ctx.tokens.issueAccess({
+      ...common,
+      customData: await customDataOf(ctx, app, user),
+      lifetimeMs: app.accessTokenLifetimeMs,
+    }),
     ctx.tokens.issueRefresh({ ...common, secret, expiresAt: session.expiresAt }),
   ]);
   return { accessToken, refreshToken, userId: user.id, deviceId: session.deviceId, sessionId: session.id };
@@ -124,7 +128,7 @@ export async function refreshAccessToken(ctx: ServerContext, refreshToken: strin
 }
 
 /** A new access token for an existing session, carrying the user's current custom data. */
-export function issueAccessToken(
+export async function issueAccessToken(
   ctx: ServerContext,
   app: AppSettings,
   session: SessionRecord,
@@ -135,7 +139,7 @@ export function issueAccessToken(
     userId: user.id,
     sessionId: session.id,
     deviceId: session.deviceId,
-    customData: user.customData,
+    customData: await customDataOf(ctx, app, user),
     now: ctx.now(),
     lifetimeMs: app.accessTokenLifetimeMs,
   });
