@@ -5,6 +5,7 @@ import { CliError, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, Usa
 import { devCommand } from './commands/dev.js';
 import { importCommand } from './commands/import.js';
 import { initCommand } from './commands/init.js';
+import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { usersCommand } from './commands/users.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   migrateCommand,
   importCommand,
   usersCommand,
+  keysCommand,
 ];
 
 /** The CLI's version, from its package.json (one directory above both `src/` and `dist/`). */

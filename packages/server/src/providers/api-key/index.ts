@@ -1,5 +1,11 @@
 import { GatehouseError, isObjectIdHex, objectId, randomSecret, sha256 } from '@gatehouse/core';
-import { type ApiKeyRecord, isStorageConflictError, type SessionRecord, type UserRecord } from '@gatehouse/storage';
+import {
+  type ApiKeyRecord,
+  isStorageConflictError,
+  type SessionRecord,
+  type Storage,
+  type UserRecord,
+} from '@gatehouse/storage';
 import { z } from 'zod';
 import type { AppSettings, ServerContext } from '../../context.js';
 import { addressKey } from '../../rate-limit/index.js';
@@ -163,3 +169,54 @@ export const apiKeyProvider: CredentialProvider<{ key: string }> = {
     return { user, apiKeyId: record.id };
   },
 };
+
+// ---- server API keys ---------------------------------------------------------------------------------
+
+/** The identity that marks an app's server user, the owner of its server API keys. */
+const SERVER_IDENTITY = { providerType: PROVIDER, providerId: 'server', subject: 'server-keys' } as const;
+
+/**
+ * Server API keys (made with the CLI, never by clients): owned by one user of type `server` per app, so a
+ * login with one gives that user — `type: 'server'` in its profile (spec §6).
+ */
+export async function serverApiKeys(storage: Storage, appId: string, now: number) {
+  const owner = async (create: boolean): Promise<UserRecord | null> => {
+    const found = await storage.findUserByIdentity(appId, SERVER_IDENTITY.providerId, SERVER_IDENTITY.subject);
+    if (found || !create) return found;
+    await storage.ensureApp(appId, now);
+    return storage.createUser({ id: objectId(now), appId, type: 'server', identities: [{ ...SERVER_IDENTITY }], now });
+  };
+  return {
+    async create(name: string): Promise<ApiKeyView & { key: string }> {
+      const user = (await owner(true)) as UserRecord;
+      const key = randomSecret(48);
+      try {
+        const record = await storage.createApiKey({
+          id: objectId(now),
+          appId,
+          userId: user.id,
+          kind: 'server',
+          name: checkName(name),
+          keyHash: await sha256(key),
+          now,
+        });
+        return { ...view(record), key };
+      } catch (error) {
+        if (isStorageConflictError(error)) throw new GatehouseError('APIKeyAlreadyExists', 'API key already exists');
+        throw error;
+      }
+    },
+    async list(): Promise<ApiKeyView[]> {
+      const user = await owner(false);
+      return user ? (await storage.listApiKeys(user.id)).map(view) : [];
+    },
+    async setDisabled(keyId: string, disabled: boolean): Promise<boolean> {
+      const user = await owner(false);
+      return !!user && isObjectIdHex(keyId) && storage.setApiKeyDisabled(user.id, keyId, disabled);
+    },
+    async remove(keyId: string): Promise<boolean> {
+      const user = await owner(false);
+      return !!user && isObjectIdHex(keyId) && storage.deleteApiKey(user.id, keyId);
+    },
+  };
+}
