@@ -8,5 +8,9 @@ export const googleConfig = z
     clientId: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     issuer: z.url().default('https://accounts.google.com'),
     jwksUrl: z.url({ protocol: /^https?$/ }).default('https://www.googleapis.com/oauth2/v3/certs'),
+    /** For `authCode` logins: the client secret, the token endpoint and the redirect URI the code was made for. */
+    clientSecret: z.string().min(1).optional(),
+    tokenEndpoint: z.url({ protocol: /^https?$/ }).default('https://oauth2.googleapis.com/token'),
+    redirectUri: z.string().default(''),
   })
   .strict();

@@ -1,4 +1,5 @@
 import { GatehouseError } from '@gatehouse/core';
+import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
 import type { AppSettings, ServerContext } from '../../context.js';
 import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../federated.js';
@@ -15,25 +16,15 @@ async function prove(
   const settings = app.providers[PROVIDER];
   if (!settings?.enabled)
     throw new GatehouseError('AuthProviderNotFound', `authentication via '${PROVIDER}' is unsupported`);
-  if (payload.id_token === undefined) {
-    // The authorization-code exchange (Credentials.google({ authCode })) is not built yet: say so plainly.
-    throw new GatehouseError(
-      'InvalidParameter',
-      'Google login with an authCode is not supported yet; send an id_token',
-    );
-  }
   // Google issues tokens as both "https://accounts.google.com" and "accounts.google.com".
   const issuers =
     settings.issuer === 'https://accounts.google.com'
       ? ['https://accounts.google.com', 'accounts.google.com']
       : [settings.issuer];
   const audiences = Array.isArray(settings.clientId) ? settings.clientId : [settings.clientId];
-  const claims = await verifyIdToken(
-    { issuers, jwksUrl: settings.jwksUrl, audiences },
-    payload.id_token,
-    ctx.now(),
-    'Google',
-  );
+  const idToken =
+    payload.id_token ?? (await exchangeCode(settings, audiences[0] as string, payload.authCode as string));
+  const claims = await verifyIdToken({ issuers, jwksUrl: settings.jwksUrl, audiences }, idToken, ctx.now(), 'Google');
   return identityFromIdToken(PROVIDER, claims);
 }
 
@@ -55,3 +46,51 @@ export const googleProvider: CredentialProvider<z.output<typeof schema>> = {
   }),
   link: async (ctx, app, user, payload) => linkIdentity(ctx, app, user, await prove(ctx, app, payload)),
 };
+
+type GoogleSettings = NonNullable<AppSettings['providers']['oauth2-google']>;
+
+/**
+ * `Credentials.google({ authCode })`: the server auth code is exchanged at the token endpoint with the client
+ * secret (oauth4webapi), and the ID token that comes back is then verified like any other. Plain HTTP is
+ * allowed only for a loopback token endpoint (tests, local development).
+ */
+async function exchangeCode(settings: GoogleSettings, clientId: string, code: string): Promise<string> {
+  const refuse = (why: string) => new GatehouseError('AuthError', `invalid Google authCode: ${why}`);
+  if (!settings.clientSecret)
+    throw new GatehouseError('InvalidParameter', 'Google authCode login needs clientSecret in the provider settings');
+  const as: oauth.AuthorizationServer = {
+    issuer: settings.issuer,
+    token_endpoint: settings.tokenEndpoint,
+    jwks_uri: settings.jwksUrl,
+  };
+  const client: oauth.Client = { client_id: clientId };
+  const loopback = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(settings.tokenEndpoint);
+  try {
+    const params = oauth.validateAuthResponse(as, client, new URLSearchParams({ code }), oauth.skipStateCheck);
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretPost(settings.clientSecret),
+      params,
+      settings.redirectUri,
+      oauth.nopkce,
+      {
+        signal: AbortSignal.timeout(5000),
+        [oauth.allowInsecureRequests]: loopback,
+      },
+    );
+    const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
+      expectedNonce: oauth.expectNoNonce,
+      requireIdToken: true,
+    });
+    if (typeof result.id_token !== 'string') throw refuse('no id_token in the answer');
+    return result.id_token;
+  } catch (error) {
+    if (error instanceof GatehouseError) throw error;
+    if (error instanceof oauth.ResponseBodyError)
+      throw refuse(error.error === 'invalid_grant' ? 'the code is invalid, expired or already used' : error.error);
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+      throw refuse('the token endpoint did not answer in time');
+    throw refuse('the code could not be exchanged');
+  }
+}
