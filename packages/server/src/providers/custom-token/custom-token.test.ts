@@ -181,6 +181,24 @@ describe.each(['sqlite', 'postgres'] as const)('custom-token (%s)', (dialect) =>
     jwks.mode = 'up';
   }, 15_000);
 
+  it('public keys as JWKs, chosen by kid: EdDSA and PS256', async () => {
+    const ed = await generateKeyPair('EdDSA', { extractable: true });
+    const ps = await generateKeyPair('PS256', { extractable: true });
+    t = await start({
+      publicKeys: [
+        { ...(await exportJWK(ed.publicKey)), kid: 'ed' },
+        { ...(await exportJWK(ps.publicKey)), kid: 'ps' },
+      ],
+    });
+    expect((await login(await sign({ sub: 'ed-user' }, ed.privateKey, { alg: 'EdDSA', kid: 'ed' }))).status).toBe(200);
+    expect((await login(await sign({ sub: 'ps-user' }, ps.privateKey, { alg: 'PS256', kid: 'ps' }))).status).toBe(200);
+    // The right algorithm with the other key's kid fails the signature; no kid with several keys finds none.
+    expect((await login(await sign({ sub: 'x' }, ed.privateKey, { alg: 'EdDSA', kid: 'ps' }))).status).toBe(401);
+    expect((await login(await sign({ sub: 'x' }, ed.privateKey, { alg: 'EdDSA' }))).json.error).toContain(
+      'no key matches',
+    );
+  });
+
   it('refuses a configuration mixing key kinds or algorithms at start-up', async () => {
     await expect(start({ secret: SECRET, jwksUrl: 'https://x.example/jwks' })).rejects.toThrow(
       /exactly one of secret, publicKeys, jwksUrl/,
