@@ -203,7 +203,8 @@ function procTicks(path) {
 function machineTicks() {
   const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { total, busy: total - v[3] - v[4] }; // minus idle and iowait
+  // busy: minus idle and iowait; interrupts: hard and soft IRQ time, mostly the kernel's loopback networking
+  return { total, busy: total - v[3] - v[4], interrupts: v[5] + v[6] };
 }
 /**
  * CPU ticks of every other process, by pid: the database server's backends, and anything else running on the
@@ -245,6 +246,7 @@ function cpuDelta(a, b) {
     serverOtherThreadsCores: cores(b.server - a.server - (b.serverMain - a.serverMain)),
     loadGeneratorCores: Math.round((bench / 1e6 / seconds) * 100) / 100,
     machineBusyCores: cores(b.machine.busy - a.machine.busy),
+    interruptCores: cores(b.machine.interrupts - a.machine.interrupts),
     otherProcesses: topOthers(a.others, b.others, seconds),
   };
 }
@@ -256,21 +258,24 @@ function foreignCores(cpu) {
   const postgres = cpu.otherProcesses.filter((o) => o.comm.startsWith('postgres')).reduce((a, o) => a + o.cores, 0);
   return Math.max(
     0,
-    Math.round((cpu.machineBusyCores - cpu.serverCores - cpu.loadGeneratorCores - postgres) * 100) / 100,
+    Math.round(
+      (cpu.machineBusyCores - (cpu.interruptCores ?? 0) - (cpu.serverCores || 0) - cpu.loadGeneratorCores - postgres) *
+        100,
+    ) / 100,
   );
 }
 const FOREIGN_WARN_CORES = 0.3;
 
 /** Waits (within the run's budget) until the machine is nearly idle, so a measurement starts undisturbed. */
 const QUIET_CORES = 0.25;
-const quiet = { budgetMs: 0, waitedMs: 0 };
+const quiet = { budgetMs: 0, waitedMs: 0, serverPid: null };
 async function waitForQuiet(what) {
   let announced = false;
   for (;;) {
-    const a = machineTicks();
-    const t = performance.now();
+    // Other work only: the server finishing queued requests, PostgreSQL and this process do not count.
+    const a = cpuSnapshot(quiet.serverPid);
     await sleep(500);
-    const busy = (machineTicks().busy - a.busy) / CLK_TCK / ((performance.now() - t) / 1000);
+    const busy = foreignCores(cpuDelta(a, cpuSnapshot(quiet.serverPid)));
     if (busy <= QUIET_CORES) return;
     if (quiet.waitedMs >= quiet.budgetMs) {
       if (quiet.budgetMs > 0 && !announced)
@@ -686,6 +691,7 @@ async function runDialect(dialect, opts, runStamp) {
     out.startupMs = Math.round(performance.now() - t0);
     out.database = dialect === 'sqlite' ? 'sqlite file in a temp dir' : server.database.name;
     rss = rssSampler(server.pid);
+    quiet.serverPid = server.pid;
     const { port, pid } = server;
     if (dialect === 'postgres') monitor = await postgresMonitor(server.database.url);
     const base = `http://${HOST}:${port}`;
@@ -791,6 +797,7 @@ async function runDialect(dialect, opts, runStamp) {
     await monitor?.close().catch(() => {});
     if (server) {
       const t = performance.now();
+      quiet.serverPid = null;
       await server.stop();
       out.shutdownMs = Math.round(performance.now() - t);
       const logText = existsSync(server.logPath) ? readFileSync(server.logPath, 'utf8').trim() : '';
@@ -945,6 +952,7 @@ function report(results, opts) {
         c.serverOtherThreadsCores.toFixed(2),
         c.loadGeneratorCores.toFixed(2),
         c.machineBusyCores.toFixed(2),
+        (c.interruptCores ?? 0).toFixed(2),
         foreignCores(c).toFixed(2) + (foreignCores(c) > FOREIGN_WARN_CORES ? ' ⚠' : ''),
         c.otherProcesses.map((o) => `${o.comm} ${o.cores.toFixed(2)}`).join(', ') || '—',
       ]);
@@ -961,6 +969,7 @@ function report(results, opts) {
       'server other threads',
       'load generator',
       'machine busy',
+      'IRQ',
       'not ours',
       'other processes (top)',
     ],
