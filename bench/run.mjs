@@ -305,13 +305,19 @@ function topOthers(before, after, seconds) {
 
 /** Samples VmRSS of `pid` every 250 ms; `mark(name)` starts attributing samples to a scenario. */
 function rssSampler(pid) {
-  const state = { maxKiB: 0, samples: 0, current: null, perScenarioKiB: {} };
+  const state = { maxKiB: 0, samples: 0, current: null, perScenarioKiB: {}, atMax: null };
   const read = () => {
     try {
-      const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (!m) return;
-      const kib = Number(m[1]);
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const field = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
+      const kib = field('VmRSS');
+      if (Number.isNaN(kib)) return;
       state.samples++;
+      if (kib > state.maxKiB) {
+        // What the peak was made of: anonymous memory (heaps, argon2 buffers) vs mapped files, and threads.
+        state.atMax = { rssAnonKiB: field('RssAnon'), rssFileKiB: field('RssFile'), threads: field('Threads') };
+        state.atMax.scenario = state.current;
+      }
       state.maxKiB = Math.max(state.maxKiB, kib);
       if (state.current) state.perScenarioKiB[state.current] = Math.max(state.perScenarioKiB[state.current] ?? 0, kib);
     } catch {}
@@ -330,6 +336,7 @@ function rssSampler(pid) {
       return {
         maxMB: mb(state.maxKiB),
         samples: state.samples,
+        atMax: state.atMax,
         perScenarioMaxMB: Object.fromEntries(Object.entries(state.perScenarioKiB).map(([k, v]) => [k, mb(v)])),
       };
     },

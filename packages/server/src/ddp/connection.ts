@@ -172,9 +172,13 @@ export class DdpConnection {
       this.#send({ msg: 'error', reason: 'Bad request', offendingMessage: message });
       return;
     }
-    // The login service configuration (without secrets): no OAuth service is configured for DDP yet.
-    if (name === 'meteor.loginServiceConfiguration') this.#send({ msg: 'ready', subs: [id] });
-    else
+    // The login service configuration: the app's OAuth services, public settings only (spec §1.2).
+    if (name === 'meteor.loginServiceConfiguration') {
+      for (const [service, fields] of loginServices(this.#app)) {
+        this.#send({ msg: 'added', collection: 'meteor_accounts_loginServiceConfiguration', id: service, fields });
+      }
+      this.#send({ msg: 'ready', subs: [id] });
+    } else
       this.#send({
         msg: 'nosub',
         id,
@@ -424,4 +428,23 @@ function readLinkToken(value: unknown, expired: string): { token: string; tokenI
   const dot = value.indexOf('.');
   if (dot < 1) throw new MeteorError(403, expired);
   return { tokenId: value.slice(0, dot), token: value.slice(dot + 1) };
+}
+
+/**
+ * The app's OAuth services as Meteor's `ServiceConfiguration` documents, with public fields only — client
+ * ids, never secrets (Meteor strips the field named `secret`; here nothing secret is ever copied).
+ */
+function loginServices(app: AppSettings): [string, Record<string, unknown>][] {
+  const out: [string, Record<string, unknown>][] = [];
+  const google = app.providers['oauth2-google'];
+  if (google?.enabled)
+    out.push([
+      'google',
+      { service: 'google', clientId: Array.isArray(google.clientId) ? google.clientId[0] : google.clientId },
+    ]);
+  const facebook = app.providers['oauth2-facebook'];
+  if (facebook?.enabled) out.push(['facebook', { service: 'facebook', appId: facebook.appId }]);
+  const apple = app.providers['oauth2-apple'];
+  if (apple?.enabled) out.push(['apple', { service: 'apple', clientId: apple.clientIds[0] }]);
+  return out;
 }

@@ -493,13 +493,17 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
           passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
           apps: {
             strict: {
+              // OAuth services appear in meteor.loginServiceConfiguration, without their secrets.
               accounts: {
                 ambiguousErrorMessages: false,
                 loginExpirationInDays: 7,
                 allowProfileUpdates: false,
                 sendVerificationEmail: true,
               },
-              providers: { 'local-userpass': { confirmation: 'email' } },
+              providers: {
+                'local-userpass': { confirmation: 'email' },
+                'oauth2-facebook': { appId: '1234567890', appSecret: 'very-secret-value' },
+              },
             },
           },
         },
@@ -508,6 +512,18 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
       const strictServer = await serveNode(strict, { port: 0 });
       try {
         const c = await RawDdp.open(`${strictServer.url.replace('http', 'ws')}/websocket`);
+        c.send({ msg: 'sub', id: 'cfg', name: 'meteor.loginServiceConfiguration', params: [] });
+        await c.next((m) => m.msg === 'ready' && m.subs[0] === 'cfg');
+        const services = c.messages.filter((m) => m.collection === 'meteor_accounts_loginServiceConfiguration');
+        expect(services).toEqual([
+          {
+            msg: 'added',
+            collection: 'meteor_accounts_loginServiceConfiguration',
+            id: 'facebook',
+            fields: { service: 'facebook', appId: '1234567890' },
+          },
+        ]);
+        expect(JSON.stringify(c.messages)).not.toContain('very-secret-value');
         const created = (await c.call('createUser', { username: 'exact', password: 'exact password' })).result;
         expect(created.tokenExpires.$date - Date.now()).toBeGreaterThan(7 * 86_400_000 - 60_000);
         expect(created.tokenExpires.$date - Date.now()).toBeLessThanOrEqual(7 * 86_400_000);
