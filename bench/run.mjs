@@ -54,24 +54,34 @@ const USAGE = `usage: node bench/run.mjs [options]
   --connections <n>                autocannon connections per scenario (default 50)
   --only <scenario,…>              subset of: ${SCENARIOS.join(', ')}
   --cpu-prof                       run the server with --cpu-prof; profiles land in bench/results/
+  --server-node-options="<flags>"  extra node flags for the server (e.g. ="--trace-gc --max-semi-space-size=4");
+                                   its whole log is then kept in bench/results/
   --wait-quiet <s>                 before each measurement, wait while other processes keep the CPU busy,
                                    at most this many seconds in the whole run (default 60; 0: never wait)
   --help                           this text`;
 
 function parseOptions(argv) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      dialect: { type: 'string', default: 'both' },
-      duration: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '50' },
-      only: { type: 'string' },
-      'cpu-prof': { type: 'boolean', default: false },
-      'wait-quiet': { type: 'string', default: '60' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        dialect: { type: 'string', default: 'both' },
+        duration: { type: 'string', default: '10' },
+        connections: { type: 'string', default: '50' },
+        only: { type: 'string' },
+        'cpu-prof': { type: 'boolean', default: false },
+        'server-node-options': { type: 'string', default: '' },
+        'wait-quiet': { type: 'string', default: '60' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    console.error(`bench: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const { values } = parsed;
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
@@ -99,7 +109,10 @@ function parseOptions(argv) {
   }
   const waitQuiet = Number(values['wait-quiet']);
   if (!Number.isFinite(waitQuiet) || waitQuiet < 0 || waitQuiet > 600) fail('--wait-quiet must be 0–600 seconds');
-  return { dialects, duration, connections, scenarios, cpuProf: values['cpu-prof'], waitQuiet };
+  const serverNodeOptions = values['server-node-options'].split(/\s+/).filter(Boolean);
+  if (serverNodeOptions.some((o) => !o.startsWith('--')))
+    fail('--server-node-options takes node flags such as --trace-gc');
+  return { dialects, duration, connections, scenarios, cpuProf: values['cpu-prof'], waitQuiet, serverNodeOptions };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -571,7 +584,7 @@ async function stopChild(child, graceMs) {
   clearTimeout(timer);
 }
 
-async function startServer({ dialect, tmp, cpuProfDir }) {
+async function startServer({ dialect, tmp, cpuProfDir, nodeOptions = [] }) {
   const port = await freePort();
   let database;
   if (dialect === 'sqlite') database = { url: `sqlite:${join(tmp, 'gatehouse.db')}`, name: 'gatehouse.db' };
@@ -609,7 +622,7 @@ async function startServer({ dialect, tmp, cpuProfDir }) {
     Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_') && k !== 'DATABASE_URL'),
   );
   env.NODE_ENV = 'production';
-  const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const nodeArgs = [...nodeOptions, ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
   const logPath = join(tmp, 'server.log');
   const logStream = createWriteStream(logPath);
   const child = spawn(
@@ -694,7 +707,7 @@ async function runDialect(dialect, opts, runStamp) {
     }
     log(`${dialect}: starting gatehouse serve`);
     const t0 = performance.now();
-    server = await startServer({ dialect, tmp, cpuProfDir });
+    server = await startServer({ dialect, tmp, cpuProfDir, nodeOptions: opts.serverNodeOptions });
     out.startupMs = Math.round(performance.now() - t0);
     out.database = dialect === 'sqlite' ? 'sqlite file in a temp dir' : server.database.name;
     rss = rssSampler(server.pid);
@@ -809,6 +822,11 @@ async function runDialect(dialect, opts, runStamp) {
       out.shutdownMs = Math.round(performance.now() - t);
       const logText = existsSync(server.logPath) ? readFileSync(server.logPath, 'utf8').trim() : '';
       if (logText) out.serverLogTail = logText.split('\n').slice(-20);
+      if (opts.serverNodeOptions.length > 0) {
+        mkdirSync(RESULTS_DIR, { recursive: true });
+        out.serverLog = join(RESULTS_DIR, `${runStamp}-${dialect}-server.log`);
+        writeFileSync(out.serverLog, `${logText}\n`);
+      }
       if (server.database.drop) await server.database.drop();
     }
     await removeTmp();

@@ -6,6 +6,8 @@ import { testSigningKey } from '../testing/index.js';
 import { serveNode } from './serve.js';
 
 const appId = 'node-app';
+/** Registrations currently inside the slow confirmation function. */
+let inHandler = 0;
 async function config() {
   return {
     publicUrl: 'http://127.0.0.1:0',
@@ -14,7 +16,12 @@ async function config() {
     logLevel: 'silent' as const,
     passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
     // A confirmation function that takes its time keeps registrations in flight while shutdown starts.
-    functions: { slowConfirm: () => new Promise((r) => setTimeout(() => r({ status: 'success' }), 300)) },
+    functions: {
+      slowConfirm: () => {
+        inHandler++;
+        return new Promise((r) => setTimeout(() => r({ status: 'success' }), 300));
+      },
+    },
     apps: {
       [appId]: {
         providers: {
@@ -76,7 +83,10 @@ describe('Node adapter', () => {
         req.end(body);
       });
     const inFlight = [register(1), register(2), register(3)];
-    await new Promise((r) => setTimeout(r, 100));
+    // Close only once all three are inside the handler: a connection whose request has not arrived yet is
+    // idle, and closing idle connections is exactly what shutdown should do.
+    for (let i = 0; i < 200 && inHandler < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(inHandler).toBe(3);
     const closing = server.close();
     const statuses = await Promise.all(inFlight);
     expect(statuses).toEqual([201, 201, 201]);
