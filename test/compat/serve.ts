@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,8 @@ const BIN = join(ROOT, 'packages/cli/dist/bin.js');
 export interface ServedGatehouse {
   url: string;
   appId: string;
+  /** The config file the process was started with (for running other CLI commands against it). */
+  configFile: string;
   /** Everything the process printed. */
   output(): string;
   stop(): Promise<number | null>;
@@ -20,11 +22,15 @@ export interface ServedGatehouse {
 /**
  * Starts the built CLI — `gatehouse serve --config <file>` — the way an operator would, on SQLite (a file
  * in a temp dir) or PostgreSQL (a database made for this test and dropped afterwards).
+ *
+ * `module`, when given, is JavaScript source for more top-level entries (`functions: {…}, hooks: {…}`): the
+ * config is then written as a `gatehouse.config.mjs` module, the only kind of config that can carry functions.
  */
 export async function serveGatehouse(
   dialect: 'sqlite' | 'postgres',
   app: Record<string, unknown>,
   extra: Record<string, unknown> = {},
+  { module }: { module?: string } = {},
 ): Promise<ServedGatehouse> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-compat-'));
   const db = dialect === 'postgres' ? await createTestDatabase() : null;
@@ -38,8 +44,10 @@ export async function serveGatehouse(
     apps: { [appId]: app },
     ...extra,
   };
-  const file = join(dir, 'gatehouse.config.json');
-  writeFileSync(file, JSON.stringify(config, null, 2), { mode: 0o600 });
+  const file = join(dir, module === undefined ? 'gatehouse.config.json' : 'gatehouse.config.mjs');
+  const json = JSON.stringify(config, null, 2);
+  const text = module === undefined ? json : `export default { ...${json},\n${module}\n};\n`;
+  writeFileSync(file, text, { mode: 0o600 });
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
@@ -66,6 +74,7 @@ export async function serveGatehouse(
   return {
     url,
     appId,
+    configFile: file,
     output: () => output,
     async stop() {
       child.kill('SIGTERM');
@@ -75,6 +84,19 @@ export async function serveGatehouse(
       return code;
     },
   };
+}
+
+/** Runs another command of the built CLI (`gatehouse keys …`, `gatehouse users …`) to completion. */
+export function runGatehouse(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolveRun) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, GATEHOUSE_LOG_LEVEL: 'warn' } },
+      (error, stdout, stderr) =>
+        resolveRun({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
 }
 
 async function freePort(): Promise<number> {

@@ -32,6 +32,7 @@ describe('gatehouse users', () => {
       username: 'ann',
       emails: [{ address: 'ann@example.com', verified: true }],
       customData: {},
+      apiKeys: [],
     });
     expect(shown.stdout).not.toContain('argon2');
 

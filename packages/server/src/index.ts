@@ -22,5 +22,5 @@ export {
   parseMongoExport,
 } from './meteor/import.js';
 export { type NodeServer, serveNode } from './node/serve.js';
-export { serverApiKeys } from './providers/api-key/index.js';
+export { type ServerApiKeyView, serverApiKeys } from './providers/api-key/index.js';
 export { generateSigningKey, type SigningAlgorithm, type SigningKeyConfig } from './tokens/keys.js';

@@ -920,6 +920,20 @@ export function describeStorageConformance(name: string, open: () => Promise<Ope
         expect(await storage.listApiKeys(objectId())).toEqual([]);
       });
 
+      it('listAppApiKeys() lists the app’s keys of one kind, oldest first, across owners', async () => {
+        const appId = newAppId();
+        const first = await createUser(appId);
+        const second = await createUser(appId);
+        const stranger = await createUser(newAppId());
+        const newer = await storage.createApiKey(apiKeyInput(second, { kind: 'server', now: NOW + 2 }));
+        const older = await storage.createApiKey(apiKeyInput(first, { kind: 'server', now: NOW + 1 }));
+        await storage.createApiKey(apiKeyInput(first, { kind: 'user' }));
+        await storage.createApiKey(apiKeyInput(stranger, { kind: 'server' }));
+        expect(await storage.listAppApiKeys(appId, 'server')).toEqual([older, newer]);
+        expect((await storage.listAppApiKeys(appId, 'user')).map((k) => k.userId)).toEqual([first.id]);
+        expect(await storage.listAppApiKeys(newAppId(), 'server')).toEqual([]);
+      });
+
       it('findApiKeyByHash() finds a key of the app by hash', async () => {
         const owner = await createUser(newAppId());
         const input = apiKeyInput(owner);

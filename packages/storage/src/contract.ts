@@ -133,6 +133,8 @@ export interface Storage {
   getApiKey(userId: string, keyId: string): Promise<ApiKeyRecord | null>;
   /** The owner's keys, oldest first. */
   listApiKeys(userId: string): Promise<ApiKeyRecord[]>;
+  /** The app's keys of one kind, oldest first (the CLI lists server keys with it). */
+  listAppApiKeys(appId: string, kind: ApiKeyKind): Promise<ApiKeyRecord[]>;
   /** A key of the app by the hash of its secret, or `null`. */
   findApiKeyByHash(appId: string, keyHash: string): Promise<ApiKeyRecord | null>;
   /** Counts the owner's keys. */

@@ -2,6 +2,7 @@ import { type JsonObject, objectId } from '@gatehouse/core';
 import { type Kysely, sql, type Updateable } from 'kysely';
 import { translateConflict } from './conflicts.js';
 import type {
+  ApiKeyKind,
   ApiKeyRecord,
   AuditEventRecord,
   ConsumeOneTimeToken,
@@ -587,6 +588,18 @@ class KyselyStorage implements Storage {
       .selectFrom('api_keys')
       .select(API_KEY_COLUMNS)
       .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(this.#map.apiKey);
+  }
+
+  async listAppApiKeys(appId: string, kind: ApiKeyKind): Promise<ApiKeyRecord[]> {
+    const rows = await this.#db
+      .selectFrom('api_keys')
+      .select(API_KEY_COLUMNS)
+      .where('app_id', '=', appId)
+      .where('kind', '=', kind)
       .orderBy('created_at')
       .orderBy('id')
       .execute();

@@ -6,7 +6,8 @@ export const usersCommand = defineCommand({
   name: 'users',
   summary: "Look at a user, or set a user's custom data",
   description:
-    '`gatehouse users show <userId>` prints a user (profile, emails, identities, custom data — never secrets). ' +
+    '`gatehouse users show <userId>` prints a user (profile, emails, identities, custom data, API key names — ' +
+    'never secrets). ' +
     "`gatehouse users set-custom-data <userId> '<json object>'` replaces the user's stored custom data: access " +
     'tokens carry it as user_data from the next refresh on (realm-web: user.refreshCustomData()), unless the ' +
     'config module has a customData hook.',
@@ -62,6 +63,14 @@ export const usersCommand = defineCommand({
           identities: identities.map((i) => ({ provider: i.providerType, id: i.id })),
           profile,
           customData: data,
+          // Names and states only: a key's secret was shown once at creation and only its hash is stored.
+          apiKeys: (await gatehouse.storage.listApiKeys(user.id)).map((k) => ({
+            id: k.id,
+            name: k.name,
+            kind: k.kind,
+            disabled: k.disabled,
+            lastUsedAt: k.lastUsedAt === null ? null : new Date(k.lastUsedAt).toISOString(),
+          })),
         };
         io.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
       }

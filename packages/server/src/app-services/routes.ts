@@ -91,6 +91,8 @@ export function appServicesRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
         throw new GatehouseError('InvalidParameter', `'${type}' credentials cannot be linked to a user`);
       const { user, session } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
       if (user.appId !== app.id) throw new GatehouseError('InvalidSession', 'invalid session: token of another app');
+      // A server user is its server API key and nothing else (providers/api-key/server-keys.ts).
+      if (user.type === 'server') throw new GatehouseError('Forbidden', 'server users cannot link credentials');
       await provider.link(ctx, app, user, credentials, info);
       // The link keeps the caller's session (spec §2.3): a new access token for it, no new refresh token.
       const linked = (await ctx.storage.getUser(app.id, user.id)) ?? user;
@@ -160,13 +162,13 @@ export function appServicesRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
     return noContent();
   });
   api.put('/auth/api_keys/:keyId/enable', async (c) => {
-    const { app, user } = await refreshAuth(c);
-    await apiKeys.setApiKeyDisabled(ctx, app, user, c.req.param('keyId'), false);
+    const { app, user, session } = await refreshAuth(c);
+    await apiKeys.setApiKeyDisabled(ctx, app, user, session, c.req.param('keyId'), false);
     return noContent();
   });
   api.put('/auth/api_keys/:keyId/disable', async (c) => {
-    const { app, user } = await refreshAuth(c);
-    await apiKeys.setApiKeyDisabled(ctx, app, user, c.req.param('keyId'), true);
+    const { app, user, session } = await refreshAuth(c);
+    await apiKeys.setApiKeyDisabled(ctx, app, user, session, c.req.param('keyId'), true);
     return noContent();
   });
 

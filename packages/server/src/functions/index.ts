@@ -1,15 +1,25 @@
 import { GatehouseError } from '@gatehouse/core';
 import type { ServerContext } from '../context.js';
 
-/** How long a config-module function may run before the request fails. */
+/** How long a config-module function may run before the request fails, unless the caller says otherwise. */
 const FUNCTION_TIMEOUT_MS = 10_000;
 
 /**
- * Runs a function from the config module (confirmation, reset) by name, bounded in time. A throw or a
- * time-out becomes `FunctionFailed` with the function's own message — never a 500, and the function's stack
- * stays in the log.
+ * Runs a function from the config module (confirmation, reset, custom-function login) by name, bounded in
+ * time (`timeoutMs`, 10 s by default). A throw or a time-out becomes `FunctionFailed` with the function's own
+ * message — never a 500, and the function's stack stays in the log.
+ *
+ * @example
+ * ```ts
+ * const id = await runConfigFunction(ctx, 'authenticate', [payload], { timeoutMs: 5_000 });
+ * ```
  */
-export async function runConfigFunction(ctx: ServerContext, name: string, args: unknown[]): Promise<unknown> {
+export async function runConfigFunction(
+  ctx: ServerContext,
+  name: string,
+  args: unknown[],
+  { timeoutMs = FUNCTION_TIMEOUT_MS }: { timeoutMs?: number } = {},
+): Promise<unknown> {
   const fn = ctx.config.functions[name] as ((...a: unknown[]) => unknown) | undefined;
   if (typeof fn !== 'function') throw new GatehouseError('FunctionFailed', `function '${name}' is not defined`);
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -19,7 +29,7 @@ export async function runConfigFunction(ctx: ServerContext, name: string, args: 
       new Promise((_, reject) => {
         timer = setTimeout(
           () => reject(new GatehouseError('FunctionFailed', `function '${name}' timed out`)),
-          FUNCTION_TIMEOUT_MS,
+          timeoutMs,
         );
       }),
     ]);

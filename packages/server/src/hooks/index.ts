@@ -235,6 +235,31 @@ function describe(error: unknown): { error: string; reason: string } {
   return { error: 'Error', reason: error instanceof Error ? error.message : String(error) };
 }
 
+/**
+ * The user as the `customData` hook sees it: App Services' user object (`id`, `type`, `identities`,
+ * `custom_data` as `customData`) merged with the Meteor-style fields the other hooks get (`_id`, `emails`,
+ * `profile`, `username`, `createdAt`). Copies: the hook cannot change the stored user.
+ */
+export interface CustomDataUser extends HookUser {
+  id: string;
+  appId: string;
+  type: UserRecord['type'];
+  identities: { id: string; providerType: string; providerId: string }[];
+  /** The stored custom data (set with `gatehouse users set-custom-data`). */
+  customData: JsonObject;
+}
+
+function customDataUser(user: UserRecord, app: AppSettings): CustomDataUser {
+  return {
+    ...hookUser(user),
+    id: user.id,
+    appId: app.id,
+    type: user.type,
+    identities: user.identities.map((i) => ({ id: i.id, providerType: i.providerType, providerId: i.providerId })),
+    customData: structuredClone(user.customData),
+  };
+}
+
 /** Largest custom-data object a hook may return (it travels in every access token). */
 const MAX_CUSTOM_DATA_BYTES = 16_384;
 
@@ -254,9 +279,7 @@ export async function customDataOf(
   try {
     const full = 'emails' in user ? (user as UserRecord) : await ctx.storage.getUser(app.id, user.id);
     if (!full) return user.customData;
-    const result = await call('customData', hook, [
-      { ...hookUser(full), type: full.type, customData: structuredClone(full.customData), appId: app.id },
-    ]);
+    const result = await call('customData', hook, [customDataUser(full, app)]);
     const json = result === null || typeof result !== 'object' || Array.isArray(result) ? null : JSON.stringify(result);
     if (json === null || json.length > MAX_CUSTOM_DATA_BYTES)
       throw new Error('customData must return a JSON object of at most 16 KiB');

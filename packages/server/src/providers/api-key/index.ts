@@ -1,30 +1,21 @@
-import { GatehouseError, isObjectIdHex, objectId, randomSecret, sha256 } from '@gatehouse/core';
-import {
-  type ApiKeyRecord,
-  isStorageConflictError,
-  type SessionRecord,
-  type Storage,
-  type UserRecord,
-} from '@gatehouse/storage';
+import { GatehouseError, isObjectIdHex, objectId } from '@gatehouse/core';
+import { type ApiKeyRecord, isStorageConflictError, type SessionRecord, type UserRecord } from '@gatehouse/storage';
 import { z } from 'zod';
 import type { AppSettings, ServerContext } from '../../context.js';
 import { addressKey } from '../../rate-limit/index.js';
 import { isAnonymousOnly } from '../../sessions/index.js';
 import type { CredentialProvider } from '../registry.js';
+import { type ApiKeyView, checkName, endSessionsOfKey, keyHashOf, newKeySecret, PROVIDER, view } from './keys.js';
 
 /**
- * User API keys (spec §10): a user makes named keys, each shown once and stored only as its SHA-256 (a
- * 256-bit secret needs no slow hash, ASVS 6.5.2); logging in with one gives the owning user a session.
+ * User API keys (spec §10, routes 8–13) and `api-key` login (spec §5). A non-anonymous user makes named keys,
+ * each shown once and stored only as its SHA-256; logging in with one gives the owning user a session that
+ * remembers the key. Every function here acts on the caller's own keys: the owner always comes from the
+ * authenticated session, never from the request (CVE-2025-61928).
  */
 
-export const PROVIDER = 'api-key';
-
-/** The shape App Services returned for a key: `_id` as a plain 24-hex string (realm-core needs it). */
-export interface ApiKeyView {
-  _id: string;
-  name: string;
-  disabled: boolean;
-}
+export { type ApiKeyView, PROVIDER } from './keys.js';
+export { type ServerApiKeyView, serverApiKeys } from './server-keys.js';
 
 const notFound = () => new GatehouseError('APIKeyNotFound', 'API key not found');
 
@@ -35,31 +26,50 @@ function settingsOf(app: AppSettings) {
   return settings;
 }
 
-const view = (key: ApiKeyRecord): ApiKeyView => ({ _id: key.id, name: key.name, disabled: key.disabled });
-
-/** Names: 1–100 characters, no control characters. */
-function checkName(name: string): string {
-  const trimmed = name.trim().normalize('NFC');
-  if (trimmed.length === 0 || [...trimmed].length > 100 || /\p{Cc}/u.test(trimmed)) {
-    throw new GatehouseError('InvalidParameter', 'API key names are 1 to 100 characters, without control characters');
-  }
-  return trimmed;
+/**
+ * Server users own exactly their server key, which the operator manages with the CLI: a holder of one server
+ * key must not make, see or change keys through the client API.
+ */
+function refuseServerUser(user: UserRecord): void {
+  if (user.type === 'server')
+    throw new GatehouseError('Forbidden', "server users' API keys are managed with 'gatehouse keys'");
 }
 
-/** Creates a key for `user`; the secret is in the answer and nowhere else. */
+/** A key id from the URL, or 404 for anything that is not a 24-hex id (it cannot name a key). */
+function keyIdOf(keyId: string): string {
+  if (!isObjectIdHex(keyId)) throw notFound();
+  return keyId;
+}
+
+async function audit(ctx: ServerContext, app: AppSettings, user: UserRecord, type: string, keyId: string) {
+  await ctx.storage.recordAuditEvent({ appId: app.id, userId: user.id, type, now: ctx.now(), detail: { keyId } });
+}
+
+/**
+ * `POST /auth/api_keys` (route 8): makes a key for `user`; the secret is in the answer and nowhere else.
+ * Anonymous users cannot own keys (spec §10); a user holds at most `maxKeysPerUser` (App Services: 20).
+ *
+ * @example
+ * ```ts
+ * const { _id, key } = await createApiKey(ctx, app, user, 'ci');
+ * ```
+ */
 export async function createApiKey(
   ctx: ServerContext,
   app: AppSettings,
   user: UserRecord,
   name: string,
 ): Promise<ApiKeyView & { key: string }> {
-  const settings = settingsOf(app);
+  const { maxKeysPerUser } = settingsOf(app);
+  refuseServerUser(user);
   if (isAnonymousOnly(user)) throw new GatehouseError('InvalidParameter', 'anonymous users cannot own API keys');
   const clean = checkName(name);
-  if ((await ctx.storage.countApiKeys(user.id)) >= settings.maxKeysPerUser) {
-    throw new GatehouseError('InvalidParameter', `a user can have at most ${settings.maxKeysPerUser} API keys`);
-  }
-  const key = randomSecret(48);
+  const tooMany = () =>
+    new GatehouseError('InvalidParameter', `a user can have at most ${maxKeysPerUser} API keys`, {
+      details: { maxKeysPerUser },
+    });
+  if ((await ctx.storage.countApiKeys(user.id)) >= maxKeysPerUser) throw tooMany();
+  const { key, keyHash } = await newKeySecret();
   const now = ctx.now();
   let record: ApiKeyRecord;
   try {
@@ -69,28 +79,33 @@ export async function createApiKey(
       userId: user.id,
       kind: 'user',
       name: clean,
-      keyHash: await sha256(key),
+      keyHash,
       now,
     });
   } catch (error) {
-    if (isStorageConflictError(error)) throw new GatehouseError('APIKeyAlreadyExists', 'API key already exists');
+    if (isStorageConflictError(error) && error.target === 'apiKeyName')
+      throw new GatehouseError('APIKeyAlreadyExists', 'API key already exists');
     throw error;
   }
-  await ctx.storage.recordAuditEvent({
-    appId: app.id,
-    userId: user.id,
-    type: 'api-key-created',
-    now,
-    detail: { keyId: record.id },
-  });
+  // Concurrent creates can all pass the count above. Each counts again after its own insert and steps back
+  // when over the limit: the last insert to keep its key saw every other kept key, so the limit holds without
+  // a lock (under contention, a create may be refused that would have fitted — never the other way round).
+  if ((await ctx.storage.countApiKeys(user.id)) > maxKeysPerUser) {
+    await ctx.storage.deleteApiKey(user.id, record.id);
+    throw tooMany();
+  }
+  await audit(ctx, app, user, 'api-key-created', record.id);
   return { ...view(record), key };
 }
 
+/** `GET /auth/api_keys` (route 9): the caller's keys, oldest first; `[]` when none. */
 export async function listApiKeys(ctx: ServerContext, app: AppSettings, user: UserRecord): Promise<ApiKeyView[]> {
   settingsOf(app);
+  refuseServerUser(user);
   return (await ctx.storage.listApiKeys(user.id)).map(view);
 }
 
+/** `GET /auth/api_keys/{id}` (route 10): one of the caller's keys; another user's key is not found. */
 export async function getApiKey(
   ctx: ServerContext,
   app: AppSettings,
@@ -98,30 +113,36 @@ export async function getApiKey(
   keyId: string,
 ): Promise<ApiKeyView> {
   settingsOf(app);
-  const key = isObjectIdHex(keyId) ? await ctx.storage.getApiKey(user.id, keyId) : null;
+  refuseServerUser(user);
+  const key = await ctx.storage.getApiKey(user.id, keyIdOf(keyId));
   if (!key) throw notFound();
   return view(key);
 }
 
+/**
+ * `PUT /auth/api_keys/{id}/enable|disable` (routes 12, 13). Disabling a key also ends the sessions it opened
+ * — except the caller's own, when a session disables the key it logged in with (it asked for it, and
+ * realm-web keeps using that session afterwards).
+ */
 export async function setApiKeyDisabled(
   ctx: ServerContext,
   app: AppSettings,
   user: UserRecord,
+  session: SessionRecord,
   keyId: string,
   disabled: boolean,
 ): Promise<void> {
   settingsOf(app);
-  if (!isObjectIdHex(keyId) || !(await ctx.storage.setApiKeyDisabled(user.id, keyId, disabled))) throw notFound();
-  await ctx.storage.recordAuditEvent({
-    appId: app.id,
-    userId: user.id,
-    type: disabled ? 'api-key-disabled' : 'api-key-enabled',
-    now: ctx.now(),
-    detail: { keyId },
-  });
+  refuseServerUser(user);
+  if (!(await ctx.storage.setApiKeyDisabled(user.id, keyIdOf(keyId), disabled))) throw notFound();
+  if (disabled) await endSessionsOfKey(ctx.storage, user.id, keyId, ctx.now(), session.id);
+  await audit(ctx, app, user, disabled ? 'api-key-disabled' : 'api-key-enabled', keyId);
 }
 
-/** Deletes a key; the key that authenticated the calling session cannot delete itself (spec §4.4: 403). */
+/**
+ * `DELETE /auth/api_keys/{id}` (route 11): deletes a key and ends the sessions it opened. The key that
+ * authenticated the calling session cannot delete itself (spec §4.4: 403, as Atlas did).
+ */
 export async function deleteApiKey(
   ctx: ServerContext,
   app: AppSettings,
@@ -130,22 +151,19 @@ export async function deleteApiKey(
   keyId: string,
 ): Promise<void> {
   settingsOf(app);
-  if (!isObjectIdHex(keyId)) throw notFound();
+  refuseServerUser(user);
+  keyIdOf(keyId);
   if (session.apiKeyId === keyId)
     throw new GatehouseError('Forbidden', 'cannot delete the API key of the current session');
   if (!(await ctx.storage.deleteApiKey(user.id, keyId))) throw notFound();
-  await ctx.storage.recordAuditEvent({
-    appId: app.id,
-    userId: user.id,
-    type: 'api-key-deleted',
-    now: ctx.now(),
-    detail: { keyId },
-  });
+  await endSessionsOfKey(ctx.storage, user.id, keyId, ctx.now());
+  await audit(ctx, app, user, 'api-key-deleted', keyId);
 }
 
 /**
- * `api-key` login: the owner of an enabled key. Unknown and disabled keys get one answer; failures count
- * against the client address like failed passwords.
+ * `api-key` login (spec §5, body `{"key"}`): the owner of an enabled key of this app — a user key's owner, or
+ * a server key's server user. Unknown, disabled and deleted keys get one answer (401 `InvalidPassword`), and
+ * failures count against the client address like failed passwords. The session remembers the key.
  */
 export const apiKeyProvider: CredentialProvider<{ key: string }> = {
   type: PROVIDER,
@@ -159,7 +177,7 @@ export const apiKeyProvider: CredentialProvider<{ key: string }> = {
         details: { retryAfterSeconds: Math.ceil(ctx.limiter.retryAfterMs(addrKey, ctx.now()) / 1000) },
       });
     }
-    const record = await ctx.storage.findApiKeyByHash(app.id, await sha256(key));
+    const record = await ctx.storage.findApiKeyByHash(app.id, await keyHashOf(key));
     const user = record && !record.disabled ? await ctx.storage.getUser(app.id, record.userId) : null;
     if (!record || !user) {
       ctx.limiter.count(addrKey, limits.windowMs, ctx.now());
@@ -169,54 +187,3 @@ export const apiKeyProvider: CredentialProvider<{ key: string }> = {
     return { user, apiKeyId: record.id };
   },
 };
-
-// ---- server API keys ---------------------------------------------------------------------------------
-
-/** The identity that marks an app's server user, the owner of its server API keys. */
-const SERVER_IDENTITY = { providerType: PROVIDER, providerId: 'server', subject: 'server-keys' } as const;
-
-/**
- * Server API keys (made with the CLI, never by clients): owned by one user of type `server` per app, so a
- * login with one gives that user — `type: 'server'` in its profile (spec §6).
- */
-export async function serverApiKeys(storage: Storage, appId: string, now: number) {
-  const owner = async (create: boolean): Promise<UserRecord | null> => {
-    const found = await storage.findUserByIdentity(appId, SERVER_IDENTITY.providerId, SERVER_IDENTITY.subject);
-    if (found || !create) return found;
-    await storage.ensureApp(appId, now);
-    return storage.createUser({ id: objectId(now), appId, type: 'server', identities: [{ ...SERVER_IDENTITY }], now });
-  };
-  return {
-    async create(name: string): Promise<ApiKeyView & { key: string }> {
-      const user = (await owner(true)) as UserRecord;
-      const key = randomSecret(48);
-      try {
-        const record = await storage.createApiKey({
-          id: objectId(now),
-          appId,
-          userId: user.id,
-          kind: 'server',
-          name: checkName(name),
-          keyHash: await sha256(key),
-          now,
-        });
-        return { ...view(record), key };
-      } catch (error) {
-        if (isStorageConflictError(error)) throw new GatehouseError('APIKeyAlreadyExists', 'API key already exists');
-        throw error;
-      }
-    },
-    async list(): Promise<ApiKeyView[]> {
-      const user = await owner(false);
-      return user ? (await storage.listApiKeys(user.id)).map(view) : [];
-    },
-    async setDisabled(keyId: string, disabled: boolean): Promise<boolean> {
-      const user = await owner(false);
-      return !!user && isObjectIdHex(keyId) && storage.setApiKeyDisabled(user.id, keyId, disabled);
-    },
-    async remove(keyId: string): Promise<boolean> {
-      const user = await owner(false);
-      return !!user && isObjectIdHex(keyId) && storage.deleteApiKey(user.id, keyId);
-    },
-  };
-}
