@@ -12,6 +12,9 @@ export default defineConfig({
       { find: /^@gatehouse\/storage$/, replacement: src('storage/src/index.ts') },
       { find: /^@gatehouse\/server\/testing$/, replacement: src('server/src/testing/index.ts') },
       { find: /^@gatehouse\/server$/, replacement: src('server/src/index.ts') },
+      { find: /^@gatehouse\/client\/node$/, replacement: src('client/src/node/index.ts') },
+      { find: /^@gatehouse\/client$/, replacement: src('client/src/index.ts') },
+      { find: /^@gatehouse\/react$/, replacement: src('react/src/index.ts') },
     ],
   },
   test: {

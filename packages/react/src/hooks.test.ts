@@ -1,0 +1,48 @@
+// @vitest-environment jsdom
+import { App, memoryStorage } from '@gatehouse/client';
+import { act, createElement, type ReactNode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { describe, expect, it } from 'vitest';
+import { AppProvider, useAuthSnapshot } from './app-provider.js';
+import { useUser, useUserId } from './hooks.js';
+import { type UseAuth, useAuth } from './use-auth.js';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+/** The hooks without a server (a `fetch` that answers 503): their state handling alone. */
+describe('@gatehouse/react hooks', () => {
+  it('useAuth keeps pending, then the error of a refused or misused call, shared by every component', async () => {
+    const fetch = async () =>
+      new Response(JSON.stringify({ error: 'maintenance', error_code: 'ServiceBusy' }), {
+        status: 503,
+        headers: { 'content-type': 'application/json' },
+      });
+    const app = new App({ id: 'hooks', baseUrl: 'https://gatehouse.test', fetch, storage: memoryStorage() });
+    let auth: UseAuth | undefined;
+    const seen: string[] = [];
+    function Probe(): ReactNode {
+      auth = useAuth();
+      const snapshot = useAuthSnapshot();
+      seen.push(`${useUserId()}/${useUser()?.id ?? null}/${snapshot.loggingIn}/${auth.result.state}`);
+      return null;
+    }
+    const root = createRoot(document.createElement('div'));
+    await act(async () => root.render(createElement(AppProvider, { app }, createElement(Probe))));
+    expect(auth?.result).toEqual({
+      state: 'not-started',
+      operation: 'none',
+      pending: false,
+      success: false,
+      error: undefined,
+    });
+
+    await act(() => (auth as UseAuth).logInWithAnonymous());
+    expect(auth?.result).toMatchObject({ state: 'error', operation: 'logInWithAnonymous', pending: false });
+    expect(auth?.result.error).toMatchObject({ code: 'ServiceBusy', status: 503 });
+    expect(seen).toContain('null/null/true/pending');
+
+    await act(() => (auth as UseAuth).logInWithEmailPassword({ email: '', password: 'x' }));
+    expect(auth?.result.error).toBeInstanceOf(TypeError);
+    act(() => root.unmount());
+  });
+});

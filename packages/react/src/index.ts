@@ -1,0 +1,28 @@
+/**
+ * `@gatehouse/react`: React hooks over `@gatehouse/client`'s store. The logic lives in the client; these are
+ * thin readers of its snapshot (`useSyncExternalStore`) and wrappers that keep an operation's state.
+ *
+ * @example
+ * ```tsx
+ * import { AppProvider, useAuth, useUser } from '@gatehouse/react';
+ *
+ * function Greeting() {
+ *   const user = useUser();
+ *   const { logInWithAnonymous, logOut, result } = useAuth();
+ *   if (!user) return <button onClick={logInWithAnonymous} disabled={result.pending}>Try it</button>;
+ *   return <button onClick={logOut}>Log out {user.id}</button>;
+ * }
+ *
+ * <AppProvider id="my-app" baseUrl="https://auth.example.com"><Greeting /></AppProvider>;
+ * ```
+ */
+export {
+  AppProvider,
+  type AppProviderProps,
+  type AuthOperationName,
+  type AuthResult,
+  useApp,
+  useAuthSnapshot,
+} from './app-provider.js';
+export { useAllUsers, useLoggingIn, useLoggingOut, useUser, useUserId } from './hooks.js';
+export { type UseAuth, type UseEmailPasswordAuth, useAuth, useEmailPasswordAuth } from './use-auth.js';
