@@ -151,7 +151,7 @@ describe.each(['sqlite', 'postgres'] as const)('hostile input (%s)', (dialect) =
     expect(probe.status).toBe(201);
     const whole = await t.gatehouse.storage.findUserByEmail(t.appId, 'whole@example.com');
     expect(whole?.identities).toHaveLength(1);
-    expect(await t.gatehouse.storage.getPasswordHash(whole!.id)).toMatch(/^\$argon2id\$/);
+    expect(await t.gatehouse.storage.getPasswordHash(whole!.id)).toMatch(/^meteor-sha256:\$argon2id\$/);
     const polluted = await t.gatehouse.storage.findUserByEmail(t.appId, 'p@example.com');
     expect(polluted).toBeNull();
     expect(({} as Record<string, unknown>).admin).toBeUndefined();

@@ -20,10 +20,10 @@ afterAll(async () => {
 });
 
 describe('hash and verify', () => {
-  it('round-trips with test parameters and writes them into the PHC string', async () => {
+  it('round-trips with test parameters and writes them into the PHC string (of the digest)', async () => {
     const h = hasher();
     const phc = await h.hash('correct horse battery staple');
-    expect(phc).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    expect(phc).toMatch(/^meteor-sha256:\$argon2id\$v=19\$m=1024,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
     expect(await h.verify(phc, 'correct horse battery staple')).toEqual({ ok: true, needsRehash: false });
     expect(await h.verify(phc, 'correct horse battery stapler')).toEqual({ ok: false, needsRehash: false });
     // Salted: the same password never gives the same string twice.
@@ -33,7 +33,7 @@ describe('hash and verify', () => {
   it('round-trips with the OWASP parameters (m=19456, t=2, p=1)', async () => {
     const h = hasher(OWASP);
     const phc = await h.hash('Tr0ub4dor&3');
-    expect(phc.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true);
+    expect(phc.startsWith('meteor-sha256:$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true);
     expect(await h.verify(phc, 'Tr0ub4dor&3')).toEqual({ ok: true, needsRehash: false });
     expect((await h.verify(phc, 'Tr0ub4dor&4')).ok).toBe(false);
   });

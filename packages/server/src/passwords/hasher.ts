@@ -62,7 +62,11 @@ export interface PasswordVerification {
  * ```
  */
 export interface PasswordHasher {
-  /** A new PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) for the NFKC-normalised password. */
+  /**
+   * A new stored hash for a password: argon2id of the SHA-256 digest of the NFKC-normalised password, as a
+   * Meteor client computes it (`meteor-sha256:$argon2id$v=19$m=…,t=…,p=…$salt$hash`). One hash then serves
+   * both kinds of login: HTTP clients send the password, Meteor's DDP clients send its digest.
+   */
   hash(password: string): Promise<string>;
   /**
    * Checks a password against a stored PHC string. Bad stored data (not an argon2 PHC string, impossible
@@ -76,8 +80,8 @@ export interface PasswordHasher {
    */
   verifyDigest(phc: string, digest: string): Promise<PasswordVerification>;
   /**
-   * The hash to store after a successful check that asked for a re-hash: native argon2id of the password, or —
-   * for hashes of Meteor digests — argon2id of the digest, so digest logins keep working.
+   * The hash to store after a successful check that asked for a re-hash: the same as {@link PasswordHasher.hash}
+   * (older plain-argon2id hashes move to the digest form this way, so DDP logins work for them too).
    */
   rehash(phc: string, password: string): Promise<string>;
   /** A stored hash for a Meteor client's digest (a `createUser` over DDP): argon2id of the digest. */
@@ -88,7 +92,11 @@ export interface PasswordHasher {
    * (ASVS 6.3.8; CVE-2026-40263). The dummy hash is made once, on first use.
    */
   verifyDummy(password: string): Promise<void>;
-  /** True when the PHC string is not argon2id v19 or its m, t or p is below the configured value (and for imported Meteor hashes). */
+  /**
+   * True unless the stored hash is today's form: argon2id v19 of the password's digest at no less than the
+   * configured m, t and p. Plain argon2id of the password (what Gatehouse stored before), bcrypt and weaker
+   * argon2 imported from Meteor all move on at the next password login.
+   */
   needsRehash(phc: string): boolean;
   /** Hashes running on a thread, and hashes waiting for one. */
   stats(): { running: number; queued: number };
@@ -97,6 +105,20 @@ export interface PasswordHasher {
 }
 
 const WORKER_URL = new URL('./hash-worker.js', import.meta.url);
+
+/** The digest a new hash is made of: Meteor's SHA-256 of the NFKC-normalised password. */
+function storedDigest(password: string): string {
+  return meteorDigests(normalizePassword(password))[0] as string;
+}
+
+/**
+ * Every digest a stored hash of `password` may be of, the likeliest first: the normalised password's (what
+ * Gatehouse stores), then the password as typed (what Meteor stored: it did not normalise) — each in Meteor's
+ * encoding and, for characters outside the BMP, standard UTF-8 (spec §1.4). For ASCII passwords all are one.
+ */
+function candidateDigests(password: string): string[] {
+  return [...new Set([...meteorDigests(normalizePassword(password)), ...meteorDigests(password)])];
+}
 
 /** Threads stay up this long without work before the pool lets them go (it keeps one). */
 const IDLE_TIMEOUT_MS = 60_000;
@@ -177,9 +199,9 @@ export function createPasswordHasher(options: PasswordHashingOptions): PasswordH
   }
 
   /**
-   * An imported Meteor hash: bcrypt or argon2 of the password's SHA-256 digest, tried for each digest Meteor
-   * could have made. The password is digested exactly as typed (Meteor did not normalise). A match always
-   * asks for a re-hash, so the account moves to a native argon2id hash at this login.
+   * A hash of a digest — Gatehouse's own, or bcrypt / argon2 imported from Meteor — tried for each digest the
+   * password could have been stored under ({@link candidateDigests}). bcrypt, or argon2 weaker than today's,
+   * asks for a re-hash.
    */
   async function verifyMeteor(inner: string, digests: string[]): Promise<PasswordVerification> {
     const bcrypt = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(inner);
@@ -210,13 +232,14 @@ export function createPasswordHasher(options: PasswordHashingOptions): PasswordH
   }
 
   return {
-    hash(password) {
-      return hashNormalized(normalizePassword(password));
+    async hash(password) {
+      return meteorHash(await hashNormalized(storedDigest(password)));
     },
 
     async verify(phc, password) {
       if (typeof phc === 'string' && phc.startsWith(METEOR_HASH_PREFIX))
-        return verifyMeteor(phc.slice(METEOR_HASH_PREFIX.length), meteorDigests(password));
+        return verifyMeteor(phc.slice(METEOR_HASH_PREFIX.length), candidateDigests(password));
+      // A plain argon2id of the password (Gatehouse before digest hashes): still verified, and moved on.
       const normalized = normalizePassword(password);
       const stored = parseArgon2Phc(phc);
       if (stored === null) {
@@ -224,11 +247,12 @@ export function createPasswordHasher(options: PasswordHashingOptions): PasswordH
         return { ok: false, needsRehash: false };
       }
       const ok = (await run({ op: 'verify', phc, password: normalized })) === true;
-      return { ok, needsRehash: ok && isWeaker(stored) };
+      return { ok, needsRehash: ok };
     },
 
-    verifyDummy(password) {
-      return verifyDummyNormalized(normalizePassword(password));
+    async verifyDummy(password) {
+      // As many checks as a wrong password costs against a real hash (one per candidate digest).
+      for (const digest of candidateDigests(password)) await verifyDummyNormalized(digest);
     },
 
     async verifyDigest(phc, digest) {
@@ -240,12 +264,8 @@ export function createPasswordHasher(options: PasswordHashingOptions): PasswordH
       return { ok: false, needsRehash: false };
     },
 
-    async rehash(phc, password) {
-      if (typeof phc === 'string' && phc.startsWith(METEOR_HASH_PREFIX)) {
-        const [digest] = meteorDigests(password);
-        return meteorHash(await hashNormalized(digest as string));
-      }
-      return hashNormalized(normalizePassword(password));
+    async rehash(_phc, password) {
+      return meteorHash(await hashNormalized(storedDigest(password)));
     },
 
     async hashDigest(digest) {
@@ -255,13 +275,9 @@ export function createPasswordHasher(options: PasswordHashingOptions): PasswordH
     },
 
     needsRehash(phc) {
-      if (typeof phc === 'string' && phc.startsWith(METEOR_HASH_PREFIX)) {
-        const inner = phc.slice(METEOR_HASH_PREFIX.length);
-        const argon = parseArgon2Phc(inner);
-        return argon === null || isWeaker(argon);
-      }
-      const stored = parseArgon2Phc(phc);
-      return stored === null || isWeaker(stored);
+      if (typeof phc !== 'string' || !phc.startsWith(METEOR_HASH_PREFIX)) return true;
+      const argon = parseArgon2Phc(phc.slice(METEOR_HASH_PREFIX.length));
+      return argon === null || isWeaker(argon);
     },
 
     stats() {

@@ -51,12 +51,29 @@ describe('verifying imported Meteor hashes', () => {
     expect(upgraded).toMatch(/^meteor-sha256:\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
     expect(await hasher.verifyDigest(upgraded, digest!)).toEqual({ ok: true, needsRehash: false });
     expect(await hasher.verify(upgraded, 'correct horse')).toEqual({ ok: true, needsRehash: false });
-    // A digest made for a new account over DDP, and the limits of digests against native hashes.
+    // A digest made for a new account over DDP verifies with the password, and a hash made from the password
+    // (HTTP register, reset page, the CLI) verifies with the digest a Meteor client sends.
     const fromDdp = await hasher.hashDigest(digest!);
     expect((await hasher.verify(fromDdp, 'correct horse')).ok).toBe(true);
-    expect((await hasher.verifyDigest(await hasher.hash('correct horse'), digest!)).ok).toBe(false);
+    expect(await hasher.verifyDigest(await hasher.hash('correct horse'), digest!)).toEqual({
+      ok: true,
+      needsRehash: false,
+    });
     await expect(hasher.hashDigest('not hex')).rejects.toMatchObject({ code: 'BadRequest' });
-    expect(await hasher.rehash(await hasher.hash('x-password'), 'x-password')).toMatch(/^\$argon2id\$/);
+  });
+
+  it('moves plain argon2id hashes of the password (older Gatehouse) to the digest form at the next login', async () => {
+    const plain = await argon2Hash('older password', { memoryCost: 1024, timeCost: 1 });
+    expect(hasher.needsRehash(plain)).toBe(true);
+    expect(await hasher.verify(plain, 'older password')).toEqual({ ok: true, needsRehash: true });
+    expect(await hasher.verify(plain, 'older passwordx')).toEqual({ ok: false, needsRehash: false });
+    // Until then a Meteor client's digest cannot be checked against it.
+    expect((await hasher.verifyDigest(plain, meteorDigests('older password')[0]!)).ok).toBe(false);
+    const moved = await hasher.rehash(plain, 'older password');
+    expect(moved).toMatch(/^meteor-sha256:\$argon2id\$/);
+    expect(hasher.needsRehash(moved)).toBe(false);
+    expect((await hasher.verifyDigest(moved, meteorDigests('older password')[0]!)).ok).toBe(true);
+    expect((await hasher.verify(moved, 'older password')).ok).toBe(true);
   });
 
   it('treats a malformed imported hash as a mismatch', async () => {
