@@ -19,6 +19,11 @@ export interface Io {
    * when a string, names what stopped it (`'SIGINT'`). Without it, `dev` and `serve` run until the process ends.
    */
   signal?: AbortSignal;
+  /**
+   * Reads all of standard input (for secrets, which must never be command-line arguments: they would land in
+   * the shell history and the process list). `run` fills it from `process.stdin`.
+   */
+  readStdin?: () => Promise<string>;
 }
 
 /** One option of a command, as `node:util` `parseArgs` takes it plus what `--help` shows. */

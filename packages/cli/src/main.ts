@@ -46,6 +46,7 @@ export async function run(argv: readonly string[], partialIo: Partial<Io> = {}):
     env: partialIo.env ?? process.env,
     cwd: partialIo.cwd ?? process.cwd(),
     ...(partialIo.signal ? { signal: partialIo.signal } : {}),
+    readStdin: partialIo.readStdin ?? readProcessStdin,
   };
   const [first, ...rest] = argv;
   let command: Command | undefined;
@@ -85,6 +86,12 @@ export async function run(argv: readonly string[], partialIo: Partial<Io> = {}):
   } catch (error) {
     return report(error, io, command);
   }
+}
+
+async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function find(name: string): Command {

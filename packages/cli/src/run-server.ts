@@ -43,6 +43,7 @@ export async function startServer(options: StartOptions): Promise<NodeServer> {
     get ddp() {
       return current().ddp;
     },
+    accounts: (appId) => current().accounts(appId),
   };
 
   let server: NodeServer;

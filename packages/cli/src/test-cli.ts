@@ -17,6 +17,7 @@ export function captureIo(overrides: Partial<Io> = {}) {
     env: { GATEHOUSE_LOG_LEVEL: 'silent', ...overrides.env },
     cwd: overrides.cwd ?? process.cwd(),
     ...(overrides.signal ? { signal: overrides.signal } : {}),
+    ...(overrides.readStdin ? { readStdin: overrides.readStdin } : {}),
   };
   return { io, stdout: () => out.join(''), stderr: () => err.join('') };
 }

@@ -60,3 +60,52 @@ describe('gatehouse users', () => {
     expect((await runCli(['users', 'delete', '--app', appId, '--config', path, 'x'], { cwd: dir })).code).toBe(2);
   });
 });
+
+describe('gatehouse users: the server side of Accounts', () => {
+  it('creates a user, mails the enrollment link (printed without SMTP), sets a password from stdin, edits emails and the username', async () => {
+    const dir = dirs.make();
+    const { path, appId } = await initConfig({ dir });
+    const cli = (args: string[], stdin?: string) =>
+      runCli(['users', ...args, '--app', appId, '--config', path], {
+        cwd: dir,
+        ...(stdin === undefined ? {} : { readStdin: async () => stdin }),
+      });
+
+    const created = await cli(['create', 'ada@example.com', '{"name":"Ada"}']);
+    expect(created.code).toBe(0);
+    const id = /Created user ([0-9a-f]{24})/.exec(created.stdout)?.[1] as string;
+    expect(created.stdout).toContain('It has no password yet');
+
+    const enrolled = await cli(['send-enrollment', id]);
+    expect(enrolled.code).toBe(0);
+    expect(enrolled.stdout).toContain('Enrollment mail sent to ada@example.com.');
+    expect(enrolled.stdout).toContain('No SMTP is configured, so the mail is shown here instead');
+    expect(enrolled.stdout).toMatch(/\/reset\?token=[^&\s]+&tokenId=[0-9a-f]{24}/);
+
+    // The password never comes from the command line.
+    expect((await cli(['set-password', id])).stderr).toContain('--password-stdin');
+    expect((await cli(['set-password', id, '--password-stdin'], 'short\n')).stderr).toMatch(/password/i);
+    const set = await cli(['set-password', id, '--password-stdin'], 'a long enough passphrase\n');
+    expect(set.code).toBe(0);
+    expect(set.stdout).not.toContain('passphrase');
+
+    expect((await cli(['add-email', id, 'ada@lovelace.example', '--verified'])).code).toBe(0);
+    expect((await cli(['replace-email', id, 'ada@example.com', 'ada@engine.example'])).code).toBe(0);
+    expect((await cli(['remove-email', id, 'ada@lovelace.example'])).code).toBe(0);
+    expect((await cli(['set-username', id, 'ada'])).code).toBe(0);
+    const other = /Created user ([0-9a-f]{24})/.exec((await cli(['create', 'babbage'])).stdout)?.[1] as string;
+    const taken = await cli(['set-username', other, 'ADA']);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('Username already exists.');
+
+    const shown = JSON.parse((await cli(['show', id])).stdout);
+    expect(shown).toMatchObject({
+      username: 'ada',
+      emails: [{ address: 'ada@engine.example', verified: false }],
+      profile: { name: 'Ada' },
+    });
+    expect((await cli(['remove-email', id, 'nobody@example.com'])).stderr).toContain('No such email for user.');
+    expect((await cli(['set-username', id])).code).toBe(2);
+    expect((await cli(['frobnicate', id])).code).toBe(2);
+  });
+});

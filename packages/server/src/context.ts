@@ -6,6 +6,7 @@ import type { PasswordHasher } from './passwords/index.js';
 import type { RateLimiter } from './rate-limit/index.js';
 import type { SigningKey } from './tokens/keys.js';
 import type { TokenService } from './tokens/tokens.js';
+import type { UserChanges } from './users/changes.js';
 
 /**
  * What every feature function receives: the resolved configuration and the long-lived services. Built once
@@ -22,6 +23,8 @@ export interface ServerContext {
   readonly outbox: OutboxMailer | null;
   readonly limiter: RateLimiter;
   readonly logger: Logger;
+  /** Call `changes.userChanged(id)` after changing a user or ending its sessions: live DDP connections update. */
+  readonly changes: UserChanges;
   /** The clock (milliseconds); tests freeze it. */
   now(): number;
   /**

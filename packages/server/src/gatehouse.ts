@@ -1,6 +1,7 @@
 import { GatehouseError, isGatehouseError } from '@gatehouse/core';
 import { createPostgresStorage, createSqliteStorage, parseStorageUrl, type Storage } from '@gatehouse/storage';
 import { Hono } from 'hono';
+import { type ServerAccounts, serverAccounts } from './account/admin.js';
 import { errorResponse, statusOf } from './app-services/errors.js';
 import { appServicesRoutes } from './app-services/routes.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
@@ -18,6 +19,7 @@ import { createPasswordHasher, type PasswordHasher } from './passwords/index.js'
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/index.js';
 import { importSigningKeys, jwks } from './tokens/keys.js';
 import { createTokenService } from './tokens/tokens.js';
+import { createUserChanges } from './users/changes.js';
 
 /** A running Gatehouse: a Web `fetch` handler plus its lifecycle. */
 export interface Gatehouse {
@@ -36,6 +38,11 @@ export interface Gatehouse {
   readonly ddp: DdpServer;
   /** The development outbox when email goes there. */
   readonly outbox: OutboxMailer | null;
+  /**
+   * The server-side account changes of one app (Meteor's server `Accounts.*`: createUser, setPassword,
+   * sendEnrollmentEmail, addEmail, setUsername, …). Throws `AppNotFound` for an app not in the config.
+   */
+  accounts(appId: string): ServerAccounts;
 }
 
 /** Parts a caller (tests, the CLI) may provide instead of having them built from the configuration. */
@@ -102,6 +109,7 @@ export async function createGatehouse(
     outbox,
     limiter: options.rateLimiter ?? createMemoryRateLimiter(),
     logger,
+    changes: createUserChanges(),
     now: options.now ?? Date.now,
     background(what, task) {
       const p = Promise.resolve()
@@ -145,6 +153,11 @@ export async function createGatehouse(
     storage,
     outbox,
     ddp,
+    accounts(appId) {
+      const app = config.apps.get(appId);
+      if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);
+      return serverAccounts(ctx, app);
+    },
     async fetch(request, info) {
       const preflight = cors.preflight(request);
       if (preflight) return preflight;

@@ -547,6 +547,45 @@ export function describeStorageConformance(name: string, open: () => Promise<Ope
         await storage.addEmail(elsewhere.appId, elsewhere.id, { address: 'other@example.com', verified: false }, NOW);
       });
 
+      it('replaceEmail() replaces an address in place, also only its case, and refuses one another user has', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId, {
+          emails: [
+            { address: 'a@example.com', verified: true },
+            { address: 'b@example.com', verified: true },
+          ],
+        });
+        const other = await createUser(appId, { emails: [{ address: 'taken@example.com', verified: false }] });
+        expect(
+          await storage.replaceEmail(appId, user.id, 'A@example.com', { address: 'new@example.com', verified: false }),
+        ).toBe(true);
+        expect(
+          await storage.replaceEmail(appId, user.id, 'b@example.com', { address: 'B@Example.com', verified: false }),
+        ).toBe(true);
+        expect((await storage.getUser(appId, user.id))?.emails).toEqual([
+          { address: 'new@example.com', verified: false },
+          { address: 'B@Example.com', verified: false },
+        ]);
+        expect((await storage.findUserByEmail(appId, 'a@example.com'))?.id).toBeUndefined();
+        await expectConflict(
+          storage.replaceEmail(appId, user.id, 'new@example.com', { address: 'TAKEN@example.com', verified: true }),
+          'email',
+        );
+        expect((await storage.getUser(appId, user.id))?.emails[0]).toEqual({
+          address: 'new@example.com',
+          verified: false,
+        });
+        expect(
+          await storage.replaceEmail(appId, user.id, 'missing@example.com', {
+            address: 'x@example.com',
+            verified: false,
+          }),
+        ).toBe(false);
+        expect(
+          await storage.replaceEmail(appId, other.id, 'new@example.com', { address: 'y@example.com', verified: false }),
+        ).toBe(false);
+      });
+
       it('removeEmail() removes one address (any case), keeps the order of the rest, and frees it', async () => {
         const appId = newAppId();
         const user = await createUser(appId, {

@@ -73,6 +73,12 @@ export interface Storage {
   setEmailVerified(appId: string, userId: string, address: string, verified: boolean): Promise<boolean>;
   /** Adds an email; throws `StorageConflictError('email')` if any user of the app has it. */
   addEmail(appId: string, userId: string, email: NewEmail, now: number): Promise<void>;
+  /**
+   * Replaces one of the user's emails (`oldAddress` matched in any letter case) in place — same position — with
+   * `email`; throws `StorageConflictError('email')` if another user of the app has the new address. `false`
+   * if the user had no such address.
+   */
+  replaceEmail(appId: string, userId: string, oldAddress: string, email: NewEmail): Promise<boolean>;
   /** Removes an email (matched in any letter case). `false` if the user had no such address. */
   removeEmail(appId: string, userId: string, address: string): Promise<boolean>;
   /** Adds an identity to an existing user; throws `StorageConflictError('identity')` if it is anyone's. */

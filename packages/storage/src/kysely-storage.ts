@@ -308,6 +308,19 @@ class KyselyStorage implements Storage {
     });
   }
 
+  replaceEmail(appId: string, userId: string, oldAddress: string, email: NewEmail): Promise<boolean> {
+    return this.#translatingConflicts(async () => {
+      const result = await this.#db
+        .updateTable('user_emails')
+        .set({ address: email.address, address_lower: fold(email.address), verified: this.#bool(email.verified) })
+        .where('app_id', '=', appId)
+        .where('address_lower', '=', fold(oldAddress))
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
+  }
+
   async removeEmail(appId: string, userId: string, address: string): Promise<boolean> {
     const result = await this.#db
       .deleteFrom('user_emails')

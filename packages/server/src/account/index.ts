@@ -48,6 +48,7 @@ export async function revokeOwnSession(ctx: ServerContext, user: UserRecord, ses
   if (!session || session.userId !== user.id || !(await ctx.storage.revokeSession(session.id, ctx.now()))) {
     throw new GatehouseError('NotFound', 'session not found');
   }
+  ctx.changes.userChanged(user.id);
   await ctx.storage.recordAuditEvent({
     appId: user.appId,
     userId: user.id,
@@ -64,6 +65,7 @@ export async function logoutOtherSessions(
   current: SessionRecord,
 ): Promise<number> {
   const count = await ctx.storage.revokeUserSessions(user.id, ctx.now(), current.id);
+  ctx.changes.userChanged(user.id);
   await ctx.storage.recordAuditEvent({
     appId: user.appId,
     userId: user.id,
@@ -125,5 +127,6 @@ export async function changePassword(
     await tx.setPasswordHash(user.id, hash, now);
     await tx.revokeUserSessions(user.id, now, current.id);
   });
+  ctx.changes.userChanged(user.id);
   await ctx.storage.recordAuditEvent({ appId: app.id, userId: user.id, type: 'password-changed', now });
 }

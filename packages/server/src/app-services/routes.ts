@@ -11,6 +11,7 @@ import { parseBody } from '../http/validate.js';
 import * as apiKeys from '../providers/api-key/index.js';
 import { completeLogin, credentialProviders, type LoginOutcome, providerNotFound } from '../providers/index.js';
 import * as userpass from '../providers/local-userpass/index.js';
+import { publicProviders } from '../providers/public.js';
 import {
   authenticateAccess,
   authenticateRefresh,
@@ -20,7 +21,7 @@ import {
   issueAccessToken,
   refreshAccessToken,
 } from '../sessions/index.js';
-import { appServicesProfile, deleteUser } from '../users/index.js';
+import { appServicesProfile, deleteUser, meteorUserDocument } from '../users/index.js';
 
 /**
  * The App Services client API (spec §0, routes 1, 2, 4–7, 14–20) as a thin translation onto the feature
@@ -172,7 +173,13 @@ export function appServicesRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
     return noContent();
   });
 
-  // Gatehouse extensions (App Services had none of these): the signed-in user's own sessions and password.
+  // Gatehouse extensions (App Services had none of these): the app's public login methods, the signed-in
+  // user's own document, sessions and password.
+  api.get('/app/:appId/auth/providers', (c) => json({ providers: publicProviders(appOf(c.req.param('appId'))) }));
+  api.get('/auth/user', async (c) => {
+    const { user } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
+    return json(meteorUserDocument(user));
+  });
   api.get('/auth/sessions', async (c) => {
     const { user, session } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
     return json(await account.listSessions(ctx, user, session));

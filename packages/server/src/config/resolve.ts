@@ -78,7 +78,11 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
           'local-userpass': lp && {
             ...lp,
             confirmationTokenLifetimeMs: ms(lp.confirmationTokenLifetime),
-            resetTokenLifetimeMs: ms(lp.resetTokenLifetime),
+            // Meteor's `passwordResetTokenExpirationInDays`, when set, is the one lifetime of reset links.
+            resetTokenLifetimeMs:
+              a.accounts.passwordResetTokenExpirationInDays === undefined
+                ? ms(lp.resetTokenLifetime)
+                : a.accounts.passwordResetTokenExpirationInDays * 86_400_000,
           },
         },
       }),

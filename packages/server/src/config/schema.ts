@@ -100,6 +100,24 @@ const app = z
         sendVerificationEmail: z.boolean().default(false),
         /** Let users edit their own `profile` over DDP (`Meteor.users.deny({ update: () => true })` when false). */
         allowProfileUpdates: z.boolean().default(true),
+        /**
+         * Lifetime of password-reset links, in days (Meteor's default 3). When unset, local-userpass's
+         * `resetTokenLifetime` (App Services' 30 minutes) applies.
+         */
+        passwordResetTokenExpirationInDays: z.number().positive().max(365).optional(),
+        /** Lifetime of enrollment links (an account made for someone, who sets the first password), in days. */
+        passwordEnrollTokenExpirationInDays: z.number().positive().max(365).default(30),
+        /**
+         * Fields of the user that hooks see (Meteor's `defaultFieldSelector`): `{ profile: 0 }` hides the
+         * profile; `{ username: 1 }` shows only the username (and `_id`). All 1s or all 0s.
+         */
+        defaultFieldSelector: z
+          .partialRecord(z.enum(['username', 'emails', 'profile', 'createdAt']), z.union([z.literal(0), z.literal(1)]))
+          .refine(
+            (s) => new Set(Object.values(s)).size <= 1,
+            'use only 1s (fields to show) or only 0s (fields to hide)',
+          )
+          .optional(),
       })
       .strict()
       .default({
@@ -108,6 +126,7 @@ const app = z
         ambiguousErrorMessages: true,
         sendVerificationEmail: false,
         allowProfileUpdates: true,
+        passwordEnrollTokenExpirationInDays: 30,
       }),
     providers: z
       .object({

@@ -1,9 +1,12 @@
-import { isGatehouseError, type JsonObject, randomSecret } from '@gatehouse/core';
+import { isGatehouseError, randomSecret } from '@gatehouse/core';
+import type { UserRecord } from '@gatehouse/storage';
 import { changePassword } from '../account/index.js';
 import type { AppSettings, ServerContext } from '../context.js';
 import { attemptLogin, notifyLogout } from '../hooks/index.js';
 import * as userpass from '../providers/local-userpass/index.js';
+import { publicProviders } from '../providers/public.js';
 import { isActive } from '../sessions/index.js';
+import { meteorUserDocument } from '../users/index.js';
 import * as accounts from './accounts.js';
 import { updateOwnProfile } from './users-update.js';
 import {
@@ -42,27 +45,14 @@ export class DdpConnection {
   readonly #address: string | null;
   #connected = false;
   #login: accounts.DdpLogin | null = null;
-  #publishedUserId: string | null = null;
+  /** The user document last sent to the client (`users` collection), to send only what changed. */
+  #published: { userId: string; fields: Record<string, unknown> } | null = null;
   #queue: Promise<void> = Promise.resolve();
   #pending = 0;
   #closed = false;
   readonly #calls = new Map<string, { count: number; resetAt: number }>();
 
-  readonly #sessionsChanged: (userId: string) => void;
-  readonly #profileChanged: (userId: string, profile: JsonObject) => void;
-
-  constructor(
-    ctx: ServerContext,
-    app: AppSettings,
-    socket: DdpSocket,
-    info: {
-      address: string | null;
-      sessionsChanged?: (userId: string) => void;
-      profileChanged?: (userId: string, profile: JsonObject) => void;
-    },
-  ) {
-    this.#sessionsChanged = info.sessionsChanged ?? (() => {});
-    this.#profileChanged = info.profileChanged ?? ((userId, profile) => this.publishProfile(userId, profile));
+  constructor(ctx: ServerContext, app: AppSettings, socket: DdpSocket, info: { address: string | null }) {
     this.#ctx = ctx;
     this.#app = app;
     this.#socket = socket;
@@ -104,18 +94,46 @@ export class DdpConnection {
     return this.#closed;
   }
 
-  /** Closes the connection if its session was revoked or expired elsewhere (spec §1.3). */
-  async checkSession(): Promise<void> {
+  /**
+   * Brings the connection up to date with the database: closes it if its session was revoked or expired
+   * elsewhere (spec §1.3), and sends `changed` for fields of the published user document that changed —
+   * whoever changed them (HTTP, the CLI, another instance). It waits for the messages before it: a method that
+   * ends the connection's session and logs it in anew (`resetPassword`) is judged by its outcome.
+   */
+  sync(): Promise<void> {
+    const done = this.#queue.then(() => this.#sync());
+    this.#queue = done.catch(() => {});
+    return done;
+  }
+
+  async #sync(): Promise<void> {
     const login = this.#login;
     if (!login || this.#closed) return;
     const session = await this.#ctx.storage.getSession(login.sessionId);
-    if (!session || !isActive(session, this.#ctx.now())) this.close(1000, 'logged out');
-  }
-
-  /** Sends `changed` for the published user document when its profile changed. */
-  publishProfile(userId: string, profile: JsonObject): void {
-    if (this.#publishedUserId === userId)
-      this.#send({ msg: 'changed', collection: 'users', id: userId, fields: { profile } });
+    if (!session || !isActive(session, this.#ctx.now())) {
+      this.close(1000, 'logged out');
+      return;
+    }
+    const published = this.#published;
+    if (!published || published.userId !== login.userId) return;
+    const user = await this.#ctx.storage.getUser(this.#app.id, login.userId);
+    if (!user || this.#closed || this.#published !== published) return;
+    const next = publishedFields(user);
+    const fields: Record<string, unknown> = {};
+    const cleared: string[] = [];
+    for (const key of new Set([...Object.keys(published.fields), ...Object.keys(next)])) {
+      if (!(key in next)) cleared.push(key);
+      else if (JSON.stringify(next[key]) !== JSON.stringify(published.fields[key])) fields[key] = next[key];
+    }
+    if (Object.keys(fields).length === 0 && cleared.length === 0) return;
+    this.#published = { userId: user.id, fields: next };
+    this.#send({
+      msg: 'changed',
+      collection: 'users',
+      id: user.id,
+      ...(Object.keys(fields).length ? { fields } : {}),
+      ...(cleared.length ? { cleared } : {}),
+    });
   }
 
   #send(message: Record<string, unknown>): void {
@@ -285,6 +303,8 @@ export class DdpConnection {
         const login = this.#login;
         await accounts.logout(ctx, app, login, this.#address);
         await this.#setLogin(null);
+        // Other connections resumed with the same token end too.
+        if (login) ctx.changes.userChanged(login.userId);
         // Meteor calls onLogout even when the connection was not logged in (with no user).
         const user = login ? await ctx.storage.getUser(app.id, login.userId) : null;
         await notifyLogout(ctx, user, { address: this.#address, userAgent: null });
@@ -297,14 +317,14 @@ export class DdpConnection {
       }
       case 'removeOtherTokens':
         await accounts.removeOtherTokens(ctx, this.#login);
-        if (this.#login) this.#sessionsChanged(this.#login.userId);
+        if (this.#login) ctx.changes.userChanged(this.#login.userId);
         return undefined;
       case 'logoutOtherClients': {
         // What Meteor's client does in two calls: a fresh token for this connection, then every other one ends.
         const outcome = await accounts.getNewToken(ctx, app, this.#login);
         this.#login = outcome.login;
         await accounts.removeOtherTokens(ctx, this.#login);
-        this.#sessionsChanged(outcome.login.userId);
+        ctx.changes.userChanged(outcome.login.userId);
         return outcome.value;
       }
       case 'changePassword': {
@@ -327,7 +347,6 @@ export class DdpConnection {
             throw new MeteorError(403, accounts.AMBIGUOUS);
           throw error;
         }
-        this.#sessionsChanged(user.id);
         return { passwordChanged: true };
       }
       case 'forgotPassword': {
@@ -381,8 +400,7 @@ export class DdpConnection {
       }
       case '/users/update':
       case '/users/updateAsync': {
-        const profile = await updateOwnProfile(ctx, app, this.#login, params);
-        this.#profileChanged(this.#login?.userId ?? '', profile);
+        await updateOwnProfile(ctx, app, this.#login, params);
         return 1;
       }
       default:
@@ -393,23 +411,25 @@ export class DdpConnection {
   /** Switches the connection's user and publishes that user's own document (or removes the old one). */
   async #setLogin(login: accounts.DdpLogin | null): Promise<void> {
     this.#login = login;
-    const previous = this.#publishedUserId;
+    const previous = this.#published?.userId ?? null;
     if (previous && previous !== login?.userId) {
       this.#send({ msg: 'removed', collection: 'users', id: previous });
-      this.#publishedUserId = null;
+      this.#published = null;
     }
     if (login && previous !== login.userId) {
       const user = await this.#ctx.storage.getUser(this.#app.id, login.userId);
       if (!user) return;
-      const fields: Record<string, unknown> = {
-        emails: user.emails.map((e) => ({ address: e.address, verified: e.verified })),
-        profile: user.profile,
-      };
-      if (user.username !== null) fields.username = user.username;
+      const fields = publishedFields(user);
       this.#send({ msg: 'added', collection: 'users', id: user.id, fields });
-      this.#publishedUserId = user.id;
+      this.#published = { userId: user.id, fields };
     }
   }
+}
+
+/** What Meteor publishes of the logged-in user (spec §1.2): `username`, `emails`, `profile` — never services. */
+function publishedFields(user: UserRecord): Record<string, unknown> {
+  const { _id, createdAt, ...fields } = meteorUserDocument(user);
+  return fields;
 }
 
 function describe(error: unknown): object {
@@ -431,20 +451,18 @@ function readLinkToken(value: unknown, expired: string): { token: string; tokenI
 }
 
 /**
- * The app's OAuth services as Meteor's `ServiceConfiguration` documents, with public fields only — client
- * ids, never secrets (Meteor strips the field named `secret`; here nothing secret is ever copied).
+ * The app's OAuth services as Meteor's `ServiceConfiguration` documents, from the public provider list (client
+ * ids, never secrets). Facebook's client id is its `appId`, as in Meteor's documents.
  */
 function loginServices(app: AppSettings): [string, Record<string, unknown>][] {
-  const out: [string, Record<string, unknown>][] = [];
-  const google = app.providers['oauth2-google'];
-  if (google?.enabled)
-    out.push([
-      'google',
-      { service: 'google', clientId: Array.isArray(google.clientId) ? google.clientId[0] : google.clientId },
-    ]);
-  const facebook = app.providers['oauth2-facebook'];
-  if (facebook?.enabled) out.push(['facebook', { service: 'facebook', appId: facebook.appId }]);
-  const apple = app.providers['oauth2-apple'];
-  if (apple?.enabled) out.push(['apple', { service: 'apple', clientId: apple.clientIds[0] }]);
-  return out;
+  return publicProviders(app).flatMap(({ service, clientId }) =>
+    service === undefined
+      ? []
+      : [
+          [
+            service,
+            { service, ...(clientId === undefined ? {} : service === 'facebook' ? { appId: clientId } : { clientId }) },
+          ],
+        ],
+  );
 }

@@ -9,73 +9,10 @@ import { importMeteorUsers } from '../meteor/import.js';
 import { type NodeServer, serveNode } from '../node/serve.js';
 import { meteorDigests } from '../passwords/index.js';
 import { testSigningKey } from '../testing/index.js';
+import { RawDdp } from '../testing/raw-ddp.js';
 
 const APP = 'ddp-app';
 const digestOf = (password: string) => ({ digest: meteorDigests(password)[0]!, algorithm: 'sha-256' });
-
-/** A minimal DDP client over a raw WebSocket, for the protocol's edges. */
-class RawDdp {
-  readonly messages: any[] = [];
-  #waiters: { match: (m: any) => boolean; resolve: (m: any) => void }[] = [];
-  #id = 0;
-  closed: Promise<{ code: number }>;
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const message = JSON.parse(data.toString());
-      this.messages.push(message);
-      for (const w of [...this.#waiters]) {
-        if (w.match(message)) {
-          this.#waiters.splice(this.#waiters.indexOf(w), 1);
-          w.resolve(message);
-        }
-      }
-    });
-    this.closed = new Promise((resolve) => ws.on('close', (code) => resolve({ code })));
-  }
-  static async open(url: string, connect = true): Promise<RawDdp> {
-    const ws = new WebSocket(url);
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
-    const client = new RawDdp(ws);
-    if (connect) {
-      client.send({ msg: 'connect', version: '1', support: ['1', 'pre2', 'pre1'] });
-      await client.next((m) => m.msg === 'connected');
-    }
-    return client;
-  }
-  send(message: unknown): void {
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
-  }
-  next(match: (m: any) => boolean, timeoutMs = 5000): Promise<any> {
-    const seen = this.messages.find(match);
-    if (seen) {
-      this.messages.splice(this.messages.indexOf(seen), 1);
-      return Promise.resolve(seen);
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no such DDP message')), timeoutMs);
-      this.#waiters.push({
-        match,
-        resolve: (m) => {
-          clearTimeout(timer);
-          this.messages.splice(this.messages.indexOf(m), 1);
-          resolve(m);
-        },
-      });
-    });
-  }
-  async call(method: string, ...params: unknown[]): Promise<{ result?: any; error?: any }> {
-    const id = String(++this.#id);
-    this.send({ msg: 'method', id, method, params });
-    const reply = await this.next((m) => m.msg === 'result' && m.id === id);
-    return { result: reply.result, error: reply.error };
-  }
-  close(): void {
-    this.ws.close();
-  }
-}
 
 describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) => {
   let gatehouse: Gatehouse;
@@ -445,6 +382,33 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
         reason: 'Verify email link expired',
       });
       d.close();
+      c.close();
+    });
+
+    it('a password set over HTTP (register, the reset page) logs in with the digest a Meteor client sends', async () => {
+      const register = await gatehouse.fetch(
+        new Request(`${server.url}/api/client/v2.0/app/${APP}/auth/providers/local-userpass/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: `http-${dialect}`, password: 'set over http', profile: { via: 'http' } }),
+        }),
+      );
+      expect(register.status).toBe(201);
+      const c = await RawDdp.open(url);
+      const login = await c.call('login', {
+        user: { username: `http-${dialect}` },
+        password: digestOf('set over http'),
+      });
+      expect(login.error).toBeUndefined();
+      expect((await c.next((m) => m.msg === 'added' && m.collection === 'users')).fields).toEqual({
+        username: `http-${dialect}`,
+        emails: [],
+        profile: { via: 'http' },
+      });
+      expect(
+        (await c.call('login', { user: { username: `http-${dialect}` }, password: digestOf('set over HTTP') })).error
+          .error,
+      ).toBe(403);
       c.close();
     });
 

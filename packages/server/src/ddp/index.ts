@@ -1,7 +1,7 @@
 import type { ServerContext } from '../context.js';
 import { DdpConnection, type DdpSocket } from './connection.js';
 
-/** How often connections check that their session still lives (logout elsewhere, expiry, password change). */
+/** How often connections sync with the database: their session still lives, their user document is current. */
 const SESSION_SWEEP_MS = 10_000;
 
 /**
@@ -13,40 +13,40 @@ export interface DdpServer {
   accept(socket: DdpSocket, info: { appId?: string; address: string | null }): DdpConnection | null;
   /** Forgets a connection whose socket closed. */
   closed(connection: DdpConnection): void;
+  /**
+   * Syncs every connection with the database now — what the sweep does every 10 s (for changes made by other
+   * processes: another instance, the CLI). Resolves when all are done.
+   */
+  sync(): Promise<void>;
   /** Closes every connection and stops the session sweep. */
   close(): void;
 }
 
 export function createDdpServer(ctx: ServerContext): DdpServer {
   const connections = new Set<DdpConnection>();
-  // A session ended anywhere — HTTP logout, password reset, another instance — closes its DDP connections:
-  // each logged-in connection checks its session on a timer, from the shared database.
+  const sync = (connection: DdpConnection) =>
+    connection.sync().catch((error) => ctx.logger.warn({ err: String(error) }, 'DDP connection sync failed'));
+  // A session ended or a user changed anywhere — HTTP, the CLI, another instance — reaches the DDP connections
+  // of that user: each logged-in connection syncs with the shared database on a timer, and at once when this
+  // process made the change.
   const sweep = setInterval(() => {
-    for (const connection of connections) {
-      connection.checkSession().catch((error) => ctx.logger.warn({ err: String(error) }, 'DDP session check failed'));
-    }
+    for (const connection of connections) sync(connection);
   }, SESSION_SWEEP_MS);
   sweep.unref();
+  const unsubscribe = ctx.changes.subscribe((userId) => {
+    for (const connection of connections) if (connection.login?.userId === userId) sync(connection);
+  });
 
   return {
     accept(socket, info) {
       const app = info.appId === undefined ? ctx.config.apps.values().next().value : ctx.config.apps.get(info.appId);
       if (!app) return null;
-      const connection = new DdpConnection(ctx, app, socket, {
-        address: info.address,
-        // Sessions ended by this process close their connections at once; the sweep catches the rest.
-        sessionsChanged: (userId) => {
-          for (const other of connections) {
-            if (other.login?.userId === userId) other.checkSession().catch(() => {});
-          }
-        },
-        // Every connection of the user sees its document change (Meteor's publication would).
-        profileChanged: (userId, profile) => {
-          for (const other of connections) other.publishProfile(userId, profile);
-        },
-      });
+      const connection = new DdpConnection(ctx, app, socket, { address: info.address });
       connections.add(connection);
       return connection;
+    },
+    async sync() {
+      await Promise.all([...connections].map(sync));
     },
     closed(connection) {
       connection.close();
@@ -54,6 +54,7 @@ export function createDdpServer(ctx: ServerContext): DdpServer {
     },
     close() {
       clearInterval(sweep);
+      unsubscribe();
       for (const connection of connections) connection.close(1001, 'server shutting down');
       connections.clear();
     },

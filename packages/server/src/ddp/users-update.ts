@@ -75,6 +75,7 @@ export async function updateOwnProfile(
   }
   if (JSON.stringify(profile).length > MAX_PROFILE_BYTES) throw new MeteorError(400, 'profile is larger than 16 KiB');
   await ctx.storage.setUserProfile(app.id, user.id, profile, ctx.now());
+  ctx.changes.userChanged(user.id);
   return profile;
 }
 

@@ -30,4 +30,10 @@ export {
   type SmtpTimeouts,
 } from './mailer.js';
 export { type OutboxPageOptions, renderOutboxPage } from './outbox-page.js';
-export { type AccountEmailInput, confirmationEmail, escapeHtml, resetPasswordEmail } from './templates.js';
+export {
+  type AccountEmailInput,
+  confirmationEmail,
+  enrollmentEmail,
+  escapeHtml,
+  resetPasswordEmail,
+} from './templates.js';

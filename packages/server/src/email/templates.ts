@@ -80,6 +80,26 @@ export function resetPasswordEmail(input: AccountEmailInput): MailMessage {
   });
 }
 
+/**
+ * The mail that invites someone to an account made for them (Meteor's `Accounts.sendEnrollmentEmail`, spec
+ * meteor-accounts §4.3): the link lets them choose their first password.
+ *
+ * @example
+ * ```ts
+ * await mailer.send(enrollmentEmail({ appName: 'Notes', to: 'ada@example.com', link, expiresIn: '30 days' }));
+ * ```
+ */
+export function enrollmentEmail(input: AccountEmailInput): MailMessage {
+  const app = displayName(input.appName);
+  return accountEmail(input, {
+    subject: `An account has been created for you on ${app}`,
+    heading: 'Your new account',
+    intro: [`An account on ${app} has been created for ${input.to}.`, 'To start using it, choose a password here:'],
+    button: 'Choose your password',
+    ignore: 'the account stays without a password.',
+  });
+}
+
 interface Wording {
   subject: string;
   heading: string;

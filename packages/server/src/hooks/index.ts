@@ -71,6 +71,23 @@ export function hookUser(user: Pick<UserRecord, 'id' | 'username' | 'emails' | '
 }
 
 /**
+ * The user as login hooks see it, cut by the app's `defaultFieldSelector` (Meteor applies it to
+ * `attempt.user` and the `onLogout` user): `_id` always; with 1s only those fields, with 0s all but those.
+ */
+export function selectHookUserFields(app: AppSettings | undefined, user: HookUser): HookUser {
+  const selector = app?.accounts.defaultFieldSelector;
+  if (!selector || Object.keys(selector).length === 0) return user;
+  const include = Object.values(selector)[0] === 1;
+  const out: Record<string, unknown> = { _id: user._id };
+  for (const [key, value] of Object.entries(user)) {
+    if (key === '_id') continue;
+    const named = key in selector;
+    if (include ? named : !named) out[key] = value;
+  }
+  return out as unknown as HookUser;
+}
+
+/**
  * Runs `onCreateUser(options, user)` then every `validateNewUser(user)` for a user about to be created, and
  * returns the profile to store. `onCreateUser` may change the profile (Meteor's default copies
  * `options.profile`); a falsy validation refuses with `User validation failed`.
@@ -80,8 +97,9 @@ export async function prepareNewUser(
   app: AppSettings,
   options: { username?: string | null; email?: string | null; profile?: JsonObject },
   user: HookUser,
+  { byServer = false }: { byServer?: boolean } = {},
 ): Promise<JsonObject> {
-  await checkSignup(app, user);
+  await checkSignup(app, user, byServer);
   let candidate = user;
   const onCreateUser = ctx.config.hooks.onCreateUser as Hook | undefined;
   if (onCreateUser) {
@@ -121,10 +139,11 @@ export async function prepareNewUser(
 /**
  * The app's sign-up rules (Meteor's `forbidClientAccountCreation` and `restrictCreationByEmailDomain`,
  * spec meteor-accounts §4.1), checked before the hooks, as Meteor's first built-in `validateNewUser` does.
+ * Accounts the operator makes (`byServer`) are not sign-ups: only the email-domain rule applies to them.
  */
-async function checkSignup(app: AppSettings, user: HookUser): Promise<void> {
+async function checkSignup(app: AppSettings, user: HookUser, byServer: boolean): Promise<void> {
   const { forbidClientAccountCreation, restrictCreationByEmailDomain: rule } = app.accounts;
-  if (forbidClientAccountCreation) throw new GatehouseError('Forbidden', 'Signups forbidden');
+  if (forbidClientAccountCreation && !byServer) throw new GatehouseError('Forbidden', 'Signups forbidden');
   if (rule === undefined) return;
   const addresses = user.emails.map((e) => e.address);
   if (typeof rule === 'string') {
@@ -172,7 +191,7 @@ export async function attemptLogin<T>(
   try {
     user = await run();
     attempt.allowed = true;
-    attempt.user = hookUser(user);
+    attempt.user = selectHookUserFields(app, hookUser(user));
   } catch (error) {
     refused = error;
     attempt.error = describe(error);
@@ -207,7 +226,10 @@ export async function notifyLogout(
   for (const hook of list(ctx.config.hooks.onLogout as Hook | Hook[] | undefined)) {
     try {
       await call('onLogout', hook, [
-        { user: user ? hookUser(user) : undefined, connection: { clientAddress: info?.address ?? null } },
+        {
+          user: user ? selectHookUserFields(ctx.config.apps.get(user.appId), hookUser(user)) : undefined,
+          connection: { clientAddress: info?.address ?? null },
+        },
       ]);
     } catch (error) {
       ctx.logger.warn({ hook: 'onLogout', err: String(error) }, 'hook threw; ignored');

@@ -36,6 +36,35 @@ describe.each(['sqlite', 'postgres'] as const)('accounts settings (%s)', (dialec
     expect((await register({ email: 'ann@example.com' })).json.error).toBe("Email doesn't match the criteria.");
   });
 
+  it('defaultFieldSelector cuts the user that login and logout hooks see', async () => {
+    for (const [selector, keys] of [
+      [{ profile: 0, emails: 0 }, ['_id', 'createdAt', 'username']],
+      [{ username: 1 }, ['_id', 'username']],
+    ] as const) {
+      const seen: string[][] = [];
+      const record = ({ user }: { user?: object }) => {
+        seen.push(Object.keys(user ?? {}).sort());
+        return true;
+      };
+      t = await startTestGatehouse(dialect, {
+        app: {
+          accounts: { defaultFieldSelector: selector },
+          providers: { 'local-userpass': { confirmation: 'auto' } },
+        } as never,
+        config: { hooks: { validateLoginAttempt: record, onLogin: record, onLogout: record } } as never,
+      });
+      await register({ username: 'ann', email: 'ann@example.com', profile: { secret: 'kept away' } });
+      const login = await t.request('POST', t.appPath('/auth/providers/local-userpass/login'), {
+        body: { username: 'ann', password: 'correct horse battery' },
+      });
+      await t.request('DELETE', '/api/client/v2.0/auth/session', { token: login.json.refresh_token });
+      expect(seen).toEqual([keys, keys, keys]);
+      await t.close();
+    }
+    await expect(start({ defaultFieldSelector: { profile: 0, username: 1 } })).rejects.toThrow(/only 1s/);
+    await expect(start({ defaultFieldSelector: { services: 0 } })).rejects.toThrow(/defaultFieldSelector/);
+  });
+
   it('refuses a malformed domain at start-up', async () => {
     await expect(start({ restrictCreationByEmailDomain: '@example.com' })).rejects.toThrow(
       /restrictCreationByEmailDomain/,

@@ -153,6 +153,7 @@ export async function endSession(ctx: ServerContext, refreshToken: string): Prom
   const { session } = await sessionOfRefreshToken(ctx, refreshToken);
   const now = ctx.now();
   if (!(await ctx.storage.revokeSession(session.id, now))) throw deadRefresh();
+  ctx.changes.userChanged(session.userId);
   const user = await ctx.storage.getUser(session.appId, session.userId);
   await notifyLogout(ctx, user, null);
   if (user && isAnonymousOnly(user) && (await ctx.storage.listActiveSessions(user.id, now)).length === 0) {

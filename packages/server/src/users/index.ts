@@ -34,6 +34,30 @@ export function appServicesProfile(user: UserRecord): AppServicesProfile {
   };
 }
 
+/** A user as Meteor's `Meteor.user()` shows it (spec meteor-accounts §1.1–1.2): never services or secrets. */
+export interface MeteorUserDocument {
+  _id: string;
+  username?: string;
+  emails: { address: string; verified: boolean }[];
+  profile: JsonObject;
+  /** Milliseconds since the epoch (EJSON `{ $date }` over DDP). */
+  createdAt: number;
+}
+
+/**
+ * The user's own document: what DDP publishes into `users` (without `_id` and `createdAt`, as Meteor's
+ * publication) and what `GET /auth/user` answers.
+ */
+export function meteorUserDocument(user: UserRecord): MeteorUserDocument {
+  return {
+    _id: user.id,
+    ...(user.username === null ? {} : { username: user.username }),
+    emails: user.emails.map((e) => ({ address: e.address, verified: e.verified })),
+    profile: user.profile,
+    createdAt: user.createdAt,
+  };
+}
+
 /**
  * Deletes a user with everything that hangs off it (identities, password, sessions, API keys, tokens) in
  * one transaction; the old credentials stop working at once (spec §7.3, ASVS 7.4.2).
@@ -41,5 +65,6 @@ export function appServicesProfile(user: UserRecord): AppServicesProfile {
 export async function deleteUser(ctx: ServerContext, user: UserRecord): Promise<void> {
   const now = ctx.now();
   await ctx.storage.deleteUser(user.appId, user.id);
+  ctx.changes.userChanged(user.id);
   await ctx.storage.recordAuditEvent({ appId: user.appId, userId: user.id, type: 'user-deleted', now });
 }

@@ -127,6 +127,7 @@ export const customTokenProvider: CredentialProvider<{ token: string }> = {
     if (identity.profile && Object.keys(identity.profile).length > 0) {
       const profile = { ...user.profile, ...identity.profile };
       await ctx.storage.setUserProfile(app.id, user.id, profile, ctx.now());
+      ctx.changes.userChanged(user.id);
       return { user: { ...user, profile } };
     }
     return { user };

@@ -2,7 +2,13 @@ import { GatehouseError, type JsonObject, objectId, randomSecret, sha256 } from 
 import { type EmailRecord, isStorageConflictError, type UserRecord } from '@gatehouse/storage';
 import type { LocalUserpassSettings } from '../../config/resolve.js';
 import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
-import { assertMailAddress, confirmationEmail, type MailMessage, resetPasswordEmail } from '../../email/index.js';
+import {
+  assertMailAddress,
+  confirmationEmail,
+  enrollmentEmail,
+  type MailMessage,
+  resetPasswordEmail,
+} from '../../email/index.js';
 import { functionStatus, runConfigFunction } from '../../functions/index.js';
 import { prepareNewUser } from '../../hooks/index.js';
 import { checkPassword } from '../../passwords/index.js';
@@ -255,6 +261,7 @@ export async function linkAccount(
     );
     if (hash) await tx.setPasswordHash(user.id, hash, now);
   });
+  ctx.changes.userChanged(user.id);
   await ctx.storage.recordAuditEvent({
     appId: app.id,
     userId: user.id,
@@ -276,6 +283,7 @@ export async function confirmUser(
   const address = typeof record.data.email === 'string' ? record.data.email : null;
   if (!address || !(await ctx.storage.setEmailVerified(app.id, record.userId, address, true)))
     throw errors.invalidToken();
+  ctx.changes.userChanged(record.userId);
   await ctx.storage.recordAuditEvent({ appId: app.id, userId: record.userId, type: 'email-confirmed', now: ctx.now() });
   return record.userId;
 }
@@ -288,6 +296,30 @@ export async function sendVerificationEmail(
   email: string,
 ): Promise<void> {
   await mailLink(ctx, app, providerSettings(app), user, 'confirm-email', email);
+}
+
+/** Mails a password-reset link to one of `user`'s addresses (the operator's `gatehouse users send-reset`). */
+export async function sendResetPasswordEmailTo(
+  ctx: ServerContext,
+  app: AppSettings,
+  user: UserRecord,
+  email: string,
+): Promise<void> {
+  await mailLink(ctx, app, providerSettings(app), user, 'reset-password', email);
+}
+
+/**
+ * Mails an enrollment link to one of `user`'s addresses (Meteor's `sendEnrollmentEmail`): the link opens the
+ * password page, and the password set there also verifies the address. It lives
+ * `accounts.passwordEnrollTokenExpirationInDays` (30 days by default).
+ */
+export async function sendEnrollmentEmail(
+  ctx: ServerContext,
+  app: AppSettings,
+  user: UserRecord,
+  email: string,
+): Promise<void> {
+  await mailLink(ctx, app, providerSettings(app), user, 'enroll', email);
 }
 
 /**
@@ -355,7 +387,8 @@ export async function resetPassword(
     typeof input.password === 'string'
       ? await ctx.passwords.hash(checkPassword(input.password, policyOf(settings)))
       : await ctx.passwords.hashDigest(input.password.digest);
-  const record = await consumeToken(ctx, 'reset-password', input);
+  // An enrollment link sets the first password the same way (Meteor: the reset token, else the enroll token).
+  const record = (await consumeToken(ctx, 'reset-password', input)) ?? (await consumeToken(ctx, 'enroll', input));
   if (!record?.userId) throw errors.invalidToken();
   await applyNewPassword(
     ctx,
@@ -403,7 +436,14 @@ export async function callResetPasswordFunction(
 
 // ---- internals ---------------------------------------------------------------------------------------
 
-type TokenPurpose = 'confirm-email' | 'reset-password';
+type TokenPurpose = 'confirm-email' | 'reset-password' | 'enroll';
+
+/** How long a link of each purpose works. */
+function lifetimeOf(app: AppSettings, settings: LocalUserpassSettings, purpose: TokenPurpose): number {
+  if (purpose === 'reset-password') return settings.resetTokenLifetimeMs;
+  if (purpose === 'enroll') return app.accounts.passwordEnrollTokenExpirationInDays * 86_400_000;
+  return settings.confirmationTokenLifetimeMs;
+}
 
 /** The user owning `email` and that email's record, or `null`. */
 async function findAccount(
@@ -429,6 +469,7 @@ async function applyNewPassword(
     await tx.revokeUserSessions(userId, now);
     if (verifiedEmail) await tx.setEmailVerified(app.id, userId, verifiedEmail, true);
   });
+  ctx.changes.userChanged(userId);
   await ctx.storage.recordAuditEvent({ appId: app.id, userId, type: 'password-reset', now });
 }
 
@@ -456,9 +497,7 @@ async function replaceToken(
   purpose: TokenPurpose,
   email: string,
 ): Promise<{ token: string; tokenId: string }> {
-  const settings = providerSettings(app);
-  const lifetimeMs =
-    purpose === 'reset-password' ? settings.resetTokenLifetimeMs : settings.confirmationTokenLifetimeMs;
+  const lifetimeMs = lifetimeOf(app, providerSettings(app), purpose);
   await ctx.storage.deleteOneTimeTokens(user.id, purpose);
   const now = ctx.now();
   const token = randomSecret();
@@ -486,14 +525,20 @@ async function mailLink(
   email: string,
 ) {
   const { token, tokenId } = await replaceToken(ctx, app, user, purpose, email);
-  const reset = purpose === 'reset-password';
-  const page = `${ctx.config.publicUrl}/app/${encodeURIComponent(app.id)}/${reset ? 'reset' : 'confirm'}`;
-  const url = new URL((reset ? settings.resetPasswordUrl : settings.emailConfirmationUrl) ?? page);
+  // Reset and enrollment links both open the password page (reset/`resetPasswordUrl`), which accepts either.
+  const password = purpose !== 'confirm-email';
+  const page = `${ctx.config.publicUrl}/app/${encodeURIComponent(app.id)}/${password ? 'reset' : 'confirm'}`;
+  const url = new URL((password ? settings.resetPasswordUrl : settings.emailConfirmationUrl) ?? page);
   url.searchParams.set('token', token);
   url.searchParams.set('tokenId', tokenId);
-  const lifetimeMs = reset ? settings.resetTokenLifetimeMs : settings.confirmationTokenLifetimeMs;
+  const lifetimeMs = lifetimeOf(app, settings, purpose);
   const input = { appName: app.name, to: email, link: url.toString(), expiresIn: humanDuration(lifetimeMs) };
-  sendLimited(ctx, app, reset ? resetPasswordEmail(input) : confirmationEmail(input));
+  const templates = {
+    'confirm-email': confirmationEmail,
+    'reset-password': resetPasswordEmail,
+    enroll: enrollmentEmail,
+  };
+  sendLimited(ctx, app, templates[purpose](input));
 }
 
 async function runConfirmation(
