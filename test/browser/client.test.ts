@@ -12,7 +12,8 @@ import { type LiveGatehouse, startGatehouse, uniqueEmail } from '../client/harne
  * storage, `localStorage`: log in, reload and still have the user; stop the server, reload, and the user is
  * still there (offline start); start the server again, and the next call refreshes the expired token and
  * succeeds. The page and the SDK bundle (built here with esbuild, for the browser) come from a small
- * loopback static server; Gatehouse is another origin, so every call goes through CORS.
+ * loopback static server; Gatehouse is another origin, so every call goes through CORS. Then the same for
+ * `createAccounts` (Meteor's API): its user document is kept in `localStorage` and read back offline.
  */
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -142,5 +143,45 @@ describe('@gatehouse/client in Chromium', () => {
       'GET /api/client/v2.0/auth/profile access',
     ]);
     expect(await current()).toEqual({ id, email, state: 'active', identities: 1 });
+  });
+
+  it("createAccounts: Meteor's API across origins; user() comes back from localStorage after an offline reload", async () => {
+    await open();
+    const email = uniqueEmail('chromium-meteor');
+    const username = (email.split('@')[0] as string).replace(/[^\w-]/g, '_');
+    const online = await page.evaluate(
+      async ({ username, email, password }) => {
+        const accounts = (window as any).sdk.createAccounts((window as any).app);
+        await accounts.logout();
+        await accounts.createUser({ username, email, password, profile: { name: 'Ada' } });
+        await accounts.logout();
+        await accounts.loginWithPassword({ email }, password);
+        return JSON.stringify(accounts.user());
+      },
+      { username, email, password: PASSWORD },
+    );
+    const doc = JSON.parse(online);
+    expect(doc).toEqual({
+      _id: expect.stringMatching(/^[0-9a-f]{24}$/),
+      username,
+      emails: [{ address: email, verified: true }],
+      profile: { name: 'Ada' },
+      createdAt: expect.any(String),
+    });
+    const keys = await page.evaluate(() => Object.keys(localStorage));
+    expect(keys).toContain(`realm-web:app(${APP}):user(${doc._id}):document`);
+
+    await gatehouse.stop();
+    try {
+      await page.reload();
+      await page.waitForFunction(() => (window as any).ready === true);
+      const offline = await page.evaluate(() => {
+        const accounts = (window as any).sdk.createAccounts((window as any).app);
+        return JSON.stringify({ user: accounts.user(), userId: accounts.userId() });
+      });
+      expect(JSON.parse(offline)).toEqual({ user: doc, userId: doc._id });
+    } finally {
+      await gatehouse.start();
+    }
   });
 });

@@ -46,6 +46,21 @@ describe('App (against a scripted server)', () => {
     expect(user.identities).toEqual([{ id: 'x', providerType: 'anon-user' }]);
   });
 
+  it('emits loginFailed with the error of a refused login, and changes nothing else', async () => {
+    const server = fakeServer();
+    server.answer('POST /api/client/v2.0/app/unit-app/auth/providers/local-userpass/login', () =>
+      json({ error: 'invalid username/password', error_code: 'InvalidPassword' }, 401),
+    );
+    const { app } = appOn(server);
+    const anonymous = await app.logIn(Credentials.anonymous());
+    const events: unknown[] = [];
+    for (const type of ['loginFailed', 'loggedIn', 'userChanged'] as const) app.on(type, (e) => events.push(e));
+    const refused = await app.logIn(Credentials.emailPassword('ada', 'wrong')).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ServerError);
+    expect(events).toEqual([{ type: 'loginFailed', providerType: 'local-userpass', error: refused }]);
+    expect(app.currentUser).toBe(anonymous);
+  });
+
   it('asks the location again after it failed', async () => {
     const server = fakeServer();
     let fail = true;

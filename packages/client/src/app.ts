@@ -1,6 +1,6 @@
 import { isObjectIdHex, NO_DEVICE_ID } from '@gatehouse/core';
 import { authenticate } from './auth.js';
-import type { AppContext, PathCall } from './context.js';
+import { type AppContext, contexts, type PathCall } from './context.js';
 import { Credentials } from './credentials.js';
 import { deviceInformation, type LocalAppConfiguration } from './device.js';
 import { EmailPasswordAuth } from './email-password-auth.js';
@@ -167,6 +167,7 @@ export class App<
       userListeners: new WeakMap(),
     };
     this.#ctx = ctx;
+    contexts.set(this, ctx);
     // Offline start: the users, their tokens and profiles come from storage, with no request.
     this.#users = state.users().map((stored) => new User(ctx, stored));
     this.#store = new Store(() => ({
@@ -223,7 +224,8 @@ export class App<
   /**
    * Logs a user in: `POST …/auth/providers/<provider>/login` with the credentials and `options.device`, then
    * `GET /auth/profile` (unless `fetchProfile` is false). The user becomes the current user; a user this app
-   * already knows (same id) is the same `User` object, with new tokens. Emits `loggedIn`.
+   * already knows (same id) is the same `User` object, with new tokens. Emits `loggedIn`, or `loginFailed` when
+   * the login request fails.
    *
    * @throws TypeError (at once) when `credentials` is not a `Credentials`.
    * @example
@@ -246,7 +248,10 @@ export class App<
           return reused as User<CustomDataType, UserProfileDataType>;
         }
       }
-      const response = await authenticate(this.#ctx, credentials);
+      const response = await authenticate(this.#ctx, credentials).catch((error: Error) => {
+        this.#ctx.changed([{ type: 'loginFailed', providerType: credentials.providerType, error }]);
+        throw error;
+      });
       let user = this.#users.find((u) => u.id === response.userId);
       let events: AuthEvent[] = [];
       if (user) events = internals.update(user, response.accessToken, response.refreshToken);

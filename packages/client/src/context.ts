@@ -31,3 +31,9 @@ export interface AppContext {
   /** Callbacks registered with `user.addListener()`. */
   userListeners: WeakMap<User, Set<() => void>>;
 }
+
+/**
+ * Each `App`'s context, for the package's own helpers that work on an app from outside it (`createAccounts`).
+ * Not exported from the package.
+ */
+export const contexts: WeakMap<object, AppContext> = /* @__PURE__ */ new WeakMap();

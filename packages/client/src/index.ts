@@ -12,6 +12,18 @@
  */
 
 export { type ErrorCode, GatehouseError, isGatehouseError } from '@gatehouse/core';
+export {
+  type Accounts,
+  type AccountsCallback,
+  type AccountsHandle,
+  type CreateUserOptions,
+  createAccounts,
+  type FieldSpecifier,
+  type LoginDetails,
+  type LoginSelector,
+  type LoginServiceConfiguration,
+  type MeteorUser,
+} from './accounts.js';
 export { App, type AppConfiguration } from './app.js';
 export {
   type AnonymousPayload,

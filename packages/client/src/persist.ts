@@ -11,8 +11,11 @@ export interface StoredUser {
   profile: Profile | undefined;
 }
 
-/** The per-user keys (spec §9.1). */
-export type UserField = 'accessToken' | 'refreshToken' | 'providerType' | 'profile';
+/**
+ * The per-user keys: realm-web's four (spec §9.1), and `document`, the user's document as `createAccounts()`
+ * last fetched it (`GET /auth/user`, kept as canonical Extended JSON text).
+ */
+export type UserField = 'accessToken' | 'refreshToken' | 'providerType' | 'profile' | 'document';
 
 /**
  * An app's state in a {@link StorageAdapter}, under realm-web 2.0.1's keys (spec §9.1):
@@ -26,6 +29,8 @@ export interface PersistedState {
   deviceId(): string | null;
   setDeviceId(id: string): void;
   write(userId: string, field: UserField, value: string | Profile | null): void;
+  /** The text stored under a user's `field`, or `null`. */
+  read(userId: string, field: UserField): string | null;
   /** Removes everything about a user. */
   forget(userId: string): void;
 }
@@ -80,8 +85,9 @@ export function persistedState(storage: StorageAdapter, appId: string): Persiste
     },
     setDeviceId: (id) => storage.set(key('deviceId'), id),
     write,
+    read: (userId, field) => storage.get(userKey(userId, field)),
     forget(userId) {
-      for (const field of ['accessToken', 'refreshToken', 'providerType', 'profile'] as const)
+      for (const field of ['accessToken', 'refreshToken', 'providerType', 'profile', 'document'] as const)
         storage.remove(userKey(userId, field));
       storage.set(key('userIds'), JSON.stringify(readIds().filter((id) => id !== userId)));
     },

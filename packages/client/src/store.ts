@@ -1,3 +1,4 @@
+import type { ProviderType } from '@gatehouse/core';
 import type { User } from './user.js';
 
 /** Why a user stopped being logged in. */
@@ -17,6 +18,11 @@ export interface AuthEvents {
   userChanged: { user: User | null };
   /** A user logged in (also when an already known user logged in again). */
   loggedIn: { user: User };
+  /**
+   * A login failed: the server refused it (`error` is then a `ServerError`) or could not be reached. Nothing
+   * changed; a current user stays current.
+   */
+  loginFailed: { providerType: ProviderType; error: Error };
   /** A user was logged out; `reason` says why. A dead refresh token gives `'sessionEnded'`. */
   loggedOut: { user: User; reason: LogOutReason };
   /** A user got a new access token. */
@@ -46,7 +52,7 @@ export interface AuthSnapshot {
 type Handler = (event: never) => void;
 
 /** Calls `fn`; an exception in an app's listener surfaces on its own instead of breaking the SDK's work. */
-function safely(fn: () => void): void {
+export function safely(fn: () => void): void {
   try {
     fn();
   } catch (error) {

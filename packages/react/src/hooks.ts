@@ -1,5 +1,6 @@
-import type { User } from '@gatehouse/client';
-import { useAuthSnapshot } from './app-provider.js';
+import { createAccounts, type FieldSpecifier, type MeteorUser, type User } from '@gatehouse/client';
+import { useMemo, useSyncExternalStore } from 'react';
+import { useApp, useAuthSnapshot } from './app-provider.js';
 
 /**
  * The current user (`app.currentUser`), or `null` when nobody is logged in. Renders again on login, logout,
@@ -66,4 +67,32 @@ export function useLoggingOut(): boolean {
  */
 export function useAllUsers(): readonly User[] {
   return useAuthSnapshot().users;
+}
+
+/**
+ * The current user's Meteor document — `Meteor.user()`, as `createAccounts(app).user()` answers it — or `null`.
+ * Renders again when the document arrives or changes (after login, token refresh, `refreshUser()`) and on
+ * logout. With `fields`, projected as Meteor does. (Meteor's `react-meteor-accounts` calls this `useUser`; here
+ * that name returns the `User`.)
+ *
+ * @example
+ * ```tsx
+ * const user = useMeteorUser();
+ * return user ? <p>Hello {user.username ?? user.emails[0]?.address}</p> : <SignIn />;
+ * const { profile } = useMeteorUser({ fields: { profile: 1 } }) ?? {};
+ * ```
+ */
+export function useMeteorUser(): MeteorUser | null;
+export function useMeteorUser(options: { fields?: FieldSpecifier }): Partial<MeteorUser> | null;
+export function useMeteorUser(options?: { fields?: FieldSpecifier }): Partial<MeteorUser> | null {
+  const app = useApp();
+  // One facade per app (createAccounts returns the same object), so this is cheap on every render.
+  const accounts = createAccounts(app);
+  const doc = useSyncExternalStore(app.subscribe, accounts.user, accounts.user);
+  const fields = options?.fields === undefined ? '' : JSON.stringify(options.fields);
+  // The projection is a new object each time: made again only when the document or the fields change.
+  return useMemo(
+    () => (fields && doc ? accounts.user({ fields: JSON.parse(fields) as FieldSpecifier }) : doc),
+    [accounts, doc, fields],
+  );
 }

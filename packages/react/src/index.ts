@@ -24,5 +24,5 @@ export {
   useApp,
   useAuthSnapshot,
 } from './app-provider.js';
-export { useAllUsers, useLoggingIn, useLoggingOut, useUser, useUserId } from './hooks.js';
+export { useAllUsers, useLoggingIn, useLoggingOut, useMeteorUser, useUser, useUserId } from './hooks.js';
 export { type UseAuth, type UseEmailPasswordAuth, useAuth, useEmailPasswordAuth } from './use-auth.js';
