@@ -1,7 +1,7 @@
 import { type JsonObject, ObjectId, objectId, randomSecret, toBase64Url } from '@gatehouse/core';
 import { isStorageConflictError, type SessionRecord, type UserRecord } from '@gatehouse/storage';
 import type { AppSettings, ServerContext } from '../context.js';
-import { prepareNewUser } from '../hooks/index.js';
+import { failedLoginUser, prepareNewUser } from '../hooks/index.js';
 import { normalizeEmail, normalizeUsername } from '../providers/local-userpass/index.js';
 import { addressKey } from '../rate-limit/index.js';
 import { isActive } from '../sessions/index.js';
@@ -185,11 +185,20 @@ export async function verifyPasswordLogin(
       now: ctx.now(),
       detail: { via: 'ddp' },
     });
-    throw new MeteorError(403, app.accounts.ambiguousErrorMessages ? AMBIGUOUS : reason);
+    const error = new MeteorError(403, app.accounts.ambiguousErrorMessages ? AMBIGUOUS : reason);
+    // Meteor's hooks see the user of a wrong password (spec §2.4: "so hooks see the user").
+    if (user) failedLoginUser(error, user);
+    throw error;
   }
   if (user.disabled) throw new MeteorError(403, 'Login forbidden');
-  if (verdict.needsRehash && typeof password === 'string') {
-    await ctx.storage.setPasswordHash(user.id, await ctx.passwords.rehash(hash, password), ctx.now());
+  if (verdict.needsRehash) {
+    // Imported bcrypt, or weaker argon2: today's hash, from the password or from the digest a Meteor client sent
+    // (both give argon2id of the digest).
+    const next =
+      typeof password === 'string'
+        ? await ctx.passwords.rehash(hash, password)
+        : await ctx.passwords.hashDigest(password.digest);
+    await ctx.storage.setPasswordHash(user.id, next, ctx.now());
   }
   return user;
 }

@@ -103,12 +103,19 @@ describe.each(['sqlite', 'postgres'] as const)('account hooks (%s)', (dialect) =
     const anon = await t.request('POST', t.appPath('/auth/providers/anon-user/login'), { body: {} });
     expect(anon.json).toEqual({ error: 'No anonymous visitors today', error_code: 'Forbidden' });
 
-    expect(outcomes.map(([kind, a]) => [kind, a.type, a.allowed, a.error?.reason])).toEqual([
-      ['login', 'local-userpass', true, undefined],
-      ['failure', 'local-userpass', false, 'Login forbidden'],
-      ['failure', 'local-userpass', false, 'invalid username/password'],
-      ['failure', 'anon-user', false, 'No anonymous visitors today'],
-    ]);
+    const unknown = await login('nobody@example.com');
+    expect(unknown.json).toEqual(wrong.json);
+
+    expect(outcomes.map(([kind, a]) => [kind, a.type, a.allowed, a.error?.reason, a.user?.emails[0]?.address])).toEqual(
+      [
+        ['login', 'local-userpass', true, undefined, 'fine@example.com'],
+        ['failure', 'local-userpass', false, 'Login forbidden', 'banned@example.com'],
+        // A wrong password: the hooks (never the client) learn whose it was, as Meteor's do.
+        ['failure', 'local-userpass', false, 'invalid username/password', 'fine@example.com'],
+        ['failure', 'anon-user', false, 'No anonymous visitors today', undefined],
+        ['failure', 'local-userpass', false, 'invalid username/password', undefined],
+      ],
+    );
   });
 
   it('onLogout hears a logout', async () => {

@@ -162,6 +162,18 @@ async function checkSignup(app: AppSettings, user: HookUser, byServer: boolean):
   throw new GatehouseError('Forbidden', "Email doesn't match the criteria.");
 }
 
+/** The user a refused login was for, kept beside the error so the hooks can see it without any client doing so. */
+const usersOfFailures = new WeakMap<object, UserRecord>();
+
+/**
+ * Marks `error` (a wrong password) as a failed login of `user`: `validateLoginAttempt` and `onLoginFailure`
+ * then get `attempt.user`, as Meteor's do. Nothing of it reaches the client.
+ */
+export function failedLoginUser<E extends object>(error: E, user: UserRecord): E {
+  usersOfFailures.set(error, user);
+  return error;
+}
+
 /**
  * One login attempt through the hooks: `run` proves the user (or throws the refusal); every
  * `validateLoginAttempt` may then refuse it (falsy → `Login forbidden`, a throw → its message, the last one
@@ -195,6 +207,8 @@ export async function attemptLogin<T>(
   } catch (error) {
     refused = error;
     attempt.error = describe(error);
+    const failedUser = error !== null && typeof error === 'object' ? usersOfFailures.get(error) : undefined;
+    if (failedUser) attempt.user = selectHookUserFields(app, hookUser(failedUser));
   }
   for (const validate of validators) {
     try {

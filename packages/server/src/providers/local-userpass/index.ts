@@ -10,7 +10,7 @@ import {
   resetPasswordEmail,
 } from '../../email/index.js';
 import { functionStatus, runConfigFunction } from '../../functions/index.js';
-import { prepareNewUser } from '../../hooks/index.js';
+import { failedLoginUser, prepareNewUser } from '../../hooks/index.js';
 import { checkPassword } from '../../passwords/index.js';
 import { addressKey } from '../../rate-limit/index.js';
 import { identityTaken } from '../federated.js';
@@ -188,27 +188,29 @@ export async function authenticate(
   const blocked = keys.find((k) => ctx.limiter.isLimited(k.key, k.limit, now));
   if (blocked) throw errors.tooManyAttempts(ctx.limiter.retryAfterMs(blocked.key, now));
 
-  const fail = async (userId: string | null, reason: string): Promise<never> => {
+  const fail = async (user: UserRecord | null, reason: string): Promise<never> => {
     for (const k of keys) ctx.limiter.count(k.key, limits.windowMs, ctx.now());
     await ctx.storage.recordAuditEvent({
       appId: app.id,
-      userId,
+      userId: user?.id ?? null,
       type: 'login-failed',
       ip: info.address,
       now: ctx.now(),
       detail: { provider: PROVIDER, reason },
     });
-    throw errors.invalidCredentials();
+    const error = errors.invalidCredentials();
+    // The hooks see whose password was wrong (Meteor's do); the client's answer stays the same.
+    throw user ? failedLoginUser(error, user) : error;
   };
 
   const user = await findByLoginName(ctx, app, input.username.trim().normalize('NFC'));
   const hash = user ? await ctx.storage.getPasswordHash(user.id) : null;
   if (!user || !hash) {
     await ctx.passwords.verifyDummy(input.password);
-    return fail(user?.id ?? null, 'unknown-user');
+    return fail(user, 'unknown-user');
   }
   const verdict = await ctx.passwords.verify(hash, input.password);
-  if (!verdict.ok) return fail(user.id, 'wrong-password');
+  if (!verdict.ok) return fail(user, 'wrong-password');
   ctx.limiter.reset(keys[0]!.key);
   if (user.disabled) throw errors.disabled();
   // Signing in with an email needs that email confirmed (unless confirmation is automatic); signing in with
