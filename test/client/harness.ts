@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import {
   createGatehouse,
   type Gatehouse,
@@ -8,6 +7,7 @@ import {
 } from '@gatehouse/server';
 import { testSigningKey } from '@gatehouse/server/testing';
 import { openTestStorage } from '@gatehouse/storage/testing';
+import { freePort } from '../compat/serve.js';
 
 /** One request as the server saw it. */
 export interface SeenRequest {
@@ -149,17 +149,6 @@ function authKind(header: string | null): string {
     // not a JWT
   }
   return header;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** A fresh address for each call, so tests on one server never collide. */

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runGatehouse, type ServedGatehouse, serveGatehouse } from './serve.js';
+import { type SmtpCapture, startSmtpCapture } from './smtp-capture.js';
 
 const require = createRequire(import.meta.url);
 const SimpleDDP = require('simpleddp');
@@ -23,25 +22,11 @@ const digestOf = (password: string) => ({
  */
 describe.each(['sqlite', 'postgres'] as const)('Meteor account flows over DDP and SMTP (%s)', (dialect) => {
   let served: ServedGatehouse;
-  let smtp: SMTPServer;
-  const inbox: { to: string; raw: string }[] = [];
+  let smtp: SmtpCapture;
   const clients: { disconnect(): Promise<void> }[] = [];
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, session, callback) {
-        let raw = '';
-        stream.on('data', (d) => (raw += d));
-        stream.on('end', () => {
-          for (const rcpt of session.envelope.rcptTo) inbox.push({ to: rcpt.address, raw });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-    const { port } = smtp.server.address() as AddressInfo;
+    smtp = await startSmtpCapture();
     served = await serveGatehouse(
       dialect,
       {
@@ -50,7 +35,7 @@ describe.each(['sqlite', 'postgres'] as const)('Meteor account flows over DDP an
         providers: { 'local-userpass': { confirmation: 'email' } },
       },
       {
-        email: { transport: 'smtp', url: `smtp://127.0.0.1:${port}`, from: 'Flows <no-reply@example.com>' },
+        email: { transport: 'smtp', url: smtp.url, from: 'Flows <no-reply@example.com>' },
         passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
       },
     );
@@ -58,7 +43,7 @@ describe.each(['sqlite', 'postgres'] as const)('Meteor account flows over DDP an
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.disconnect().catch(() => {})));
     await served?.stop();
-    await new Promise<void>((r) => smtp?.close(() => r()));
+    await smtp?.close();
   });
 
   const connect = async () => {
@@ -80,7 +65,7 @@ describe.each(['sqlite', 'postgres'] as const)('Meteor account flows over DDP an
   /** The newest mail to `to`: its subject and the link's token as Meteor clients pass it, `"<tokenId>.<token>"`. */
   async function mailTo(to: string): Promise<{ subject: string; token: string }> {
     for (let i = 0; i < 200; i++) {
-      const mail = inbox.filter((m) => m.to === to).at(-1);
+      const mail = smtp.inbox.filter((m) => m.to === to).at(-1);
       if (mail) {
         const text = mail.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
         const match = /token=([\w-]+)&(?:amp;)?tokenId=([0-9a-f]{24})/.exec(text);
@@ -113,7 +98,8 @@ describe.each(['sqlite', 'postgres'] as const)('Meteor account flows over DDP an
     const next = await connect();
     const login = await next.login({ user: { email }, password: digestOf('enrolled passphrase') });
     expect(login.id).toBe(id);
-    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 250 && next.collection('users').fetch().length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(next.collection('users').fetch()).toEqual([
       { id, emails: [{ address: email, verified: true }], profile: { name: 'Ada' } },
     ]);
@@ -134,7 +120,7 @@ describe.each(['sqlite', 'postgres'] as const)('Meteor account flows over DDP an
     const verified = await other.call('verifyEmail', mail.token);
     expect(verified.id).toBe(created.id);
     // The first connection is logged in as the same user: its document changes without a new login.
-    for (let i = 0; i < 100 && !ddp.collection('users').fetch()[0]?.emails[0]?.verified; i++)
+    for (let i = 0; i < 250 && !ddp.collection('users').fetch()[0]?.emails[0]?.verified; i++)
       await new Promise((r) => setTimeout(r, 20));
     expect(ddp.collection('users').fetch()[0]).toMatchObject({ emails: [{ address: email, verified: true }] });
   });
@@ -148,13 +134,13 @@ describe.each(['sqlite', 'postgres'] as const)('Meteor account flows over DDP an
       password: digestOf('bo first'),
     });
     await mailTo(email); // the verification mail
-    inbox.length = 0;
+    smtp.inbox.length = 0;
     const anonymous = await connect();
     await anonymous.call('forgotPassword', { email: email.toUpperCase() });
     await anonymous.call('forgotPassword', { email: `nobody-${dialect}@example.com` }); // same answer, no mail
     const mail = await mailTo(email);
     expect(mail.subject).toBe('Reset your password for Flows');
-    expect(inbox.filter((m) => m.to === `nobody-${dialect}@example.com`)).toEqual([]);
+    expect(smtp.inbox.filter((m) => m.to === `nobody-${dialect}@example.com`)).toEqual([]);
 
     const reset = await anonymous.call('resetPassword', mail.token, digestOf('bo second'));
     expect(reset.id).toBe(created.id);

@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import * as Realm from 'realm-web';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServedGatehouse, serveGatehouse } from './serve.js';
+import { type SmtpCapture, startSmtpCapture } from './smtp-capture.js';
 
 /**
  * The email/password account flows with an unmodified realm-web 2.0.1 against `gatehouse serve`: register,
@@ -10,39 +9,25 @@ import { type ServedGatehouse, serveGatehouse } from './serve.js';
  */
 describe.each(['sqlite', 'postgres'] as const)('realm-web account flows over SMTP (%s)', (dialect) => {
   let served: ServedGatehouse;
-  let smtp: SMTPServer;
-  const inbox: { to: string; raw: string }[] = [];
+  let smtp: SmtpCapture;
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, session, callback) {
-        let raw = '';
-        stream.on('data', (d) => (raw += d));
-        stream.on('end', () => {
-          for (const rcpt of session.envelope.rcptTo) inbox.push({ to: rcpt.address, raw });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-    const { port } = smtp.server.address() as AddressInfo;
+    smtp = await startSmtpCapture();
     served = await serveGatehouse(
       dialect,
       { name: 'Flows', providers: { 'local-userpass': { confirmation: 'email' } } },
-      { email: { transport: 'smtp', url: `smtp://127.0.0.1:${port}`, from: 'Flows <no-reply@example.com>' } },
+      { email: { transport: 'smtp', url: smtp.url, from: 'Flows <no-reply@example.com>' } },
     );
   });
   afterAll(async () => {
     await served?.stop();
-    await new Promise<void>((r) => smtp?.close(() => r()));
+    await smtp?.close();
   });
 
   /** token and tokenId from the newest mail to `to` (quoted-printable soft breaks undone). */
   async function mailedToken(to: string): Promise<{ token: string; tokenId: string }> {
     for (let i = 0; i < 200; i++) {
-      const mail = inbox.filter((m) => m.to === to).at(-1);
+      const mail = smtp.inbox.filter((m) => m.to === to).at(-1);
       if (mail) {
         const text = mail.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
         const match = /token=([\w-]+)&(?:amp;)?tokenId=([0-9a-f]{24})/.exec(text);
@@ -68,7 +53,7 @@ describe.each(['sqlite', 'postgres'] as const)('realm-web account flows over SMT
     await user.logOut();
     expect(user.state).toBe('logged-out');
 
-    inbox.length = 0;
+    smtp.inbox.length = 0;
     await app.emailPasswordAuth.sendResetPasswordEmail({ email });
     await app.emailPasswordAuth.resetPassword({ ...(await mailedToken(email)), password: 'second passphrase' });
     await expect(app.logIn(Realm.Credentials.emailPassword(email, 'first passphrase'))).rejects.toMatchObject({

@@ -99,7 +99,8 @@ export function runGatehouse(args: string[]): Promise<{ code: number; stdout: st
   });
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on right now, on 127.0.0.1. */
+export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
   return new Promise((resolvePort, reject) => {
     const server = createServer();
