@@ -119,3 +119,33 @@ for (const name of existsSync(packagesDir) ? readdirSync(packagesDir) : []) {
     if (existsSync(path) && (statSync(path).mode & 0o111) !== 0o111) chmodSync(path, statSync(path).mode | 0o111);
   }
 }
+
+// 4. For `npm test` only (`--for-tests`): what the tests need from the machine. PostgreSQL on 127.0.0.1:5432
+// (started when a local cluster is installed but stopped) and Debian's Chromium for the browser tests
+// (installed with apt-get when missing and this runs as root) — never a browser download.
+if (process.argv.includes('--for-tests')) {
+  const quiet = (command, args) => spawnSync(command, args, { encoding: 'utf8', stdio: 'pipe' });
+  const pgReady = () => quiet('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q']).status === 0;
+  if (!pgReady() && existsSync('/etc/postgresql')) {
+    for (const version of readdirSync('/etc/postgresql')) {
+      spawn(`starting PostgreSQL ${version} (pg_ctlcluster)…`, 'pg_ctlcluster', [
+        '--skip-systemctl-redirect',
+        version,
+        'main',
+        'start',
+      ]);
+    }
+    for (let i = 0; i < 60 && !pgReady(); i++) spawnSync('sleep', ['1']);
+  }
+  if (!pgReady()) process.stderr.write('setup: PostgreSQL is not answering on 127.0.0.1:5432; its tests will fail\n');
+
+  const chromium = '/usr/bin/chromium';
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!existsSync(chromium) && process.platform === 'linux' && isRoot && existsSync('/usr/bin/apt-get')) {
+    const env = { DEBIAN_FRONTEND: 'noninteractive' };
+    step('Chromium for the browser tests is missing: apt-get update…', 'apt-get', ['update', '-qq'], env);
+    step('apt-get install chromium…', 'apt-get', ['install', '-y', '-qq', 'chromium'], env);
+  }
+  if (!existsSync(chromium))
+    process.stderr.write(`setup: ${chromium} is missing (apt-get install chromium); the browser tests will fail\n`);
+}
