@@ -63,6 +63,31 @@ describe.each(['sqlite', 'postgres'] as const)('createAccounts against Gatehouse
     return { ...who, accounts, id: accounts.userId() as string };
   }
 
+  it('updateProfile edits my profile with a Meteor modifier (values as EJSON on the wire); user() follows', async () => {
+    const { accounts, id } = await signUp('profile');
+    let notified = 0;
+    const stop = accounts.app.subscribe(() => notified++);
+    const doc = await accounts.updateProfile({
+      $set: { 'profile.city': 'Oslo', 'profile.since': new Date(Date.UTC(2026, 0, 2)) },
+      $inc: { 'profile.visits': 2 },
+      $unset: { 'profile.name': '' },
+    });
+    stop();
+    expect(doc).toMatchObject({ _id: id, profile: { city: 'Oslo', visits: 2, since: '2026-01-02T00:00:00.000Z' } });
+    expect(accounts.user()?.profile).toEqual(doc.profile);
+    expect(notified).toBeGreaterThan(0);
+    // The server's rules: nothing but my profile.
+    const refused = await accounts.updateProfile({ $set: { username: 'root' } }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ServerError);
+    expect(refused).toMatchObject({ statusCode: 403, errorCode: 'Forbidden' });
+    expect(() => accounts.updateProfile({ profile: { city: 'Rome' } })).toThrow(TypeError);
+    expect((await accounts.refreshUser())?.profile).toEqual(doc.profile);
+    await accounts.logout();
+    await expect(accounts.updateProfile({ $set: { 'profile.x': 1 } })).rejects.toMatchObject({
+      code: 'InvalidSession',
+    });
+  });
+
   it('createUser registers with username, email and profile, logs in by username and fetches the document', async () => {
     const accounts = newAccounts();
     const { username, email } = names('create');

@@ -132,6 +132,18 @@ export interface Accounts {
   /** The login services the app offers; `[]` until loaded (`Accounts.loginServiceConfiguration`). */
   loginServiceConfiguration(): readonly LoginServiceConfiguration[];
   /**
+   * Edits the current user's own profile with a Mongo update modifier — what
+   * `Meteor.users.update(Meteor.userId(), modifier)` does in a Meteor client — under Meteor's rules: only
+   * fields under `profile`, with `$set`, `$unset` or `$inc`, at most 16 KiB, and only if the app allows
+   * profile edits. Resolves with the new document (also what `user()` answers from then on).
+   *
+   * @example
+   * ```ts
+   * await accounts.updateProfile({ $set: { 'profile.name': 'Ada' }, $inc: { 'profile.visits': 1 } });
+   * ```
+   */
+  updateProfile(modifier: Record<string, unknown>, callback?: AccountsCallback): Promise<MeteorUser>;
+  /**
    * Fetches the current user's document again (`GET /auth/user`) and resolves with it; `null` when nobody is
    * logged in. Done for you after each login and token refresh.
    */
@@ -377,6 +389,22 @@ export function createAccounts(app: App): Accounts {
         await post('confirm', parts);
         const user = app.currentUser;
         if (user) await reload(user).catch(noop);
+      }, callback);
+    },
+    updateProfile(modifier, callback) {
+      const ops = asObject(modifier);
+      if (ops === null || Object.keys(ops).length === 0 || !Object.keys(ops).every((op) => op.startsWith('$')))
+        throw new TypeError(
+          "updateProfile() takes a Mongo update modifier, such as { $set: { 'profile.name': 'Ada' } }",
+        );
+      return settle(async () => {
+        const user = current();
+        const body = await readBody(
+          await internals.send(user, 'access', { method: 'PATCH', path: `${AUTH}/user`, body: ops }),
+        );
+        const doc = parseMeteorUser(body, user.id);
+        if (user.isLoggedIn) keep(user.id, doc);
+        return cached(user.id) ?? deepFreeze(doc);
       }, callback);
     },
     onLogin: (callback) => handle(hooks.login, callback),

@@ -11,7 +11,7 @@ export const AUTH = `${API}/auth`;
 
 /** One request: the method, the absolute URL, the bearer token if any, and a JSON body if any. */
 export interface Call {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   token?: string | undefined;
   body?: unknown;

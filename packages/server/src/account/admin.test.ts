@@ -264,4 +264,89 @@ describe('the user document and the public login methods over HTTP', () => {
       error_code: 'AppNotFound',
     });
   });
+
+  it('PATCH /auth/user edits my own profile with a Meteor modifier, under Meteor’s rules', async () => {
+    t = await startTestGatehouse('sqlite', {
+      app: { providers: { 'local-userpass': { confirmation: 'auto' } } },
+      config: { corsOrigins: ['https://app.example'] } as never,
+    });
+    await t.request('POST', t.appPath('/auth/providers/local-userpass/register'), {
+      body: { username: 'ann', password: PASSWORD, profile: { name: 'Ann', visits: 1 } },
+    });
+    const session = (
+      await t.request('POST', t.appPath('/auth/providers/local-userpass/login'), {
+        body: { username: 'ann', password: PASSWORD },
+      })
+    ).json;
+    const patch = (body: unknown, token = session.access_token) =>
+      t.request('PATCH', `${API}/auth/user`, { token, body });
+
+    const edited = await patch({
+      $set: { 'profile.city': 'Oslo' },
+      $inc: { 'profile.visits': 2 },
+      $unset: { 'profile.name': '' },
+    });
+    expect(edited.status).toBe(200);
+    expect(edited.json).toMatchObject({ _id: session.user_id, username: 'ann', profile: { city: 'Oslo', visits: 3 } });
+    expect((await t.request('GET', `${API}/auth/user`, { token: session.access_token })).json.profile).toEqual({
+      city: 'Oslo',
+      visits: 3,
+    });
+
+    // Anything but my profile, by operators, within 16 KiB, is refused and changes nothing.
+    for (const [body, status, error] of [
+      [{ $set: { username: 'root' } }, 403, 'Access denied'],
+      [{ $set: { 'emails.0.verified': true } }, 403, 'Access denied'],
+      [{ profile: { city: 'Rome' } }, 403, 'Access denied. In a restricted collection you can only update documents'],
+      [{ $rename: { 'profile.city': 'profile.town' } }, 403, 'Access denied. Operator $rename not allowed'],
+      [{ $push: { 'profile.tags': 'x' } }, 403, 'Access denied. Operator $push is not supported by Gatehouse'],
+      [{ $set: { 'profile.__proto__.polluted': 1 } }, 403, 'Access denied'],
+      [{ $set: { 'profile.blob': 'x'.repeat(20_000) } }, 400, 'profile is larger than 16 KiB'],
+      [{ $inc: { 'profile.city': 1 } }, 400, 'Cannot apply $inc to a non-numeric value'],
+      [{ $set: 'profile.city' }, 400, 'Match failed'],
+    ] as const) {
+      const refused = await patch(body);
+      expect([refused.status, refused.json.error.slice(0, error.length)], JSON.stringify(body)).toEqual([
+        status,
+        error,
+      ]);
+    }
+    expect(
+      (
+        await t.request('PATCH', `${API}/auth/user`, {
+          token: session.access_token,
+          raw: '{ nope',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(400);
+    expect((await patch({ $set: { 'profile.x': 1 } }, 'not-a-token')).status).toBe(401);
+    expect((await t.request('GET', `${API}/auth/user`, { token: session.access_token })).json.profile).toEqual({
+      city: 'Oslo',
+      visits: 3,
+    });
+    const preflight = await t.request('OPTIONS', `${API}/auth/user`, {
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'PATCH' },
+    });
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PATCH');
+  });
+
+  it('PATCH /auth/user is refused when the app forbids profile edits (allowProfileUpdates: false)', async () => {
+    t = await startTestGatehouse('sqlite', {
+      app: { accounts: { allowProfileUpdates: false }, providers: { 'local-userpass': { confirmation: 'auto' } } },
+    });
+    await t.request('POST', t.appPath('/auth/providers/local-userpass/register'), {
+      body: { username: 'bo', password: PASSWORD },
+    });
+    const { access_token } = (
+      await t.request('POST', t.appPath('/auth/providers/local-userpass/login'), {
+        body: { username: 'bo', password: PASSWORD },
+      })
+    ).json;
+    const refused = await t.request('PATCH', `${API}/auth/user`, {
+      token: access_token,
+      body: { $set: { 'profile.name': 'Bo' } },
+    });
+    expect(refused.json).toEqual({ error: 'Access denied', error_code: 'Forbidden' });
+  });
 });

@@ -2,6 +2,7 @@ import { GatehouseError } from '@gatehouse/core';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import * as account from '../account/index.js';
+import { updateOwnProfile } from '../account/profile.js';
 import type { AppSettings, ServerContext } from '../context.js';
 import { attemptLogin } from '../hooks/index.js';
 import { readJsonObject } from '../http/body.js';
@@ -179,6 +180,13 @@ export function appServicesRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
   api.get('/auth/user', async (c) => {
     const { user } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
     return json(meteorUserDocument(user));
+  });
+  // My own profile, edited as Meteor clients do: `{ "$set": { "profile.name": "Ada" } }` (account/profile.ts).
+  api.patch('/auth/user', async (c) => {
+    const { app, user } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
+    // The body reader decodes Extended JSON (the SDK sends canonical EJSON, as realm-web does).
+    const profile = await updateOwnProfile(ctx, app, user, await body(c.req.raw));
+    return json(meteorUserDocument({ ...user, profile }));
   });
   api.get('/auth/sessions', async (c) => {
     const { user, session } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));

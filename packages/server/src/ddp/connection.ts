@@ -8,7 +8,7 @@ import { publicProviders } from '../providers/public.js';
 import { isActive } from '../sessions/index.js';
 import { meteorUserDocument } from '../users/index.js';
 import * as accounts from './accounts.js';
-import { updateOwnProfile } from './users-update.js';
+import { updateOwnProfileOverDdp } from './users-update.js';
 import {
   DDP_VERSIONS,
   type DdpMessage,
@@ -400,7 +400,7 @@ export class DdpConnection {
       }
       case '/users/update':
       case '/users/updateAsync': {
-        await updateOwnProfile(ctx, app, this.#login, params);
+        await updateOwnProfileOverDdp(ctx, app, this.#login, params);
         return 1;
       }
       default:

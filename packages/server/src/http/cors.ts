@@ -10,7 +10,7 @@ export interface Cors {
   decorate(request: Request, response: Response): Response;
 }
 
-const ALLOW_METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
+const ALLOW_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
 const ALLOW_HEADERS = 'Authorization, Content-Type, Accept, X-Requested-With';
 
 export function createCors(origins: readonly string[]): Cors {
