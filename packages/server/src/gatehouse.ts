@@ -7,7 +7,7 @@ import { appServicesRoutes } from './app-services/routes.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { GatehouseConfigInput } from './config/schema.js';
 import type { RequestInfo, ServerContext } from './context.js';
-import { createDdpServer, type DdpServer } from './ddp/index.js';
+import { createDdpServer, type DdpHeartbeat, type DdpServer } from './ddp/index.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer, type OutboxMailer } from './email/index.js';
 import { createCors } from './http/cors.js';
 import type { GatehouseEnv } from './http/env.js';
@@ -56,6 +56,8 @@ export interface GatehouseOptions {
   migrate?: boolean;
   passwordHasher?: PasswordHasher;
   rateLimiter?: RateLimiter;
+  /** DDP's server heartbeat (Meteor's 15 s ping, 15 s to answer); tests shorten it. */
+  ddpHeartbeat?: DdpHeartbeat;
 }
 
 /**
@@ -147,7 +149,7 @@ export async function createGatehouse(
   if (config.dangerouslyEnableDevPages) router.route('/', devRoutes(ctx));
 
   const trustProxy = config.trustProxy;
-  const ddp = createDdpServer(ctx);
+  const ddp = createDdpServer(ctx, options.ddpHeartbeat ? { heartbeat: options.ddpHeartbeat } : {});
   return {
     config,
     storage,

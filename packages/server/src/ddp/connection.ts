@@ -30,6 +30,14 @@ const LIMITED_METHODS = new Set(['login', 'createUser', 'resetPassword', 'forgot
 const LIMIT = 5;
 const LIMIT_WINDOW_MS = 10_000;
 
+/** Meteor's server heartbeat: a `ping` after this much silence, then this long for any answer. */
+export interface DdpHeartbeat {
+  /** 0 turns the heartbeat off. */
+  intervalMs: number;
+  timeoutMs: number;
+}
+const DEFAULT_HEARTBEAT: DdpHeartbeat = { intervalMs: 15_000, timeoutMs: 15_000 };
+
 /** Messages a connection may have waiting; a client that floods beyond this is disconnected. */
 const MAX_PENDING_MESSAGES = 100;
 
@@ -52,11 +60,46 @@ export class DdpConnection {
   #closed = false;
   readonly #calls = new Map<string, { count: number; resetAt: number }>();
 
-  constructor(ctx: ServerContext, app: AppSettings, socket: DdpSocket, info: { address: string | null }) {
+  readonly #heartbeat: DdpHeartbeat;
+  #heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
+  #awaitingPong = false;
+
+  constructor(
+    ctx: ServerContext,
+    app: AppSettings,
+    socket: DdpSocket,
+    info: { address: string | null; heartbeat?: DdpHeartbeat },
+  ) {
     this.#ctx = ctx;
     this.#app = app;
     this.#socket = socket;
     this.#address = info.address;
+    this.#heartbeat = info.heartbeat ?? DEFAULT_HEARTBEAT;
+  }
+
+  /**
+   * Meteor's server heartbeat (spec §2.1, 15 s / 15 s): after `intervalMs` without a message from the client
+   * the server sends `ping`; a client that says nothing within `timeoutMs` more is gone, and the connection
+   * closes. Any message counts as a sign of life. Not for DDP `pre1`, which had no heartbeat.
+   */
+  #resetHeartbeat(): void {
+    clearTimeout(this.#heartbeatTimer);
+    this.#awaitingPong = false;
+    if (this.#closed || this.#heartbeat.intervalMs <= 0) return;
+    this.#heartbeatTimer = setTimeout(() => this.#heartbeatDue(), this.#heartbeat.intervalMs);
+    this.#heartbeatTimer.unref?.();
+  }
+
+  #heartbeatDue(): void {
+    if (this.#closed) return;
+    if (this.#awaitingPong) {
+      this.close(1000, 'DDP heartbeat timed out');
+      return;
+    }
+    this.#awaitingPong = true;
+    this.#send({ msg: 'ping' });
+    this.#heartbeatTimer = setTimeout(() => this.#heartbeatDue(), this.#heartbeat.timeoutMs);
+    this.#heartbeatTimer.unref?.();
   }
 
   /** The login behind this connection, if any. */
@@ -67,6 +110,7 @@ export class DdpConnection {
   /** A frame arrived. Handled after the ones before it. */
   receive(text: string): void {
     if (this.#closed) return;
+    if (this.#heartbeatTimer !== undefined) this.#resetHeartbeat();
     if (++this.#pending > MAX_PENDING_MESSAGES) {
       this.close(1008, 'too many messages');
       return;
@@ -83,6 +127,7 @@ export class DdpConnection {
   close(code = 1000, reason = ''): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#heartbeatTimer);
     try {
       this.#socket.close(code, reason);
     } catch {
@@ -158,6 +203,7 @@ export class DdpConnection {
         return;
       }
       this.#connected = true;
+      if (wanted !== 'pre1') this.#resetHeartbeat();
       this.#send({ msg: 'connected', session: randomSecret(12) });
       return;
     }

@@ -575,3 +575,46 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
     });
   });
 });
+
+describe('DDP server heartbeat (Meteor: ping after 15 s of silence, close 15 s later)', () => {
+  it('pings a silent client, keeps one that answers, and closes one that does not; never for pre1', async () => {
+    const opened = await openTestStorage('sqlite');
+    const gatehouse = await createGatehouse(
+      {
+        publicUrl: 'http://127.0.0.1:0',
+        database: { url: 'sqlite::memory:' },
+        keys: [await testSigningKey()],
+        logLevel: 'silent',
+        apps: { [APP]: { providers: { 'anon-user': {} } } },
+      },
+      { storage: opened.storage, ddpHeartbeat: { intervalMs: 300, timeoutMs: 1000 } },
+    );
+    const server = await serveNode(gatehouse, { port: 0 });
+    try {
+      const url = `${server.url.replace('http', 'ws')}/websocket`;
+      const silent = await RawDdp.open(url);
+      expect(await silent.next((m) => m.msg === 'ping', 2000)).toEqual({ msg: 'ping' });
+      expect((await silent.closed).code).toBe(1000);
+
+      const answering = await RawDdp.open(url);
+      for (let i = 0; i < 3; i++) {
+        await answering.next((m) => m.msg === 'ping', 2000);
+        answering.send({ msg: 'pong' });
+      }
+      // Three heartbeats later it is still served.
+      answering.send({ msg: 'ping', id: 'alive' });
+      expect(await answering.next((m) => m.msg === 'pong' && m.id === 'alive')).toEqual({ msg: 'pong', id: 'alive' });
+      answering.close();
+
+      const old = await RawDdp.open(url, false);
+      old.send({ msg: 'connect', version: 'pre1', support: ['pre1'] });
+      await old.next((m) => m.msg === 'connected');
+      await new Promise((r) => setTimeout(r, 800));
+      expect(old.messages.filter((m) => m.msg === 'ping')).toEqual([]);
+      old.close();
+    } finally {
+      await server.close();
+      await opened.cleanup();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import type { ServerContext } from '../context.js';
-import { DdpConnection, type DdpSocket } from './connection.js';
+import { DdpConnection, type DdpHeartbeat, type DdpSocket } from './connection.js';
 
 /** How often connections sync with the database: their session still lives, their user document is current. */
 const SESSION_SWEEP_MS = 10_000;
@@ -22,7 +22,7 @@ export interface DdpServer {
   close(): void;
 }
 
-export function createDdpServer(ctx: ServerContext): DdpServer {
+export function createDdpServer(ctx: ServerContext, options: { heartbeat?: DdpHeartbeat } = {}): DdpServer {
   const connections = new Set<DdpConnection>();
   const sync = (connection: DdpConnection) =>
     connection.sync().catch((error) => ctx.logger.warn({ err: String(error) }, 'DDP connection sync failed'));
@@ -41,7 +41,10 @@ export function createDdpServer(ctx: ServerContext): DdpServer {
     accept(socket, info) {
       const app = info.appId === undefined ? ctx.config.apps.values().next().value : ctx.config.apps.get(info.appId);
       if (!app) return null;
-      const connection = new DdpConnection(ctx, app, socket, { address: info.address });
+      const connection = new DdpConnection(ctx, app, socket, {
+        address: info.address,
+        ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
+      });
       connections.add(connection);
       return connection;
     },
@@ -61,4 +64,4 @@ export function createDdpServer(ctx: ServerContext): DdpServer {
   };
 }
 
-export type { DdpConnection, DdpSocket };
+export type { DdpConnection, DdpHeartbeat, DdpSocket };
