@@ -33,6 +33,25 @@ describe('resolveConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it("reads Meteor's Accounts.config values: defaults, null login expiry, the reset lifetime in days", () => {
+    const app = (accounts: Record<string, unknown>) =>
+      resolveConfig({ ...minimal, apps: { 'my-app': { accounts, providers: { 'local-userpass': {} } } } }).apps.get(
+        'my-app',
+      );
+    expect(app({})?.accounts).toMatchObject({
+      loginExpirationInDays: 90,
+      passwordEnrollTokenExpirationInDays: 30,
+      ambiguousErrorMessages: true,
+    });
+    expect(app({ loginExpirationInDays: null })?.accounts.loginExpirationInDays).toBe(36_500);
+    expect(app({ passwordResetTokenExpirationInDays: 3 })?.providers['local-userpass']?.resetTokenLifetimeMs).toBe(
+      3 * 86_400_000,
+    );
+    expect(issuesOf({ ...minimal, apps: { a: { accounts: { loginExpirationInDays: 0 } } } }).join()).toContain(
+      'loginExpirationInDays',
+    );
+  });
+
   it('names every bad field', () => {
     const issues = issuesOf({
       ...minimal,

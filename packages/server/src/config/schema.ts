@@ -92,8 +92,14 @@ const app = z
         restrictCreationByEmailDomain: z
           .union([z.string().regex(/^[^@\s]+\.[^@\s]+$/, 'expected a domain such as example.com'), hookFunction])
           .optional(),
-        /** Lifetime of DDP login (resume) tokens, in days (Meteor's default 90). */
-        loginExpirationInDays: z.number().positive().max(36_500).default(90),
+        /** Lifetime of DDP login (resume) tokens, in days (Meteor's default 90); `null`: ~100 years, as Meteor. */
+        loginExpirationInDays: z
+          .number()
+          .positive()
+          .max(36_500)
+          .nullable()
+          .default(90)
+          .transform((days) => days ?? 36_500),
         /** Meteor ≥ 3.0.3: credential errors over DDP say only "Something went wrong…". */
         ambiguousErrorMessages: z.boolean().default(true),
         /** Mail a verification link when a client creates an account with an email over DDP. */
