@@ -49,10 +49,10 @@ describe.each(['sqlite', 'postgres'] as const)('server-side account changes (%s)
     expect(signup.json).toMatchObject({ error: 'Signups forbidden' });
 
     expect(await accounts.sendEnrollmentEmail(id)).toBe('Ada@Example.com');
+    const [link] = await t.mailLinks('Ada@Example.com');
     const mail = t.gatehouse.outbox?.list().find((m) => m.to === 'Ada@Example.com');
     expect(mail?.subject).toBe('An account has been created for you on Notes');
     expect(mail?.text).toContain('The link expires in 7 days.');
-    const [link] = await t.mailLinks('Ada@Example.com');
     expect(new URL(link!).pathname).toBe(`/app/${t.appId}/reset`);
     const body = { ...tokenFromLink(link!), password: PASSWORD };
     expect((await t.request('POST', t.appPath('/auth/providers/local-userpass/reset'), { body })).status).toBe(200);

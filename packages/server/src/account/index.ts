@@ -107,9 +107,10 @@ export async function changePassword(
         })
       : input.newPassword;
   const key = `change-password:${user.id}`;
-  if (ctx.limiter.isLimited(key, CURRENT_PASSWORD_ATTEMPTS, ctx.now())) {
+  const blocked = await ctx.limiter.blocked([{ key, limit: CURRENT_PASSWORD_ATTEMPTS }], ctx.now());
+  if (blocked) {
     throw new GatehouseError('TooManyRequests', 'too many failed attempts, try again later', {
-      details: { retryAfterSeconds: Math.ceil(ctx.limiter.retryAfterMs(key, ctx.now()) / 1000) },
+      details: { retryAfterSeconds: Math.ceil(blocked.retryAfterMs / 1000) },
     });
   }
   const currentPassword = input.currentPassword;
@@ -118,7 +119,7 @@ export async function changePassword(
       ? await ctx.passwords.verify(stored, currentPassword)
       : await ctx.passwords.verifyDigest(stored, currentPassword.digest);
   if (!verdict.ok) {
-    ctx.limiter.count(key, ctx.config.rateLimits.windowMs, ctx.now());
+    await ctx.limiter.count([key], ctx.config.rateLimits.windowMs, ctx.now());
     throw new GatehouseError('InvalidPassword', 'invalid username/password');
   }
   const hash = typeof next === 'string' ? await ctx.passwords.hash(next) : await ctx.passwords.hashDigest(next.digest);

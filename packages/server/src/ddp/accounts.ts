@@ -160,9 +160,10 @@ export async function verifyPasswordLogin(
   const { selector, password } = readPasswordLogin(options);
   const limits = ctx.config.rateLimits;
   const addrKey = `login-addr:${addressKey(address)}`;
-  if (ctx.limiter.isLimited(addrKey, limits.failedLoginsPerAddress, ctx.now())) {
+  const blocked = await ctx.limiter.blocked([{ key: addrKey, limit: limits.failedLoginsPerAddress }], ctx.now());
+  if (blocked) {
     throw new MeteorError('too-many-requests', 'Error, too many requests. Please slow down.', {
-      timeToReset: ctx.limiter.retryAfterMs(addrKey, ctx.now()),
+      timeToReset: blocked.retryAfterMs,
     });
   }
   const user = await findBySelector(ctx, app, selector);
@@ -176,7 +177,7 @@ export async function verifyPasswordLogin(
   else await ctx.passwords.verifyDummy(typeof password === 'string' ? password : password.digest);
   if (!user || !hash || !verdict.ok) {
     const reason = !user ? 'User not found' : !hash ? 'User has no password set' : 'Incorrect password';
-    ctx.limiter.count(addrKey, limits.windowMs, ctx.now());
+    await ctx.limiter.count([addrKey], limits.windowMs, ctx.now());
     await ctx.storage.recordAuditEvent({
       appId: app.id,
       userId: user?.id ?? null,

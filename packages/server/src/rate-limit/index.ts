@@ -1,16 +1,25 @@
 /**
- * Counting events (failed logins, mails sent) in fixed windows, per key. In process for now (one node); the interface is the seam for
- * a shared (Redis) implementation, so nothing else changes when several instances share limits.
+ * Counting events (failed logins, mails sent) in fixed windows, per key. In process by default; with Redis
+ * (`redis.url`) every instance behind a load balancer shares the same counts (`./redis.ts`). Asynchronous, so
+ * either can stand behind it; each method is one round trip, whatever the number of keys.
  */
 export interface RateLimiter {
-  /** True when `key` has reached `limit` events in the current window (the caller should refuse). */
-  isLimited(key: string, limit: number, now: number): boolean;
-  /** Counts one event for `key`; returns the count in the current window. */
-  count(key: string, windowMs: number, now: number): number;
+  /**
+   * The first of `checks` whose key has reached its `limit` in the current window, with the milliseconds until
+   * that window ends (for `Retry-After`); `null` when none has (the caller may go on).
+   */
+  blocked(checks: readonly RateCheck[], now: number): Promise<{ key: string; retryAfterMs: number } | null>;
+  /** Counts one event for each of `keys`; a key's window starts at its first event and lasts `windowMs`. */
+  count(keys: readonly string[], windowMs: number, now: number): Promise<void>;
   /** Forgets `key` (after a success). */
-  reset(key: string): void;
-  /** Milliseconds until `key`'s window ends (for `Retry-After`); 0 if none. */
-  retryAfterMs(key: string, now: number): number;
+  reset(key: string): Promise<void>;
+  /** Lets go of connections, if any. */
+  close(): Promise<void>;
+}
+
+export interface RateCheck {
+  key: string;
+  limit: number;
 }
 
 interface Window {
@@ -46,16 +55,27 @@ export function createMemoryRateLimiter(options: { maxKeys?: number } = {}): Rat
   };
 
   return {
-    isLimited: (key, limit, now) => (current(key, now)?.count ?? 0) >= limit,
-    count(key, windowMs, now) {
-      const w = current(key, now);
-      if (w) return ++w.count;
-      makeRoom(now);
-      windows.set(key, { count: 1, resetAt: now + windowMs });
-      return 1;
+    async blocked(checks, now) {
+      for (const { key, limit } of checks) {
+        const w = current(key, now);
+        if (w && w.count >= limit) return { key, retryAfterMs: Math.max(0, w.resetAt - now) };
+      }
+      return null;
     },
-    reset: (key) => void windows.delete(key),
-    retryAfterMs: (key, now) => Math.max(0, (current(key, now)?.resetAt ?? now) - now),
+    async count(keys, windowMs, now) {
+      for (const key of keys) {
+        const w = current(key, now);
+        if (w) w.count++;
+        else {
+          makeRoom(now);
+          windows.set(key, { count: 1, resetAt: now + windowMs });
+        }
+      }
+    },
+    async reset(key) {
+      windows.delete(key);
+    },
+    async close() {},
   };
 }
 

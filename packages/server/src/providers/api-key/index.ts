@@ -172,15 +172,16 @@ export const apiKeyProvider: CredentialProvider<{ key: string }> = {
   async logIn(ctx, app, { key }, info) {
     const limits = ctx.config.rateLimits;
     const addrKey = `login-addr:${addressKey(info.address)}`;
-    if (ctx.limiter.isLimited(addrKey, limits.failedLoginsPerAddress, ctx.now())) {
+    const blocked = await ctx.limiter.blocked([{ key: addrKey, limit: limits.failedLoginsPerAddress }], ctx.now());
+    if (blocked) {
       throw new GatehouseError('TooManyRequests', 'too many failed attempts, try again later', {
-        details: { retryAfterSeconds: Math.ceil(ctx.limiter.retryAfterMs(addrKey, ctx.now()) / 1000) },
+        details: { retryAfterSeconds: Math.ceil(blocked.retryAfterMs / 1000) },
       });
     }
     const record = await ctx.storage.findApiKeyByHash(app.id, await keyHashOf(key));
     const user = record && !record.disabled ? await ctx.storage.getUser(app.id, record.userId) : null;
     if (!record || !user) {
-      ctx.limiter.count(addrKey, limits.windowMs, ctx.now());
+      await ctx.limiter.count([addrKey], limits.windowMs, ctx.now());
       throw new GatehouseError('InvalidPassword', 'invalid API key');
     }
     await ctx.storage.touchApiKey(record.id, ctx.now());
