@@ -121,7 +121,8 @@ for (const name of existsSync(packagesDir) ? readdirSync(packagesDir) : []) {
 }
 
 // 4. For `npm test` only (`--for-tests`): what the tests need from the machine. PostgreSQL on 127.0.0.1:5432
-// (started when a local cluster is installed but stopped) and Debian's Chromium for the browser tests
+// (started when a local cluster is installed but stopped), Redis on 127.0.0.1:6379 (started when installed but
+// not running) and Debian's Chromium for the browser tests
 // (installed with apt-get when missing and this runs as root) — never a browser download.
 if (process.argv.includes('--for-tests')) {
   const quiet = (command, args) => spawnSync(command, args, { encoding: 'utf8', stdio: 'pipe' });
@@ -138,6 +139,24 @@ if (process.argv.includes('--for-tests')) {
     for (let i = 0; i < 60 && !pgReady(); i++) spawnSync('sleep', ['1']);
   }
   if (!pgReady()) process.stderr.write('setup: PostgreSQL is not answering on 127.0.0.1:5432; its tests will fail\n');
+
+  const redisReady = () => quiet('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping']).stdout?.trim() === 'PONG';
+  if (!redisReady() && quiet('redis-server', ['--version']).status === 0) {
+    spawn('starting Redis (redis-server --daemonize yes)…', 'redis-server', [
+      '--daemonize',
+      'yes',
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      '6379',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ]);
+    for (let i = 0; i < 30 && !redisReady(); i++) spawnSync('sleep', ['1']);
+  }
+  if (!redisReady()) process.stderr.write('setup: Redis is not answering on 127.0.0.1:6379; its tests will fail\n');
 
   const chromium = '/usr/bin/chromium';
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -17,6 +17,7 @@ import { devRoutes } from './pages/dev.js';
 import { hostedPages } from './pages/hosted.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/index.js';
+import { createRedisShared } from './rate-limit/redis.js';
 import { importSigningKeys, jwks } from './tokens/keys.js';
 import { createTokenService } from './tokens/tokens.js';
 import { createUserChanges } from './users/changes.js';
@@ -101,6 +102,11 @@ export async function createGatehouse(
   }
 
   const pending = new Set<Promise<unknown>>();
+  // Shared state for several instances, when configured: rate limits and news of changed users.
+  const shared = config.redis
+    ? createRedisShared({ url: config.redis.url, prefix: config.redis.keyPrefix, logger })
+    : null;
+  await shared?.ready();
   const ctx: ServerContext = {
     config,
     storage,
@@ -109,9 +115,9 @@ export async function createGatehouse(
     passwords,
     mailer,
     outbox,
-    limiter: options.rateLimiter ?? createMemoryRateLimiter(),
+    limiter: options.rateLimiter ?? shared?.limiter ?? createMemoryRateLimiter(),
     logger,
-    changes: createUserChanges(),
+    changes: shared?.changes ?? createUserChanges(),
     now: options.now ?? Date.now,
     background(what, task) {
       const p = Promise.resolve()
@@ -179,7 +185,7 @@ export async function createGatehouse(
     async close() {
       ddp.close();
       await Promise.allSettled([...pending]);
-      await Promise.allSettled([passwords.close(), mailer.close()]);
+      await Promise.allSettled([passwords.close(), mailer.close(), ctx.limiter.close(), shared?.close()]);
       await storage.close();
     },
   };

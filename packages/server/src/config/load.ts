@@ -79,6 +79,7 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
  * | `GATEHOUSE_CORS_ORIGINS` | `corsOrigins` (comma-separated) |
  * | `GATEHOUSE_TRUST_PROXY` | `trustProxy` (`true`/`false`) |
  * | `GATEHOUSE_LOG_LEVEL` | `logLevel` |
+ * | `REDIS_URL`, `GATEHOUSE_REDIS_KEY_PREFIX` | `redis.url`, `redis.keyPrefix` |
  */
 export function applyEnvironment(
   config: Record<string, unknown>,
@@ -137,6 +138,8 @@ export function applyEnvironment(
     out.trustProxy = v === 'true';
   });
   set('GATEHOUSE_LOG_LEVEL', (v) => (out.logLevel = v));
+  set('REDIS_URL', (v) => (out.redis = { ...object('redis'), url: v }));
+  set('GATEHOUSE_REDIS_KEY_PREFIX', (v) => (out.redis = { ...object('redis'), keyPrefix: v }));
   if (issues.length) throw new ConfigError(issues);
   return out;
 }

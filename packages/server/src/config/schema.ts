@@ -172,6 +172,21 @@ export const configSchema = z
         poolSize: z.number().int().min(1).max(200).default(10),
       })
       .strict(),
+    /**
+     * Redis shared by every instance behind a load balancer: rate-limit counters, and instant news of ended
+     * sessions and changed users for DDP connections on other instances. Without it each process counts alone.
+     */
+    redis: z
+      .object({
+        url: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis://… or rediss://…'),
+        /** Prefix of every key and channel, so deployments (or test runs) can share one Redis. */
+        keyPrefix: z
+          .string()
+          .regex(/^[\w:.-]{1,100}$/, 'letters, digits, ":", ".", "_" and "-", at most 100')
+          .default('gatehouse:'),
+      })
+      .strict()
+      .optional(),
     /** Signing keys: the first signs, all verify (keep a rotated-out key here until its tokens expired). */
     keys: z.array(signingKey).min(1, 'at least one signing key is required'),
     email: z
