@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type JsonObject, ObjectId, objectId, randomSecret, toBase64Url } from '@gatehouse/core';
 import { isStorageConflictError, type SessionRecord, type UserRecord } from '@gatehouse/storage';
 import type { AppSettings, ServerContext } from '../context.js';
@@ -32,9 +33,7 @@ export const AMBIGUOUS = 'Something went wrong. Please check your credentials.';
 
 /** `base64(sha256(token))`, Meteor's `_hashLoginToken`. */
 export async function hashLoginToken(token: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
-  const url = toBase64Url(digest);
-  return `${url.replace(/-/g, '+').replace(/_/g, '/')}${'='.repeat((4 - (url.length % 4)) % 4)}`;
+  return createHash('sha256').update(token, 'utf8').digest('base64');
 }
 
 /** A new login token for `userId`, as a `resume` session expiring at `expiresAt`. */

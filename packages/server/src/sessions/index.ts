@@ -6,12 +6,12 @@ import {
   ObjectId,
   objectId,
   randomSecret,
-  sha256,
   timingSafeEqual,
 } from '@gatehouse/core';
 import type { SessionRecord, UserRecord, UserState } from '@gatehouse/storage';
 import type { AppSettings, ServerContext } from '../context.js';
 import { customDataOf, notifyLogout } from '../hooks/index.js';
+import { secretHash } from '../tokens/hash.js';
 
 /** Tokens handed to a client after a login (spec §5.2). */
 export interface LoginResult {
@@ -63,7 +63,7 @@ export async function startSession(
     appId: app.id,
     userId: user.id,
     deviceId: input.deviceId,
-    refreshHash: await sha256(secret),
+    refreshHash: secretHash(secret),
     providerType: input.providerType,
     apiKeyId: input.apiKeyId ?? null,
     meta: input.meta ?? {},
@@ -97,7 +97,7 @@ async function sessionOfRefreshToken(
   if (!found) throw deadRefresh();
   const { session } = found;
   if (!isActive(session, now) || session.userId !== claims.sub || session.kind !== 'refresh') throw deadRefresh();
-  if (!timingSafeEqual(session.refreshHash, await sha256(claims.secret))) throw deadRefresh();
+  if (!timingSafeEqual(session.refreshHash, secretHash(claims.secret))) throw deadRefresh();
   return found;
 }
 

@@ -1,5 +1,6 @@
-import { GatehouseError, randomSecret, sha256 } from '@gatehouse/core';
+import { GatehouseError, randomSecret } from '@gatehouse/core';
 import type { ApiKeyRecord, Storage } from '@gatehouse/storage';
+import { secretHash } from '../../tokens/hash.js';
 
 /** The provider type of user and server API keys alike (spec §5.1: clients send `api-key` for both). */
 export const PROVIDER = 'api-key';
@@ -39,11 +40,11 @@ export function checkName(name: string): string {
  */
 export async function newKeySecret(): Promise<{ key: string; keyHash: string }> {
   const key = randomSecret(48);
-  return { key, keyHash: await sha256(key) };
+  return { key, keyHash: secretHash(key) };
 }
 
 /** The hash a presented key is looked up by. */
-export const keyHashOf = (key: string): Promise<string> => sha256(key);
+export const keyHashOf = async (key: string): Promise<string> => secretHash(key);
 
 /**
  * Ends the active sessions a key opened (when it is disabled or deleted), except `keepSessionId` — the

@@ -1,4 +1,4 @@
-import { GatehouseError, type JsonObject, objectId, randomSecret, sha256 } from '@gatehouse/core';
+import { GatehouseError, type JsonObject, objectId, randomSecret } from '@gatehouse/core';
 import { type EmailRecord, isStorageConflictError, type UserRecord } from '@gatehouse/storage';
 import type { LocalUserpassSettings } from '../../config/resolve.js';
 import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
@@ -13,6 +13,7 @@ import { functionStatus, runConfigFunction } from '../../functions/index.js';
 import { failedLoginUser, prepareNewUser } from '../../hooks/index.js';
 import { checkPassword } from '../../passwords/index.js';
 import { addressKey } from '../../rate-limit/index.js';
+import { secretHash } from '../../tokens/hash.js';
 import { identityTaken } from '../federated.js';
 import { localUserpassErrors as errors } from './errors.js';
 
@@ -489,7 +490,7 @@ async function consumeToken(ctx: ServerContext, purpose: TokenPurpose, input: { 
     return null;
   return ctx.storage.consumeOneTimeToken({
     id: input.tokenId,
-    tokenHash: await sha256(input.token),
+    tokenHash: secretHash(input.token),
     purpose,
     now: ctx.now(),
   });
@@ -513,7 +514,7 @@ async function replaceToken(
     appId: app.id,
     userId: user.id,
     purpose,
-    tokenHash: await sha256(token),
+    tokenHash: secretHash(token),
     data: { email },
     now,
     expiresAt: now + lifetimeMs,
