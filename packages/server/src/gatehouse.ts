@@ -17,7 +17,6 @@ import { devRoutes } from './pages/dev.js';
 import { hostedPages } from './pages/hosted.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/index.js';
-import { createRedisShared } from './rate-limit/redis.js';
 import { importSigningKeys, jwks } from './tokens/keys.js';
 import { createTokenService } from './tokens/tokens.js';
 import { createUserChanges } from './users/changes.js';
@@ -103,8 +102,13 @@ export async function createGatehouse(
 
   const pending = new Set<Promise<unknown>>();
   // Shared state for several instances, when configured: rate limits and news of changed users.
+  // (Loaded only when configured: a single instance never pays for the Redis client.)
   const shared = config.redis
-    ? createRedisShared({ url: config.redis.url, prefix: config.redis.keyPrefix, logger })
+    ? (await import('./rate-limit/redis.js')).createRedisShared({
+        url: config.redis.url,
+        prefix: config.redis.keyPrefix,
+        logger,
+      })
     : null;
   await shared?.ready();
   const ctx: ServerContext = {
