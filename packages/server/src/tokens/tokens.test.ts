@@ -78,6 +78,46 @@ describe('signing keys and tokens', () => {
     await expect(service.verifyAccess('x'.repeat(10_000), NOW)).rejects.toMatchObject({ code: 'InvalidSession' });
   });
 
+  it('checks expiry against the caller’s clock, types, required claims, and refuses alg none and tampering', async () => {
+    const key = await generateSigningKey('ES256');
+    const service = createTokenService({ keys: await importSigningKeys([key]), issuer: 'https://auth.example' });
+    const access = await service.issueAccess({ ...claims, customData: { plan: 'pro' }, lifetimeMs: 60_000 });
+    const payload = JSON.parse(Buffer.from(access.split('.')[1]!, 'base64url').toString());
+    expect(payload).toMatchObject({
+      iat: NOW / 1000,
+      exp: NOW / 1000 + 60,
+      iss: 'https://auth.example',
+      typ: 'access',
+    });
+    expect(payload.user_data).toEqual({ plan: 'pro' });
+    expect((await service.verifyAccess(access, NOW + 59_000)).sub).toBe(claims.userId);
+    await expect(service.verifyAccess(access, NOW + 60_000)).rejects.toMatchObject({
+      message: 'invalid session: access token expired',
+    });
+    // An access token is not a refresh token, and the other way round.
+    await expect(service.verifyRefresh(access, NOW)).rejects.toMatchObject({ code: 'InvalidSession' });
+    const refresh = await service.issueRefresh({ ...claims, secret: 's', expiresAt: NOW + 60_000 });
+    await expect(service.verifyAccess(refresh, NOW)).rejects.toMatchObject({ code: 'InvalidSession' });
+
+    const [header, body, signature] = access.split('.') as [string, string, string];
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const forged = [
+      // alg none, no signature
+      `${encode({ alg: 'none', kid: key.kid, typ: 'JWT' })}.${body}.`,
+      // a changed claim under the old signature
+      `${header}.${encode({ ...payload, sub: 'ffffffffffffffffffffffff' })}.${signature}`,
+      // the right signature on another header
+      `${encode({ alg: 'ES384', kid: key.kid })}.${body}.${signature}`,
+      // no kid
+      `${encode({ alg: 'ES256', typ: 'JWT' })}.${body}.${signature}`,
+      // garbage in every part
+      'a.b.c',
+      `${header}.${body}.${signature}x`,
+    ];
+    for (const token of forged)
+      await expect(service.verifyAccess(token, NOW), token).rejects.toMatchObject({ code: 'InvalidSession' });
+  });
+
   it('refuses a private JWK without its private part and duplicate key ids at start-up', async () => {
     const key = await generateSigningKey('ES256');
     const { d: _d, ...publicOnly } = key.privateJwk;
