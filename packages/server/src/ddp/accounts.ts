@@ -101,7 +101,11 @@ type PasswordParam = string | { digest: string; algorithm: 'sha-256' };
 /** `check(options, { user, password })`: exactly one non-empty selector key; a string or a sha-256 digest. */
 function readPasswordLogin(options: Record<string, unknown>): { selector: Selector; password: PasswordParam } {
   const keys = Object.keys(options);
-  if (keys.some((k) => k !== 'user' && k !== 'password')) throw matchFailed();
+  if (keys.some((k) => k !== 'user' && k !== 'password' && k !== 'code')) throw matchFailed();
+  // Meteor's `code` (accounts-2fa) is a non-empty string when present; Gatehouse has no 2FA yet, so a user has
+  // none enabled and the code is not asked for — as Meteor ignores it then.
+  if ('code' in options && (typeof options.code !== 'string' || options.code === '' || options.code.length > 64))
+    throw matchFailed();
   const user = options.user;
   if (user === null || typeof user !== 'object' || Array.isArray(user)) throw matchFailed();
   const entries = Object.entries(user as Record<string, unknown>);

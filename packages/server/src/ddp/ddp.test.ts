@@ -205,6 +205,16 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
       d.close();
       const e = await RawDdp.open(url);
       expect((await e.call('login', { foo: 1 })).error.reason).toBe('Unrecognized options for login request');
+      // A 2FA code (Meteor's loginWithPasswordAnd2faCode) is accepted and, with no 2FA enabled, not asked for;
+      // an empty one is a bad shape.
+      expect(
+        (await e.call('login', { user: { username: `bob-${dialect}` }, password: 'bob password 1', code: '123456' }))
+          .result.id,
+      ).toEqual(expect.any(String));
+      expect(
+        (await e.call('login', { user: { username: `bob-${dialect}` }, password: 'bob password 1', code: '' })).error
+          .reason,
+      ).toBe('Match failed');
       expect((await e.call('createUser', { password: 'x1234567' })).error.reason).toBe(
         'Need to set a username or email',
       );
