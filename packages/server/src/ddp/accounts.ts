@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type JsonObject, ObjectId, objectId, randomSecret, toBase64Url } from '@gatehouse/core';
+import { type JsonObject, ObjectId, objectId, randomSecret } from '@gatehouse/core';
 import { isStorageConflictError, type SessionRecord, type UserRecord } from '@gatehouse/storage';
 import type { AppSettings, ServerContext } from '../context.js';
 import { failedLoginUser, prepareNewUser } from '../hooks/index.js';
