@@ -9,6 +9,7 @@ import { readJsonObject } from '../http/body.js';
 import type { GatehouseEnv } from '../http/env.js';
 import { json, noContent } from '../http/responses.js';
 import { parseBody } from '../http/validate.js';
+import { oauthRedirectRoutes } from '../oauth/routes.js';
 import * as apiKeys from '../providers/api-key/index.js';
 import { completeLogin, credentialProviders, type LoginOutcome, providerNotFound } from '../providers/index.js';
 import * as userpass from '../providers/local-userpass/index.js';
@@ -116,6 +117,9 @@ export function appServicesRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
       device_id: result.deviceId,
     });
   });
+
+  // 21–22. the OAuth2 redirect flow's GET login and its IdP callback (spec §8, oauth/routes.ts).
+  api.route('/', oauthRedirectRoutes(ctx));
 
   // 4. profile (spec §6).
   api.get('/auth/profile', async (c) => {

@@ -29,6 +29,8 @@ export interface AppSettings {
   accessTokenLifetimeMs: number;
   refreshTokenLifetimeMs: number;
   anonymousRefreshTokenLifetimeMs: number;
+  /** Pages the OAuth redirect flow may return to, matched exactly (oauth/redirect-flow.ts). */
+  oauthRedirectUris: readonly string[];
   /** Each provider's settings, `undefined` when the app does not configure it. */
   providers: Omit<ParsedApp['providers'], 'local-userpass'> & {
     'local-userpass': LocalUserpassSettings | undefined;
@@ -73,6 +75,7 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
         accessTokenLifetimeMs: ms(a.accessTokenLifetime),
         refreshTokenLifetimeMs: ms(a.refreshTokenLifetime),
         anonymousRefreshTokenLifetimeMs: ms(a.anonymousRefreshTokenLifetime),
+        oauthRedirectUris: a.oauthRedirectUris,
         providers: {
           ...a.providers,
           'local-userpass': lp && {

@@ -75,6 +75,15 @@ const anonUser = z.object({ enabled: z.boolean().default(true) }).strict();
 const hookFunction = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function');
 const hookList = z.union([hookFunction, z.array(hookFunction)]);
 
+/**
+ * A page of the app that realm-web's OAuth redirect flow may return to (spec §8.1): an absolute http(s) URL
+ * without a fragment (the result is put there). Matched exactly, character for character (RFC 9700 §4.1).
+ */
+const oauthRedirectUri = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .refine((v) => !v.includes('#'), 'must not contain a fragment (#): the login result is put there');
+
 const app = z
   .object({
     /** Shown in emails and pages. */
@@ -83,6 +92,11 @@ const app = z
     refreshTokenLifetime: duration('60d'),
     /** Anonymous sessions: App Services kept them practically forever; we default to a year. */
     anonymousRefreshTokenLifetime: duration('365d'),
+    /**
+     * The app's pages that the OAuth redirect flow (realm-web `Credentials.google({ redirectUrl })`) may send
+     * the login result to, exactly as realm-web sends them; any other `redirect` is refused with a 400.
+     */
+    oauthRedirectUris: z.array(oauthRedirectUri).max(100).default([]),
     /** Meteor's `Accounts.config` for this app (spec meteor-accounts §4.1). */
     accounts: z
       .object({

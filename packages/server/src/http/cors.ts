@@ -10,6 +10,17 @@ export interface Cors {
   decorate(request: Request, response: Response): Response;
 }
 
+/**
+ * realm-web's OAuth link request (spec §8.3) is a `GET …/auth/providers/oauth2-…/login` sent with
+ * `credentials: "include"`: its preflight and answer need `Access-Control-Allow-Credentials` (with the exact
+ * origin, which is echoed anyway). No cookie carries any authority here, so allowing it grants nothing more.
+ */
+const OAUTH_LOGIN_PATH = /\/auth\/providers\/oauth2-[a-z]+\/login$/;
+
+function isOAuthLogin(request: Request, method: string | null): boolean {
+  return method === 'GET' && OAUTH_LOGIN_PATH.test(new URL(request.url).pathname);
+}
+
 const ALLOW_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
 const ALLOW_HEADERS = 'Authorization, Content-Type, Accept, X-Requested-With';
 
@@ -28,6 +39,8 @@ export function createCors(origins: readonly string[]): Cors {
         headers.set('access-control-allow-methods', ALLOW_METHODS);
         headers.set('access-control-allow-headers', ALLOW_HEADERS);
         headers.set('access-control-max-age', '86400');
+        if (isOAuthLogin(request, request.headers.get('access-control-request-method')))
+          headers.set('access-control-allow-credentials', 'true');
       }
       return new Response(null, { status: 204, headers });
     },
@@ -39,6 +52,7 @@ export function createCors(origins: readonly string[]): Cors {
       response.headers.set('access-control-allow-origin', origin);
       response.headers.append('vary', 'Origin');
       response.headers.set('access-control-expose-headers', 'X-BAAS-Location, Retry-After');
+      if (isOAuthLogin(request, request.method)) response.headers.set('access-control-allow-credentials', 'true');
       return response;
     },
   };

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** Settings of the `oauth2-facebook` provider (token-based Facebook login, spec §8.2). */
+/**
+ * Settings of the `oauth2-facebook` provider: token-based Facebook login (spec §8.2) and realm-web's redirect
+ * flow (spec §8.1, `Credentials.facebook(redirectUrl)`, see oauth/redirect-flow.ts).
+ */
 export const facebookConfig = z
   .object({
     enabled: z.boolean().default(true),
@@ -8,5 +11,7 @@ export const facebookConfig = z
     /** Secret: never logged, never sent anywhere but the Graph API. */
     appSecret: z.string().min(8),
     graphBaseUrl: z.url({ protocol: /^https?$/ }).default('https://graph.facebook.com/v19.0'),
+    /** For the redirect flow: Facebook's login dialog. The code is exchanged at `<graphBaseUrl>/oauth/access_token`. */
+    authorizationEndpoint: z.url({ protocol: /^https?$/ }).default('https://www.facebook.com/v19.0/dialog/oauth'),
   })
   .strict();

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { GatehouseError, type JsonObject } from '@gatehouse/core';
 import { z } from 'zod';
 import type { AppSettings } from '../../context.js';
+import type { RedirectProvider } from '../../oauth/redirect-provider.js';
 import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../federated.js';
 import type { CredentialProvider } from '../registry.js';
 
@@ -84,4 +85,56 @@ export const facebookProvider: CredentialProvider<{ accessToken: string }> = {
     user: await findOrCreateUserForIdentity(ctx, app, await prove(app, accessToken)),
   }),
   link: async (ctx, app, user, { accessToken }) => linkIdentity(ctx, app, user, await prove(app, accessToken)),
+};
+
+/**
+ * `Credentials.facebook(redirectUrl)` (spec §8.1): Facebook's login dialog, then the code is exchanged at the
+ * Graph API's `oauth/access_token` (with the app secret, the callback URL and the PKCE verifier), and the user
+ * access token that comes back is checked exactly as a token login's is. Facebook's classic login is not
+ * OpenID Connect: no nonce, no ID token.
+ */
+export const facebookRedirect: RedirectProvider = {
+  type: PROVIDER,
+  redirectSettings(app) {
+    const settings = app.providers[PROVIDER];
+    if (!settings?.enabled) return null;
+    return {
+      label: 'Facebook',
+      clientId: settings.appId,
+      authorizationEndpoint: settings.authorizationEndpoint,
+      scope: 'email,public_profile',
+      nonce: false,
+    };
+  },
+  async finish(_ctx, app, answer) {
+    const settings = app.providers[PROVIDER];
+    if (!settings?.enabled)
+      throw new GatehouseError('AuthProviderNotFound', `authentication via '${PROVIDER}' is unsupported`);
+    const refuse = (why: string) => new GatehouseError('AuthError', `Facebook login failed: ${why}`);
+    const exchange = new URL(`${settings.graphBaseUrl.replace(/\/+$/, '')}/oauth/access_token`);
+    exchange.searchParams.set('client_id', settings.appId);
+    exchange.searchParams.set('client_secret', settings.appSecret);
+    exchange.searchParams.set('redirect_uri', answer.callbackUrl);
+    exchange.searchParams.set('code', answer.params.get('code') as string);
+    exchange.searchParams.set('code_verifier', answer.codeVerifier);
+    let response: Response;
+    try {
+      response = await fetch(exchange, {
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+        headers: { accept: 'application/json' },
+      });
+    } catch {
+      throw refuse('Facebook could not be reached');
+    }
+    let body: { access_token?: unknown } | null = null;
+    try {
+      body = JSON.parse((await response.text()).slice(0, 65_536));
+    } catch {
+      body = null;
+    }
+    const accessToken = body?.access_token;
+    if (!response.ok || typeof accessToken !== 'string' || accessToken.length === 0 || accessToken.length > 4096)
+      throw refuse('the code is invalid, expired or already used');
+    return prove(app, accessToken);
+  },
 };

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** Settings of the `oauth2-google` provider (token-based Google login, spec §8.2). */
+/**
+ * Settings of the `oauth2-google` provider: token-based Google login (spec §8.2) and, when `clientSecret` is
+ * set, realm-web's redirect flow (spec §8.1, `Credentials.google({ redirectUrl })`, see oauth/redirect-flow.ts).
+ */
 export const googleConfig = z
   .object({
     enabled: z.boolean().default(true),
@@ -12,5 +15,10 @@ export const googleConfig = z
     clientSecret: z.string().min(1).optional(),
     tokenEndpoint: z.url({ protocol: /^https?$/ }).default('https://oauth2.googleapis.com/token'),
     redirectUri: z.string().default(''),
+    /**
+     * For the redirect flow: where the browser is sent to sign in. Google's by default; the token endpoint,
+     * issuer and JWKS URL above serve the flow too, and the IdP calls back to `<publicUrl>/api/client/v2.0/auth/callback`.
+     */
+    authorizationEndpoint: z.url({ protocol: /^https?$/ }).default('https://accounts.google.com/o/oauth2/v2/auth'),
   })
   .strict();

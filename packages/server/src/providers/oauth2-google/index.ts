@@ -2,6 +2,7 @@ import { GatehouseError } from '@gatehouse/core';
 import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
 import type { AppSettings, ServerContext } from '../../context.js';
+import { oidcRedirectProvider } from '../../oauth/oidc-redirect.js';
 import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../federated.js';
 import { identityFromIdToken, verifyIdToken } from '../oidc-id-token.js';
 import type { CredentialProvider } from '../registry.js';
@@ -16,11 +17,7 @@ async function prove(
   const settings = app.providers[PROVIDER];
   if (!settings?.enabled)
     throw new GatehouseError('AuthProviderNotFound', `authentication via '${PROVIDER}' is unsupported`);
-  // Google issues tokens as both "https://accounts.google.com" and "accounts.google.com".
-  const issuers =
-    settings.issuer === 'https://accounts.google.com'
-      ? ['https://accounts.google.com', 'accounts.google.com']
-      : [settings.issuer];
+  const issuers = acceptedIssuers(settings.issuer);
   const audiences = Array.isArray(settings.clientId) ? settings.clientId : [settings.clientId];
   const idToken =
     payload.id_token ?? (await exchangeCode(settings, audiences[0] as string, payload.authCode as string));
@@ -48,6 +45,32 @@ export const googleProvider: CredentialProvider<z.output<typeof schema>> = {
 };
 
 type GoogleSettings = NonNullable<AppSettings['providers']['oauth2-google']>;
+
+// Google issues tokens as both "https://accounts.google.com" and "accounts.google.com".
+function acceptedIssuers(issuer: string): string[] {
+  return issuer === 'https://accounts.google.com' ? ['https://accounts.google.com', 'accounts.google.com'] : [issuer];
+}
+
+/**
+ * `Credentials.google({ redirectUrl })` (spec §8.1): the authorization-code flow with the first client id and
+ * the client secret; without a secret the provider serves token logins only.
+ */
+export const googleRedirect = oidcRedirectProvider(PROVIDER, (app) => {
+  const settings = app.providers[PROVIDER];
+  if (!settings?.enabled) return null;
+  if (!settings.clientSecret) return 'needs-client-secret';
+  return {
+    label: 'Google',
+    clientId: (Array.isArray(settings.clientId) ? settings.clientId[0] : settings.clientId) as string,
+    clientSecret: settings.clientSecret,
+    issuer: settings.issuer,
+    acceptedIssuers: acceptedIssuers(settings.issuer),
+    jwksUrl: settings.jwksUrl,
+    authorizationEndpoint: settings.authorizationEndpoint,
+    tokenEndpoint: settings.tokenEndpoint,
+    scope: 'openid email profile',
+  };
+});
 
 /**
  * `Credentials.google({ authCode })`: the server auth code is exchanged at the token endpoint with the client

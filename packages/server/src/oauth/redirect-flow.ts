@@ -1,0 +1,321 @@
+import { GatehouseError, isGatehouseError, type JsonObject, objectId, randomSecret, sha256 } from '@gatehouse/core';
+import * as oauth from 'oauth4webapi';
+import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { attemptLogin } from '../hooks/index.js';
+import {
+  completeLogin,
+  credentialProviders,
+  findOrCreateUserForIdentity,
+  linkIdentity,
+  type ProvenIdentity,
+  providerNotFound,
+} from '../providers/index.js';
+import { facebookRedirect } from '../providers/oauth2-facebook/index.js';
+import { googleRedirect } from '../providers/oauth2-google/index.js';
+import { addressKey } from '../rate-limit/index.js';
+import { type Authenticated, deviceIdFrom, isActive, issueAccessToken } from '../sessions/index.js';
+import type { RedirectProvider, RedirectSettings } from './redirect-provider.js';
+
+/**
+ * The OAuth2 redirect flow of realm-web (spec §8): `GET …/login?state&redirect&device` sends the browser to
+ * the IdP with PKCE (S256), a single-use state and (OpenID Connect) a nonce; the IdP comes back to
+ * `GET /auth/callback`, where the provider exchanges the code and proves the identity (`./redirect-provider.ts`),
+ * the user is logged in (or the identity linked, §8.3) through the same hooks as every login, and the browser
+ * is sent to the app's page with the result in the URL fragment.
+ *
+ * The pending login is a one-time token (`oauth-state`): only the hash of its secret is stored, consuming it is
+ * atomic, and it expires after {@link STATE_LIFETIME_MS} (ASVS 10.4.3). The app page must be on the app's
+ * exact-match allowlist (`oauthRedirectUris`, RFC 9700 §4.11): nothing is ever redirected anywhere else.
+ */
+
+/** Providers that can run the redirect flow, by type. Apple is not built yet. */
+export const redirectProviders: ReadonlyMap<string, RedirectProvider> = new Map(
+  [googleRedirect, facebookRedirect].map((p) => [p.type, p]),
+);
+
+/** How long a started login may take at the IdP. */
+export const STATE_LIFETIME_MS = 10 * 60_000;
+
+/** Logins one client address may start per window: each one writes a row. */
+const STARTS_PER_ADDRESS = 60;
+const STARTS_WINDOW_MS = 10 * 60_000;
+
+/** The path the IdP returns to, under the public URL; register `<publicUrl>` + this at the IdP. */
+export const CALLBACK_PATH = '/api/client/v2.0/auth/callback';
+
+/** realm-web's state: 12 lowercase letters (spec §8.1); a little room for other clients, nothing more. */
+const CLIENT_STATE = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_REDIRECT_LENGTH = 2048;
+const MAX_DEVICE_LENGTH = 4096;
+/** Our state at the IdP: `<token id>.<secret>`. */
+const OUR_STATE = /^([0-9a-f]{24})\.([A-Za-z0-9_-]{43})$/;
+
+/** What is kept between the two requests (the one-time token's data). */
+interface PendingLogin {
+  provider: string;
+  clientState: string;
+  redirect: string;
+  deviceId: string;
+  codeVerifier: string;
+  nonce: string;
+  /** For a link (§8.3): the session that asked for it. */
+  linkSessionId?: string;
+}
+
+export interface StartInput {
+  state: string | undefined;
+  redirect: string | undefined;
+  device: string | undefined;
+}
+
+/**
+ * Starts a redirect login (or, with `linking`, a link for that user's session) and returns the IdP URL to send
+ * the browser to. Refusals are coded errors (400 on the wire); none of them redirects anywhere.
+ *
+ * @example
+ * ```ts
+ * const url = await startRedirectLogin(ctx, app, 'oauth2-google', { state: 'abcdefghijkl', redirect, device }, info);
+ * ```
+ */
+export async function startRedirectLogin(
+  ctx: ServerContext,
+  app: AppSettings,
+  type: string,
+  input: StartInput,
+  info: RequestInfo,
+  linking?: Authenticated,
+): Promise<string> {
+  const settings = settingsFor(app, type);
+  if (input.state === undefined || !CLIENT_STATE.test(input.state))
+    throw new GatehouseError('InvalidParameter', "invalid request: 'state' must be 1 to 64 letters, digits, - or _");
+  if (input.redirect === undefined || input.redirect.length > MAX_REDIRECT_LENGTH)
+    throw new GatehouseError('InvalidParameter', "invalid request: 'redirect' is missing or too long");
+  // Exact string match (RFC 9700 §4.1, ASVS 10.4.1): no prefixes, no normalising, no patterns.
+  if (!app.oauthRedirectUris.includes(input.redirect))
+    throw new GatehouseError('InvalidParameter', "invalid request: 'redirect' is not an allowed redirect URI");
+  if (input.device !== undefined && input.device.length > MAX_DEVICE_LENGTH)
+    throw new GatehouseError('InvalidParameter', "invalid request: 'device' is too long");
+  if (linking) {
+    if (linking.user.appId !== app.id)
+      throw new GatehouseError('InvalidSession', 'invalid session: token of another app');
+    if (linking.user.type === 'server') throw new GatehouseError('Forbidden', 'server users cannot link credentials');
+  }
+
+  const now = ctx.now();
+  const key = `oauth-start:${addressKey(info.address)}`;
+  const blocked = await ctx.limiter.blocked([{ key, limit: STARTS_PER_ADDRESS }], now);
+  if (blocked)
+    throw new GatehouseError('TooManyRequests', 'too many logins started; try again later', {
+      details: { retryAfterSeconds: Math.ceil(blocked.retryAfterMs / 1000) },
+    });
+  await ctx.limiter.count([key], STARTS_WINDOW_MS, now);
+
+  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const nonce = oauth.generateRandomNonce();
+  const pending: PendingLogin = {
+    provider: type,
+    clientState: input.state,
+    redirect: input.redirect,
+    // A link keeps the session's device; a login takes realm-web's (a plain hex `deviceId`, spec §8.1).
+    deviceId: linking ? linking.session.deviceId : deviceIdFrom({ device: decodeDevice(input.device) }),
+    codeVerifier,
+    nonce,
+    ...(linking ? { linkSessionId: linking.session.id } : {}),
+  };
+  const tokenId = objectId(now);
+  const secret = randomSecret();
+  await ctx.storage.createOneTimeToken({
+    id: tokenId,
+    appId: app.id,
+    userId: linking ? linking.user.id : null,
+    purpose: 'oauth-state',
+    tokenHash: await sha256(secret),
+    data: pending as unknown as JsonObject,
+    now,
+    expiresAt: now + STATE_LIFETIME_MS,
+  });
+
+  const url = new URL(settings.authorizationEndpoint);
+  const params = {
+    response_type: 'code',
+    client_id: settings.clientId,
+    redirect_uri: callbackUrl(ctx),
+    scope: settings.scope,
+    state: `${tokenId}.${secret}`,
+    ...(settings.nonce ? { nonce } : {}),
+    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+  };
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  return url.toString();
+}
+
+/** The outcome of a callback: where to send the browser, or (no usable state) a refusal to show. */
+export type CallbackOutcome = { redirect: string } | { refused: GatehouseError };
+
+/**
+ * Finishes a redirect login at the callback. Without a valid, unexpired, unused state nothing is known about
+ * where to go, so the answer is a refusal page (`refused`) and no redirect. Once the state is consumed, every
+ * outcome — success or failure — goes to the app page the login started with, as realm-web expects (§8.1).
+ */
+export async function finishRedirectLogin(
+  ctx: ServerContext,
+  params: URLSearchParams,
+  info: RequestInfo,
+): Promise<CallbackOutcome> {
+  const refused = new GatehouseError('BadRequest', 'invalid, expired or already used OAuth state');
+  if (params.getAll('state').length !== 1) return { refused };
+  const match = OUR_STATE.exec(params.get('state') as string);
+  if (!match) return { refused };
+  const record = await ctx.storage.consumeOneTimeToken({
+    id: match[1] as string,
+    tokenHash: await sha256(match[2] as string),
+    purpose: 'oauth-state',
+    now: ctx.now(),
+  });
+  const app = record && ctx.config.apps.get(record.appId);
+  const pending = record && readPending(record.data);
+  // The allowlist is checked again: the configuration may have changed since the login started.
+  if (!record || !app || !pending || !app.oauthRedirectUris.includes(pending.redirect)) return { refused };
+
+  const back = (fields: [string, string][]) => ({
+    redirect: resultUrl(pending.redirect, [
+      ['_baas_client_app_id', app.id],
+      ['_baas_state', pending.clientState],
+      ...fields,
+    ]),
+  });
+  try {
+    const identity = await proveAnswer(ctx, app, params, pending);
+    if (pending.linkSessionId !== undefined) {
+      const accessToken = await linkWithSession(ctx, app, record.userId, pending.linkSessionId, identity);
+      // §8.3: the refresh part may be empty; realm-web keeps its refresh token.
+      return back([
+        ['_baas_link', 'ok'],
+        ['_baas_ua', `${accessToken}$$${record.userId}$${pending.deviceId}`],
+      ]);
+    }
+    const provider = credentialProviders.get(pending.provider);
+    if (!provider?.enabled(app)) throw providerNotFound(pending.provider);
+    const result = await attemptLogin(
+      ctx,
+      app,
+      { type: pending.provider, methodName: 'login', info },
+      () => findOrCreateUserForIdentity(ctx, app, identity),
+      (user) => completeLogin(ctx, app, provider, { user }, pending.deviceId, info),
+    );
+    return back([['_baas_ua', `${result.accessToken}$${result.refreshToken}$${result.userId}$${result.deviceId}`]]);
+  } catch (error) {
+    return back([['_baas_error', clientMessage(ctx, error)]]);
+  }
+}
+
+/** `<publicUrl>/api/client/v2.0/auth/callback`: built from configuration only, never from request headers. */
+export function callbackUrl(ctx: ServerContext): string {
+  return `${ctx.config.publicUrl}${CALLBACK_PATH}`;
+}
+
+/**
+ * `<redirect>#k=v&…` with every value percent-encoded: realm-web splits on `&` and `=` and keeps only the
+ * first two pieces, so a literal `=` (base64 padding, a JWT never has one, an error message may) would cut a
+ * value short (spec §8.1 step 5).
+ */
+export function resultUrl(redirect: string, fields: [string, string][]): string {
+  return `${redirect}#${fields.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
+}
+
+function settingsFor(app: AppSettings, type: string): RedirectSettings {
+  const settings = redirectProviders.get(type)?.redirectSettings(app) ?? null;
+  if (settings === null) throw providerNotFound(type);
+  if (settings === 'needs-client-secret')
+    throw new GatehouseError('InvalidParameter', `'${type}' is not set up for redirect logins (it needs clientSecret)`);
+  return settings;
+}
+
+/** realm-web's `device`: standard base64 of a JSON object (spec §8.1). Informational: junk is ignored. */
+function decodeDevice(device: string | undefined): unknown {
+  if (device === undefined || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(device)) return undefined;
+  try {
+    const binary = atob(device.replace(/-/g, '+').replace(/_/g, '/'));
+    return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))));
+  } catch {
+    return undefined;
+  }
+}
+
+function readPending(data: JsonObject): PendingLogin | null {
+  const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : null);
+  const [provider, clientState, redirect, deviceId, codeVerifier, nonce] = [
+    'provider',
+    'clientState',
+    'redirect',
+    'deviceId',
+    'codeVerifier',
+    'nonce',
+  ].map(text);
+  if (!provider || !clientState || !redirect || !deviceId || !codeVerifier || !nonce) return null;
+  const linkSessionId = text('linkSessionId');
+  return {
+    provider,
+    clientState,
+    redirect,
+    deviceId,
+    codeVerifier,
+    nonce,
+    ...(linkSessionId ? { linkSessionId } : {}),
+  };
+}
+
+/**
+ * The IdP's answer → a proven identity: an `error=` becomes a refusal naming only the IdP's error code (never
+ * its free text); repeated parameters are refused (CVE-2026-9689); the provider exchanges the code.
+ */
+async function proveAnswer(
+  ctx: ServerContext,
+  app: AppSettings,
+  params: URLSearchParams,
+  pending: PendingLogin,
+): Promise<ProvenIdentity> {
+  const settings = settingsFor(app, pending.provider);
+  const refuse = (why: string) => new GatehouseError('AuthError', `${settings.label} login failed: ${why}`);
+  for (const name of ['code', 'error', 'iss'])
+    if (params.getAll(name).length > 1) throw refuse(`the answer has more than one '${name}'`);
+  const error = params.get('error');
+  if (error !== null) throw refuse(/^[a-z_]{1,64}$/.test(error) ? error : 'the provider refused');
+  const code = params.get('code');
+  if (!code || code.length > 4096) throw refuse('no authorization code');
+  const provider = redirectProviders.get(pending.provider) as RedirectProvider;
+  return provider.finish(ctx, app, {
+    params,
+    callbackUrl: callbackUrl(ctx),
+    codeVerifier: pending.codeVerifier,
+    nonce: pending.nonce,
+  });
+}
+
+/** §8.3: adds the identity to the user whose session asked, and issues that session a new access token. */
+async function linkWithSession(
+  ctx: ServerContext,
+  app: AppSettings,
+  userId: string | null,
+  sessionId: string,
+  identity: ProvenIdentity,
+): Promise<string> {
+  const session = await ctx.storage.getSession(sessionId);
+  const user = userId === null ? null : await ctx.storage.getUser(app.id, userId);
+  if (!session || !isActive(session, ctx.now()) || session.userId !== userId || !user || user.disabled)
+    throw new GatehouseError('InvalidSession', 'invalid session: the session that started the link has ended');
+  await linkIdentity(ctx, app, user, identity);
+  const linked = (await ctx.storage.getUser(app.id, user.id)) ?? user;
+  return issueAccessToken(ctx, app, session, linked);
+}
+
+/** A refusal's message as the app page may show it; anything unexpected is logged and said generically. */
+function clientMessage(ctx: ServerContext, error: unknown): string {
+  if (isGatehouseError(error) && error.code !== 'InternalServerError') return error.message.slice(0, 500);
+  ctx.logger.error(
+    { err: error instanceof Error ? { type: error.name, message: error.message } : String(error) },
+    'OAuth callback failed',
+  );
+  return 'internal server error';
+}
