@@ -4,9 +4,9 @@ import { resolve } from 'node:path';
 import { type NodeServer, serveNode } from '@gatehouse/server';
 import { startTestGatehouse, type TestGatehouse } from '@gatehouse/server/testing';
 import { build } from 'esbuild';
-import Provider from 'oidc-provider';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestIdp, type TestIdp } from '../../packages/server/src/testing/oidc-idp.js';
 import { freePort } from '../compat/serve.js';
 
 /**
@@ -26,7 +26,7 @@ const CLIENT_SECRET = 'a-client-secret-for-the-browser-test';
 describe('realm-web Credentials.google({ redirectUrl }) in Chromium', () => {
   let t: TestGatehouse;
   let node: NodeServer;
-  let idp: Server;
+  let idp: TestIdp | undefined;
   let pages: Server;
   let browser: Browser;
   let pageUrl: string;
@@ -40,29 +40,13 @@ describe('realm-web Credentials.google({ redirectUrl }) in Chromium', () => {
     pageUrl = `http://127.0.0.1:${pagesPort}/`;
     redirectUrl = `http://127.0.0.1:${pagesPort}/redirect`;
 
-    const provider = new Provider(issuer, {
-      clients: [
-        {
-          client_id: CLIENT_ID,
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [`${gatehouseUrl}/api/client/v2.0/auth/callback`],
-          grant_types: ['authorization_code'],
-          response_types: ['code'],
-          token_endpoint_auth_method: 'client_secret_post',
-        },
-      ],
-      findAccount: async (_ctx: unknown, id: string) => ({
-        accountId: id,
-        claims: async () => ({ sub: id, email: `${id}@example.com`, email_verified: true, name: `User ${id}` }),
-      }),
-      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-      conformIdTokenClaims: false,
-      pkce: { required: () => true },
-      features: { devInteractions: { enabled: true } },
-      cookies: { keys: ['browser-test-cookie-key'] },
-    } as never);
-    idp = provider.listen(idpPort, '127.0.0.1') as unknown as Server;
-    await new Promise((r) => idp.once('listening', r));
+    idp = await startTestIdp({
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      redirectUris: [`${gatehouseUrl}/api/client/v2.0/auth/callback`],
+      pkce: true,
+      port: idpPort,
+    });
 
     t = await startTestGatehouse('sqlite', {
       config: {
@@ -129,7 +113,7 @@ describe('realm-web Credentials.google({ redirectUrl }) in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await new Promise((r) => pages?.close(r));
-    await new Promise((r) => idp?.close(r));
+    await idp?.close();
     await node?.server.close();
     await t?.close();
   });

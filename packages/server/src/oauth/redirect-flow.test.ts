@@ -1,9 +1,7 @@
-import type { Server } from 'node:http';
-import { type AddressInfo, createServer } from 'node:net';
-import Provider from 'oidc-provider';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, resolveConfig } from '../config/resolve.js';
 import { startTestGatehouse, TEST_APP_ID, type TestGatehouse, type TestResponse } from '../testing/index.js';
+import { signInAtIdp, startTestIdp, type TestIdp } from '../testing/oidc-idp.js';
 import { generateSigningKey } from '../tokens/keys.js';
 import { resultUrl } from './redirect-flow.js';
 
@@ -38,7 +36,7 @@ function fragment(location: string): Record<string, string> {
  */
 describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oidc-provider (%s)', (dialect) => {
   let t: TestGatehouse;
-  let server: Server;
+  let idp: TestIdp;
   let issuer: string;
   /** Added to the real clock (the provider runs on the real clock; Gatehouse's may be pushed ahead). */
   let skew = 0;
@@ -50,37 +48,14 @@ describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oid
   const logger = { info: record('info'), warn: record('warn'), error: record('error'), debug: record('debug') };
 
   beforeAll(async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as AddressInfo;
-        probe.close(() => resolve(free));
-      });
+    // The provider refuses any authorization request without an S256 challenge.
+    idp = await startTestIdp({
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      redirectUris: [CALLBACK],
+      pkce: true,
     });
-    issuer = `http://127.0.0.1:${port}`;
-    const provider = new Provider(issuer, {
-      clients: [
-        {
-          client_id: CLIENT_ID,
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [CALLBACK],
-          grant_types: ['authorization_code'],
-          response_types: ['code'],
-          token_endpoint_auth_method: 'client_secret_post',
-        },
-      ],
-      findAccount: async (_ctx: unknown, id: string) => ({
-        accountId: id,
-        claims: async () => ({ sub: id, email: `${id}@example.com`, email_verified: true, name: `User ${id}` }),
-      }),
-      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-      conformIdTokenClaims: false,
-      // The provider refuses any authorization request without an S256 challenge.
-      pkce: { required: () => true },
-      features: { devInteractions: { enabled: true } },
-      cookies: { keys: ['test-cookie-key'] },
-    } as never);
-    server = provider.listen(port, '127.0.0.1') as unknown as Server;
-    await new Promise((r) => server.once('listening', r));
+    issuer = idp.issuer;
 
     const google = {
       clientId: CLIENT_ID,
@@ -114,7 +89,7 @@ describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oid
   });
   afterAll(async () => {
     await t?.close();
-    await new Promise<void>((r) => server.close(() => r()));
+    await idp.close();
   });
   afterEach(() => {
     skew = 0;
@@ -130,54 +105,9 @@ describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oid
     return res.headers.get('location') as string;
   }
 
-  /**
-   * Follows `idpUrl` through the provider's pages as `login` (or presses its "abort" link) until it sends the
-   * browser back to Gatehouse's callback; returns that callback URL.
-   */
-  async function throughIdp(idpUrl: string, login: string | 'abort'): Promise<string> {
-    const jar = new Map<string, string>();
-    const go = async (url: string, init: RequestInit = {}): Promise<Response> => {
-      const res = await fetch(new URL(url, issuer), {
-        ...init,
-        redirect: 'manual',
-        headers: {
-          ...(init.headers as Record<string, string>),
-          cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-        },
-      });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const [k, ...v] = (pair as string).split('=');
-        jar.set(k as string, v.join('='));
-      }
-      return res;
-    };
-    let res = await go(idpUrl);
-    for (let hop = 0; hop < 10; hop++) {
-      const location = res.headers.get('location');
-      if (!location) throw new Error(`no redirect (${res.status}): ${(await res.text()).slice(0, 300)}`);
-      if (location.startsWith(CALLBACK)) return location;
-      if (location.includes('/interaction/')) {
-        const uid = location.split('/interaction/')[1] as string;
-        const page = await (await go(location)).text();
-        if (login === 'abort') {
-          res = await go(`/interaction/${uid}/abort`);
-          continue;
-        }
-        const body = page.includes('name="login"')
-          ? new URLSearchParams({ prompt: 'login', login, password: 'any' })
-          : new URLSearchParams({ prompt: 'consent' });
-        res = await go(`/interaction/${uid}`, {
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        });
-      } else {
-        res = await go(location);
-      }
-    }
-    throw new Error('too many redirects');
-  }
+  /** Follows `idpUrl` through the provider's pages as `login` (or "abort") back to Gatehouse's callback. */
+  const throughIdp = (idpUrl: string, login: string | 'abort'): Promise<string> =>
+    signInAtIdp(idp, idpUrl, login, CALLBACK);
 
   /** Delivers the IdP's redirect to Gatehouse's callback. */
   const callback = async (url: string): Promise<TestResponse> => {
