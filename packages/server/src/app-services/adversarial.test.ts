@@ -133,12 +133,49 @@ describe.each(['sqlite', 'postgres'] as const)('hostile input (%s)', (dialect) =
         ['GET', '/auth/sessions'],
         ['POST', '/auth/password'],
         ['DELETE', '/auth/sessions/../../x'],
+        ['GET', '/auth/user'],
+        ['PATCH', '/auth/user'],
       ] as const) {
         const body = method === 'GET' ? {} : { raw: pick(bodies()), headers: { 'content-type': 'application/json' } };
         const res = await t.request(method, `/api/client/v2.0${path}`, { token: bad, ...body });
         expect(res.status, `${method} ${path} ${bad.slice(0, 20)}`).toBeLessThan(500);
       }
     }
+  });
+
+  it('signed-in routes answer garbage bodies under a valid token with a 4xx, and change nothing', async () => {
+    const email = 'garbage-target@example.com';
+    await t.request('POST', t.appPath('/auth/providers/local-userpass/register'), {
+      body: { email, password: 'correct horse battery', profile: { kept: true } },
+    });
+    const session = (
+      await t.request('POST', t.appPath('/auth/providers/local-userpass/login'), {
+        body: { username: email, password: 'correct horse battery' },
+      })
+    ).json;
+    for (let round = 0; round < 4; round++) {
+      for (const [method, path, which] of [
+        ['PATCH', '/auth/user', 'access'],
+        ['POST', '/auth/password', 'access'],
+        ['POST', '/auth/api_keys', 'refresh'],
+      ] as const) {
+        for (const raw of bodies()) {
+          const res = await t.request(method, `/api/client/v2.0${path}`, {
+            raw,
+            headers: { 'content-type': 'application/json' },
+            token: which === 'access' ? session.access_token : session.refresh_token,
+          });
+          // A random body may be a valid profile edit (200); anything else is a 4xx with the JSON error body.
+          expect(res.status, `${method} ${path} ${raw.slice(0, 80)}`).toBeLessThan(500);
+          if (res.status >= 400) expect(typeof res.json.error_code).toBe('string');
+        }
+      }
+    }
+    // The password was never changed by garbage: it still logs in.
+    const again = await t.request('POST', t.appPath('/auth/providers/local-userpass/login'), {
+      body: { username: email, password: 'correct horse battery' },
+    });
+    expect(again.status).toBe(200);
   });
 
   it('nothing half-written: every user that exists is whole', async () => {
