@@ -17,8 +17,6 @@ export interface SigningKey {
   privateKey: CryptoKey | KeyObject | Uint8Array;
   publicKey: CryptoKey | KeyObject | Uint8Array;
   publicJwk: JWK;
-  /** The private JWK as configured (for the signer; never published). */
-  privateJwk: JWK;
 }
 
 /** Members of a private JWK that must never be published. */
@@ -48,7 +46,6 @@ export async function importSigningKeys(keys: readonly SigningKeyConfig[]): Prom
         privateKey,
         publicKey,
         publicJwk: { ...publicJwk, kid: key.kid, alg: key.alg, use: 'sig' },
-        privateJwk: jwk,
       });
     } catch (error) {
       throw new Error(`keys[${index}] (${key.kid}): cannot import the key for ${key.alg}: ${(error as Error).message}`);

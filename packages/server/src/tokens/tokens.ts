@@ -1,6 +1,5 @@
-import { createPrivateKey, createPublicKey, type JsonWebKeyInput } from 'node:crypto';
 import { GatehouseError, type JsonObject, serialize } from '@gatehouse/core';
-import { createDecoder, createSigner, createVerifier } from 'fast-jwt';
+import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { SigningKey } from './keys.js';
 
 /** Claims of an access token (spec §2.2; ARCHITECTURE "Tokens and sessions"). */
@@ -53,60 +52,41 @@ export interface TokenService {
 export function createTokenService(options: { keys: readonly SigningKey[]; issuer: string }): TokenService {
   const [active] = options.keys;
   if (!active) throw new Error('no signing key');
+  const byKid = new Map(options.keys.map((k) => [k.kid, k]));
+  const algorithms = [...new Set(options.keys.map((k) => k.alg))];
   const issuer = options.issuer;
 
-  // fast-jwt signs and verifies with node:crypto on the calling thread: a few tens of µs per token, where
-  // WebCrypto (what jose uses) costs about four times as much CPU and a thread-pool round trip — and every
-  // login, refresh and authenticated request pays for one or two. Keys go in as PEM, one verifier per `kid`,
-  // each allowing only its key's algorithm (no `none`, no HMAC, no algorithm confusion).
-  const signer = createSigner({
-    key: pemOf(active, 'private'),
-    algorithm: active.alg,
-    kid: active.kid,
-    header: { alg: active.alg, typ: 'JWT' },
-  });
-  const decode = createDecoder({ complete: true });
-  const verifiers = new Map(
-    options.keys.map((key) => [
-      key.kid,
-      createVerifier({
-        key: pemOf(key, 'public'),
-        algorithms: [key.alg],
-        allowedIss: issuer,
-        // Time is checked below against the caller's clock (tests freeze it); fast-jwt would read its own.
-        ignoreExpiration: true,
-        ignoreNotBefore: true,
-        cache: false,
-      }),
-    ]),
-  );
+  const sign = (payload: JWTPayload, now: number, exp: number) =>
+    new SignJWT(payload)
+      .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: 'JWT' })
+      .setIssuer(issuer)
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(Math.floor(exp / 1000))
+      .sign(active.privateKey);
 
-  const sign = (payload: Record<string, unknown>, now: number, exp: number): Promise<string> =>
-    Promise.resolve(signer({ ...payload, iss: issuer, iat: Math.floor(now / 1000), exp: Math.floor(exp / 1000) }));
-
-  async function verify(token: string, now: number, typ: 'access' | 'refresh'): Promise<Record<string, unknown>> {
+  async function verify(token: string, now: number, typ: 'access' | 'refresh'): Promise<JWTPayload> {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || token.split('.').length !== 3)
       throw invalid(typ);
-    let payload: Record<string, unknown>;
     try {
-      const { header } = decode(token) as { header: { kid?: unknown } };
-      const verifier = typeof header.kid === 'string' ? verifiers.get(header.kid) : undefined;
-      if (!verifier) throw invalid(typ);
-      payload = verifier(token) as Record<string, unknown>;
+      const { payload } = await jwtVerify(
+        token,
+        (header) => {
+          const key = header.kid === undefined ? undefined : byKid.get(header.kid);
+          if (!key || key.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
+          return key.publicKey;
+        },
+        { algorithms, issuer, currentDate: new Date(now), requiredClaims: ['sub', 'aud', 'exp', 'iat'] },
+      );
+      if (payload.typ !== typ || typeof payload.sid !== 'string' || typeof payload.baas_device_id !== 'string')
+        throw invalid(typ);
+      return payload;
     } catch (error) {
       if (error instanceof GatehouseError) throw error;
-      throw invalid(typ);
+      throw invalid(typ, error instanceof errors.JWTExpired);
     }
-    const { sub, aud, exp, iat } = payload;
-    if (typeof sub !== 'string' || typeof aud !== 'string' || !Number.isInteger(exp) || !Number.isInteger(iat))
-      throw invalid(typ);
-    if ((exp as number) * 1000 <= now) throw invalid(typ, true);
-    if (payload.typ !== typ || typeof payload.sid !== 'string' || typeof payload.baas_device_id !== 'string')
-      throw invalid(typ);
-    return payload;
   }
 
-  const base = (payload: Record<string, unknown>): AccessClaims => ({
+  const base = (payload: JWTPayload): AccessClaims => ({
     sub: payload.sub as string,
     aud: payload.aud as string,
     sid: payload.sid as string,
@@ -143,16 +123,6 @@ export function createTokenService(options: { keys: readonly SigningKey[]; issue
       return { ...base(payload), secret: payload.secret };
     },
   };
-}
-
-/** A key as PEM, which fast-jwt takes: from the key pair imported (and checked) by `importSigningKeys`. */
-function pemOf(key: SigningKey, part: 'private' | 'public'): string {
-  const jwk = part === 'public' ? key.publicJwk : key.privateJwk;
-  const object =
-    part === 'public'
-      ? createPublicKey({ key: jwk as JsonWebKeyInput['key'], format: 'jwk' })
-      : createPrivateKey({ key: jwk as JsonWebKeyInput['key'], format: 'jwk' });
-  return object.export({ type: part === 'public' ? 'spki' : 'pkcs8', format: 'pem' }) as string;
 }
 
 function invalid(typ: 'access' | 'refresh', expired = false): GatehouseError {
