@@ -187,6 +187,10 @@ describe('realm-web Credentials.google({ redirectUrl }) in Chromium', () => {
     await popup.click('button[type="submit"]');
     await popup.waitForSelector('input[name="prompt"][value="consent"]', { state: 'attached', timeout: 15_000 });
     await popup.click('button[type="submit"]');
+    // Gatehouse asks the person at the browser to confirm the link, naming both accounts.
+    await popup.waitForSelector('button[value="link"]', { timeout: 15_000 });
+    expect(await popup.textContent('body')).toContain('frank@example.com');
+    await popup.click('button[value="link"]');
     const linked = (await page.evaluate(() => (window as unknown as { linked: Promise<unknown> }).linked)) as Record<
       string,
       unknown

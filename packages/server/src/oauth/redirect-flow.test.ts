@@ -109,6 +109,15 @@ describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oid
   const throughIdp = (idpUrl: string, login: string | 'abort'): Promise<string> =>
     signInAtIdp(idp, idpUrl, login, CALLBACK);
 
+  /** Answers a link confirmation page (`decision` link or cancel) the way its form does. */
+  const confirm = (html: string, decision: 'link' | 'cancel'): Promise<TestResponse> => {
+    const token = /name="token" value="([^"]+)"/.exec(html)?.[1] ?? '';
+    return t.request('POST', '/api/client/v2.0/auth/callback/confirm', {
+      raw: new URLSearchParams({ token, decision }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+  };
+
   /** Delivers the IdP's redirect to Gatehouse's callback. */
   const callback = async (url: string): Promise<TestResponse> => {
     const u = new URL(url);
@@ -321,8 +330,17 @@ describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oid
     const idpUrl = res.headers.get('x-baas-location') as string;
     expect(idpUrl.startsWith(`${issuer}/auth?`)).toBe(true);
 
-    const back = await callback(await throughIdp(idpUrl, 'dave'));
+    // The link waits for the person at the browser: a page naming both accounts, with a single-use form.
+    const asked = await callback(await throughIdp(idpUrl, 'dave'));
+    expect(asked.status).toBe(200);
+    expect(asked.headers.get('content-type')).toContain('text/html');
+    expect(asked.headers.get('x-frame-options')).toBe('DENY');
+    expect(asked.headers.get('content-security-policy')).toContain("form-action 'self' https://myapp.example.com");
+    expect(asked.text).toContain('dave@example.com');
+    expect(asked.text).toContain('Link the accounts');
+    const back = await confirm(asked.text, 'link');
     expect(back.status).toBe(302);
+    expectPrivate(back);
     const result = fragment(back.headers.get('location') as string);
     expect(result._baas_link).toBe('ok');
     expect(result._baas_state).toBe('linkstatexyz');
@@ -334,6 +352,8 @@ describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oid
       'anon-user',
       'oauth2-google',
     ]);
+    // The form's token is single use.
+    expect((await confirm(asked.text, 'link')).status).toBe(400);
 
     // That Google account now belongs to this user: linking it to another one fails on the app page.
     const other = await t.request('POST', `/api/client/v2.0/app/${TEST_APP_ID}/auth/providers/anon-user/login`, {
@@ -349,6 +369,36 @@ describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oid
     );
     expect(refused._baas_error).toBe('this identity is already linked to another user');
     expect(refused._baas_link).toBeUndefined();
+  });
+
+  it('a link someone else started is not made unless the person at the browser confirms it (login CSRF)', async () => {
+    // The attacker starts a link for their own user and sends the IdP URL to a victim, who signs in there.
+    const attacker = await t.request('POST', `/api/client/v2.0/app/${TEST_APP_ID}/auth/providers/anon-user/login`, {
+      body: {},
+    });
+    const started = await t.request(
+      'GET',
+      loginPath({ link: 'true', state: 'csrfstatexyz', redirect: APP_PAGE, providerRedirectHeader: 'true' }),
+      { token: attacker.json.access_token },
+    );
+    const asked = await callback(await throughIdp(started.headers.get('x-baas-location') as string, 'victim'));
+    expect(asked.status).toBe(200);
+    expect(asked.text).toContain('victim@example.com');
+    // The victim cancels: nothing is linked, the app page hears why.
+    const cancelled = fragment((await confirm(asked.text, 'cancel')).headers.get('location') as string);
+    expect(cancelled._baas_error).toBe('the link was cancelled');
+    expect(cancelled._baas_ua).toBeUndefined();
+    expect(await t.gatehouse.storage.findUserByIdentity(TEST_APP_ID, 'oauth2-google', 'victim')).toBeNull();
+    // A forged or reused form changes nothing either.
+    for (const token of ['', 'x.y', `${'0'.repeat(24)}.${'A'.repeat(43)}`]) {
+      const res = await t.request('POST', '/api/client/v2.0/auth/callback/confirm', {
+        raw: new URLSearchParams({ token, decision: 'link' }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+    }
+    expect(await t.gatehouse.storage.findUserByIdentity(TEST_APP_ID, 'oauth2-google', 'victim')).toBeNull();
   });
 
   it('limits the logins one address may start (each writes a row)', async () => {

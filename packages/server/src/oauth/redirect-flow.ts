@@ -2,6 +2,8 @@ import { GatehouseError, isGatehouseError, type JsonObject, objectId, randomSecr
 import * as oauth from 'oauth4webapi';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import { attemptLogin } from '../hooks/index.js';
+import { escapeHtml, page } from '../pages/layout.js';
+import { identityTaken } from '../providers/federated.js';
 import {
   completeLogin,
   credentialProviders,
@@ -150,8 +152,14 @@ export async function startRedirectLogin(
   return url.toString();
 }
 
-/** The outcome of a callback: where to send the browser, or (no usable state) a refusal to show. */
-export type CallbackOutcome = { redirect: string } | { refused: GatehouseError };
+/**
+ * The outcome of a callback: where to send the browser, a refusal to show (no usable state), or — for a link —
+ * the page that asks the person at the browser to confirm it.
+ */
+export type CallbackOutcome =
+  | { redirect: string }
+  | { refused: GatehouseError }
+  | { confirm: { html: string; formAction: string } };
 
 /**
  * Finishes a redirect login at the callback. Without a valid, unexpired, unused state nothing is known about
@@ -187,14 +195,8 @@ export async function finishRedirectLogin(
   });
   try {
     const identity = await proveAnswer(ctx, app, params, pending);
-    if (pending.linkSessionId !== undefined) {
-      const accessToken = await linkWithSession(ctx, app, record.userId, pending.linkSessionId, identity);
-      // §8.3: the refresh part may be empty; realm-web keeps its refresh token.
-      return back([
-        ['_baas_link', 'ok'],
-        ['_baas_ua', `${accessToken}$$${record.userId}$${pending.deviceId}`],
-      ]);
-    }
+    if (pending.linkSessionId !== undefined)
+      return { confirm: await askToConfirmLink(ctx, app, record.userId, pending, identity) };
     const provider = credentialProviders.get(pending.provider);
     if (!provider?.enabled(app)) throw providerNotFound(pending.provider);
     const result = await attemptLogin(
@@ -208,6 +210,138 @@ export async function finishRedirectLogin(
   } catch (error) {
     return back([['_baas_error', clientMessage(ctx, error)]]);
   }
+}
+
+/** Where the link confirmation form posts. */
+export const CONFIRM_PATH = `${CALLBACK_PATH}/confirm`;
+
+/** A link waiting for the person at the browser to confirm it (the `oauth-state` token's data, second step). */
+interface PendingLink {
+  step: 'confirm-link';
+  provider: string;
+  clientState: string;
+  redirect: string;
+  deviceId: string;
+  linkSessionId: string;
+  identity: ProvenIdentity;
+}
+
+/**
+ * A link is not made at the callback but after the person at the browser confirms it on a page that names both
+ * accounts. Nothing ties the popup to the browser that asked for the link (Atlas used a cookie; cross-site
+ * cookies are unreliable now), so without this step someone could start a link for their own user and get a
+ * victim to open the IdP URL: the victim's account would be linked to theirs silently (OAuth "login CSRF").
+ * The page is a form carrying a new single-use token; an identity already owned by another user is refused
+ * before any page is shown.
+ */
+async function askToConfirmLink(
+  ctx: ServerContext,
+  app: AppSettings,
+  userId: string | null,
+  pending: PendingLogin,
+  identity: ProvenIdentity,
+): Promise<{ html: string; formAction: string }> {
+  const user = userId === null ? null : await ctx.storage.getUser(app.id, userId);
+  const session = await ctx.storage.getSession(pending.linkSessionId as string);
+  if (!user || user.disabled || !session || !isActive(session, ctx.now()) || session.userId !== user.id)
+    throw new GatehouseError('InvalidSession', 'invalid session: the session that started the link has ended');
+  const owner = await ctx.storage.findUserByIdentity(app.id, identity.providerId, identity.subject);
+  if (owner && owner.id !== user.id) throw identityTaken();
+  const now = ctx.now();
+  const tokenId = objectId(now);
+  const secret = randomSecret();
+  const link: PendingLink = {
+    step: 'confirm-link',
+    provider: pending.provider,
+    clientState: pending.clientState,
+    redirect: pending.redirect,
+    deviceId: pending.deviceId,
+    linkSessionId: pending.linkSessionId as string,
+    identity,
+  };
+  await ctx.storage.createOneTimeToken({
+    id: tokenId,
+    appId: app.id,
+    userId: user.id,
+    purpose: 'oauth-state',
+    tokenHash: await sha256(secret),
+    data: link as unknown as JsonObject,
+    now,
+    expiresAt: now + STATE_LIFETIME_MS,
+  });
+  const label = redirectProviders.get(pending.provider)?.redirectSettings(app);
+  const providerName = typeof label === 'object' && label ? label.label : pending.provider;
+  const theirs = identity.email?.address ?? identity.profile?.name ?? identity.subject;
+  const yours =
+    user.emails[0]?.address ?? user.username ?? (typeof user.profile.name === 'string' ? user.profile.name : null);
+  const account = yours ? `the ${app.name} account ${yours}` : `your current ${app.name} account (${user.id})`;
+  const formAction = `${ctx.config.publicUrl}${CONFIRM_PATH}`;
+  const html = page(
+    `Link your ${providerName} account`,
+    `<h1>Link your ${escapeHtml(providerName)} account?</h1>
+<p>Signing in with ${escapeHtml(providerName)} as <strong>${escapeHtml(String(theirs))}</strong> will also sign you in to
+<strong>${escapeHtml(account)}</strong>.</p>
+<p>Only continue if you started this yourself, in ${escapeHtml(app.name)}, just now.</p>
+<form method="post" action="${escapeHtml(formAction)}">
+<input type="hidden" name="token" value="${tokenId}.${secret}">
+<button type="submit" name="decision" value="link">Link the accounts</button>
+<button type="submit" name="decision" value="cancel">Cancel</button>
+</form>`,
+  );
+  return { html, formAction };
+}
+
+/**
+ * The answer to the confirmation page: with `decision=link` the identity is linked to the user whose session
+ * started it and that session gets a new access token (§8.3: `_baas_link=ok`, an empty refresh part); anything
+ * else cancels. Either way the browser goes back to the app page the link started with.
+ */
+export async function confirmRedirectLink(ctx: ServerContext, form: URLSearchParams): Promise<CallbackOutcome> {
+  const refused = new GatehouseError('BadRequest', 'invalid, expired or already used link confirmation');
+  if (form.getAll('token').length !== 1 || form.getAll('decision').length > 1) return { refused };
+  const match = OUR_STATE.exec(form.get('token') as string);
+  if (!match) return { refused };
+  const record = await ctx.storage.consumeOneTimeToken({
+    id: match[1] as string,
+    tokenHash: await sha256(match[2] as string),
+    purpose: 'oauth-state',
+    now: ctx.now(),
+  });
+  const app = record && ctx.config.apps.get(record.appId);
+  const link = record && readPendingLink(record.data);
+  if (!record || !app || !link || !app.oauthRedirectUris.includes(link.redirect)) return { refused };
+  const back = (fields: [string, string][]) => ({
+    redirect: resultUrl(link.redirect, [['_baas_client_app_id', app.id], ['_baas_state', link.clientState], ...fields]),
+  });
+  if (form.get('decision') !== 'link') return back([['_baas_error', 'the link was cancelled']]);
+  try {
+    const accessToken = await linkWithSession(ctx, app, record.userId, link.linkSessionId, link.identity);
+    // §8.3: the refresh part may be empty; realm-web keeps its refresh token.
+    return back([
+      ['_baas_link', 'ok'],
+      ['_baas_ua', `${accessToken}$$${record.userId}$${link.deviceId}`],
+    ]);
+  } catch (error) {
+    return back([['_baas_error', clientMessage(ctx, error)]]);
+  }
+}
+
+function readPendingLink(data: JsonObject): PendingLink | null {
+  const link = data as unknown as Partial<PendingLink>;
+  const identity = link.identity as Partial<ProvenIdentity> | undefined;
+  if (
+    link.step !== 'confirm-link' ||
+    typeof link.provider !== 'string' ||
+    typeof link.clientState !== 'string' ||
+    typeof link.redirect !== 'string' ||
+    typeof link.deviceId !== 'string' ||
+    typeof link.linkSessionId !== 'string' ||
+    typeof identity?.providerType !== 'string' ||
+    typeof identity.providerId !== 'string' ||
+    typeof identity.subject !== 'string'
+  )
+    return null;
+  return link as PendingLink;
 }
 
 /** `<publicUrl>/api/client/v2.0/auth/callback`: built from configuration only, never from request headers. */

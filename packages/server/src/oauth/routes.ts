@@ -2,10 +2,11 @@ import { GatehouseError, isGatehouseError } from '@gatehouse/core';
 import { Hono } from 'hono';
 import { errorResponse } from '../app-services/errors.js';
 import type { ServerContext } from '../context.js';
+import { assertNoNul, readBodyText } from '../http/body.js';
 import type { GatehouseEnv } from '../http/env.js';
-import { json } from '../http/responses.js';
+import { html, json } from '../http/responses.js';
 import { authenticateAccess, bearerToken } from '../sessions/index.js';
-import { finishRedirectLogin, startRedirectLogin } from './redirect-flow.js';
+import { type CallbackOutcome, confirmRedirectLink, finishRedirectLogin, startRedirectLogin } from './redirect-flow.js';
 
 /**
  * The two GET routes of the OAuth2 redirect flow (spec §0 rows 21–22, §8), mounted under `/api/client/v2.0`:
@@ -35,6 +36,23 @@ function redirectTo(location: string): Response {
 function refusal(ctx: ServerContext, error: unknown): Response {
   if (!isGatehouseError(error)) ctx.logger.error({ err: String(error).slice(0, 300) }, 'OAuth redirect route failed');
   return withPrivacy(errorResponse(error));
+}
+
+/** A callback's outcome as a response: the redirect, the refusal, or the link confirmation page. */
+function answer(ctx: ServerContext, outcome: CallbackOutcome): Response {
+  if ('redirect' in outcome) return redirectTo(outcome.redirect);
+  if ('refused' in outcome) return refusal(ctx, outcome.refused);
+  const response = html(outcome.confirm.html);
+  // The form posts here and is answered with a redirect to the app page: browsers apply `form-action` to that
+  // redirect too, so the app's allowed pages are listed beside 'self'.
+  const origins = [
+    ...new Set([...ctx.config.apps.values()].flatMap((a) => a.oauthRedirectUris.map((u) => new URL(u).origin))),
+  ];
+  response.headers.set(
+    'content-security-policy',
+    `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${origins.join(' ')}; base-uri 'none'; frame-ancestors 'none'`,
+  );
+  return withPrivacy(response);
 }
 
 export function oauthRedirectRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
@@ -70,9 +88,21 @@ export function oauthRedirectRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
 
   api.get('/auth/callback', async (c) => {
     try {
-      const outcome = await finishRedirectLogin(ctx, new URL(c.req.url).searchParams, c.env.requestInfo);
-      if ('redirect' in outcome) return redirectTo(outcome.redirect);
-      return refusal(ctx, outcome.refused);
+      return answer(ctx, await finishRedirectLogin(ctx, new URL(c.req.url).searchParams, c.env.requestInfo));
+    } catch (error) {
+      return refusal(ctx, error);
+    }
+  });
+
+  // A link's confirmation page posts here (oauth/redirect-flow.ts, askToConfirmLink).
+  api.post('/auth/callback/confirm', async (c) => {
+    try {
+      const type = c.req.header('content-type') ?? '';
+      if (!/^application\/x-www-form-urlencoded\b/i.test(type))
+        throw new GatehouseError('UnsupportedMediaType', 'expected a form');
+      const form = new URLSearchParams(await readBodyText(c.req.raw, ctx.config.limits.maxBodyBytes));
+      for (const [k, v] of form) assertNoNul([k, v]);
+      return answer(ctx, await confirmRedirectLink(ctx, form));
     } catch (error) {
       return refusal(ctx, error);
     }
