@@ -98,6 +98,10 @@ describe('gatehouse users: the server side of Accounts', () => {
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain('Username already exists.');
 
+    const found = await cli(['find', 'ADA@ENGINE.example']);
+    expect(found.stdout.trim()).toBe(`${id}  ada  ada@engine.example`);
+    expect((await cli(['find', 'Ada'])).stdout).toContain(id);
+    expect((await cli(['find', 'nobody'])).stderr).toContain("no user 'nobody'");
     const shown = JSON.parse((await cli(['show', id])).stdout);
     expect(shown).toMatchObject({
       username: 'ada',

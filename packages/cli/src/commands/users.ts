@@ -61,6 +61,21 @@ const ACTIONS: Record<string, Action> = {
       return JSON.stringify(shown, null, 2);
     },
   },
+  find: {
+    usage: '<email or username>',
+    arity: [1, 1],
+    async run({ gatehouse, appId, args: [name] }) {
+      // An email in any letter case; a username exactly, else case-insensitively when only one user matches.
+      const found = (name as string).includes('@')
+        ? [await gatehouse.storage.findUserByEmail(appId, name as string)].filter((u) => u !== null)
+        : await gatehouse.storage.findUsersByUsername(appId, name as string);
+      if (found.length === 0) throw new CliError(`no user '${name}' in app '${appId}'`);
+      if (found.length > 1)
+        throw new CliError(`'${name}' matches more than one user in another letter case: use the exact case`);
+      const [user] = found as [NonNullable<(typeof found)[number]>];
+      return `${user.id}  ${user.username ?? '-'}  ${user.emails.map((e) => e.address).join(', ') || '-'}`;
+    },
+  },
   'set-custom-data': {
     usage: "<userId> '<json object>'",
     arity: [2, 2],
@@ -151,6 +166,7 @@ export const usersCommand = defineCommand({
   name: 'users',
   summary: 'Look at users and change accounts as the server (Meteor’s server-side Accounts.*)',
   description:
+    '`find` prints the id of the user with an email or username. ' +
     '`show` prints a user (profile, emails, identities, custom data, API key names — never secrets). ' +
     "`set-custom-data` replaces the user's custom data (tokens carry it from the next refresh, unless the " +
     'config module has a customData hook). `create` makes a user without logging in (forbidClientAccountCreation ' +
@@ -173,6 +189,7 @@ export const usersCommand = defineCommand({
     { name: '[newEmail]', description: 'For replace-email: the new address' },
   ],
   examples: [
+    'gatehouse users find --app myapp-abcde ada@example.com',
     'gatehouse users show --app myapp-abcde 6b02c4464…',
     `gatehouse users set-custom-data --app myapp-abcde 6b02c4464… '{"plan":"pro"}'`,
     `gatehouse users create --app myapp-abcde ada@example.com '{"name":"Ada"}'`,
