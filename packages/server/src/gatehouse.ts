@@ -7,7 +7,7 @@ import { appServicesRoutes } from './app-services/routes.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { GatehouseConfigInput } from './config/schema.js';
 import type { RequestInfo, ServerContext } from './context.js';
-import { createDdpServer, type DdpHeartbeat, type DdpServer } from './ddp/index.js';
+import { createDdpServer, type DdpHeartbeat, type DdpServer, SWEEP_MS } from './ddp/index.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer, type OutboxMailer } from './email/index.js';
 import { createCors } from './http/cors.js';
 import type { GatehouseEnv } from './http/env.js';
@@ -159,7 +159,10 @@ export async function createGatehouse(
   if (config.dangerouslyEnableDevPages) router.route('/', devRoutes(ctx));
 
   const trustProxy = config.trustProxy;
-  const ddp = createDdpServer(ctx, options.ddpHeartbeat ? { heartbeat: options.ddpHeartbeat } : {});
+  const ddp = createDdpServer(ctx, {
+    ...(options.ddpHeartbeat ? { heartbeat: options.ddpHeartbeat } : {}),
+    sweepMs: shared ? SWEEP_MS.withRedis : SWEEP_MS.alone,
+  });
   return {
     config,
     storage,

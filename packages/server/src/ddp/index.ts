@@ -1,8 +1,12 @@
 import type { ServerContext } from '../context.js';
 import { DdpConnection, type DdpHeartbeat, type DdpSocket } from './connection.js';
 
-/** How often connections sync with the database: their session still lives, their user document is current. */
-const SESSION_SWEEP_MS = 10_000;
+/**
+ * How often connections sync with the database (their session still lives, their user document is current):
+ * every 10 s alone; every 60 s when Redis carries the news of every change made by any instance or the CLI at
+ * once, so the sweep only has expiries left to catch.
+ */
+export const SWEEP_MS = { alone: 10_000, withRedis: 60_000 } as const;
 
 /**
  * Meteor's DDP endpoint (spec meteor-accounts §2): the transport hands each WebSocket to `accept`, then its
@@ -22,7 +26,10 @@ export interface DdpServer {
   close(): void;
 }
 
-export function createDdpServer(ctx: ServerContext, options: { heartbeat?: DdpHeartbeat } = {}): DdpServer {
+export function createDdpServer(
+  ctx: ServerContext,
+  options: { heartbeat?: DdpHeartbeat; sweepMs?: number } = {},
+): DdpServer {
   const connections = new Set<DdpConnection>();
   const sync = (connection: DdpConnection) =>
     connection.sync().catch((error) => ctx.logger.warn({ err: String(error) }, 'DDP connection sync failed'));
@@ -31,7 +38,7 @@ export function createDdpServer(ctx: ServerContext, options: { heartbeat?: DdpHe
   // process made the change.
   const sweep = setInterval(() => {
     for (const connection of connections) sync(connection);
-  }, SESSION_SWEEP_MS);
+  }, options.sweepMs ?? SWEEP_MS.alone);
   sweep.unref();
   const unsubscribe = ctx.changes.subscribe((userId) => {
     for (const connection of connections) if (connection.login?.userId === userId) sync(connection);
