@@ -58,6 +58,8 @@ export interface GatehouseOptions {
   rateLimiter?: RateLimiter;
   /** DDP's server heartbeat (Meteor's 15 s ping, 15 s to answer); tests shorten it. */
   ddpHeartbeat?: DdpHeartbeat;
+  /** How often expired one-time tokens (links, OAuth states) are deleted; hourly by default; tests shorten it. */
+  maintenanceIntervalMs?: number;
 }
 
 /**
@@ -158,6 +160,16 @@ export async function createGatehouse(
   router.route('/app', hostedPages(ctx));
   if (config.dangerouslyEnableDevPages) router.route('/', devRoutes(ctx));
 
+  // Housekeeping: one-time tokens that expired unused (mailed links nobody followed, OAuth logins abandoned at
+  // the IdP) are deleted, so the table does not grow forever. Every instance may run it; it is idempotent.
+  const maintenance = setInterval(() => {
+    storage
+      .deleteExpiredOneTimeTokens(ctx.now())
+      .then((count) => count > 0 && logger.debug({ count }, 'expired one-time tokens deleted'))
+      .catch((error) => logger.warn({ err: describe(error) }, 'deleting expired one-time tokens failed'));
+  }, options.maintenanceIntervalMs ?? 3_600_000);
+  maintenance.unref();
+
   const trustProxy = config.trustProxy;
   const ddp = createDdpServer(ctx, {
     ...(options.ddpHeartbeat ? { heartbeat: options.ddpHeartbeat } : {}),
@@ -190,6 +202,7 @@ export async function createGatehouse(
     },
     ready: () => storage.ping(),
     async close() {
+      clearInterval(maintenance);
       ddp.close();
       await Promise.allSettled([...pending]);
       await Promise.allSettled([passwords.close(), mailer.close(), ctx.limiter.close(), shared?.close()]);
