@@ -1,4 +1,4 @@
-import { GatehouseError, isGatehouseError, type JsonObject, objectId, randomSecret, sha256 } from '@gatehouse/core';
+import { GatehouseError, isGatehouseError, type JsonObject, objectId, randomSecret } from '@gatehouse/core';
 import * as oauth from 'oauth4webapi';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import { attemptLogin } from '../hooks/index.js';
@@ -16,6 +16,7 @@ import { facebookRedirect } from '../providers/oauth2-facebook/index.js';
 import { googleRedirect } from '../providers/oauth2-google/index.js';
 import { addressKey } from '../rate-limit/index.js';
 import { type Authenticated, deviceIdFrom, isActive, issueAccessToken } from '../sessions/index.js';
+import { secretHash } from '../tokens/hash.js';
 import type { RedirectProvider, RedirectSettings } from './redirect-provider.js';
 
 /**
@@ -124,18 +125,7 @@ export async function startRedirectLogin(
     nonce,
     ...(linking ? { linkSessionId: linking.session.id } : {}),
   };
-  const tokenId = objectId(now);
-  const secret = randomSecret();
-  await ctx.storage.createOneTimeToken({
-    id: tokenId,
-    appId: app.id,
-    userId: linking ? linking.user.id : null,
-    purpose: 'oauth-state',
-    tokenHash: await sha256(secret),
-    data: pending as unknown as JsonObject,
-    now,
-    expiresAt: now + STATE_LIFETIME_MS,
-  });
+  const state = await issueTicket(ctx, app.id, linking ? linking.user.id : null, pending);
 
   const url = new URL(settings.authorizationEndpoint);
   const params = {
@@ -143,7 +133,7 @@ export async function startRedirectLogin(
     client_id: settings.clientId,
     redirect_uri: callbackUrl(ctx),
     scope: settings.scope,
-    state: `${tokenId}.${secret}`,
+    state,
     ...(settings.nonce ? { nonce } : {}),
     code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
@@ -173,30 +163,13 @@ export async function finishRedirectLogin(
 ): Promise<CallbackOutcome> {
   const refused = new GatehouseError('BadRequest', 'invalid, expired or already used OAuth state');
   if (params.getAll('state').length !== 1) return { refused };
-  const match = OUR_STATE.exec(params.get('state') as string);
-  if (!match) return { refused };
-  const record = await ctx.storage.consumeOneTimeToken({
-    id: match[1] as string,
-    tokenHash: await sha256(match[2] as string),
-    purpose: 'oauth-state',
-    now: ctx.now(),
-  });
-  const app = record && ctx.config.apps.get(record.appId);
-  const pending = record && readPending(record.data);
-  // The allowlist is checked again: the configuration may have changed since the login started.
-  if (!record || !app || !pending || !app.oauthRedirectUris.includes(pending.redirect)) return { refused };
-
-  const back = (fields: [string, string][]) => ({
-    redirect: resultUrl(pending.redirect, [
-      ['_baas_client_app_id', app.id],
-      ['_baas_state', pending.clientState],
-      ...fields,
-    ]),
-  });
+  const ticket = await consumeTicket(ctx, params.get('state') as string, readPending);
+  if (!ticket) return { refused };
+  const { app, userId, data: pending, back } = ticket;
   try {
     const identity = await proveAnswer(ctx, app, params, pending);
     if (pending.linkSessionId !== undefined)
-      return { confirm: await askToConfirmLink(ctx, app, record.userId, pending, identity) };
+      return { confirm: await askToConfirmLink(ctx, app, userId, pending, identity) };
     const provider = credentialProviders.get(pending.provider);
     if (!provider?.enabled(app)) throw providerNotFound(pending.provider);
     const result = await attemptLogin(
@@ -241,15 +214,9 @@ async function askToConfirmLink(
   pending: PendingLogin,
   identity: ProvenIdentity,
 ): Promise<{ html: string; formAction: string }> {
-  const user = userId === null ? null : await ctx.storage.getUser(app.id, userId);
-  const session = await ctx.storage.getSession(pending.linkSessionId as string);
-  if (!user || user.disabled || !session || !isActive(session, ctx.now()) || session.userId !== user.id)
-    throw new GatehouseError('InvalidSession', 'invalid session: the session that started the link has ended');
+  const { user } = await linkingSession(ctx, app, userId, pending.linkSessionId as string);
   const owner = await ctx.storage.findUserByIdentity(app.id, identity.providerId, identity.subject);
   if (owner && owner.id !== user.id) throw identityTaken();
-  const now = ctx.now();
-  const tokenId = objectId(now);
-  const secret = randomSecret();
   const link: PendingLink = {
     step: 'confirm-link',
     provider: pending.provider,
@@ -259,16 +226,7 @@ async function askToConfirmLink(
     linkSessionId: pending.linkSessionId as string,
     identity,
   };
-  await ctx.storage.createOneTimeToken({
-    id: tokenId,
-    appId: app.id,
-    userId: user.id,
-    purpose: 'oauth-state',
-    tokenHash: await sha256(secret),
-    data: link as unknown as JsonObject,
-    now,
-    expiresAt: now + STATE_LIFETIME_MS,
-  });
+  const token = await issueTicket(ctx, app.id, user.id, link);
   const label = redirectProviders.get(pending.provider)?.redirectSettings(app);
   const providerName = typeof label === 'object' && label ? label.label : pending.provider;
   const theirs = identity.email?.address ?? identity.profile?.name ?? identity.subject;
@@ -283,7 +241,7 @@ async function askToConfirmLink(
 <strong>${escapeHtml(account)}</strong>.</p>
 <p>Only continue if you started this yourself, in ${escapeHtml(app.name)}, just now.</p>
 <form method="post" action="${escapeHtml(formAction)}">
-<input type="hidden" name="token" value="${tokenId}.${secret}">
+<input type="hidden" name="token" value="${token}">
 <button type="submit" name="decision" value="link">Link the accounts</button>
 <button type="submit" name="decision" value="cancel">Cancel</button>
 </form>`,
@@ -299,27 +257,16 @@ async function askToConfirmLink(
 export async function confirmRedirectLink(ctx: ServerContext, form: URLSearchParams): Promise<CallbackOutcome> {
   const refused = new GatehouseError('BadRequest', 'invalid, expired or already used link confirmation');
   if (form.getAll('token').length !== 1 || form.getAll('decision').length > 1) return { refused };
-  const match = OUR_STATE.exec(form.get('token') as string);
-  if (!match) return { refused };
-  const record = await ctx.storage.consumeOneTimeToken({
-    id: match[1] as string,
-    tokenHash: await sha256(match[2] as string),
-    purpose: 'oauth-state',
-    now: ctx.now(),
-  });
-  const app = record && ctx.config.apps.get(record.appId);
-  const link = record && readPendingLink(record.data);
-  if (!record || !app || !link || !app.oauthRedirectUris.includes(link.redirect)) return { refused };
-  const back = (fields: [string, string][]) => ({
-    redirect: resultUrl(link.redirect, [['_baas_client_app_id', app.id], ['_baas_state', link.clientState], ...fields]),
-  });
+  const ticket = await consumeTicket(ctx, form.get('token') as string, readPendingLink);
+  if (!ticket) return { refused };
+  const { app, userId, data: link, back } = ticket;
   if (form.get('decision') !== 'link') return back([['_baas_error', 'the link was cancelled']]);
   try {
-    const accessToken = await linkWithSession(ctx, app, record.userId, link.linkSessionId, link.identity);
+    const accessToken = await linkWithSession(ctx, app, userId, link.linkSessionId, link.identity);
     // §8.3: the refresh part may be empty; realm-web keeps its refresh token.
     return back([
       ['_baas_link', 'ok'],
-      ['_baas_ua', `${accessToken}$$${record.userId}$${link.deviceId}`],
+      ['_baas_ua', `${accessToken}$$${userId}$${link.deviceId}`],
     ]);
   } catch (error) {
     return back([['_baas_error', clientMessage(ctx, error)]]);
@@ -427,6 +374,70 @@ async function proveAnswer(
   });
 }
 
+/**
+ * Writes a ticket — a one-time `oauth-state` token holding `data`, expiring in {@link STATE_LIFETIME_MS} —
+ * and returns it as `<token id>.<secret>`: what goes to the IdP as `state`, or into the link confirmation form.
+ * Only the secret's hash is stored.
+ */
+async function issueTicket(ctx: ServerContext, appId: string, userId: string | null, data: object): Promise<string> {
+  const now = ctx.now();
+  const tokenId = objectId(now);
+  const secret = randomSecret();
+  await ctx.storage.createOneTimeToken({
+    id: tokenId,
+    appId,
+    userId,
+    purpose: 'oauth-state',
+    tokenHash: secretHash(secret),
+    data: data as JsonObject,
+    now,
+    expiresAt: now + STATE_LIFETIME_MS,
+  });
+  return `${tokenId}.${secret}`;
+}
+
+/**
+ * Consumes a ticket (atomically, once) and reads its data with `read`; `null` for anything unusable — a bad
+ * shape, unknown, used or expired, another step's data, an app no longer configured, or an app page no longer
+ * on its allowlist (the configuration may have changed since the login started). With it comes `back`, the
+ * URL of that app page with the result in the fragment.
+ */
+async function consumeTicket<T extends { redirect: string; clientState: string }>(
+  ctx: ServerContext,
+  value: string,
+  read: (data: JsonObject) => T | null,
+): Promise<{
+  app: AppSettings;
+  userId: string | null;
+  data: T;
+  back: (fields: [string, string][]) => { redirect: string };
+} | null> {
+  const match = OUR_STATE.exec(value);
+  if (!match) return null;
+  const record = await ctx.storage.consumeOneTimeToken({
+    id: match[1] as string,
+    tokenHash: secretHash(match[2] as string),
+    purpose: 'oauth-state',
+    now: ctx.now(),
+  });
+  const app = record && ctx.config.apps.get(record.appId);
+  const data = record && read(record.data);
+  if (!record || !app || !data || !app.oauthRedirectUris.includes(data.redirect)) return null;
+  const back = (fields: [string, string][]) => ({
+    redirect: resultUrl(data.redirect, [['_baas_client_app_id', app.id], ['_baas_state', data.clientState], ...fields]),
+  });
+  return { app, userId: record.userId, data, back };
+}
+
+/** The user whose session started a link, while that session lives; `InvalidSession` once it has ended. */
+async function linkingSession(ctx: ServerContext, app: AppSettings, userId: string | null, sessionId: string) {
+  const session = await ctx.storage.getSession(sessionId);
+  const user = userId === null ? null : await ctx.storage.getUser(app.id, userId);
+  if (!session || !isActive(session, ctx.now()) || session.userId !== userId || !user || user.disabled)
+    throw new GatehouseError('InvalidSession', 'invalid session: the session that started the link has ended');
+  return { user, session };
+}
+
 /** §8.3: adds the identity to the user whose session asked, and issues that session a new access token. */
 async function linkWithSession(
   ctx: ServerContext,
@@ -435,10 +446,7 @@ async function linkWithSession(
   sessionId: string,
   identity: ProvenIdentity,
 ): Promise<string> {
-  const session = await ctx.storage.getSession(sessionId);
-  const user = userId === null ? null : await ctx.storage.getUser(app.id, userId);
-  if (!session || !isActive(session, ctx.now()) || session.userId !== userId || !user || user.disabled)
-    throw new GatehouseError('InvalidSession', 'invalid session: the session that started the link has ended');
+  const { user, session } = await linkingSession(ctx, app, userId, sessionId);
   await linkIdentity(ctx, app, user, identity);
   const linked = (await ctx.storage.getUser(app.id, user.id)) ?? user;
   return issueAccessToken(ctx, app, session, linked);
