@@ -1,7 +1,7 @@
 import { GatehouseError, isGatehouseError } from '@gatehouse/core';
 import * as oauth from 'oauth4webapi';
 import type { AppSettings } from '../context.js';
-import { identityFromIdToken, verifyIdToken } from '../providers/oidc-id-token.js';
+import { identityFromIdToken, isLoopbackHttp, verifyIdToken } from '../providers/oidc-id-token.js';
 import type { RedirectProvider } from './redirect-provider.js';
 
 /** What an OpenID Connect provider needs for the redirect flow. */
@@ -58,8 +58,7 @@ export function oidcRedirectProvider(
         jwks_uri: settings.jwksUrl,
       };
       const client: oauth.Client = { client_id: settings.clientId };
-      // Plain HTTP only for a loopback token endpoint (tests, local development).
-      const loopback = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(settings.tokenEndpoint);
+      const loopback = isLoopbackHttp(settings.tokenEndpoint);
       let idToken: string;
       try {
         const checked = oauth.validateAuthResponse(as, client, answer.params, answer.params.get('state') as string);

@@ -88,3 +88,17 @@ export function identityFromIdToken(providerType: string, payload: JWTPayload): 
     ...(email ? { email: { address: email, verified } } : {}),
   };
 }
+
+/**
+ * True for a plain-HTTP URL on the loopback interface — the only place a token endpoint may be reached without
+ * TLS (tests, local development); oauth4webapi refuses plain HTTP otherwise.
+ *
+ * @example
+ * ```ts
+ * isLoopbackHttp('http://127.0.0.1:4000/token'); // true
+ * isLoopbackHttp('http://idp.example/token'); // false
+ * ```
+ */
+export function isLoopbackHttp(url: string): boolean {
+  return /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(url);
+}

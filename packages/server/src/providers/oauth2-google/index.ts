@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppSettings, ServerContext } from '../../context.js';
 import { oidcRedirectProvider } from '../../oauth/oidc-redirect.js';
 import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../federated.js';
-import { identityFromIdToken, verifyIdToken } from '../oidc-id-token.js';
+import { identityFromIdToken, isLoopbackHttp, verifyIdToken } from '../oidc-id-token.js';
 import type { CredentialProvider } from '../registry.js';
 
 export const PROVIDER = 'oauth2-google';
@@ -87,7 +87,7 @@ async function exchangeCode(settings: GoogleSettings, clientId: string, code: st
     jwks_uri: settings.jwksUrl,
   };
   const client: oauth.Client = { client_id: clientId };
-  const loopback = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(settings.tokenEndpoint);
+  const loopback = isLoopbackHttp(settings.tokenEndpoint);
   try {
     const params = oauth.validateAuthResponse(as, client, new URLSearchParams({ code }), oauth.skipStateCheck);
     const response = await oauth.authorizationCodeGrantRequest(
