@@ -21,13 +21,9 @@ export interface PublicProvider {
  * ```
  */
 export function publicProviders(app: AppSettings): PublicProvider[] {
-  const out: PublicProvider[] = [];
-  for (const [type, provider] of credentialProviders) {
-    // Server API keys are an operator's tool: an app's login page has nothing to show for them.
-    if (!provider.enabled(app)) continue;
-    out.push({ type, ...oauthFields(app, type) });
-  }
-  return out;
+  return [...credentialProviders]
+    .filter(([, provider]) => provider.enabled(app))
+    .map(([type]) => ({ type, ...oauthFields(app, type) }));
 }
 
 function oauthFields(app: AppSettings, type: string): Omit<PublicProvider, 'type'> {
