@@ -134,7 +134,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
     async sendEnrollmentEmail(userId: string, email?: string): Promise<string> {
       const user = await userOf(userId);
       const address = addressOf(user, email, (u) => u.emails[0]?.address);
-      await userpass.sendEnrollmentEmail(ctx, app, user, address);
+      userpass.mailAccountLink(ctx, app, user, 'enroll', address);
       return address;
     },
 
@@ -142,7 +142,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
     async sendResetPasswordEmail(userId: string, email?: string): Promise<string> {
       const user = await userOf(userId);
       const address = addressOf(user, email, (u) => u.emails[0]?.address);
-      await userpass.sendResetPasswordEmailTo(ctx, app, user, address);
+      userpass.mailAccountLink(ctx, app, user, 'reset-password', address);
       return address;
     },
 
@@ -152,7 +152,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
       if (email === undefined && !user.emails.some((e) => !e.verified))
         throw new GatehouseError('BadRequest', 'That user has no unverified email addresses.');
       const address = addressOf(user, email, (u) => u.emails.find((e) => !e.verified)?.address);
-      await userpass.sendVerificationEmail(ctx, app, user, address);
+      userpass.mailAccountLink(ctx, app, user, 'confirm-email', address);
       return address;
     },
 

@@ -337,7 +337,7 @@ export class DdpConnection {
             const user = await accounts.createUser(ctx, app, params[0]);
             const email = user.emails[0]?.address;
             if (email && app.accounts.sendVerificationEmail)
-              await userpass.sendVerificationEmail(ctx, app, user, email);
+              userpass.mailAccountLink(ctx, app, user, 'confirm-email', email);
             return user;
           },
           (user) => accounts.issueLogin(ctx, app, user, this.#address),

@@ -295,38 +295,21 @@ export async function confirmUser(
   return record.userId;
 }
 
-/** Mails a verification link for one of the user's addresses (Meteor's `sendVerificationEmail`). */
-export async function sendVerificationEmail(
-  ctx: ServerContext,
-  app: AppSettings,
-  user: UserRecord,
-  email: string,
-): Promise<void> {
-  mailLink(ctx, app, providerSettings(app), user, 'confirm-email', email);
-}
-
-/** Mails a password-reset link to one of `user`'s addresses (the operator's `gatehouse users send-reset`). */
-export async function sendResetPasswordEmailTo(
-  ctx: ServerContext,
-  app: AppSettings,
-  user: UserRecord,
-  email: string,
-): Promise<void> {
-  mailLink(ctx, app, providerSettings(app), user, 'reset-password', email);
-}
-
 /**
- * Mails an enrollment link to one of `user`'s addresses (Meteor's `sendEnrollmentEmail`): the link opens the
- * password page, and the password set there also verifies the address. It lives
- * `accounts.passwordEnrollTokenExpirationInDays` (30 days by default).
+ * Mails a link to one of `user`'s addresses, for the server side of Meteor's flows: `confirm-email`
+ * (`sendVerificationEmail`), `reset-password` (`sendResetPasswordEmail`, the operator's `gatehouse users
+ * send-reset`) or `enroll` (`sendEnrollmentEmail`: the link opens the password page, and the password set there
+ * also verifies the address; it lives `accounts.passwordEnrollTokenExpirationInDays`, 30 days by default). The
+ * token is written and the mail sent after the caller answers.
  */
-export async function sendEnrollmentEmail(
+export function mailAccountLink(
   ctx: ServerContext,
   app: AppSettings,
   user: UserRecord,
+  purpose: TokenPurpose,
   email: string,
-): Promise<void> {
-  mailLink(ctx, app, providerSettings(app), user, 'enroll', email);
+): void {
+  mailLink(ctx, app, providerSettings(app), user, purpose, email);
 }
 
 /**
@@ -443,7 +426,7 @@ export async function callResetPasswordFunction(
 
 // ---- internals ---------------------------------------------------------------------------------------
 
-type TokenPurpose = 'confirm-email' | 'reset-password' | 'enroll';
+export type TokenPurpose = 'confirm-email' | 'reset-password' | 'enroll';
 
 /** How long a link of each purpose works. */
 function lifetimeOf(app: AppSettings, settings: LocalUserpassSettings, purpose: TokenPurpose): number {
