@@ -7,14 +7,14 @@ export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources of every workspace package, not their builds.
     alias: [
-      { find: /^@gatehouse\/core$/, replacement: src('core/src/index.ts') },
-      { find: /^@gatehouse\/storage\/testing$/, replacement: src('storage/src/testing/index.ts') },
-      { find: /^@gatehouse\/storage$/, replacement: src('storage/src/index.ts') },
-      { find: /^@gatehouse\/server\/testing$/, replacement: src('server/src/testing/index.ts') },
-      { find: /^@gatehouse\/server$/, replacement: src('server/src/index.ts') },
-      { find: /^@gatehouse\/client\/node$/, replacement: src('client/src/node/index.ts') },
-      { find: /^@gatehouse\/client$/, replacement: src('client/src/index.ts') },
-      { find: /^@gatehouse\/react$/, replacement: src('react/src/index.ts') },
+      { find: /^@gatehouse-auth\/core$/, replacement: src('core/src/index.ts') },
+      { find: /^@gatehouse-auth\/storage\/testing$/, replacement: src('storage/src/testing/index.ts') },
+      { find: /^@gatehouse-auth\/storage$/, replacement: src('storage/src/index.ts') },
+      { find: /^@gatehouse-auth\/server\/testing$/, replacement: src('server/src/testing/index.ts') },
+      { find: /^@gatehouse-auth\/server$/, replacement: src('server/src/index.ts') },
+      { find: /^@gatehouse-auth\/client\/node$/, replacement: src('client/src/node/index.ts') },
+      { find: /^@gatehouse-auth\/client$/, replacement: src('client/src/index.ts') },
+      { find: /^@gatehouse-auth\/react$/, replacement: src('react/src/index.ts') },
     ],
   },
   test: {

@@ -22,7 +22,7 @@ function area(url, functionName) {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1];
   const ws = /packages\/([^/]+)\//.exec(url);
-  if (ws) return `@gatehouse/${ws[1]}`;
+  if (ws) return `@gatehouse-auth/${ws[1]}`;
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   return url;
 }

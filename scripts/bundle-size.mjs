@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The size of @gatehouse/client in a browser: its main entry bundled with esbuild for the browser (ESM,
-// minified, @gatehouse/core included), then gzipped. Fails when the gzipped size is over the budget, or when a
+// The size of @gatehouse-auth/client in a browser: its main entry bundled with esbuild for the browser (ESM,
+// minified, @gatehouse-auth/core included), then gzipped. Fails when the gzipped size is over the budget, or when a
 // Node built-in (`node:fs`, `fs`, `crypto`, …) would be pulled into the browser build.
 //
 //   node scripts/bundle-size.mjs          # prints a line; `--json` prints { bytes, gzipBytes, limit, ok }
@@ -32,7 +32,7 @@ const result = await build({
   write: false,
   metafile: true,
   logLevel: 'silent',
-  alias: { '@gatehouse/core': join(root, 'packages/core/src/index.ts') },
+  alias: { '@gatehouse-auth/core': join(root, 'packages/core/src/index.ts') },
   plugins: [
     {
       name: 'no-node-builtins',
@@ -56,7 +56,7 @@ if (process.argv.includes('--json')) console.log(JSON.stringify(report));
 else {
   const kib = (n) => `${(n / 1024).toFixed(2)} KiB`;
   console.log(
-    `@gatehouse/client browser build: ${kib(code.length)} minified, ${kib(gzipBytes)} gzipped (limit ${kib(LIMIT)})`,
+    `@gatehouse-auth/client browser build: ${kib(code.length)} minified, ${kib(gzipBytes)} gzipped (limit ${kib(LIMIT)})`,
   );
   for (const item of reached) console.error(`  Node built-in in the browser build: ${item}`);
   if (gzipBytes > LIMIT) console.error('  over the size budget');

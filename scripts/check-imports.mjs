@@ -38,7 +38,7 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
   const manifest = JSON.parse(readFileSync(join(root, 'packages', pkg, 'package.json'), 'utf8'));
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
     for (const dep of Object.keys(manifest[field] ?? {})) {
-      const m = /^@gatehouse\/(.+)$/.exec(dep);
+      const m = /^@gatehouse-auth\/(.+)$/.exec(dep);
       if (m && !allowed.includes(m[1]))
         problems.push(`packages/${pkg}/package.json ${field}: ${dep} (allowed: ${allowed.join(', ') || 'none'})`);
     }
@@ -49,7 +49,7 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
     for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"]([^'"]+)['"]/g)) {
       const spec = m[1];
       const where = relative(root, file);
-      const pkgImport = /^@gatehouse\/([^/]+)(\/.*)?$/.exec(spec);
+      const pkgImport = /^@gatehouse-auth\/([^/]+)(\/.*)?$/.exec(spec);
       if (pkgImport) {
         const [, target, sub] = pkgImport;
         const isTest = /\.test\.[jt]s$|\/testing\//.test(file);

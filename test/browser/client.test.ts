@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveGatehouse, startGatehouse, uniqueEmail } from '../client/harness.js';
 
 /**
- * @gatehouse/client in real Chromium (Debian's /usr/bin/chromium driven by playwright-core), with its default
+ * @gatehouse-auth/client in real Chromium (Debian's /usr/bin/chromium driven by playwright-core), with its default
  * storage, `localStorage`: log in, reload and still have the user; stop the server, reload, and the user is
  * still there (offline start); start the server again, and the next call refreshes the expired token and
  * succeeds. The page and the SDK bundle (built here with esbuild, for the browser) come from a small
@@ -21,7 +21,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const APP = 'browser-app';
 const PASSWORD = 'correct horse battery staple';
 
-describe('@gatehouse/client in Chromium', () => {
+describe('@gatehouse-auth/client in Chromium', () => {
   let gatehouse: LiveGatehouse;
   let pages: Server;
   let pageUrl: string;
@@ -41,7 +41,7 @@ describe('@gatehouse/client in Chromium', () => {
       platform: 'browser',
       target: 'es2022',
       write: false,
-      alias: { '@gatehouse/core': join(ROOT, 'packages/core/src/index.ts') },
+      alias: { '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts') },
     });
     const sdk = bundle.outputFiles[0]?.text ?? '';
     const html = `<!doctype html><meta charset="utf-8"><title>Gatehouse client</title>

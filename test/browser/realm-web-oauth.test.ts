@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
-import { type NodeServer, serveNode } from '@gatehouse/server';
-import { startTestGatehouse, type TestGatehouse } from '@gatehouse/server/testing';
+import { type NodeServer, serveNode } from '@gatehouse-auth/server';
+import { startTestGatehouse, type TestGatehouse } from '@gatehouse-auth/server/testing';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -9,7 +9,7 @@ import {
   ServerError,
   type StorageAdapter,
   type User,
-} from '@gatehouse/client';
+} from '@gatehouse-auth/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LiveGatehouse, startGatehouse, uniqueEmail } from './harness.js';
 

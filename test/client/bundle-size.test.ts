@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-/** The size budget of issue 4, enforced: scripts/bundle-size.mjs on the browser build of @gatehouse/client. */
+/** The size budget of issue 4, enforced: scripts/bundle-size.mjs on the browser build of @gatehouse-auth/client. */
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SCRIPT = join(ROOT, 'scripts/bundle-size.mjs');
@@ -21,7 +21,7 @@ function measure(...args: string[]): { status: number; report: Record<string, an
   }
 }
 
-describe('bundle size of @gatehouse/client', () => {
+describe('bundle size of @gatehouse-auth/client', () => {
   it('is at most 12 KiB minified and gzipped, with no Node built-in', () => {
     const { status, report } = measure();
     expect(report.nodeBuiltins).toEqual([]);

@@ -4,9 +4,9 @@ import {
   type GatehouseConfigInput,
   type NodeServer,
   serveNode,
-} from '@gatehouse/server';
-import { testSigningKey } from '@gatehouse/server/testing';
-import { openTestStorage } from '@gatehouse/storage/testing';
+} from '@gatehouse-auth/server';
+import { testSigningKey } from '@gatehouse-auth/server/testing';
+import { openTestStorage } from '@gatehouse-auth/storage/testing';
 import { freePort } from '../compat/serve.js';
 
 /** One request as the server saw it. */

@@ -1,12 +1,12 @@
-import * as Gatehouse from '@gatehouse/client';
-import { deserialize } from '@gatehouse/core';
+import * as Gatehouse from '@gatehouse-auth/client';
+import { deserialize } from '@gatehouse-auth/core';
 import * as Realm from 'realm-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveGatehouse, type SeenRequest, startGatehouse, uniqueEmail } from './harness.js';
 
 /**
  * The drop-in claim, tested: one scenario script, run once with realm-web 2.0.1 and once with
- * @gatehouse/client against the same server, must observe the same things — user ids (as relations: which
+ * @gatehouse-auth/client against the same server, must observe the same things — user ids (as relations: which
  * calls gave the same user), states, current user, user lists, profiles, identities, custom data, API key
  * shapes, errors — and send the same requests, apart from the differences the client documents.
  */
@@ -14,7 +14,7 @@ import { type LiveGatehouse, type SeenRequest, startGatehouse, uniqueEmail } fro
 const APP = 'parity-app';
 const PASSWORD = 'correct horse battery staple';
 
-/** The part of realm-web's and @gatehouse/client's API the scenario uses. */
+/** The part of realm-web's and @gatehouse-auth/client's API the scenario uses. */
 interface Sdk {
   App: new (config: { id: string; baseUrl: string }) => any;
   Credentials: typeof Realm.Credentials | typeof Gatehouse.Credentials;
@@ -42,7 +42,7 @@ async function scenario(sdk: Sdk, baseUrl: string): Promise<unknown[]> {
     providerType: user.providerType,
     profile: emails(user.profile),
     identities: user.identities.map((i: { id: unknown; providerType: string }) => [typeof i.id, i.providerType]),
-    // realm-web leaves Extended JSON in custom data encoded ({ "$numberInt": "3" }), @gatehouse/client
+    // realm-web leaves Extended JSON in custom data encoded ({ "$numberInt": "3" }), @gatehouse-auth/client
     // decodes it (a documented fix, realm-js #3326): compare the decoded values.
     customData: user.isLoggedIn ? deserialize(user.customData) : null,
     deviceId: typeof user.deviceId,
@@ -162,7 +162,7 @@ describe.each(['sqlite', 'postgres'] as const)('drop-in comparison with realm-we
     });
     expect(ours.at(-1)).toEqual({ step: 'end', current: null, all: [] });
 
-    // The wire: identical, except where @gatehouse/client documents a fix (spec §9.3, §3.2).
+    // The wire: identical, except where @gatehouse-auth/client documents a fix (spec §9.3, §3.2).
     const known = (lines: string[], sdk: 'realm' | 'ours') =>
       lines
         .map((line) =>
@@ -188,8 +188,8 @@ describe.each(['sqlite', 'postgres'] as const)('drop-in comparison with realm-we
     );
   });
 
-  it('porting keeps the users logged in: @gatehouse/client reads what realm-web stored in localStorage', async () => {
-    // One origin's localStorage, as realm-web's browser build and @gatehouse/client's default storage use it.
+  it('porting keeps the users logged in: @gatehouse-auth/client reads what realm-web stored in localStorage', async () => {
+    // One origin's localStorage, as realm-web's browser build and @gatehouse-auth/client's default storage use it.
     const local = new Map<string, string>();
     const realmStorage = (prefix: string): any => ({
       get: (key: string) => local.get(`${prefix}:${key}`) ?? null,

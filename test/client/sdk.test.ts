@@ -9,14 +9,14 @@ import {
   ServerError,
   type StorageAdapter,
   type User,
-} from '@gatehouse/client';
-import { fileStorage } from '@gatehouse/client/node';
+} from '@gatehouse-auth/client';
+import { fileStorage } from '@gatehouse-auth/client/node';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveGatehouse, startGatehouse, uniqueEmail } from './harness.js';
 
 /**
- * @gatehouse/client against a real Gatehouse on loopback, on SQLite and PostgreSQL: every method the server
+ * @gatehouse-auth/client against a real Gatehouse on loopback, on SQLite and PostgreSQL: every method the server
  * supports, the wire format, token refresh (single flight, dead refresh token), offline start, several users.
  */
 
@@ -26,7 +26,7 @@ const JWT_SECRET = 'a shared secret of at least thirty-two characters';
 const PASSWORD = 'correct horse battery staple';
 const API = '/api/client/v2.0';
 
-describe.each(['sqlite', 'postgres'] as const)('@gatehouse/client against Gatehouse (%s)', (dialect) => {
+describe.each(['sqlite', 'postgres'] as const)('@gatehouse-auth/client against Gatehouse (%s)', (dialect) => {
   let server: LiveGatehouse;
   let plan = 'free';
   let confirmAnswer = 'pending';

@@ -1,6 +1,6 @@
-import { createGatehouse, serveNode } from '@gatehouse/server';
-import { testSigningKey } from '@gatehouse/server/testing';
-import { openTestStorage } from '@gatehouse/storage/testing';
+import { createGatehouse, serveNode } from '@gatehouse-auth/server';
+import { testSigningKey } from '@gatehouse-auth/server/testing';
+import { openTestStorage } from '@gatehouse-auth/storage/testing';
 import * as Realm from 'realm-web';
 import { describe, expect, it } from 'vitest';
 

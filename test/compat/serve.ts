@@ -2,8 +2,8 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { testSigningKey } from '@gatehouse/server/testing';
-import { createTestDatabase } from '@gatehouse/storage/testing';
+import { testSigningKey } from '@gatehouse-auth/server/testing';
+import { createTestDatabase } from '@gatehouse-auth/storage/testing';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'packages/cli/dist/bin.js');

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
-import { type Accounts, App, createAccounts, memoryStorage } from '@gatehouse/client';
-import { AppProvider, useLoggingIn, useMeteorUser, useUser, useUserId } from '@gatehouse/react';
+import { type Accounts, App, createAccounts, memoryStorage } from '@gatehouse-auth/client';
+import { AppProvider, useLoggingIn, useMeteorUser, useUser, useUserId } from '@gatehouse-auth/react';
 import { act, createElement, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { uniqueEmail } from '../client/harness.js';
 import { type ServedGatehouse, serveGatehouse } from '../compat/serve.js';
 
 /**
- * A component reading the user through @gatehouse/react's hooks while the app logs in and out through
+ * A component reading the user through @gatehouse-auth/react's hooks while the app logs in and out through
  * `createAccounts(app)` (Meteor's API), rendered with react-dom in jsdom against `gatehouse serve`: one store,
  * so the `User`, its id, `loggingIn` and the Meteor document move together.
  */
@@ -17,7 +17,7 @@ import { type ServedGatehouse, serveGatehouse } from '../compat/serve.js';
 
 const PASSWORD = 'correct horse battery staple';
 
-describe('@gatehouse/react hooks follow createAccounts (jsdom, real server)', () => {
+describe('@gatehouse-auth/react hooks follow createAccounts (jsdom, real server)', () => {
   let server: ServedGatehouse;
   let root: Root | undefined;
 

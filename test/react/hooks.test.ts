@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { App, Credentials, memoryStorage, type User } from '@gatehouse/client';
+import { App, Credentials, memoryStorage, type User } from '@gatehouse-auth/client';
 import {
   AppProvider,
   useAllUsers,
@@ -9,7 +9,7 @@ import {
   useLoggingIn,
   useUser,
   useUserId,
-} from '@gatehouse/react';
+} from '@gatehouse-auth/react';
 import { act, createElement, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import { uniqueEmail } from '../client/harness.js';
 import { type ServedGatehouse, serveGatehouse } from '../compat/serve.js';
 
 /**
- * A React component using @gatehouse/react's hooks, rendered with react-dom in jsdom against a real
+ * A React component using @gatehouse-auth/react's hooks, rendered with react-dom in jsdom against a real
  * Gatehouse (`gatehouse serve` in its own process: jsdom's globals are no place for the server): it shows the
  * right user through login, switch and logout.
  */
@@ -32,7 +32,7 @@ type Hooks = {
   app: App;
 };
 
-describe('@gatehouse/react hooks in a rendered component (jsdom, real server)', () => {
+describe('@gatehouse-auth/react hooks in a rendered component (jsdom, real server)', () => {
   let server: ServedGatehouse;
   let APP: string;
   let container: HTMLElement;

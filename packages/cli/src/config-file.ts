@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { CONFIG_FILE_NAMES, findConfigFile, loadConfig, type ResolvedConfig } from '@gatehouse/server';
-import { parseStorageUrl } from '@gatehouse/storage';
+import { CONFIG_FILE_NAMES, findConfigFile, loadConfig, type ResolvedConfig } from '@gatehouse-auth/server';
+import { parseStorageUrl } from '@gatehouse-auth/storage';
 import { CliError, type Io } from './command.js';
 
 /** The config file named by `--config`, or the one found in `cwd`; a {@link CliError} saying how to make one otherwise. */
@@ -29,7 +29,7 @@ export async function loadServerConfig(path: string, env: Io['env'], cwd: string
 }
 
 /**
- * The file a SQLite database URL names, read the way `@gatehouse/storage` reads it (`sqlite:<path>`,
+ * The file a SQLite database URL names, read the way `@gatehouse-auth/storage` reads it (`sqlite:<path>`,
  * `sqlite:///abs`, `file:<path>`, `file:///abs`, a bare `*.db`/`*.sqlite`/`*.sqlite3` path); `null` for
  * PostgreSQL and `sqlite::memory:`.
  */

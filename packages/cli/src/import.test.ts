@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createStorage } from '@gatehouse/storage';
+import { createStorage } from '@gatehouse-auth/storage';
 import bcrypt from 'bcryptjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initConfig } from './commands/init.js';

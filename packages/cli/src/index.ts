@@ -1,9 +1,9 @@
 /**
- * `@gatehouse/cli`: the `gatehouse` command (`init`, `dev`, `serve`, `migrate`), runnable in-process.
+ * `@gatehouse-auth/cli`: the `gatehouse` command (`init`, `dev`, `serve`, `migrate`), runnable in-process.
  *
  * @example
  * ```ts
- * import { run } from '@gatehouse/cli';
+ * import { run } from '@gatehouse-auth/cli';
  * process.exitCode = await run(['init', '--dir', './auth']);
  * ```
  */

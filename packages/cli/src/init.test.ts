@@ -1,6 +1,6 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveConfig } from '@gatehouse/server';
+import { resolveConfig } from '@gatehouse-auth/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newAppId } from './commands/init.js';
 import { runCli, tempDirs } from './test-cli.js';

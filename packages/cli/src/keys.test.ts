@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createGatehouse } from '@gatehouse/server';
+import { createGatehouse } from '@gatehouse-auth/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initConfig } from './commands/init.js';
 import { loadServerConfig } from './config-file.js';

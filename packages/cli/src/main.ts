@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '@gatehouse/server';
+import { ConfigError } from '@gatehouse-auth/server';
 import { closest, parseOptions } from './args.js';
 import { CliError, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, UsageError } from './command.js';
 import { devCommand } from './commands/dev.js';

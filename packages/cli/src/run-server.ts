@@ -1,4 +1,4 @@
-import { type Gatehouse, type NodeServer, serveNode } from '@gatehouse/server';
+import { type Gatehouse, type NodeServer, serveNode } from '@gatehouse-auth/server';
 import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './command.js';
 
 /** Where to listen, and how to build the Gatehouse once the port is known. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createStorage } from '@gatehouse/storage';
+import { createStorage } from '@gatehouse-auth/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initConfig } from './commands/init.js';
 import { runCli, tempDirs } from './test-cli.js';

@@ -1,4 +1,4 @@
-import { deserialize, serialize } from '@gatehouse/core';
+import { deserialize, serialize } from '@gatehouse-auth/core';
 import type { App } from './app.js';
 import { contexts } from './context.js';
 import { Credentials } from './credentials.js';
@@ -157,7 +157,7 @@ const noop = () => {};
  * Meteor's client accounts API as a facade over an {@link App}: `Meteor.user()`, `Meteor.loginWithPassword()`,
  * `Accounts.createUser()`, `Accounts.onLogin()` and the rest, by their Meteor names, over Gatehouse's HTTP
  * API instead of DDP. Everything stays in the app's one store (so `useUser`, `useUserId` and `useLoggingIn` of
- * `@gatehouse/react` follow it), and the user's document is kept with the user in the app's storage.
+ * `@gatehouse-auth/react` follow it), and the user's document is kept with the user in the app's storage.
  *
  * One facade per app: calling it again with the same app returns the same object. Creating it loads the list
  * of login services and, when a user is logged in, that user's document.
@@ -165,7 +165,7 @@ const noop = () => {};
  * @throws TypeError when `app` is not an `App`.
  * @example
  * ```ts
- * import { App, createAccounts } from '@gatehouse/client';
+ * import { App, createAccounts } from '@gatehouse-auth/client';
  *
  * const app = new App({ id: 'my-app', baseUrl: 'https://auth.example.com' });
  * const accounts = createAccounts(app);

@@ -1,4 +1,4 @@
-import { isObjectIdHex, NO_DEVICE_ID } from '@gatehouse/core';
+import { isObjectIdHex, NO_DEVICE_ID } from '@gatehouse-auth/core';
 import { authenticate } from './auth.js';
 import { type AppContext, contexts, type PathCall } from './context.js';
 import { Credentials } from './credentials.js';
@@ -31,7 +31,7 @@ export interface AppConfiguration {
   /**
    * Where users are kept between runs. Default: `localStorage` in browsers (under realm-web's keys, so users
    * logged in with realm-web stay logged in), else a memory storage shared by all `App`s of the process.
-   * In Node, `fileStorage()` from `@gatehouse/client/node` persists to a file.
+   * In Node, `fileStorage()` from `@gatehouse-auth/client/node` persists to a file.
    */
   storage?: StorageAdapter;
   /** The `fetch` to use (default: the global one, looked up at each call). */
@@ -57,7 +57,7 @@ type AnyUser = User<Record<string, unknown>, DefaultUserProfileData>;
  *
  * @example
  * ```ts
- * import { App, Credentials } from '@gatehouse/client';
+ * import { App, Credentials } from '@gatehouse-auth/client';
  *
  * const app = new App({ id: 'my-app', baseUrl: 'https://auth.example.com' });
  * app.on('userChanged', ({ user }) => render(user));

@@ -1,4 +1,4 @@
-import { utf8 } from '@gatehouse/core';
+import { utf8 } from '@gatehouse-auth/core';
 import type { AppContext, PathCall } from './context.js';
 import type { Credentials } from './credentials.js';
 import { badResponse } from './errors.js';

@@ -1,4 +1,4 @@
-import type { ProviderType } from '@gatehouse/core';
+import type { ProviderType } from '@gatehouse-auth/core';
 
 /** Payload of {@link Credentials.anonymous}: nothing. */
 export type AnonymousPayload = Record<string, never>;

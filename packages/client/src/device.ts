@@ -1,4 +1,4 @@
-import { ObjectId } from '@gatehouse/core';
+import { ObjectId } from '@gatehouse-auth/core';
 import { SDK_VERSION } from './version.js';
 
 /** The local app's name and version, sent to the server at login (realm-web's `AppConfiguration.app`). */

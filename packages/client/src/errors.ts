@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode, GatehouseError } from '@gatehouse/core';
+import { ERROR_CODES, type ErrorCode, GatehouseError } from '@gatehouse-auth/core';
 
 /**
  * A refusal from the server: a non-2xx answer, carrying the server's stable code (`error_code`), the HTTP

@@ -1,17 +1,17 @@
 /**
- * `@gatehouse/client`: Gatehouse's client SDK — a drop-in for realm-web 2.0.1's authentication API, with users
+ * `@gatehouse-auth/client`: Gatehouse's client SDK — a drop-in for realm-web 2.0.1's authentication API, with users
  * kept across restarts and offline, automatic single-flight token refresh, and a reactive store.
  *
  * @example
  * ```ts
- * import { App, Credentials } from '@gatehouse/client';
+ * import { App, Credentials } from '@gatehouse-auth/client';
  *
  * const app = new App({ id: 'my-app', baseUrl: 'https://auth.example.com' });
  * const user = app.currentUser ?? (await app.logIn(Credentials.anonymous()));
  * ```
  */
 
-export { type ErrorCode, GatehouseError, isGatehouseError } from '@gatehouse/core';
+export { type ErrorCode, GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
 export {
   type Accounts,
   type AccountsCallback,

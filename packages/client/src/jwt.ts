@@ -1,4 +1,4 @@
-import { fromBase64Url } from '@gatehouse/core';
+import { fromBase64Url } from '@gatehouse-auth/core';
 
 /** The claims of an access token that the SDK reads (spec §2.1–§2.2). */
 export interface AccessTokenClaims {

@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/core';
+import { GatehouseError } from '@gatehouse-auth/core';
 import type { WebStorageLike } from './storage.js';
 
 /** Tokens and ids of a login or link, however they arrived. */
@@ -79,7 +79,7 @@ const FIELDS: Record<string, string> = {
  * @example
  * ```ts
  * // auth/callback.html
- * import { handleAuthRedirect } from '@gatehouse/client';
+ * import { handleAuthRedirect } from '@gatehouse-auth/client';
  * handleAuthRedirect();
  * ```
  */

@@ -1,4 +1,4 @@
-import { deserialize, isObjectIdHex, type ProviderType, serialize } from '@gatehouse/core';
+import { deserialize, isObjectIdHex, type ProviderType, serialize } from '@gatehouse-auth/core';
 import type { Profile } from './profile.js';
 import type { StorageAdapter } from './storage.js';
 

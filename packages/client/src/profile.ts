@@ -1,4 +1,4 @@
-import type { ProviderType, UserType } from '@gatehouse/core';
+import type { ProviderType, UserType } from '@gatehouse-auth/core';
 import { badResponse } from './errors.js';
 import { asObject } from './transport.js';
 

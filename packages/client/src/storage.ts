@@ -6,7 +6,7 @@
  * Any object with these three methods works — realm-web's `Storage` implementations included, so a custom
  * storage written for realm-web can be passed unchanged. The SDK ships {@link memoryStorage},
  * {@link webStorage} (`localStorage` / `sessionStorage`) and, for Node, `fileStorage` from
- * `@gatehouse/client/node`.
+ * `@gatehouse-auth/client/node`.
  *
  * @example
  * ```ts
@@ -57,7 +57,7 @@ export interface WebStorageLike {
  * `prefix` and a colon.
  *
  * The default prefix is `realm-web`, and the keys below it are the ones realm-web 2.0.1 wrote (spec §9.1), so
- * an app that moves from realm-web to `@gatehouse/client` keeps its logged-in users. Pass another prefix to
+ * an app that moves from realm-web to `@gatehouse-auth/client` keeps its logged-in users. Pass another prefix to
  * keep two apps on one origin apart.
  *
  * Writes that the browser refuses (quota exceeded, storage disabled) are dropped: the user stays logged in

@@ -1,4 +1,4 @@
-import type { ProviderType } from '@gatehouse/core';
+import type { ProviderType } from '@gatehouse-auth/core';
 import type { User } from './user.js';
 
 /** Why a user stopped being logged in. */

@@ -1,4 +1,4 @@
-import { objectId, toBase64Url, utf8 } from '@gatehouse/core';
+import { objectId, toBase64Url, utf8 } from '@gatehouse-auth/core';
 import type { FetchFunction } from './transport.js';
 
 /**

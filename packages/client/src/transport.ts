@@ -1,4 +1,4 @@
-import { deserialize, serialize } from '@gatehouse/core';
+import { deserialize, serialize } from '@gatehouse-auth/core';
 import { badResponse, ServerError } from './errors.js';
 
 /** The `fetch` the SDK calls; any WHATWG-compatible implementation (browsers, Node ≥ 18, React Native). */

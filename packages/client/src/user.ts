@@ -1,4 +1,4 @@
-import { deserialize, NO_DEVICE_ID, type ProviderType } from '@gatehouse/core';
+import { deserialize, NO_DEVICE_ID, type ProviderType } from '@gatehouse-auth/core';
 import type { App } from './app.js';
 import { authenticate } from './auth.js';
 import type { AppContext, PathCall } from './context.js';

@@ -1,4 +1,4 @@
-import { App, type AppConfiguration, type AuthSnapshot } from '@gatehouse/client';
+import { App, type AppConfiguration, type AuthSnapshot } from '@gatehouse-auth/client';
 import {
   createContext,
   createElement,

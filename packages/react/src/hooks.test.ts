@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { App, memoryStorage } from '@gatehouse/client';
+import { App, memoryStorage } from '@gatehouse-auth/client';
 import { act, createElement, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { type UseAuth, useAuth } from './use-auth.js';
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 /** The hooks without a server (a `fetch` that answers 503): their state handling alone. */
-describe('@gatehouse/react hooks', () => {
+describe('@gatehouse-auth/react hooks', () => {
   it('useAuth keeps pending, then the error of a refused or misused call, shared by every component', async () => {
     const fetch = async () =>
       new Response(JSON.stringify({ error: 'maintenance', error_code: 'ServiceBusy' }), {

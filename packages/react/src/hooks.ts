@@ -1,4 +1,4 @@
-import { createAccounts, type FieldSpecifier, type MeteorUser, type User } from '@gatehouse/client';
+import { createAccounts, type FieldSpecifier, type MeteorUser, type User } from '@gatehouse-auth/client';
 import { useMemo, useSyncExternalStore } from 'react';
 import { useApp, useAuthSnapshot } from './app-provider.js';
 

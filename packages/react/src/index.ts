@@ -1,10 +1,10 @@
 /**
- * `@gatehouse/react`: React hooks over `@gatehouse/client`'s store. The logic lives in the client; these are
+ * `@gatehouse-auth/react`: React hooks over `@gatehouse-auth/client`'s store. The logic lives in the client; these are
  * thin readers of its snapshot (`useSyncExternalStore`) and wrappers that keep an operation's state.
  *
  * @example
  * ```tsx
- * import { AppProvider, useAuth, useUser } from '@gatehouse/react';
+ * import { AppProvider, useAuth, useUser } from '@gatehouse-auth/react';
  *
  * function Greeting() {
  *   const user = useUser();

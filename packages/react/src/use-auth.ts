@@ -1,4 +1,4 @@
-import { type App, Credentials } from '@gatehouse/client';
+import { type App, Credentials } from '@gatehouse-auth/client';
 import { useMemo } from 'react';
 import { type AuthOperationName, type AuthResult, useProvider } from './app-provider.js';
 

@@ -1,4 +1,4 @@
-import type { Storage } from '@gatehouse/storage';
+import type { Storage } from '@gatehouse-auth/storage';
 import type { AppSettings, ResolvedConfig } from './config/resolve.js';
 import type { Mailer, OutboxMailer } from './email/index.js';
 import type { Logger } from './logger.js';

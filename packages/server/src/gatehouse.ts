@@ -1,5 +1,5 @@
-import { GatehouseError, isGatehouseError } from '@gatehouse/core';
-import { createPostgresStorage, createSqliteStorage, parseStorageUrl, type Storage } from '@gatehouse/storage';
+import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
+import { createPostgresStorage, createSqliteStorage, parseStorageUrl, type Storage } from '@gatehouse-auth/storage';
 import { Hono } from 'hono';
 import { type ServerAccounts, serverAccounts } from './account/admin.js';
 import { errorResponse, statusOf } from './app-services/errors.js';

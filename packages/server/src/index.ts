@@ -1,9 +1,9 @@
 /**
- * `@gatehouse/server`: the Gatehouse server as a Web `fetch` handler, its configuration, and the Node adapter.
+ * `@gatehouse-auth/server`: the Gatehouse server as a Web `fetch` handler, its configuration, and the Node adapter.
  *
  * @example
  * ```ts
- * import { createGatehouse, serveNode, loadConfig } from '@gatehouse/server';
+ * import { createGatehouse, serveNode, loadConfig } from '@gatehouse-auth/server';
  * const gatehouse = await createGatehouse(await loadConfig('gatehouse.config.json'));
  * await serveNode(gatehouse, { port: 8080 });
  * ```

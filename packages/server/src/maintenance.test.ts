@@ -1,4 +1,4 @@
-import { objectId } from '@gatehouse/core';
+import { objectId } from '@gatehouse-auth/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestGatehouse, type TestGatehouse } from './testing/index.js';
 

@@ -1,4 +1,4 @@
-import { type JsonObject, objectId } from '@gatehouse/core';
+import { type JsonObject, objectId } from '@gatehouse-auth/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type ConflictTarget,

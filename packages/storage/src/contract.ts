@@ -1,4 +1,4 @@
-import type { JsonObject, UserType } from '@gatehouse/core';
+import type { JsonObject, UserType } from '@gatehouse-auth/core';
 
 /**
  * The storage contract: everything Gatehouse keeps, in the words of its domain. One implementation

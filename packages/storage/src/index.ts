@@ -1,5 +1,5 @@
 /**
- * `@gatehouse/storage`: the storage contract, its one implementation over Kysely, and the SQLite and
+ * `@gatehouse-auth/storage`: the storage contract, its one implementation over Kysely, and the SQLite and
  * PostgreSQL drivers (optional peer dependencies, loaded only when used).
  *
  * Test helpers (the conformance suite, throw-away databases) live in `src/testing/`, outside the build.

@@ -1,4 +1,4 @@
-import { type JsonObject, objectId } from '@gatehouse/core';
+import { type JsonObject, objectId } from '@gatehouse-auth/core';
 import { type Kysely, sql, type Updateable } from 'kysely';
 import { translateConflict } from './conflicts.js';
 import type {

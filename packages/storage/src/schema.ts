@@ -1,4 +1,4 @@
-import type { UserType } from '@gatehouse/core';
+import type { UserType } from '@gatehouse-auth/core';
 import type { ColumnType, Generated, Selectable, SqlBool } from 'kysely';
 import type { ApiKeyKind, OneTimeTokenPurpose, SessionKind } from './contract.js';
 

@@ -6,7 +6,7 @@ import {
   type ResolvedConfig,
   readConfigFile,
   resolveConfig,
-} from '@gatehouse/server';
+} from '@gatehouse-auth/server';
 import { parsePort } from '../args.js';
 import { defineCommand } from '../command.js';
 import { displayPath, prepareSqliteDirectory, redactUrl, resolveSqliteUrl, sqliteFile } from '../config-file.js';

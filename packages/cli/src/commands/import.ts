@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createGatehouse, createLogger, importMeteorUsers, parseMongoExport } from '@gatehouse/server';
+import { createGatehouse, createLogger, importMeteorUsers, parseMongoExport } from '@gatehouse-auth/server';
 import { CliError, defineCommand, EXIT_FAILURE, EXIT_OK, UsageError } from '../command.js';
 import { loadServerConfig, locateConfigFile, prepareSqliteDirectory } from '../config-file.js';
 

@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { findConfigFile, type GatehouseConfigInput, generateSigningKey } from '@gatehouse/server';
+import { findConfigFile, type GatehouseConfigInput, generateSigningKey } from '@gatehouse-auth/server';
 import { CliError, defineCommand, EXIT_OK, UsageError } from '../command.js';
 import { displayPath } from '../config-file.js';
 

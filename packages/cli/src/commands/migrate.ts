@@ -1,4 +1,4 @@
-import { createGatehouse, createLogger } from '@gatehouse/server';
+import { createGatehouse, createLogger } from '@gatehouse-auth/server';
 import { defineCommand, EXIT_OK } from '../command.js';
 import { displayPath, loadServerConfig, locateConfigFile, prepareSqliteDirectory, redactUrl } from '../config-file.js';
 

@@ -1,4 +1,4 @@
-import { createGatehouse } from '@gatehouse/server';
+import { createGatehouse } from '@gatehouse-auth/server';
 import { parsePort } from '../args.js';
 import { defineCommand } from '../command.js';
 import { displayPath, loadServerConfig, locateConfigFile, prepareSqliteDirectory, redactUrl } from '../config-file.js';

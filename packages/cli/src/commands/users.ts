@@ -1,5 +1,5 @@
-import { isGatehouseError } from '@gatehouse/core';
-import { createGatehouse, createLogger, type Gatehouse, type ServerAccounts } from '@gatehouse/server';
+import { isGatehouseError } from '@gatehouse-auth/core';
+import { createGatehouse, createLogger, type Gatehouse, type ServerAccounts } from '@gatehouse-auth/server';
 import { CliError, defineCommand, EXIT_OK, type Io, UsageError } from '../command.js';
 import { loadServerConfig, locateConfigFile, prepareSqliteDirectory } from '../config-file.js';
 

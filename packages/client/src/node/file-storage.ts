@@ -4,7 +4,7 @@ import type { StorageAdapter } from '../storage.js';
 
 /**
  * A storage in one JSON file, for Node programs (CLIs, scripts, Electron's main process) whose users should
- * stay logged in across runs. It comes from the `@gatehouse/client/node` entry point, which browsers never load. The file holds refresh tokens, so it is written with mode 0600; each change
+ * stay logged in across runs. It comes from the `@gatehouse-auth/client/node` entry point, which browsers never load. The file holds refresh tokens, so it is written with mode 0600; each change
  * rewrites it atomically (a temporary file, then a rename), so a crash never leaves half a file.
  *
  * @example

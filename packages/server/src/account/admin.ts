@@ -1,5 +1,5 @@
-import { GatehouseError, type JsonObject, objectId } from '@gatehouse/core';
-import { isStorageConflictError, type UserRecord } from '@gatehouse/storage';
+import { GatehouseError, type JsonObject, objectId } from '@gatehouse-auth/core';
+import { isStorageConflictError, type UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, ServerContext } from '../context.js';
 import { prepareNewUser } from '../hooks/index.js';
 import { checkPassword } from '../passwords/index.js';

@@ -1,5 +1,5 @@
-import { GatehouseError } from '@gatehouse/core';
-import type { SessionRecord, UserRecord } from '@gatehouse/storage';
+import { GatehouseError } from '@gatehouse-auth/core';
+import type { SessionRecord, UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, ServerContext } from '../context.js';
 import { checkPassword } from '../passwords/index.js';
 import { providerSettings } from '../providers/local-userpass/index.js';

@@ -1,5 +1,5 @@
-import { GatehouseError, type JsonObject, type JsonValue } from '@gatehouse/core';
-import type { UserRecord } from '@gatehouse/storage';
+import { GatehouseError, type JsonObject, type JsonValue } from '@gatehouse-auth/core';
+import type { UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, ServerContext } from '../context.js';
 
 /**

@@ -1,4 +1,4 @@
-import { type ErrorCode, GatehouseError, isGatehouseError } from '@gatehouse/core';
+import { type ErrorCode, GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
 import { json } from '../http/responses.js';
 
 /**

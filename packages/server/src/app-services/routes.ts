@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/core';
+import { GatehouseError } from '@gatehouse-auth/core';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import * as account from '../account/index.js';

@@ -1,4 +1,4 @@
-import { parseDuration } from '@gatehouse/core';
+import { parseDuration } from '@gatehouse-auth/core';
 import type { z } from 'zod';
 import { configSchema, type GatehouseConfigInput, type GatehouseConfigParsed } from './schema.js';
 

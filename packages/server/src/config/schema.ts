@@ -1,4 +1,4 @@
-import { parseDuration } from '@gatehouse/core';
+import { parseDuration } from '@gatehouse-auth/core';
 import { z } from 'zod';
 import { apiKeyConfig } from '../providers/api-key/config.js';
 import { customFunctionConfig } from '../providers/custom-function/config.js';

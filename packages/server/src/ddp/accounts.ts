@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type JsonObject, ObjectId, objectId, randomSecret } from '@gatehouse/core';
-import { isStorageConflictError, type SessionRecord, type UserRecord } from '@gatehouse/storage';
+import { type JsonObject, ObjectId, objectId, randomSecret } from '@gatehouse-auth/core';
+import { isStorageConflictError, type SessionRecord, type UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, ServerContext } from '../context.js';
 import { failedLoginUser, prepareNewUser } from '../hooks/index.js';
 import { normalizeEmail, normalizeUsername } from '../providers/local-userpass/index.js';

@@ -1,5 +1,5 @@
-import { isGatehouseError, randomSecret } from '@gatehouse/core';
-import type { UserRecord } from '@gatehouse/storage';
+import { isGatehouseError, randomSecret } from '@gatehouse-auth/core';
+import type { UserRecord } from '@gatehouse-auth/storage';
 import { changePassword } from '../account/index.js';
 import type { AppSettings, ServerContext } from '../context.js';
 import { attemptLogin, notifyLogout } from '../hooks/index.js';

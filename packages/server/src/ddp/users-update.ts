@@ -1,4 +1,4 @@
-import type { JsonObject } from '@gatehouse/core';
+import type { JsonObject } from '@gatehouse-auth/core';
 import { checkModifier, denied, updateOwnProfile } from '../account/profile.js';
 import type { AppSettings, ServerContext } from '../context.js';
 import type { DdpLogin } from './accounts.js';

@@ -1,4 +1,4 @@
-import { deserialize, EJSONError, type GatehouseError, isGatehouseError } from '@gatehouse/core';
+import { deserialize, EJSONError, type GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
 import { assertNoNul } from '../http/body.js';
 
 /**

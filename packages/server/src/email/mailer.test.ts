@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import net from 'node:net';
-import { GatehouseError } from '@gatehouse/core';
+import { GatehouseError } from '@gatehouse-auth/core';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertMailAddress, createOutboxMailer, createSmtpMailer, type Logger, type Mailer } from './mailer.js';

@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/core';
+import { GatehouseError } from '@gatehouse-auth/core';
 import type { ServerContext } from '../context.js';
 
 /** How long a config-module function may run before the request fails, unless the caller says otherwise. */

@@ -1,5 +1,5 @@
-import { GatehouseError, isGatehouseError, type JsonObject } from '@gatehouse/core';
-import type { UserRecord } from '@gatehouse/storage';
+import { GatehouseError, isGatehouseError, type JsonObject } from '@gatehouse-auth/core';
+import type { UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 
 /**

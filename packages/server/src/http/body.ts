@@ -1,4 +1,4 @@
-import { deserialize, EJSONError, GatehouseError } from '@gatehouse/core';
+import { deserialize, EJSONError, GatehouseError } from '@gatehouse-auth/core';
 
 /**
  * Reads a request body as a JSON object, within `maxBytes` (see {@link readBodyText}).

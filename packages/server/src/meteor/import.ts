@@ -1,11 +1,11 @@
-import { deserialize, type JsonObject, ObjectId, objectId } from '@gatehouse/core';
+import { deserialize, type JsonObject, ObjectId, objectId } from '@gatehouse-auth/core';
 import {
   isStorageConflictError,
   type NewEmail,
   type NewIdentity,
   type NewSession,
   type Storage,
-} from '@gatehouse/storage';
+} from '@gatehouse-auth/storage';
 import { meteorHash } from '../passwords/index.js';
 
 /**

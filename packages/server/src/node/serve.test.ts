@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { openTestStorage } from '@gatehouse/storage/testing';
+import { openTestStorage } from '@gatehouse-auth/storage/testing';
 import { describe, expect, it } from 'vitest';
 import { createGatehouse } from '../gatehouse.js';
 import { testSigningKey } from '../testing/index.js';

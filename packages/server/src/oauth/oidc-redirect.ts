@@ -1,4 +1,4 @@
-import { GatehouseError, isGatehouseError } from '@gatehouse/core';
+import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
 import * as oauth from 'oauth4webapi';
 import type { AppSettings } from '../context.js';
 import { identityFromIdToken, isLoopbackHttp, verifyIdToken } from '../providers/oidc-id-token.js';

@@ -1,4 +1,4 @@
-import { GatehouseError, isGatehouseError, type JsonObject, objectId, randomSecret } from '@gatehouse/core';
+import { GatehouseError, isGatehouseError, type JsonObject, objectId, randomSecret } from '@gatehouse-auth/core';
 import * as oauth from 'oauth4webapi';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import { attemptLogin } from '../hooks/index.js';

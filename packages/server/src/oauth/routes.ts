@@ -1,4 +1,4 @@
-import { GatehouseError, isGatehouseError } from '@gatehouse/core';
+import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
 import { Hono } from 'hono';
 import { errorResponse } from '../app-services/errors.js';
 import type { ServerContext } from '../context.js';

@@ -1,4 +1,4 @@
-import { GatehouseError, isGatehouseError } from '@gatehouse/core';
+import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
 import { Hono } from 'hono';
 import type { AppSettings, ServerContext } from '../context.js';
 import { assertNoNul, readBodyText } from '../http/body.js';

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
-import { GatehouseError } from '@gatehouse/core';
+import { GatehouseError } from '@gatehouse-auth/core';
 import { hashSync } from '@node-rs/argon2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPasswordHasher, type PasswordHasher, type PasswordHashingOptions } from './index.js';

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { GatehouseError, randomSecret } from '@gatehouse/core';
+import { GatehouseError, randomSecret } from '@gatehouse-auth/core';
 import { Piscina } from 'piscina';
-import type { HashTask } from './hash-worker.js';
+import type { HashTask } from './hash-worker.cjs';
 import { METEOR_HASH_PREFIX, meteorDigests, meteorHash } from './meteor.js';
 import { normalizePassword } from './normalize.js';
 import { ARGON2_LIMITS, type Argon2Parameters, parseArgon2Phc } from './phc.js';
@@ -104,7 +104,7 @@ export interface PasswordHasher {
   close(): Promise<void>;
 }
 
-const WORKER_URL = new URL('./hash-worker.js', import.meta.url);
+const WORKER_URL = new URL('./hash-worker.cjs', import.meta.url);
 
 /** The digest a new hash is made of: Meteor's SHA-256 of the NFKC-normalised password. */
 function storedDigest(password: string): string {

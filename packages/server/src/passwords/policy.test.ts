@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { GatehouseError } from '@gatehouse/core';
+import { GatehouseError } from '@gatehouse-auth/core';
 import { describe, expect, it } from 'vitest';
 import { checkPassword, isCommonPassword, normalizePassword, type PasswordPolicy } from './index.js';
 

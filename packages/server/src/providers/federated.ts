@@ -1,5 +1,5 @@
-import { GatehouseError, type JsonObject, objectId } from '@gatehouse/core';
-import { isStorageConflictError, type UserRecord } from '@gatehouse/storage';
+import { GatehouseError, type JsonObject, objectId } from '@gatehouse-auth/core';
+import { isStorageConflictError, type UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, ServerContext } from '../context.js';
 
 /** An identity proven by an outside party (a JWT issuer, an IdP, the app's function). */

@@ -1,4 +1,4 @@
-import { GatehouseError, type JsonObject } from '@gatehouse/core';
+import { GatehouseError, type JsonObject } from '@gatehouse-auth/core';
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { ProvenIdentity } from './federated.js';
 

@@ -1,5 +1,5 @@
-import { GatehouseError } from '@gatehouse/core';
-import type { UserRecord } from '@gatehouse/storage';
+import { GatehouseError } from '@gatehouse-auth/core';
+import type { UserRecord } from '@gatehouse-auth/storage';
 import type { z } from 'zod';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import { type LoginResult, startSession } from '../sessions/index.js';

@@ -1,5 +1,5 @@
-import { randomSecret } from '@gatehouse/core';
-import { createTestDatabase } from '@gatehouse/storage/testing';
+import { randomSecret } from '@gatehouse-auth/core';
+import { createTestDatabase } from '@gatehouse-auth/storage/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';

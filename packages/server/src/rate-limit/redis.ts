@@ -1,4 +1,4 @@
-import { randomSecret } from '@gatehouse/core';
+import { randomSecret } from '@gatehouse-auth/core';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { UserChanges } from '../users/changes.js';

@@ -7,8 +7,8 @@ import {
   objectId,
   randomSecret,
   timingSafeEqual,
-} from '@gatehouse/core';
-import type { SessionRecord, UserRecord, UserState } from '@gatehouse/storage';
+} from '@gatehouse-auth/core';
+import type { SessionRecord, UserRecord, UserState } from '@gatehouse-auth/storage';
 import type { AppSettings, ServerContext } from '../context.js';
 import { customDataOf, notifyLogout } from '../hooks/index.js';
 import { secretHash } from '../tokens/hash.js';

@@ -1,4 +1,4 @@
-import { openTestStorage } from '@gatehouse/storage/testing';
+import { openTestStorage } from '@gatehouse-auth/storage/testing';
 import type { GatehouseConfigInput } from '../config/schema.js';
 import { createGatehouse, type Gatehouse, type GatehouseOptions } from '../gatehouse.js';
 import { generateSigningKey, type SigningKeyConfig } from '../tokens/keys.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * SHA-256 of a secret, base64url without padding — the same value as `@gatehouse/core`'s `sha256`, computed
+ * SHA-256 of a secret, base64url without padding — the same value as `@gatehouse-auth/core`'s `sha256`, computed
  * with node:crypto: on the server this runs on every login and refresh, and WebCrypto's `digest` costs about ten
  * times as much CPU per call (37 µs against 5 µs, measured on Node 20). What the database keeps of refresh
  * secrets, API keys and one-time tokens.

@@ -1,4 +1,4 @@
-import { GatehouseError, type JsonObject, serialize } from '@gatehouse/core';
+import { GatehouseError, type JsonObject, serialize } from '@gatehouse-auth/core';
 import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { SigningKey } from './keys.js';
 

@@ -1,5 +1,5 @@
-import type { JsonObject } from '@gatehouse/core';
-import type { UserRecord } from '@gatehouse/storage';
+import type { JsonObject } from '@gatehouse-auth/core';
+import type { UserRecord } from '@gatehouse-auth/storage';
 import type { ServerContext } from '../context.js';
 
 /** The App Services profile of a user (spec §6). */

@@ -1,4 +1,4 @@
-import type { JsonObject } from '@gatehouse/core';
+import type { JsonObject } from '@gatehouse-auth/core';
 import type { SqlBool } from 'kysely';
 import type { StorageDialect } from '../contract.js';
 

@@ -1,5 +1,5 @@
 /**
- * Test helpers for every package's tests (imported as `@gatehouse/storage/testing` through the root vitest
+ * Test helpers for every package's tests (imported as `@gatehouse-auth/storage/testing` through the root vitest
  * alias). Not part of the build.
  */
 import type { Storage } from '../contract.js';

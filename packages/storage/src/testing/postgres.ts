@@ -1,4 +1,4 @@
-import { randomBytes, toHex } from '@gatehouse/core';
+import { randomBytes, toHex } from '@gatehouse-auth/core';
 import pg from 'pg';
 
 /** The server tests connect to; CI provides it. Override with `GATEHOUSE_TEST_PG_URL`. */

@@ -1,4 +1,4 @@
-import { objectId, randomBytes } from '@gatehouse/core';
+import { objectId, randomBytes } from '@gatehouse-auth/core';
 import { z } from 'zod';
 import type { CredentialProvider } from '../registry.js';
 

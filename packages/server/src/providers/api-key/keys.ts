@@ -1,5 +1,5 @@
-import { GatehouseError, randomSecret } from '@gatehouse/core';
-import type { ApiKeyRecord, Storage } from '@gatehouse/storage';
+import { GatehouseError, randomSecret } from '@gatehouse-auth/core';
+import type { ApiKeyRecord, Storage } from '@gatehouse-auth/storage';
 import { secretHash } from '../../tokens/hash.js';
 
 /** The provider type of user and server API keys alike (spec §5.1: clients send `api-key` for both). */

@@ -1,5 +1,5 @@
-import { GatehouseError, isObjectIdHex, objectId } from '@gatehouse/core';
-import type { ApiKeyRecord, Storage } from '@gatehouse/storage';
+import { GatehouseError, isObjectIdHex, objectId } from '@gatehouse-auth/core';
+import type { ApiKeyRecord, Storage } from '@gatehouse-auth/storage';
 import type { AppSettings } from '../../context.js';
 import { type ApiKeyView, checkName, endSessionsOfKey, newKeySecret, PROVIDER, view } from './keys.js';
 

@@ -1,4 +1,4 @@
-import { parseDuration } from '@gatehouse/core';
+import { parseDuration } from '@gatehouse-auth/core';
 import { z } from 'zod';
 
 /** Longest a login may wait for the function: requests stay bounded. */

@@ -1,4 +1,4 @@
-import { openTestStorage } from '@gatehouse/storage/testing';
+import { openTestStorage } from '@gatehouse-auth/storage/testing';
 import * as Realm from 'realm-web';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGatehouse } from '../../gatehouse.js';

@@ -1,4 +1,4 @@
-import { GatehouseError, isGatehouseError, parseDuration, serialize } from '@gatehouse/core';
+import { GatehouseError, isGatehouseError, parseDuration, serialize } from '@gatehouse-auth/core';
 import { z } from 'zod';
 import type { AppSettings, ServerContext } from '../../context.js';
 import { runConfigFunction } from '../../functions/index.js';

@@ -1,4 +1,4 @@
-import { parseDuration } from '@gatehouse/core';
+import { parseDuration } from '@gatehouse-auth/core';
 import { z } from 'zod';
 
 const SYMMETRIC = ['HS256', 'HS384', 'HS512'] as const;

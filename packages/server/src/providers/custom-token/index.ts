@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { GatehouseError, type JsonObject, type JsonValue, parseDuration } from '@gatehouse/core';
+import { GatehouseError, type JsonObject, type JsonValue, parseDuration } from '@gatehouse-auth/core';
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { z } from 'zod';
 import type { AppSettings, ServerContext } from '../../context.js';

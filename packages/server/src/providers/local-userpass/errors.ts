@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/core';
+import { GatehouseError } from '@gatehouse-auth/core';
 
 /** The refusals of the email/password provider, with App Services' wire texts (spec §4.4). */
 export const localUserpassErrors = {

@@ -1,5 +1,5 @@
-import { GatehouseError, type JsonObject, objectId, randomSecret } from '@gatehouse/core';
-import { type EmailRecord, isStorageConflictError, type UserRecord } from '@gatehouse/storage';
+import { GatehouseError, type JsonObject, objectId, randomSecret } from '@gatehouse-auth/core';
+import { type EmailRecord, isStorageConflictError, type UserRecord } from '@gatehouse-auth/storage';
 import type { LocalUserpassSettings } from '../../config/resolve.js';
 import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
 import {

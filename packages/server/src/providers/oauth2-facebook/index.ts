@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { GatehouseError, type JsonObject } from '@gatehouse/core';
+import { GatehouseError, type JsonObject } from '@gatehouse-auth/core';
 import { z } from 'zod';
 import type { AppSettings } from '../../context.js';
 import type { RedirectProvider } from '../../oauth/redirect-provider.js';

@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/core';
+import { GatehouseError } from '@gatehouse-auth/core';
 import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
 import type { AppSettings, ServerContext } from '../../context.js';

@@ -4,13 +4,16 @@
  *
  * Plain JavaScript on purpose: a worker thread is loaded by Node itself, not by vitest's transformer, so the
  * same file must run from `src/` under the tests and from `dist/` after `tsc` (which copies it, `allowJs`).
+ * CommonJS on purpose too: piscina loads its worker with `require()`, and on Node 20.19 a `require()` of an ES
+ * module inside a worker thread can abort the whole process (`v8::Module::IsGraphAsync must be used on an
+ * instantiated module`, seen in this test suite).
  *
  * @module
  */
-import { readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
-import { hashSync, verifySync } from '@node-rs/argon2';
-import bcrypt from 'bcryptjs';
+const { readlinkSync } = require('node:fs');
+const { getPriority, setPriority } = require('node:os');
+const { hashSync, verifySync } = require('@node-rs/argon2');
+const bcrypt = require('bcryptjs');
 
 /** `Algorithm.Argon2id` of @node-rs/argon2 (a `const enum`, so it has no runtime value to import). */
 const ARGON2ID = 2;
@@ -41,7 +44,7 @@ lowerThreadPriority();
  * @param {HashTask} task
  * @returns {string | boolean} the PHC string for `hash`; whether the password matches for `verify`
  */
-export default function run(task) {
+function run(task) {
   if (task.op === 'hash') {
     return hashSync(task.password, {
       algorithm: ARGON2ID,
@@ -76,3 +79,5 @@ function lowerThreadPriority() {
     // Not Linux, or /proc is not mounted: hash at normal priority.
   }
 }
+
+module.exports = run;
