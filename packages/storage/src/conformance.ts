@@ -644,6 +644,20 @@ export function describeStorageConformance(name: string, open: () => Promise<Ope
         expect((await storage.findUserByIdentity(appId, 'custom-token', 'owned'))?.id).toBe(other.id);
       });
 
+      it('setIdentityData() replaces the data of the user’s own identity only', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId, {
+          identities: [{ providerType: 'oauth2-github', providerId: 'oauth2-github', subject: '42', data: { a: 1 } }],
+        });
+        const other = await createUser(appId);
+        expect(await storage.setIdentityData(appId, user.id, 'oauth2-github', '42', NESTED)).toBe(true);
+        expect((await storage.getUser(appId, user.id))?.identities[0]?.data).toEqual(NESTED);
+        expect(await storage.setIdentityData(appId, other.id, 'oauth2-github', '42', { stolen: true })).toBe(false);
+        expect(await storage.setIdentityData(appId, user.id, 'oauth2-github', '43', { a: 2 })).toBe(false);
+        expect(await storage.setIdentityData(newAppId(), user.id, 'oauth2-github', '42', { a: 3 })).toBe(false);
+        expect((await storage.getUser(appId, user.id))?.identities[0]?.data).toEqual(NESTED);
+      });
+
       it('countUsers() counts the users of one app', async () => {
         const appId = newAppId();
         expect(await storage.countUsers(appId)).toBe(0);
@@ -1029,6 +1043,21 @@ export function describeStorageConformance(name: string, open: () => Promise<Ope
         expect(await storage.getServiceConfiguration(appId, 'google')).toEqual({ clientId: 'id2' });
         expect(await storage.getServiceConfiguration(appId, 'github')).toBeNull();
         expect(await storage.getServiceConfiguration(newAppId(), 'google')).toBeNull();
+      });
+
+      it('lists an app’s services in name order and deletes one', async () => {
+        const appId = newAppId();
+        expect(await storage.listServiceConfigurations(appId)).toEqual([]);
+        await storage.setServiceConfiguration(appId, 'twitter', { consumerKey: 'k' }, NOW);
+        await storage.setServiceConfiguration(appId, 'github', { clientId: 'g', extra: NESTED }, NOW + 5);
+        await storage.setServiceConfiguration(newAppId(), 'google', { clientId: 'other app' }, NOW);
+        expect(await storage.listServiceConfigurations(appId)).toEqual([
+          { service: 'github', config: { clientId: 'g', extra: NESTED }, updatedAt: NOW + 5 },
+          { service: 'twitter', config: { consumerKey: 'k' }, updatedAt: NOW },
+        ]);
+        expect(await storage.deleteServiceConfiguration(appId, 'twitter')).toBe(true);
+        expect(await storage.deleteServiceConfiguration(appId, 'twitter')).toBe(false);
+        expect((await storage.listServiceConfigurations(appId)).map((s) => s.service)).toEqual(['github']);
       });
     });
 

@@ -83,6 +83,11 @@ export interface Storage {
   removeEmail(appId: string, userId: string, address: string): Promise<boolean>;
   /** Adds an identity to an existing user; throws `StorageConflictError('identity')` if it is anyone's. */
   addIdentity(appId: string, userId: string, identity: NewIdentity, now: number): Promise<IdentityRecord>;
+  /**
+   * Replaces the `data` of the user's identity (`providerId`, `subject`) — what an external service said at the
+   * latest login. `false` if the user has no such identity (also when another user owns it).
+   */
+  setIdentityData(appId: string, userId: string, providerId: string, subject: string, data: JsonObject): Promise<boolean>;
   /** Counts users of an app (diagnostics, CLI). */
   countUsers(appId: string): Promise<number>;
 
@@ -157,6 +162,10 @@ export interface Storage {
   getServiceConfiguration(appId: string, service: string): Promise<JsonObject | null>;
   /** Inserts or replaces a service's settings. */
   setServiceConfiguration(appId: string, service: string, config: JsonObject, now: number): Promise<void>;
+  /** The app's stored services, by name, in name order. Secrets are in here: never send them out. */
+  listServiceConfigurations(appId: string): Promise<{ service: string; config: JsonObject; updatedAt: number }[]>;
+  /** Removes a service's settings. `false` if there were none. */
+  deleteServiceConfiguration(appId: string, service: string): Promise<boolean>;
 
   // ---- audit ------------------------------------------------------------------------------------------
   /** Appends an audit event (logins, failures, credential changes). Never pass secrets in `detail`. */
@@ -301,7 +310,19 @@ export interface NewSession {
   expiresAt: number;
 }
 
-export type OneTimeTokenPurpose = 'confirm-email' | 'reset-password' | 'enroll' | 'verify-email' | 'oauth-state';
+/**
+ * What a one-time token is for. `oauth-start` is a login started at an external service (its PKCE verifier,
+ * nonce or OAuth 1.0a request token); `oauth-credential` is Meteor's pending credential — the outcome of an
+ * external login waiting to be redeemed once with its secret.
+ */
+export type OneTimeTokenPurpose =
+  | 'confirm-email'
+  | 'reset-password'
+  | 'enroll'
+  | 'verify-email'
+  | 'oauth-state'
+  | 'oauth-start'
+  | 'oauth-credential';
 
 export interface OneTimeTokenRecord {
   id: string;

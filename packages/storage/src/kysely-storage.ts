@@ -341,6 +341,24 @@ class KyselyStorage implements Storage {
     });
   }
 
+  async setIdentityData(
+    appId: string,
+    userId: string,
+    providerId: string,
+    subject: string,
+    data: JsonObject,
+  ): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('identities')
+      .set({ data: JSON.stringify(data) })
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .where('provider_id', '=', providerId)
+      .where('subject', '=', subject)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async countUsers(appId: string): Promise<number> {
     const { count } = await this.#db
       .selectFrom('users')
@@ -680,6 +698,31 @@ class KyselyStorage implements Storage {
       .values({ app_id: appId, service, config: json, updated_at: now })
       .onConflict((oc) => oc.columns(['app_id', 'service']).doUpdateSet({ config: json, updated_at: now }))
       .execute();
+  }
+
+  async listServiceConfigurations(
+    appId: string,
+  ): Promise<{ service: string; config: JsonObject; updatedAt: number }[]> {
+    const rows = await this.#db
+      .selectFrom('service_configurations')
+      .select(['service', 'config', 'updated_at'])
+      .where('app_id', '=', appId)
+      .orderBy('service')
+      .execute();
+    return rows.map((row) => ({
+      service: row.service,
+      config: this.#capabilities.decodeJson(row.config),
+      updatedAt: Number(row.updated_at),
+    }));
+  }
+
+  async deleteServiceConfiguration(appId: string, service: string): Promise<boolean> {
+    const result = await this.#db
+      .deleteFrom('service_configurations')
+      .where('app_id', '=', appId)
+      .where('service', '=', service)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   // ---- audit ------------------------------------------------------------------------------------------

@@ -31,6 +31,15 @@ export interface AppSettings {
   anonymousRefreshTokenLifetimeMs: number;
   /** Pages the OAuth redirect flow may return to, matched exactly (oauth/redirect-flow.ts). */
   oauthRedirectUris: readonly string[];
+  /**
+   * Meteor's ROOT_URL (no trailing slash): external services call back to `<rootUrl>/_oauth/<service>`.
+   * Configured, or Gatehouse's own URL for the app.
+   */
+  rootUrl: string;
+  /** Whether `rootUrl` was configured: only then may a redirect login return to any page under it. */
+  rootUrlConfigured: boolean;
+  /** External services from the config file, by name, settings parsed (secrets included: never send them). */
+  services: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Each provider's settings, `undefined` when the app does not configure it. */
   providers: Omit<ParsedApp['providers'], 'local-userpass'> & {
     'local-userpass': LocalUserpassSettings | undefined;
@@ -64,7 +73,7 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues));
   const parsed = result.data;
   const apps = new Map<string, AppSettings>();
-  for (const [id, a] of Object.entries(parsed.apps)) {
+  for (const [index, [id, a]] of Object.entries(parsed.apps).entries()) {
     const lp = a.providers['local-userpass'];
     apps.set(
       id,
@@ -76,6 +85,10 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
         refreshTokenLifetimeMs: ms(a.refreshTokenLifetime),
         anonymousRefreshTokenLifetimeMs: ms(a.anonymousRefreshTokenLifetime),
         oauthRedirectUris: a.oauthRedirectUris,
+        // The first app answers at the root (`/_oauth/…`, `/websocket`), the others under `/app/<id>`.
+        rootUrl: a.rootUrl ?? (index === 0 ? parsed.publicUrl : `${parsed.publicUrl}/app/${id}`),
+        rootUrlConfigured: a.rootUrl !== undefined,
+        services: a.services,
         providers: {
           ...a.providers,
           'local-userpass': lp && {

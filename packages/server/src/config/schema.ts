@@ -1,5 +1,7 @@
 import { parseDuration } from '@gatehouse-auth/core';
 import { z } from 'zod';
+import { serviceNamed } from '../oauth/services/index.js';
+import { decodeKey } from '../oauth/vault.js';
 import { apiKeyConfig } from '../providers/api-key/config.js';
 import { customFunctionConfig } from '../providers/custom-function/config.js';
 import { customTokenConfig } from '../providers/custom-token/config.js';
@@ -84,10 +86,51 @@ const oauthRedirectUri = z
   .max(2048)
   .refine((v) => !v.includes('#'), 'must not contain a fragment (#): the login result is put there');
 
+/**
+ * External services (Meteor's `ServiceConfiguration`, spec meteor-accounts §5.1), by name: each with the
+ * service's own property names (`clientId` | `appId` | `consumerKey`, `secret`, `loginStyle`, …), checked by
+ * that service's schema; an unknown name must say `type: 'oidc'` (a generic OpenID Connect service).
+ */
+const services = z.record(z.string(), z.unknown()).transform((value, ctx) => {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [name, raw] of Object.entries(value)) {
+    const service = serviceNamed(name, raw);
+    if (!service) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message:
+          "unknown service: use google, facebook, github, twitter, meetup, weibo or meteor-developer, or set type: 'oidc' with an issuer",
+      });
+      continue;
+    }
+    const parsed = service.settings.safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        ctx.addIssue({ code: 'custom', path: [name, ...issue.path.map(String)], message: issue.message });
+      continue;
+    }
+    out[name] = parsed.data as Record<string, unknown>;
+  }
+  return out;
+});
+
 const app = z
   .object({
     /** Shown in emails and pages. */
     name: z.string().min(1).max(200).optional(),
+    /**
+     * Meteor's ROOT_URL for this app: where the app's `/_oauth/<service>` callbacks are reached (routed to
+     * Gatehouse), and under which a redirect login may return to any page. Default: Gatehouse's own URL
+     * (`<publicUrl>` for the first app, `<publicUrl>/app/<id>` for the others).
+     */
+    rootUrl: z
+      .url({ protocol: /^https?$/ })
+      .refine((v) => !/[?#]/.test(v), 'must not contain a query or fragment')
+      .transform((v) => v.replace(/\/+$/, ''))
+      .optional(),
+    /** External services users may log in with (Meteor's `loginWith<Service>`, docs/external-services.md). */
+    services: services.default({}),
     accessTokenLifetime: duration('30m'),
     refreshTokenLifetime: duration('60d'),
     /** Anonymous sessions: App Services kept them practically forever; we default to a year. */
@@ -201,6 +244,30 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Keys that encrypt what external services hand over (access and refresh tokens) and stored client secrets,
+     * AES-256-GCM: the first encrypts, all decrypt (rotate by putting a new key first). Each key is 32 random
+     * bytes in base64url (`gatehouse init` writes one). Required once any app configures `services`.
+     */
+    encryptionKeys: z
+      .array(
+        z
+          .object({
+            kid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-", at most 64'),
+            key: z.string().refine((k) => {
+              try {
+                decodeKey(k);
+                return true;
+              } catch {
+                return false;
+              }
+            }, 'expected 32 random bytes in base64url (43 characters)'),
+          })
+          .strict(),
+      )
+      .max(20)
+      .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, 'key ids must differ')
+      .default([]),
     /** Signing keys: the first signs, all verify (keep a rotated-out key here until its tokens expired). */
     keys: z.array(signingKey).min(1, 'at least one signing key is required'),
     email: z
@@ -297,6 +364,13 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    const withServices = Object.entries(config.apps).find(([, a]) => Object.keys(a.services).length > 0);
+    if (withServices && config.encryptionKeys.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['encryptionKeys'],
+        message: `required: app '${withServices[0]}' configures external services, whose tokens are kept encrypted`,
+      });
     for (const [id, a] of Object.entries(config.apps)) {
       const cf = a.providers['custom-function'];
       if (cf?.enabled && !(cf.function in config.functions)) {
