@@ -14,6 +14,7 @@ import type { GatehouseEnv } from './http/env.js';
 import { json } from './http/responses.js';
 import { createLogger, type Logger } from './logger.js';
 import { devRoutes } from './pages/dev.js';
+import { externalServiceRoutes } from './oauth/meteor/routes.js';
 import { hostedPages } from './pages/hosted.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/index.js';
@@ -157,6 +158,8 @@ export async function createGatehouse(
   const keySet = jwks(keys);
   router.get('/.well-known/jwks.json', () => json(keySet, 200, { 'cache-control': 'public, max-age=300' }));
   router.route('/api/client/v2.0', appServicesRoutes(ctx));
+  // Meteor's `/_oauth/<service>` (and `/app/<id>/_oauth/<service>`): external services call back here.
+  router.route('/', externalServiceRoutes(ctx));
   router.route('/app', hostedPages(ctx));
   if (config.dangerouslyEnableDevPages) router.route('/', devRoutes(ctx));
 

@@ -9,11 +9,11 @@ import { readJsonObject } from '../http/body.js';
 import type { GatehouseEnv } from '../http/env.js';
 import { json, noContent } from '../http/responses.js';
 import { parseBody } from '../http/validate.js';
+import { publicLoginMethods } from '../oauth/meteor/public.js';
 import { oauthRedirectRoutes } from '../oauth/routes.js';
 import * as apiKeys from '../providers/api-key/index.js';
 import { completeLogin, credentialProviders, type LoginOutcome, providerNotFound } from '../providers/index.js';
 import * as userpass from '../providers/local-userpass/index.js';
-import { publicProviders } from '../providers/public.js';
 import {
   authenticateAccess,
   authenticateRefresh,
@@ -180,7 +180,9 @@ export function appServicesRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
 
   // Gatehouse extensions (App Services had none of these): the app's public login methods, the signed-in
   // user's own document, sessions and password.
-  api.get('/app/:appId/auth/providers', (c) => json({ providers: publicProviders(appOf(c.req.param('appId'))) }));
+  api.get('/app/:appId/auth/providers', async (c) =>
+    json({ providers: await publicLoginMethods(ctx, appOf(c.req.param('appId'))) }),
+  );
   api.get('/auth/user', async (c) => {
     const { user } = await authenticateAccess(ctx, bearerToken(c.req.header('authorization') ?? null));
     return json(meteorUserDocument(user));

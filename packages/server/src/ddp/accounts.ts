@@ -213,13 +213,15 @@ export async function issueLogin(
   app: AppSettings,
   user: UserRecord,
   address: string | null,
+  /** The session's provider and the result's `type` (an external service: `oauth2-github`, `github`). */
+  method: { provider: string; type: string } = { provider: 'local-userpass', type: 'password' },
 ): Promise<{ value: LoginResultValue; login: DdpLogin }> {
   const { token, session } = await issueLoginToken(
     ctx,
     app,
     user.id,
     ctx.now() + app.accounts.loginExpirationInDays * 86_400_000,
-    'local-userpass',
+    method.provider,
   );
   await ctx.storage.recordAuditEvent({
     appId: app.id,
@@ -227,9 +229,9 @@ export async function issueLogin(
     type: 'login',
     ip: address,
     now: ctx.now(),
-    detail: { provider: 'local-userpass', via: 'ddp' },
+    detail: { provider: method.provider, via: 'ddp' },
   });
-  return { value: loginValue(user.id, token, session, 'password'), login: { userId: user.id, sessionId: session.id } };
+  return { value: loginValue(user.id, token, session, method.type), login: { userId: user.id, sessionId: session.id } };
 }
 
 /**

@@ -4,7 +4,8 @@ import { changePassword } from '../account/index.js';
 import type { AppSettings, ServerContext } from '../context.js';
 import { attemptLogin, notifyLogout } from '../hooks/index.js';
 import * as userpass from '../providers/local-userpass/index.js';
-import { publicProviders } from '../providers/public.js';
+import { loginWithOAuthOverDdp } from '../oauth/meteor/login.js';
+import { loginServiceDocuments } from '../oauth/meteor/public.js';
 import { isActive } from '../sessions/index.js';
 import { meteorUserDocument } from '../users/index.js';
 import * as accounts from './accounts.js';
@@ -217,7 +218,7 @@ export class DdpConnection {
         await this.#method(message);
         return;
       case 'sub':
-        this.#subscribe(message);
+        await this.#subscribe(message);
         return;
       case 'unsub':
         if (typeof message.id === 'string') this.#send({ msg: 'nosub', id: message.id });
@@ -230,7 +231,7 @@ export class DdpConnection {
     }
   }
 
-  #subscribe(message: DdpMessage): void {
+  async #subscribe(message: DdpMessage): Promise<void> {
     const { id, name } = message;
     if (typeof id !== 'string' || typeof name !== 'string') {
       this.#send({ msg: 'error', reason: 'Bad request', offendingMessage: message });
@@ -238,8 +239,9 @@ export class DdpConnection {
     }
     // The login service configuration: the app's OAuth services, public settings only (spec §1.2).
     if (name === 'meteor.loginServiceConfiguration') {
-      for (const [service, fields] of loginServices(this.#app)) {
-        this.#send({ msg: 'added', collection: 'meteor_accounts_loginServiceConfiguration', id: service, fields });
+      for (const fields of await loginServiceDocuments(this.#ctx, this.#app)) {
+        const id = fields.service as string;
+        this.#send({ msg: 'added', collection: 'meteor_accounts_loginServiceConfiguration', id, fields });
       }
       this.#send({ msg: 'ready', subs: [id] });
     } else
@@ -324,6 +326,9 @@ export class DdpConnection {
             () => accounts.verifyPasswordLogin(ctx, app, record, this.#address),
             (user) => accounts.issueLogin(ctx, app, user, this.#address),
           );
+        } else if (record.oauth) {
+          // Meteor's accounts-oauth handler (oauth/meteor/login.ts).
+          outcome = await loginWithOAuthOverDdp(ctx, app, record.oauth, info);
         } else throw new MeteorError(400, 'Unrecognized options for login request');
         await this.#setLogin(outcome.login);
         return outcome.value;
@@ -494,21 +499,4 @@ function readLinkToken(value: unknown, expired: string): { token: string; tokenI
   const dot = value.indexOf('.');
   if (dot < 1) throw new MeteorError(403, expired);
   return { tokenId: value.slice(0, dot), token: value.slice(dot + 1) };
-}
-
-/**
- * The app's OAuth services as Meteor's `ServiceConfiguration` documents, from the public provider list (client
- * ids, never secrets). Facebook's client id is its `appId`, as in Meteor's documents.
- */
-function loginServices(app: AppSettings): [string, Record<string, unknown>][] {
-  return publicProviders(app).flatMap(({ service, clientId }) =>
-    service === undefined
-      ? []
-      : [
-          [
-            service,
-            { service, ...(clientId === undefined ? {} : service === 'facebook' ? { appId: clientId } : { clientId }) },
-          ],
-        ],
-  );
 }

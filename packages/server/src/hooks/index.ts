@@ -15,6 +15,11 @@ export interface HookUser {
   emails: { address: string; verified: boolean }[];
   profile: JsonObject;
   createdAt: Date;
+  /**
+   * External services' data (`services.github`, with tokens), only where Meteor shows it to server hooks:
+   * `onCreateUser`/`validateNewUser` of a service user, and the login hooks of a service login.
+   */
+  services?: Record<string, JsonObject>;
 }
 
 /** Meteor's login attempt object. */
@@ -145,7 +150,9 @@ async function checkSignup(app: AppSettings, user: HookUser, byServer: boolean):
   const { forbidClientAccountCreation, restrictCreationByEmailDomain: rule } = app.accounts;
   if (forbidClientAccountCreation && !byServer) throw new GatehouseError('Forbidden', 'Signups forbidden');
   if (rule === undefined) return;
-  const addresses = user.emails.map((e) => e.address);
+  // Meteor checks an external service's email too (`services.<name>.email`).
+  const serviceEmails = Object.values(user.services ?? {}).flatMap((s) => (typeof s.email === 'string' ? [s.email] : []));
+  const addresses = [...user.emails.map((e) => e.address), ...serviceEmails];
   if (typeof rule === 'string') {
     const suffix = `@${rule.toLowerCase()}`;
     if (!addresses.some((a) => a.toLowerCase().endsWith(suffix)))
@@ -182,7 +189,13 @@ export function failedLoginUser<E extends object>(error: E, user: UserRecord): E
 export async function attemptLogin<T>(
   ctx: ServerContext,
   app: AppSettings,
-  attemptBase: { type: string; methodName: string; info: RequestInfo },
+  attemptBase: {
+    type: string;
+    methodName: string;
+    info: RequestInfo;
+    /** The user's external services' data, for an external login's hooks (Meteor's `attempt.user.services`). */
+    services?: (user: UserRecord) => Record<string, JsonObject>;
+  },
   run: () => Promise<UserRecord>,
   complete: (user: UserRecord) => Promise<T>,
 ): Promise<T> {
@@ -204,6 +217,7 @@ export async function attemptLogin<T>(
     user = await run();
     attempt.allowed = true;
     attempt.user = selectHookUserFields(app, hookUser(user));
+    if (attemptBase.services) attempt.user.services = attemptBase.services(user);
   } catch (error) {
     refused = error;
     attempt.error = describe(error);

@@ -1,3 +1,4 @@
+import { oauthCredentialProvider } from '../oauth/meteor/login.js';
 import { anonUserProvider } from './anon-user/index.js';
 import { apiKeyProvider } from './api-key/index.js';
 import { customFunctionProvider } from './custom-function/index.js';
@@ -23,6 +24,8 @@ export const credentialProviders: ReadonlyMap<string, CredentialProvider> = new 
       googleProvider,
       appleProvider,
       facebookProvider,
+      // Meteor-style external services, redeemed over HTTP (oauth/meteor/login.ts).
+      oauthCredentialProvider,
     ] as CredentialProvider[]
   ).map((p) => [p.type, p]),
 );

@@ -8,6 +8,8 @@ export interface PublicProvider {
   service?: string;
   /** The OAuth client id (Facebook: the app id) — public by design, shown to browsers anyway. */
   clientId?: string;
+  /** An external service's configured login style (`popup` or `redirect`). */
+  loginStyle?: 'popup' | 'redirect';
 }
 
 /**

@@ -23,12 +23,17 @@ export function appServicesProfile(user: UserRecord): AppServicesProfile {
   return {
     user_id: user.id,
     domain_id: user.appId,
-    identities: user.identities.map((i) => ({
-      id: i.id,
-      provider_type: i.providerType,
-      provider_id: i.providerId,
-      ...(Object.keys(i.data).length ? { provider_data: i.data } : {}),
-    })),
+    identities: user.identities.map((i) => {
+      // An external service's tokens are stored encrypted under `sealed` (oauth/meteor/external-user.ts):
+      // never shown, not even encrypted.
+      const { sealed: _sealed, ...data } = i.data;
+      return {
+        id: i.id,
+        provider_type: i.providerType,
+        provider_id: i.providerId,
+        ...(Object.keys(data).length ? { provider_data: data } : {}),
+      };
+    }),
     data,
     type: user.type,
   };
