@@ -2,6 +2,7 @@ import { GatehouseError, type JsonObject, objectId } from '@gatehouse-auth/core'
 import { isStorageConflictError, type UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, ServerContext } from '../context.js';
 import { prepareNewUser } from '../hooks/index.js';
+import { servicesOfUser } from '../oauth/meteor/external-user.js';
 import { checkPassword } from '../passwords/index.js';
 import * as userpass from '../providers/local-userpass/index.js';
 
@@ -210,6 +211,15 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
         conflict(error);
       }
       await changed(user.id, 'username-set');
+    },
+
+    /**
+     * The user's external services as Meteor's `user.services` has them — `{ github: { id, accessToken, … } }`,
+     * tokens decrypted — for server code that calls the service's API on the user's behalf. Never sent to
+     * clients, never printed by the CLI.
+     */
+    async serviceData(userId: string): Promise<Record<string, JsonObject>> {
+      return servicesOfUser(ctx, app, await userOf(userId));
     },
   };
 
