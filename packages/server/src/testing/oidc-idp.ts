@@ -10,6 +10,8 @@ import Provider from 'oidc-provider';
 export interface TestIdp {
   /** `http://127.0.0.1:<port>`; its endpoints are `/auth`, `/token` and `/jwks`. */
   issuer: string;
+  /** The parameters of the latest authorization request. */
+  lastAuthorization: URLSearchParams | null;
   close(): Promise<void>;
 }
 
@@ -21,17 +23,24 @@ export async function startTestIdp(options: {
   pkce: boolean;
   /** A port chosen beforehand (when the redirect URI must name the issuer's port); default a free one. */
   port?: number;
+  /** Issue refresh tokens as Google does: when the login asked for `access_type=offline`. */
+  offlineAccess?: boolean;
 }): Promise<TestIdp> {
   // The issuer must be known before the provider starts: take a free port first.
   const port = options.port ?? (await freeLoopbackPort());
   const issuer = `http://127.0.0.1:${port}`;
+  const idp: TestIdp = {
+    issuer,
+    lastAuthorization: null,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
   const provider = new Provider(issuer, {
     clients: [
       {
         client_id: options.clientId,
         client_secret: options.clientSecret,
         redirect_uris: options.redirectUris,
-        grant_types: ['authorization_code'],
+        grant_types: options.offlineAccess ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_post',
       },
@@ -44,11 +53,19 @@ export async function startTestIdp(options: {
     conformIdTokenClaims: false,
     pkce: { required: () => options.pkce },
     features: { devInteractions: { enabled: true } },
+    extraParams: ['access_type'],
+    issueRefreshToken: async () => options.offlineAccess === true && idp.lastAuthorization?.get('access_type') === 'offline',
     cookies: { keys: ['test-cookie-key'] },
   } as never);
+  (provider as unknown as { use(fn: (ctx: { path: string; query: Record<string, string> }, next: () => Promise<void>) => Promise<void>): void }).use(
+    async (ctx, next) => {
+      if (ctx.path === '/auth') idp.lastAuthorization = new URLSearchParams(ctx.query);
+      await next();
+    },
+  );
   const server = provider.listen(port, '127.0.0.1') as unknown as Server;
   await new Promise((r) => server.once('listening', r));
-  return { issuer, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return idp;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isGatehouseError } from '@gatehouse-auth/core';
 import type { JsonObject } from '@gatehouse-auth/core';
 import type { JWTPayload } from 'jose';
 import * as oauth from 'oauth4webapi';
@@ -132,7 +133,8 @@ export function oidcService<S extends ServiceSettings>(flavour: OidcFlavour<S>):
         );
         tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
           expectedNonce: answer.nonce ?? oauth.expectNoNonce,
-          requireIdToken: true,
+          // A login Gatehouse started sent a nonce: only an ID token proves this answer belongs to it.
+          requireIdToken: answer.nonce !== undefined,
         });
       } catch (failure) {
         if (failure instanceof oauth.ResponseBodyError)
@@ -152,16 +154,22 @@ export function oidcService<S extends ServiceSettings>(flavour: OidcFlavour<S>):
           throw serviceError(label, 'the answer came from another issuer');
         throw serviceError(label, 'the code could not be exchanged');
       }
-      if (typeof tokens.id_token !== 'string') throw serviceError(label, 'no ID token in the answer');
-      if (!as.jwks_uri) throw serviceError(label, 'the issuer publishes no keys');
-      const claims = await verifyIdToken(
-        { issuers: [as.issuer], jwksUrl: as.jwks_uri, audiences: [clientId] },
-        tokens.id_token,
-        answer.now,
-        label,
-      );
-      if (answer.nonce !== undefined && claims.nonce !== answer.nonce)
-        throw serviceError(label, 'the ID token was not issued for this login (nonce)');
+      let claims: JWTPayload;
+      if (typeof tokens.id_token === 'string') {
+        if (!as.jwks_uri) throw serviceError(label, 'the issuer publishes no keys');
+        claims = await verifyIdToken(
+          { issuers: [as.issuer], jwksUrl: as.jwks_uri, audiences: [clientId] },
+          tokens.id_token,
+          answer.now,
+          label,
+        );
+        if (answer.nonce !== undefined && claims.nonce !== answer.nonce)
+          throw serviceError(label, 'the ID token was not issued for this login (nonce)');
+      } else {
+        // A client that asked for `email profile` without `openid` (Meteor's default Google scopes) may get no
+        // ID token: the user is then read from the userinfo endpoint with the access token, as Meteor does.
+        claims = await userInfo(label, as, client, tokens.access_token, options);
+      }
       const name = text(claims.name) ?? text(claims.preferred_username);
       return {
         serviceData: flavour.serviceData(claims, tokens, answer.now),
@@ -204,4 +212,25 @@ export function genericOidcService(name: string): OAuth2Service<OidcSettings> {
       return { ...fields, ...tokenFields(tokens, now), id: claims.sub as string };
     },
   });
+}
+
+async function userInfo(
+  label: string,
+  as: oauth.AuthorizationServer,
+  client: oauth.Client,
+  accessToken: string,
+  options: oauth.UserInfoRequestOptions,
+): Promise<JWTPayload> {
+  if (!as.userinfo_endpoint) throw serviceError(label, 'no ID token in the answer');
+  try {
+    const response = await oauth.userInfoRequest(as, client, accessToken, options);
+    const claims = await oauth.processUserInfoResponse(as, client, oauth.skipSubjectCheck, response);
+    if (typeof claims.sub !== 'string' || claims.sub.length === 0) throw serviceError(label, 'the user has no id');
+    return claims as JWTPayload;
+  } catch (failure) {
+    if (isGatehouseError(failure)) throw failure;
+    if (failure instanceof Error && (failure.name === 'TimeoutError' || failure.name === 'AbortError'))
+      throw serviceError(label, 'the user endpoint did not answer in time');
+    throw serviceError(label, 'the user endpoint refused the token');
+  }
 }
