@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Gatehouse } from '../gatehouse.js';
+import { attachSockJs } from './sockjs.js';
 
 /** A Gatehouse listening on a Node HTTP server. */
 export interface NodeServer {
@@ -49,6 +50,7 @@ export async function serveNode(
     listener,
   );
   const ddp = attachDdp(server, gatehouse);
+  attachSockJs(server, gatehouse);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
