@@ -1,7 +1,15 @@
-import { deserialize, serialize } from '@gatehouse-auth/core';
+import { deserialize, GatehouseError, serialize } from '@gatehouse-auth/core';
 import type { App } from './app.js';
 import { contexts } from './context.js';
 import { Credentials } from './credentials.js';
+import {
+  type ExternalLoginOptions,
+  externalLoginUrl,
+  goToExternalLogin,
+  prepareExternalLogin,
+  takeExternalRedirectResult,
+  waitForExternalPopup,
+} from './external-services.js';
 import { badResponse, loggedOutError } from './errors.js';
 import { deepFreeze, type FieldSpecifier, type MeteorUser, parseMeteorUser, projection } from './meteor-user.js';
 import { safely } from './store.js';
@@ -9,6 +17,7 @@ import { API, AUTH, asObject, readBody } from './transport.js';
 import { internals, type User } from './user.js';
 
 export type { FieldSpecifier, MeteorUser } from './meteor-user.js';
+export type { ExternalLoginOptions } from './external-services.js';
 
 /** Meteor's optional last argument of the async methods: called with the error, or with nothing on success. */
 export type AccountsCallback = (error?: Error) => void;
@@ -32,6 +41,8 @@ export interface LoginServiceConfiguration {
   service?: string;
   /** For OAuth providers, the public client id. */
   clientId?: string;
+  /** For external services, the configured login style. */
+  loginStyle?: 'popup' | 'redirect';
 }
 
 /** What `onLogin`, `onLoginFailure` and `onLogout` return (Meteor's handle). */
@@ -148,6 +159,38 @@ export interface Accounts {
    * logged in. Done for you after each login and token refresh.
    */
   refreshUser(callback?: AccountsCallback): Promise<MeteorUser | null>;
+  /**
+   * Logs in with an external service the app configured (`google`, `github`, `twitter`, any OpenID Connect
+   * service's name), Meteor's `Meteor.loginWith<Service>(options)`: a popup by default; with
+   * `loginStyle: 'redirect'` the page goes to the service and comes back to `redirectUrl`, where the login
+   * completes by itself (the promise of the call that left never settles).
+   *
+   * @example
+   * ```ts
+   * await accounts.loginWith('github', { requestPermissions: ['user:email'] });
+   * await accounts.loginWithGoogle({ requestOfflineToken: true, loginHint: 'ada@example.com' });
+   * ```
+   */
+  loginWith(service: string, options?: ExternalLoginOptions, callback?: AccountsCallback): Promise<void>;
+  /** `Meteor.loginWithGoogle()`. */
+  loginWithGoogle(options?: ExternalLoginOptions, callback?: AccountsCallback): Promise<void>;
+  /** `Meteor.loginWithGithub()`. */
+  loginWithGithub(options?: ExternalLoginOptions, callback?: AccountsCallback): Promise<void>;
+  /** `Meteor.loginWithFacebook()`. */
+  loginWithFacebook(options?: ExternalLoginOptions, callback?: AccountsCallback): Promise<void>;
+  /** `Meteor.loginWithTwitter()` (Twitter/X). */
+  loginWithTwitter(options?: ExternalLoginOptions, callback?: AccountsCallback): Promise<void>;
+  /** `Meteor.loginWithMeetup()`. */
+  loginWithMeetup(options?: ExternalLoginOptions, callback?: AccountsCallback): Promise<void>;
+  /** `Meteor.loginWithWeibo()`. */
+  loginWithWeibo(options?: ExternalLoginOptions, callback?: AccountsCallback): Promise<void>;
+  /** `Meteor.loginWithMeteorDeveloperAccount()`. */
+  loginWithMeteorDeveloperAccount(options?: ExternalLoginOptions, callback?: AccountsCallback): Promise<void>;
+  /**
+   * Completes a redirect login on the page it returned to (done by itself when the facade is created; call it
+   * to wait for it). Resolves `false` when the page was not opened by one.
+   */
+  completeExternalLoginRedirect(callback?: AccountsCallback): Promise<boolean>;
 }
 
 const facades: WeakMap<App, Accounts> = /* @__PURE__ */ new WeakMap();
@@ -423,7 +466,41 @@ export function createAccounts(app: App): Accounts {
         const user = app.currentUser;
         return user ? reload(user) : null;
       }, callback),
+    loginWith: (service, options, callback) => loginWith(service, options, callback),
+    loginWithGoogle: (options, callback) => loginWith('google', options, callback),
+    loginWithGithub: (options, callback) => loginWith('github', options, callback),
+    loginWithFacebook: (options, callback) => loginWith('facebook', options, callback),
+    loginWithTwitter: (options, callback) => loginWith('twitter', options, callback),
+    loginWithMeetup: (options, callback) => loginWith('meetup', options, callback),
+    loginWithWeibo: (options, callback) => loginWith('weibo', options, callback),
+    loginWithMeteorDeveloperAccount: (options, callback) => loginWith('meteor-developer', options, callback),
+    completeExternalLoginRedirect: (callback) => settle(() => redirected, callback),
   };
+
+  /** An external service login: the popup's credential redeemed over HTTP, or the page sent to the service. */
+  function loginWith(service: string, options: ExternalLoginOptions | undefined, callback?: AccountsCallback) {
+    const { token, loginStyle, redirectUrl } = prepareExternalLogin(options);
+    const url = externalLoginUrl(app.baseUrl, app.id, service, token, loginStyle, redirectUrl, options ?? {});
+    if (loginStyle === 'redirect') {
+      goToExternalLogin(url);
+      return new Promise<void>(() => {});
+    }
+    // Opened at once, in the click that called this: browsers block popups opened later.
+    const credential = waitForExternalPopup(url, new URL(app.baseUrl).origin, token);
+    return settle(async () => logIn(Credentials.externalService(await credential)), callback);
+  }
+
+  // A redirect login that came back to this page: its credential is redeemed now (Meteor does it at start-up).
+  const returned = takeExternalRedirectResult();
+  const redirected: Promise<boolean> =
+    returned === null
+      ? Promise.resolve(false)
+      : 'error' in returned
+        ? Promise.reject(new GatehouseError('AuthError', returned.error))
+        : logIn(Credentials.externalService(returned)).then(() => true);
+  redirected.catch((error) => {
+    for (const hook of [...hooks.failure]) safely(() => hook({ error }));
+  });
   facades.set(app, accounts);
   loadServices();
   if (app.currentUser) load(app.currentUser).catch(noop);

@@ -111,6 +111,21 @@ export class Credentials<PayloadType extends Record<string, unknown> = Record<st
     );
   }
 
+  /**
+   * A credential from an external service login (GitHub, Twitter/X, Google, any OpenID Connect service):
+   * Meteor's `{ credentialToken, credentialSecret }`, as `accounts.loginWithGithub()` gets it from the popup or
+   * the redirect. Redeemed once (`oauth-credential`); with `user.linkCredentials()` it adds the service to the
+   * user.
+   */
+  static externalService(credential: { credentialToken: string; credentialSecret: string }): Credentials<{
+    credentialToken: string;
+    credentialSecret: string;
+  }> {
+    const credentialToken = text(credential?.credentialToken, 'externalService({ credentialToken })');
+    const credentialSecret = text(credential?.credentialSecret, 'externalService({ credentialSecret })');
+    return new Credentials('oauth-credential', 'oauth-credential', false, { credentialToken, credentialSecret });
+  }
+
   /** The provider's name in the login URL; equal to its type for every provider (spec §5.1). */
   readonly providerName: string;
   readonly providerType: ProviderType;

@@ -18,6 +18,7 @@ export {
   type AccountsHandle,
   type CreateUserOptions,
   createAccounts,
+  type ExternalLoginOptions,
   type FieldSpecifier,
   type LoginDetails,
   type LoginSelector,

@@ -7,7 +7,9 @@ export type ProviderType =
   | 'custom-function'
   | 'oauth2-google'
   | 'oauth2-facebook'
-  | 'oauth2-apple';
+  | 'oauth2-apple'
+  /** Gatehouse's extension: a credential from an external service login (Meteor's `login({ oauth })`). */
+  | 'oauth-credential';
 
 /** `normal` for app users, `server` for users behind server API keys (spec §6). */
 export type UserType = 'normal' | 'server';

@@ -65,7 +65,7 @@ export function attachSockJs(server: Server, gatehouse: Gatehouse): void {
 
 /** SockJS sends the code as given in its close frame: a number, as a WebSocket close code is. */
 function closeWith(conn: sockjs.Connection, code: number, reason: string): void {
-  (conn.close as (code: number, reason: string) => boolean)(code, reason);
+  (conn.close as unknown as (code: number, reason: string) => boolean)(code, reason);
 }
 
 function safeDecode(text: string): string {
