@@ -22,6 +22,7 @@ export type AuthOperationName =
   | 'logInWithApple'
   | 'logInWithFacebook'
   | 'logInWithFunction'
+  | 'logInWithService'
   | 'logOut'
   | 'register'
   | 'confirm'

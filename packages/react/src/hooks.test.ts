@@ -43,6 +43,12 @@ describe('@gatehouse-auth/react hooks', () => {
 
     await act(() => (auth as UseAuth).logInWithEmailPassword({ email: '', password: 'x' }));
     expect(auth?.result.error).toBeInstanceOf(TypeError);
+
+    // An external service login: jsdom opens no popup, so the login fails with the browser's refusal.
+    (window as { open: unknown }).open = () => null;
+    await act(() => (auth as UseAuth).logInWithService('github'));
+    expect(auth?.result).toMatchObject({ state: 'error', operation: 'logInWithService' });
+    expect(auth?.result.error?.message).toBe('The login popup was blocked by the browser');
     act(() => root.unmount());
   });
 });

@@ -1,4 +1,4 @@
-import { type App, Credentials } from '@gatehouse-auth/client';
+import { type App, Credentials, createAccounts, type ExternalLoginOptions } from '@gatehouse-auth/client';
 import { useMemo } from 'react';
 import { type AuthOperationName, type AuthResult, useProvider } from './app-provider.js';
 
@@ -40,6 +40,17 @@ export interface UseAuth {
   logInWithApple(idToken: string): Promise<void>;
   logInWithFacebook(accessToken: string): Promise<void>;
   logInWithFunction(payload: Record<string, unknown>): Promise<void>;
+  /**
+   * Logs in with an external service the app configured (`github`, `google`, `twitter`, …) — a popup by
+   * default, or `{ loginStyle: 'redirect', redirectUrl }`. Call it from the click handler: browsers block
+   * popups opened later.
+   *
+   * @example
+   * ```tsx
+   * <button onClick={() => logInWithService('github')}>Sign in with GitHub</button>
+   * ```
+   */
+  logInWithService(service: string, options?: ExternalLoginOptions): Promise<void>;
   /** Logs the current user out. */
   logOut(): Promise<void>;
 }
@@ -61,6 +72,9 @@ function authOperations(app: App, run: Run): Omit<UseAuth, 'result'> {
     logInWithFacebook: run('logInWithFacebook', (token: string) => logIn(Credentials.facebook(token))),
     logInWithFunction: run('logInWithFunction', (payload: Record<string, unknown>) =>
       logIn(Credentials.function(payload)),
+    ),
+    logInWithService: run('logInWithService', (service: string, options?: ExternalLoginOptions) =>
+      createAccounts(app).loginWith(service, options),
     ),
     logOut: run('logOut', async () => app.currentUser?.logOut()),
   };
