@@ -30,12 +30,15 @@ export function externalServiceRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
     }
   };
   const firstApp = () => ctx.config.apps.values().next().value;
-  routes.on(['GET', 'POST'], '/_oauth/:service', (c) =>
-    handle(firstApp(), c.req.param('service'), c.req.raw, c.env.requestInfo),
-  );
-  routes.on(['GET', 'POST'], '/app/:appId/_oauth/:service', (c) =>
-    handle(ctx.config.apps.get(c.req.param('appId')), c.req.param('service'), c.req.raw, c.env.requestInfo),
-  );
+  // Meteor's Twitter client starts at `_oauth/twitter/?requestTokenAndRedirect=true`: a trailing slash is fine.
+  for (const suffix of ['', '/']) {
+    routes.on(['GET', 'POST'], `/_oauth/:service${suffix}`, (c) =>
+      handle(firstApp(), c.req.param('service'), c.req.raw, c.env.requestInfo),
+    );
+    routes.on(['GET', 'POST'], `/app/:appId/_oauth/:service${suffix}`, (c) =>
+      handle(ctx.config.apps.get(c.req.param('appId')), c.req.param('service'), c.req.raw, c.env.requestInfo),
+    );
+  }
   return routes;
 }
 
