@@ -6,9 +6,9 @@ import { startTestGatehouse, type TestGatehouse } from '@gatehouse-auth/server/t
 import { build } from 'esbuild';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateEncryptionKey } from '../../packages/server/src/oauth/vault.js';
 import { startTestIdp, type TestIdp } from '../../packages/server/src/testing/oidc-idp.js';
 import { type ServiceStandIns, startServiceStandIns } from '../../packages/server/src/testing/service-stand-ins.js';
-import { generateEncryptionKey } from '../../packages/server/src/oauth/vault.js';
 import { freePort } from '../compat/serve.js';
 
 /**
@@ -226,7 +226,10 @@ describe('external services in Chromium', () => {
     const context = await browser.newContext();
     const page = await meteorPageReady(context);
     const outside = `${sdkUrl}/not-the-meteor-app`;
-    await page.evaluate((url) => (window as any).meteorLogin('github', { loginStyle: 'redirect', redirectUrl: url }), outside);
+    await page.evaluate(
+      (url) => (window as any).meteorLogin('github', { loginStyle: 'redirect', redirectUrl: url }),
+      outside,
+    );
     await consent(page, 'github');
     await page.waitForSelector('#error', { timeout: 15_000 });
     expect(page.url().startsWith(`${meteorUrl}/_oauth/github?`)).toBe(true);
@@ -243,7 +246,11 @@ describe('external services in Chromium', () => {
     await page.evaluate(() => {
       const w = window as any;
       w.result = w.accounts.loginWithGithub({ requestPermissions: ['user:email'] }).then(
-        () => ({ userId: w.accounts.userId(), identities: w.app.currentUser.identities, type: w.app.currentUser.providerType }),
+        () => ({
+          userId: w.accounts.userId(),
+          identities: w.app.currentUser.identities,
+          type: w.app.currentUser.providerType,
+        }),
         (error: Error) => ({ error: error.message }),
       );
     });
@@ -276,9 +283,12 @@ describe('external services in Chromium', () => {
     await page.goto(`${sdkUrl}/`);
     await page.evaluate(() => void (window as any).accounts.loginWithGithub({ loginStyle: 'redirect' }));
     await consent(page, 'github');
-    await page.waitForURL((url) => url.toString().startsWith(`${sdkUrl}/`) && !url.toString().startsWith(services.url), {
-      timeout: 15_000,
-    });
+    await page.waitForURL(
+      (url) => url.toString().startsWith(`${sdkUrl}/`) && !url.toString().startsWith(services.url),
+      {
+        timeout: 15_000,
+      },
+    );
     const done = await page.evaluate(() => (window as any).redirected);
     expect(done).toMatchObject({ done: true, userId: expect.stringMatching(/^[0-9a-f]{24}$/), hash: '' });
     await context.close();

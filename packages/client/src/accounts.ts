@@ -2,6 +2,7 @@ import { deserialize, GatehouseError, serialize } from '@gatehouse-auth/core';
 import type { App } from './app.js';
 import { contexts } from './context.js';
 import { Credentials } from './credentials.js';
+import { badResponse, loggedOutError } from './errors.js';
 import {
   type ExternalLoginOptions,
   externalLoginUrl,
@@ -10,14 +11,13 @@ import {
   takeExternalRedirectResult,
   waitForExternalPopup,
 } from './external-services.js';
-import { badResponse, loggedOutError } from './errors.js';
 import { deepFreeze, type FieldSpecifier, type MeteorUser, parseMeteorUser, projection } from './meteor-user.js';
 import { safely } from './store.js';
 import { API, AUTH, asObject, readBody } from './transport.js';
 import { internals, type User } from './user.js';
 
-export type { FieldSpecifier, MeteorUser } from './meteor-user.js';
 export type { ExternalLoginOptions } from './external-services.js';
+export type { FieldSpecifier, MeteorUser } from './meteor-user.js';
 
 /** Meteor's optional last argument of the async methods: called with the error, or with nothing on success. */
 export type AccountsCallback = (error?: Error) => void;

@@ -121,10 +121,16 @@ export function waitForExternalPopup(url: string, gatehouseOrigin: string, token
     };
     const listener = (event: { origin: string; data: unknown }) => {
       if (event.origin !== gatehouseOrigin) return;
-      const data = event.data as { type?: unknown; credentialToken?: unknown; credentialSecret?: unknown; error?: unknown };
-      if (!data || data.type !== 'gatehouse:oauth' || data.credentialToken !== token) return;
+      const data = event.data as {
+        type?: unknown;
+        credentialToken?: unknown;
+        credentialSecret?: unknown;
+        error?: unknown;
+      };
+      if (data?.type !== 'gatehouse:oauth' || data.credentialToken !== token) return;
       finish();
-      if (typeof data.credentialSecret === 'string') resolve({ credentialToken: token, credentialSecret: data.credentialSecret });
+      if (typeof data.credentialSecret === 'string')
+        resolve({ credentialToken: token, credentialSecret: data.credentialSecret });
       else {
         try {
           popup.close();

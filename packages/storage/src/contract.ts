@@ -87,7 +87,13 @@ export interface Storage {
    * Replaces the `data` of the user's identity (`providerId`, `subject`) — what an external service said at the
    * latest login. `false` if the user has no such identity (also when another user owns it).
    */
-  setIdentityData(appId: string, userId: string, providerId: string, subject: string, data: JsonObject): Promise<boolean>;
+  setIdentityData(
+    appId: string,
+    userId: string,
+    providerId: string,
+    subject: string,
+    data: JsonObject,
+  ): Promise<boolean>;
   /** Counts users of an app (diagnostics, CLI). */
   countUsers(appId: string): Promise<number>;
 

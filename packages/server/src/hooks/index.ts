@@ -151,7 +151,9 @@ async function checkSignup(app: AppSettings, user: HookUser, byServer: boolean):
   if (forbidClientAccountCreation && !byServer) throw new GatehouseError('Forbidden', 'Signups forbidden');
   if (rule === undefined) return;
   // Meteor checks an external service's email too (`services.<name>.email`).
-  const serviceEmails = Object.values(user.services ?? {}).flatMap((s) => (typeof s.email === 'string' ? [s.email] : []));
+  const serviceEmails = Object.values(user.services ?? {}).flatMap((s) =>
+    typeof s.email === 'string' ? [s.email] : [],
+  );
   const addresses = [...user.emails.map((e) => e.address), ...serviceEmails];
   if (typeof rule === 'string') {
     const suffix = `@${rule.toLowerCase()}`;

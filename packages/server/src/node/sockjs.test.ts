@@ -2,7 +2,7 @@ import SockJS from 'sockjs-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEncryptionKey } from '../oauth/vault.js';
 import { browse, meteorState } from '../testing/external-login.js';
-import { TEST_APP_ID, type TestGatehouse, startTestGatehouse } from '../testing/index.js';
+import { startTestGatehouse, TEST_APP_ID, type TestGatehouse } from '../testing/index.js';
 import { type ServiceStandIns, startServiceStandIns } from '../testing/service-stand-ins.js';
 import { type NodeServer, serveNode } from './serve.js';
 
@@ -111,7 +111,9 @@ describe('DDP over SockJS', () => {
       t.gatehouse,
       `http://gatehouse.test/_oauth/github?requestTokenAndRedirect=true&state=${encodeURIComponent(state)}`,
     );
-    const oauth = await second.call('login', { oauth: { credentialToken, credentialSecret: end.config?.credentialSecret } });
+    const oauth = await second.call('login', {
+      oauth: { credentialToken, credentialSecret: end.config?.credentialSecret },
+    });
     expect(oauth.result).toMatchObject({ type: 'github' });
     expect(oauth.result.id).not.toBe(created.result.id);
     second.socket.close();

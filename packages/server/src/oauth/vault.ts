@@ -54,8 +54,7 @@ export function createVault(keys: readonly EncryptionKeyConfig[]): SecretVault {
   return {
     enabled: current !== undefined,
     seal(plaintext, context) {
-      if (!current)
-        throw new GatehouseError('InternalServerError', 'no encryption key is configured (encryptionKeys)');
+      if (!current) throw new GatehouseError('InternalServerError', 'no encryption key is configured (encryptionKeys)');
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', current.key, iv);
       cipher.setAAD(Buffer.from(context, 'utf8'));

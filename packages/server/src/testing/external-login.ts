@@ -66,7 +66,10 @@ export async function browse(
     const html = await response.text();
     if (ours) return { status: response.status, location: null, html, config: configOf(html) };
     const button = new RegExp(`id="${options.consent ?? 'allow'}" href="([^"]+)"`).exec(html);
-    if (!button) throw new Error(`no ${options.consent ?? 'allow'} button at ${target} (${response.status}): ${html.slice(0, 300)}`);
+    if (!button)
+      throw new Error(
+        `no ${options.consent ?? 'allow'} button at ${target} (${response.status}): ${html.slice(0, 300)}`,
+      );
     const href = (button[1] as string).replace(/&amp;/g, '&');
     const next = new URL(href, target);
     if (options.login && next.searchParams.has('login')) next.searchParams.set('login', options.login);

@@ -54,15 +54,18 @@ export async function startTestIdp(options: {
     pkce: { required: () => options.pkce },
     features: { devInteractions: { enabled: true } },
     extraParams: ['access_type'],
-    issueRefreshToken: async () => options.offlineAccess === true && idp.lastAuthorization?.get('access_type') === 'offline',
+    issueRefreshToken: async () =>
+      options.offlineAccess === true && idp.lastAuthorization?.get('access_type') === 'offline',
     cookies: { keys: ['test-cookie-key'] },
   } as never);
-  (provider as unknown as { use(fn: (ctx: { path: string; query: Record<string, string> }, next: () => Promise<void>) => Promise<void>): void }).use(
-    async (ctx, next) => {
-      if (ctx.path === '/auth') idp.lastAuthorization = new URLSearchParams(ctx.query);
-      await next();
-    },
-  );
+  (
+    provider as unknown as {
+      use(fn: (ctx: { path: string; query: Record<string, string> }, next: () => Promise<void>) => Promise<void>): void;
+    }
+  ).use(async (ctx, next) => {
+    if (ctx.path === '/auth') idp.lastAuthorization = new URLSearchParams(ctx.query);
+    await next();
+  });
   const server = provider.listen(port, '127.0.0.1') as unknown as Server;
   await new Promise((r) => server.once('listening', r));
   return idp;

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 
 /**
  * Small loopback stand-ins for the external services that have no open-source server to run: GitHub,
@@ -57,7 +57,13 @@ const random = () => randomBytes(18).toString('base64url');
 
 export async function startServiceStandIns(): Promise<ServiceStandIns> {
   const oauthSign = createRequire(import.meta.url)('oauth-sign') as {
-    hmacsign(method: string, base: string, params: Record<string, string>, consumerSecret: string, tokenSecret?: string): string;
+    hmacsign(
+      method: string,
+      base: string,
+      params: Record<string, string>,
+      consumerSecret: string,
+      tokenSecret?: string,
+    ): string;
   };
   const behaviour = { failTokenEndpoint: false, slowUserEndpointMs: 0 };
   const lastAuthorize: ServiceStandIns['lastAuthorize'] = {};
@@ -101,7 +107,7 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
     const q = url.searchParams;
     lastAuthorize[service] = q;
     const clientId = q.get('client_id') ?? '';
-    const expected = (STAND_IN_CLIENT[service] as { clientId?: string; appId?: string });
+    const expected = STAND_IN_CLIENT[service] as { clientId?: string; appId?: string };
     if (clientId !== (expected.clientId ?? expected.appId)) return send(res, 400, { error: 'unknown client' });
     const redirectUri = q.get('redirect_uri') ?? '';
     if (!/^https?:\/\/[^/]+(\/app\/[^/]+)?\/_oauth\/[a-z-]+$/.test(redirectUri))
@@ -126,7 +132,10 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
   };
 
   /** A code exchange: the client secret, the redirect URI, one use, and the PKCE verifier if a challenge came. */
-  const exchange = (service: StandInService, p: URLSearchParams): { ok: true; token: string } | { ok: false; error: string } => {
+  const exchange = (
+    service: StandInService,
+    p: URLSearchParams,
+  ): { ok: true; token: string } | { ok: false; error: string } => {
     if (behaviour.failTokenEndpoint) return { ok: false, error: 'server_error' };
     const client = STAND_IN_CLIENT[service] as { clientId?: string; appId?: string; secret: string };
     const grant = codes.get(p.get('code') ?? '');
@@ -206,9 +215,15 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
     if (path === '/github/login/oauth/access_token' && req.method === 'POST') {
       const result = exchange('github', form);
       // GitHub answers 200 with an error object (documented), JSON when asked for it.
-      return send(res, 200, result.ok ? { access_token: result.token, token_type: 'bearer', scope: 'user:email' } : {
-        error: result.error === 'invalid_grant' ? 'bad_verification_code' : result.error,
-      });
+      return send(
+        res,
+        200,
+        result.ok
+          ? { access_token: result.token, token_type: 'bearer', scope: 'user:email' }
+          : {
+              error: result.error === 'invalid_grant' ? 'bad_verification_code' : result.error,
+            },
+      );
     }
     if (path === '/github/api/user' || path === '/github/api/user/emails') {
       await slowly();
@@ -263,7 +278,12 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
       if (form.get('grant_type') !== 'authorization_code') return send(res, 400, { error: 'unsupported_grant_type' });
       const result = exchange('meetup', form);
       return result.ok
-        ? send(res, 200, { access_token: result.token, refresh_token: random(), token_type: 'bearer', expires_in: 3600 })
+        ? send(res, 200, {
+            access_token: result.token,
+            refresh_token: random(),
+            token_type: 'bearer',
+            expires_in: 3600,
+          })
         : send(res, 400, { error: result.error });
     }
     if (path === '/meetup/api/2/members' && req.method === 'POST') {
@@ -292,14 +312,24 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
       const result = exchange('weibo', url.searchParams);
       if (!result.ok) return send(res, 400, { error: result.error, error_code: 21325 });
       const who = person(tokens.get(result.token)?.login ?? 'ada');
-      return send(res, 200, { access_token: result.token, expires_in: 157679999, remind_in: '157679999', uid: String(who.numericId) });
+      return send(res, 200, {
+        access_token: result.token,
+        expires_in: 157679999,
+        remind_in: '157679999',
+        uid: String(who.numericId),
+      });
     }
     if (path === '/weibo/2/users/show.json') {
       await slowly();
       const who = tokenOwner('weibo', url.searchParams.get('access_token'));
       if (!who || url.searchParams.get('uid') !== String(who.numericId))
         return send(res, 400, { error: 'invalid_access_token', error_code: 21332 });
-      return send(res, 200, { id: who.numericId, idstr: String(who.numericId), screen_name: `${who.login}_weibo`, name: who.name });
+      return send(res, 200, {
+        id: who.numericId,
+        idstr: String(who.numericId),
+        screen_name: `${who.login}_weibo`,
+        name: who.name,
+      });
     }
 
     // ---- Meteor developer accounts ---------------------------------------------------------------------
@@ -324,7 +354,8 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
     // ---- Twitter / X (OAuth 1.0a) ------------------------------------------------------------------------
     if (path === '/twitter/oauth/request_token' && req.method === 'POST') {
       const oauth = verifyOAuth1(req, url, form, undefined);
-      if (!oauth || !oauth.oauth_callback) return send(res, 401, { errors: [{ code: 32, message: 'Could not authenticate you.' }] });
+      if (!oauth?.oauth_callback)
+        return send(res, 401, { errors: [{ code: 32, message: 'Could not authenticate you.' }] });
       const token = random();
       requestTokens.set(token, { secret: random(), callback: oauth.oauth_callback });
       const entry = requestTokens.get(token) as { secret: string };
@@ -343,7 +374,11 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
       const id = random();
       const deny = new URL(entry.callback);
       deny.searchParams.set('denied', token);
-      consents.set(id, { grant: { service: 'twitter', login: 'ada', clientId: '', redirectUri: entry.callback }, state: null, deny: deny.toString() });
+      consents.set(id, {
+        grant: { service: 'twitter', login: 'ada', clientId: '', redirectUri: entry.callback },
+        state: null,
+        deny: deny.toString(),
+      });
       return send(
         res,
         200,
@@ -407,7 +442,11 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const settings: ServiceStandIns['settings'] = {
     github: { ...STAND_IN_CLIENT.github, loginUrl: `${base}/github`, apiUrl: `${base}/github/api` },
-    facebook: { ...STAND_IN_CLIENT.facebook, dialogUrl: `${base}/facebook/dialog/oauth`, graphUrl: `${base}/facebook/graph` },
+    facebook: {
+      ...STAND_IN_CLIENT.facebook,
+      dialogUrl: `${base}/facebook/dialog/oauth`,
+      graphUrl: `${base}/facebook/graph`,
+    },
     meetup: { ...STAND_IN_CLIENT.meetup, loginUrl: `${base}/meetup`, apiUrl: `${base}/meetup/api` },
     weibo: { ...STAND_IN_CLIENT.weibo, apiUrl: `${base}/weibo` },
     'meteor-developer': { ...STAND_IN_CLIENT['meteor-developer'], developerAccountsServer: `${base}/meteor-developer` },

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, resolveConfig } from '../../config/resolve.js';
-import { TEST_APP_ID, type TestGatehouse, startTestGatehouse, testSigningKey } from '../../testing/index.js';
 import { browse, ddpSession, meteorState } from '../../testing/external-login.js';
+import { startTestGatehouse, TEST_APP_ID, type TestGatehouse, testSigningKey } from '../../testing/index.js';
 import { type ServiceStandIns, standInUserId, startServiceStandIns } from '../../testing/service-stand-ins.js';
 import { generateEncryptionKey } from '../vault.js';
 
@@ -60,7 +60,13 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
   /** A login Gatehouse starts (`?requestTokenAndRedirect=true`), through the service, to the end page. */
   const login = async (
     service: string,
-    options: { consent?: 'allow' | 'deny'; login?: string; style?: 'popup' | 'redirect'; redirectUrl?: string; appPath?: string } = {},
+    options: {
+      consent?: 'allow' | 'deny';
+      login?: string;
+      style?: 'popup' | 'redirect';
+      redirectUrl?: string;
+      appPath?: string;
+    } = {},
   ) => {
     const { state, credentialToken } = meteorState(options.style ?? 'popup', options.redirectUrl);
     const url = `http://gatehouse.test${options.appPath ?? ''}/_oauth/${service}?requestTokenAndRedirect=true&state=${encodeURIComponent(state)}`;
@@ -78,8 +84,17 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
     facebook: (l) => ({ id: String(standInUserId(l)), email: `${l}@example.com`, first_name: expect.any(String) }),
     meetup: (l) => ({ id: String(standInUserId(l)), city: 'London', expiresAt: expect.any(Number) }),
     weibo: (l) => ({ id: String(standInUserId(l)), screenName: `${l}_weibo`, expiresAt: expect.any(Number) }),
-    'meteor-developer': (l) => ({ id: `mdg${standInUserId(l)}`, username: l, refreshToken: expect.stringMatching(/^mdg-refresh-/) }),
-    twitter: (l) => ({ id: String(standInUserId(l)), screenName: l, email: `${l}@example.com`, accessTokenSecret: expect.any(String) }),
+    'meteor-developer': (l) => ({
+      id: `mdg${standInUserId(l)}`,
+      username: l,
+      refreshToken: expect.stringMatching(/^mdg-refresh-/),
+    }),
+    twitter: (l) => ({
+      id: String(standInUserId(l)),
+      screenName: l,
+      email: `${l}@example.com`,
+      accessTokenSecret: expect.any(String),
+    }),
   };
 
   it.each(Object.keys(expectations))(
@@ -88,16 +103,28 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
       await start();
       const { end, credentialToken } = await login(service);
       expect(end.status).toBe(200);
-      expect(end.config).toMatchObject({ setCredentialToken: true, credentialToken, storagePrefix: 'Meteor.oauth.credentialSecret-' });
+      expect(end.config).toMatchObject({
+        setCredentialToken: true,
+        credentialToken,
+        storagePrefix: 'Meteor.oauth.credentialSecret-',
+      });
       const ddp = ddpSession(t.gatehouse);
-      const first = await ddp.call('login', { oauth: { credentialToken, credentialSecret: end.config?.credentialSecret } });
+      const first = await ddp.call('login', {
+        oauth: { credentialToken, credentialSecret: end.config?.credentialSecret },
+      });
       expect(first.error).toBeUndefined();
       expect(first.result).toMatchObject({ id: expect.any(String), token: expect.any(String), type: service });
       // onCreateUser saw Meteor's user.services.<service>, tokens included.
       expect(created).toHaveLength(1);
-      expect((created[0] as any).services[service]).toMatchObject({ ...expectations[service]?.('ada'), accessToken: expect.any(String) });
+      expect((created[0] as any).services[service]).toMatchObject({
+        ...expectations[service]?.('ada'),
+        accessToken: expect.any(String),
+      });
       const services1 = t.gatehouse.accounts(TEST_APP_ID).serviceData(first.result.id);
-      expect((await services1)[service]).toMatchObject({ ...expectations[service]?.('ada'), accessToken: expect.any(String) });
+      expect((await services1)[service]).toMatchObject({
+        ...expectations[service]?.('ada'),
+        accessToken: expect.any(String),
+      });
       // The user's document over DDP never carries services.
       const added = ddp.received.find((m) => m.msg === 'added' && m.collection === 'users');
       expect(added.fields).not.toHaveProperty('services');
@@ -151,7 +178,9 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
     const ddp = ddpSession(t.gatehouse);
     const a = await login('github');
     const secret = a.end.config?.credentialSecret as string;
-    const wrong = await ddp.call('login', { oauth: { credentialToken: a.credentialToken, credentialSecret: `${secret.slice(0, -2)}xx` } });
+    const wrong = await ddp.call('login', {
+      oauth: { credentialToken: a.credentialToken, credentialSecret: `${secret.slice(0, -2)}xx` },
+    });
     expect(wrong.error).toMatchObject({ error: 145546287, reason: 'No matching login attempt found' });
     // A wrong secret does not burn it… but another app cannot redeem it either.
     const elsewhere = await ddpSession(t.gatehouse, OTHER_APP).call('login', {
@@ -160,22 +189,32 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
     expect(elsewhere.error).toMatchObject({ error: 145546287 });
 
     const b = await login('github');
-    const ok = await ddp.call('login', { oauth: { credentialToken: b.credentialToken, credentialSecret: b.end.config?.credentialSecret } });
+    const ok = await ddp.call('login', {
+      oauth: { credentialToken: b.credentialToken, credentialSecret: b.end.config?.credentialSecret },
+    });
     expect(ok.result.type).toBe('github');
-    const replay = await ddp.call('login', { oauth: { credentialToken: b.credentialToken, credentialSecret: b.end.config?.credentialSecret } });
+    const replay = await ddp.call('login', {
+      oauth: { credentialToken: b.credentialToken, credentialSecret: b.end.config?.credentialSecret },
+    });
     expect(replay.error).toMatchObject({ error: 145546287, reason: 'No matching login attempt found' });
 
     const c = await login('github');
     skew += 61_000;
-    const late = await ddp.call('login', { oauth: { credentialToken: c.credentialToken, credentialSecret: c.end.config?.credentialSecret } });
+    const late = await ddp.call('login', {
+      oauth: { credentialToken: c.credentialToken, credentialSecret: c.end.config?.credentialSecret },
+    });
     expect(late.error).toMatchObject({ error: 145546287 });
 
     // Meteor's check(): a bad shape is 400 Match failed; a null secret finds nothing.
     expect((await ddp.call('login', { oauth: 'x' })).error).toMatchObject({ error: 400, reason: 'Match failed' });
-    expect((await ddp.call('login', { oauth: { credentialToken: 'abcdefghij', credentialSecret: 5 } })).error).toMatchObject({
+    expect(
+      (await ddp.call('login', { oauth: { credentialToken: 'abcdefghij', credentialSecret: 5 } })).error,
+    ).toMatchObject({
       error: 400,
     });
-    expect((await ddp.call('login', { oauth: { credentialToken: 'abcdefghij', credentialSecret: null } })).error).toMatchObject({
+    expect(
+      (await ddp.call('login', { oauth: { credentialToken: 'abcdefghij', credentialSecret: null } })).error,
+    ).toMatchObject({
       error: 145546287,
     });
   });
@@ -184,7 +223,9 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
     await start({ twoApps: true });
     const { state } = meteorState('redirect', APP_PAGE);
     const started = await t.gatehouse.fetch(
-      new Request(`http://gatehouse.test/_oauth/github?requestTokenAndRedirect=true&state=${encodeURIComponent(state)}`),
+      new Request(
+        `http://gatehouse.test/_oauth/github?requestTokenAndRedirect=true&state=${encodeURIComponent(state)}`,
+      ),
     );
     expect(started.status).toBe(302);
     // The service's answer arrives at the other app's callback.
@@ -206,7 +247,9 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
     // Started by Gatehouse: refused at the start.
     const { state } = meteorState('redirect', 'https://evil.test/steal');
     const started = await t.gatehouse.fetch(
-      new Request(`http://gatehouse.test/_oauth/github?requestTokenAndRedirect=true&state=${encodeURIComponent(state)}`),
+      new Request(
+        `http://gatehouse.test/_oauth/github?requestTokenAndRedirect=true&state=${encodeURIComponent(state)}`,
+      ),
     );
     expect(started.status).toBe(400);
     expect(started.headers.get('location')).toBeNull();
@@ -222,7 +265,9 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
     // A popup may hand its result only to an allowed origin.
     const popup = meteorState('popup', 'https://evil.test/');
     const refused = await t.gatehouse.fetch(
-      new Request(`http://gatehouse.test/_oauth/github?requestTokenAndRedirect=true&state=${encodeURIComponent(popup.state)}`),
+      new Request(
+        `http://gatehouse.test/_oauth/github?requestTokenAndRedirect=true&state=${encodeURIComponent(popup.state)}`,
+      ),
     );
     expect(refused.status).toBe(400);
   });
@@ -243,7 +288,9 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
       expect(redirect.end.html).toContain(`href="${APP_PAGE}"`);
       // Nothing to redeem.
       const ddp = ddpSession(t.gatehouse);
-      expect((await ddp.call('login', { oauth: { credentialToken: popup.credentialToken, credentialSecret: null } })).error).toMatchObject({
+      expect(
+        (await ddp.call('login', { oauth: { credentialToken: popup.credentialToken, credentialSecret: null } })).error,
+      ).toMatchObject({
         error: 145546287,
       });
     }
@@ -251,13 +298,20 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
     expect(created).toHaveLength(0);
   });
 
-  it.runIf(dialect === 'sqlite')('a user endpoint slower than 5 s ends the flow with an error', async () => {
-    await start();
-    services.behaviour.slowUserEndpointMs = 6000;
-    const { end } = await login('github');
-    expect(end.config).toMatchObject({ setCredentialToken: false, error: 'GitHub login failed: the user endpoint did not answer in time' });
-    expect(await stored()).toBeNull();
-  }, 15_000);
+  it.runIf(dialect === 'sqlite')(
+    'a user endpoint slower than 5 s ends the flow with an error',
+    async () => {
+      await start();
+      services.behaviour.slowUserEndpointMs = 6000;
+      const { end } = await login('github');
+      expect(end.config).toMatchObject({
+        setCredentialToken: false,
+        error: 'GitHub login failed: the user endpoint did not answer in time',
+      });
+      expect(await stored()).toBeNull();
+    },
+    15_000,
+  );
 
   it('refuses unknown and unconfigured services, bad states and polluted parameters', async () => {
     await start();
@@ -272,12 +326,22 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
     const { state } = meteorState();
     expect((await get(`/_oauth/github?requestTokenAndRedirect=true&state=${state}&state=${state}`)).status).toBe(400);
     expect(
-      (await get(`/_oauth/github?requestTokenAndRedirect=true&state=${encodeURIComponent(state)}&loginUrlParameters=${encodeURIComponent('{"client_id":"x"}')}`)).status,
+      (
+        await get(
+          `/_oauth/github?requestTokenAndRedirect=true&state=${encodeURIComponent(state)}&loginUrlParameters=${encodeURIComponent('{"client_id":"x"}')}`,
+        )
+      ).status,
     ).toBe(400);
     // Twitter's callback without the request token Gatehouse asked for.
-    expect((await get(`/_oauth/twitter?state=${encodeURIComponent(state)}&oauth_token=a&oauth_verifier=b`)).status).toBe(400);
+    expect(
+      (await get(`/_oauth/twitter?state=${encodeURIComponent(state)}&oauth_token=a&oauth_verifier=b`)).status,
+    ).toBe(400);
     const posted = await t.gatehouse.fetch(
-      new Request('http://gatehouse.test/_oauth/github', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }),
+      new Request('http://gatehouse.test/_oauth/github', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'x',
+      }),
     );
     expect(posted.status).toBe(415);
   });
@@ -305,7 +369,10 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({ access_token: expect.any(String), refresh_token: expect.any(String) });
     const profile = await t.request('GET', '/api/client/v2.0/auth/profile', { token: res.json.access_token });
-    expect(profile.json.identities[0]).toMatchObject({ provider_type: 'oauth2-weibo', id: String(standInUserId('ada')) });
+    expect(profile.json.identities[0]).toMatchObject({
+      provider_type: 'oauth2-weibo',
+      id: String(standInUserId('ada')),
+    });
     expect(profile.text).not.toContain('sealed');
     expect(profile.text).not.toContain('weibo-token');
     const again = await t.request('POST', t.appPath('/auth/providers/oauth-credential/login'), { body });
@@ -356,21 +423,37 @@ describe('external services configuration', () => {
       }
       throw new Error('accepted');
     };
-    expect(await fail({ github: { clientId: 'x' } })).toEqual(['apps.a.services.github.secret: Invalid input: expected string, received undefined']);
+    expect(await fail({ github: { clientId: 'x' } })).toEqual([
+      'apps.a.services.github.secret: Invalid input: expected string, received undefined',
+    ]);
     expect(await fail({ twitter: { clientId: 'x', secret: 'y' } })).toEqual(
       expect.arrayContaining([expect.stringMatching(/^apps\.a\.services\.twitter\.consumerKey: /)]),
     );
-    expect(await fail({ facebook: { appId: 'abc', secret: 'y' } })).toEqual(['apps.a.services.facebook.appId: expected the numeric Facebook app id']);
-    expect((await fail({ myspace: { clientId: 'x', secret: 'y' } }))[0]).toMatch(/^apps\.a\.services\.myspace: unknown service/);
-    expect((await fail({ okta: { type: 'oidc', clientId: 'x', secret: 'y' } }))[0]).toMatch(/^apps\.a\.services\.okta\.issuer: /);
+    expect(await fail({ facebook: { appId: 'abc', secret: 'y' } })).toEqual([
+      'apps.a.services.facebook.appId: expected the numeric Facebook app id',
+    ]);
+    expect((await fail({ myspace: { clientId: 'x', secret: 'y' } }))[0]).toMatch(
+      /^apps\.a\.services\.myspace: unknown service/,
+    );
+    expect((await fail({ okta: { type: 'oidc', clientId: 'x', secret: 'y' } }))[0]).toMatch(
+      /^apps\.a\.services\.okta\.issuer: /,
+    );
     expect(await fail({ github: { clientId: 'x', secret: 'y' } }, [])).toEqual([
       "encryptionKeys: required: app 'a' configures external services, whose tokens are kept encrypted",
     ]);
     expect(await fail({}, [{ kid: 'k', key: 'too-short' }])).toEqual([
       'encryptionKeys.0.key: expected 32 random bytes in base64url (43 characters)',
     ]);
-    const ok = resolveConfig(await base({ github: { clientId: 'x', secret: 'y' }, okta: { type: 'oidc', issuer: 'https://okta.test', clientId: 'c', secret: 's' } }));
-    expect(ok.apps.get('a')?.services.github).toMatchObject({ loginUrl: 'https://github.com', apiUrl: 'https://api.github.com' });
+    const ok = resolveConfig(
+      await base({
+        github: { clientId: 'x', secret: 'y' },
+        okta: { type: 'oidc', issuer: 'https://okta.test', clientId: 'c', secret: 's' },
+      }),
+    );
+    expect(ok.apps.get('a')?.services.github).toMatchObject({
+      loginUrl: 'https://github.com',
+      apiUrl: 'https://api.github.com',
+    });
     expect(ok.apps.get('a')?.rootUrl).toBe('http://localhost:8080');
   });
 });

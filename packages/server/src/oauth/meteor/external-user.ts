@@ -31,7 +31,10 @@ export async function updateOrCreateUserFromExternalService(
 ): Promise<UserRecord> {
   const { name, identityProvider } = service;
   if (name === 'password' || name === 'resume')
-    throw new GatehouseError('BadRequest', `Can't use updateOrCreateUserFromExternalService with internal service ${name}`);
+    throw new GatehouseError(
+      'BadRequest',
+      `Can't use updateOrCreateUserFromExternalService with internal service ${name}`,
+    );
   const id = serviceData.id;
   if (typeof id !== 'string' || id.length === 0 || id.length > 256)
     throw new GatehouseError('BadRequest', `Service data for service ${name} must include id`);

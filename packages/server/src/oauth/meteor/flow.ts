@@ -4,8 +4,8 @@ import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
 import { addressKey } from '../../rate-limit/index.js';
 import { oauth1Client, tokenAnswer } from '../services/oauth1.js';
 import type { LoginOptions, OAuth1Service, OAuth2Service, ServiceOutcome } from '../services/service.js';
-import { MESSAGE_TYPE, failurePage, popupPage, type RenderedPage, redirectPage } from './pages.js';
-import { storePendingCredential, storeStart, takeStart, type StartTicket } from './pending.js';
+import { failurePage, MESSAGE_TYPE, popupPage, type RenderedPage, redirectPage } from './pages.js';
+import { type StartTicket, storePendingCredential, storeStart, takeStart } from './pending.js';
 import { type ConfiguredService, configuredService } from './settings.js';
 import { type MeteorState, parseState } from './state.js';
 
@@ -72,7 +72,7 @@ export function redirectAllowed(app: AppSettings, url: string): boolean {
 /** The origin a popup may hand its result to: that of an allowed page; `null` otherwise. */
 export function popupOriginAllowed(app: AppSettings, url: string): string | null {
   const target = safeUrl(url);
-  if (!target || target.username !== '' || target.password !== '') return null;
+  if (target?.username !== '' || target.password !== '') return null;
   const origins = new Set(app.oauthRedirectUris.map((u) => safeUrl(u)?.origin));
   if (app.rootUrlConfigured) origins.add(safeUrl(app.rootUrl)?.origin);
   return origins.has(target.origin) ? target.origin : null;
@@ -163,7 +163,10 @@ function destination(app: AppSettings, loginStyle: 'popup' | 'redirect', redirec
   if (redirectUrl === undefined) return { redirectUrl: undefined, targetOrigin: undefined };
   const targetOrigin = popupOriginAllowed(app, redirectUrl);
   if (!targetOrigin)
-    throw new GatehouseError('BadRequest', `redirectUrl (${redirectUrl.slice(0, 200)}) is not on an allowed origin of the app`);
+    throw new GatehouseError(
+      'BadRequest',
+      `redirectUrl (${redirectUrl.slice(0, 200)}) is not on an allowed origin of the app`,
+    );
   return { redirectUrl, targetOrigin };
 }
 
@@ -202,7 +205,10 @@ export async function startExternalLogin(
   };
   const redirectUri = callbackUrl(app, service.name);
   if (service.protocol === 'oauth1') {
-    const client = oauth1Client(service.label, { key: settings[service.clientIdField] as string, secret: settings.secret });
+    const client = oauth1Client(service.label, {
+      key: settings[service.clientIdField] as string,
+      secret: settings.secret,
+    });
     const endpoints = service.endpoints(settings);
     // Meteor's OAuth 1.0a callback carries the state (OAuth 1.0a has no state parameter of its own).
     const callback = `${redirectUri}?state=${encodeURIComponent(raw)}`;
@@ -291,10 +297,13 @@ export async function finishExternalLogin(
     const back = end.redirectUrl as string;
     if (handBack === 'sdk') {
       const base = back.split('#')[0] as string;
-      const fields: Record<string, string> = secret === undefined ? { gatehouse_oauth_error: error ?? '' } : {
-        gatehouse_credential_token: state.credentialToken,
-        gatehouse_credential_secret: secret,
-      };
+      const fields: Record<string, string> =
+        secret === undefined
+          ? { gatehouse_oauth_error: error ?? '' }
+          : {
+              gatehouse_credential_token: state.credentialToken,
+              gatehouse_credential_secret: secret,
+            };
       return { redirect: `${base}#${new URLSearchParams(fields).toString()}` };
     }
     if (secret === undefined) return { page: failurePage(error ?? 'the login did not complete', 200, back) };
@@ -365,7 +374,10 @@ async function finishOAuth1(
   const verifier = single(params, 'oauth_verifier');
   if (!token || token !== ticket.requestToken || !verifier || verifier.length > 1024)
     throw new GatehouseError('AuthError', `${service.label} login failed: the answer does not match the request token`);
-  const client = oauth1Client(service.label, { key: settings[service.clientIdField] as string, secret: settings.secret });
+  const client = oauth1Client(service.label, {
+    key: settings[service.clientIdField] as string,
+    secret: settings.secret,
+  });
   const endpoints = service.endpoints(settings);
   const access = tokenAnswer(
     service.label,
@@ -375,7 +387,10 @@ async function finishOAuth1(
     }),
     'access token request',
   );
-  const accessToken = { token: access.get('oauth_token') as string, secret: access.get('oauth_token_secret') as string };
+  const accessToken = {
+    token: access.get('oauth_token') as string,
+    secret: access.get('oauth_token_secret') as string,
+  };
   const signedGet = async (url: string) => {
     const target = new URL(url);
     const query = Object.fromEntries(target.searchParams);
@@ -388,7 +403,10 @@ async function finishOAuth1(
       body = null;
     }
     if (!answer.ok || !body || typeof body !== 'object')
-      throw new GatehouseError('AuthError', `${service.label} login failed: the user endpoint refused (HTTP ${answer.status})`);
+      throw new GatehouseError(
+        'AuthError',
+        `${service.label} login failed: the user endpoint refused (HTTP ${answer.status})`,
+      );
     return body;
   };
   return service.identify(settings, signedGet, accessToken);

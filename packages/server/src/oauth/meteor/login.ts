@@ -7,11 +7,7 @@ import * as accounts from '../../ddp/accounts.js';
 import { MeteorError, matchFailed } from '../../ddp/wire.js';
 import { attemptLogin } from '../../hooks/index.js';
 import type { CredentialProvider } from '../../providers/registry.js';
-import {
-  addExternalServiceToUser,
-  servicesOfUser,
-  updateOrCreateUserFromExternalService,
-} from './external-user.js';
+import { addExternalServiceToUser, servicesOfUser, updateOrCreateUserFromExternalService } from './external-user.js';
 import { retrievePendingCredential } from './pending.js';
 import { configuredService } from './settings.js';
 
@@ -124,7 +120,8 @@ export const oauthCredentialProvider: CredentialProvider<z.output<typeof credent
     const credential = await retrievePendingCredential(ctx, app, credentialToken, credentialSecret);
     if (!credential) throw new GatehouseError('AuthError', 'No matching login attempt found');
     const configured = await configuredService(ctx, app, credential.serviceName);
-    if (!configured) throw new GatehouseError('AuthError', `No registered oauth service found for: ${credential.serviceName}`);
+    if (!configured)
+      throw new GatehouseError('AuthError', `No registered oauth service found for: ${credential.serviceName}`);
     await addExternalServiceToUser(ctx, app, user, configured.service, credential.serviceData);
   },
 };

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_APP_ID, type TestGatehouse, startTestGatehouse } from '../../testing/index.js';
 import { configOf, ddpSession, meteorState } from '../../testing/external-login.js';
+import { startTestGatehouse, TEST_APP_ID, type TestGatehouse } from '../../testing/index.js';
 import { signInAtIdp, startTestIdp, type TestIdp } from '../../testing/oidc-idp.js';
 import { generateEncryptionKey } from '../vault.js';
 
@@ -27,7 +27,12 @@ describe.each(['sqlite', 'postgres'] as const)('Google and generic OIDC services
       offlineAccess: true,
     });
     // The generic service's IdP insists on PKCE.
-    strict = await startTestIdp({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [OKTA_CALLBACK], pkce: true });
+    strict = await startTestIdp({
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      redirectUris: [OKTA_CALLBACK],
+      pkce: true,
+    });
   });
   afterAll(async () => {
     await idp.close();
@@ -61,7 +66,9 @@ describe.each(['sqlite', 'postgres'] as const)('Google and generic OIDC services
   };
   const startAt = async (service: string, state: string, extra = '') => {
     const res = await t.gatehouse.fetch(
-      new Request(`http://gatehouse.test/_oauth/${service}?requestTokenAndRedirect=true&state=${encodeURIComponent(state)}${extra}`),
+      new Request(
+        `http://gatehouse.test/_oauth/${service}?requestTokenAndRedirect=true&state=${encodeURIComponent(state)}${extra}`,
+      ),
     );
     expect(res.status).toBe(302);
     return res.headers.get('location') as string;
@@ -148,7 +155,9 @@ describe.each(['sqlite', 'postgres'] as const)('Google and generic OIDC services
 
     // A callback for a login nobody started here (a state made up by a client) is refused.
     const made = meteorState();
-    const res = await t.gatehouse.fetch(new Request(`${OKTA_CALLBACK}?code=abc&state=${encodeURIComponent(made.state)}`));
+    const res = await t.gatehouse.fetch(
+      new Request(`${OKTA_CALLBACK}?code=abc&state=${encodeURIComponent(made.state)}`),
+    );
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
   });

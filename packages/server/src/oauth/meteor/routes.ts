@@ -14,7 +14,12 @@ import { failurePage, type RenderedPage } from './pages.js';
  */
 export function externalServiceRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
   const routes = new Hono<GatehouseEnv>();
-  const handle = async (app: AppSettings | undefined, service: string, request: Request, info: GatehouseEnv['Bindings']['requestInfo']) => {
+  const handle = async (
+    app: AppSettings | undefined,
+    service: string,
+    request: Request,
+    info: GatehouseEnv['Bindings']['requestInfo'],
+  ) => {
     try {
       if (!app) throw new GatehouseError('AppNotFound', 'no such app');
       const params = await paramsOf(ctx, request);
@@ -23,7 +28,10 @@ export function externalServiceRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
       return respond(await finishExternalLogin(ctx, app, service, params));
     } catch (error) {
       if (!isGatehouseError(error))
-        ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'external login route failed');
+        ctx.logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'external login route failed',
+        );
       const status = isGatehouseError(error) ? statusOf(error.code) : 500;
       const message = isGatehouseError(error) && status < 500 ? error.message : 'internal server error';
       return page(failurePage(message, status));
@@ -74,7 +82,8 @@ const PRIVATE = {
 };
 
 function respond(outcome: Outcome): Response {
-  if ('redirect' in outcome) return new Response(null, { status: 302, headers: { location: outcome.redirect, ...PRIVATE } });
+  if ('redirect' in outcome)
+    return new Response(null, { status: 302, headers: { location: outcome.redirect, ...PRIVATE } });
   return page(outcome.page);
 }
 

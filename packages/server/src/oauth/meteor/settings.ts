@@ -48,7 +48,12 @@ export async function configuredServices(ctx: ServerContext, app: AppSettings): 
   return out;
 }
 
-function fromDatabase(ctx: ServerContext, app: AppSettings, name: string, stored: JsonObject): ConfiguredService | null {
+function fromDatabase(
+  ctx: ServerContext,
+  app: AppSettings,
+  name: string,
+  stored: JsonObject,
+): ConfiguredService | null {
   const service = serviceNamed(name, stored);
   const sealed = stored.secret;
   const secret = typeof sealed === 'string' ? vaultOf(ctx).open(sealed, secretContext(app.id, name)) : null;
@@ -95,10 +100,7 @@ export async function setStoredService(
       `unknown service '${name.slice(0, 40)}': use google, facebook, github, twitter, meetup, weibo or meteor-developer, or type: 'oidc' with an issuer`,
     );
   if (name in app.services)
-    throw new GatehouseError(
-      'InvalidParameter',
-      `service '${name}' is configured in the config file; change it there`,
-    );
+    throw new GatehouseError('InvalidParameter', `service '${name}' is configured in the config file; change it there`);
   const parsed = service.settings.safeParse(raw);
   if (!parsed.success)
     throw new GatehouseError(
@@ -107,9 +109,14 @@ export async function setStoredService(
     );
   const vault = vaultOf(ctx);
   if (!vault.enabled)
-    throw new GatehouseError('InvalidParameter', 'set encryptionKeys in the configuration first: the secret is kept encrypted');
+    throw new GatehouseError(
+      'InvalidParameter',
+      'set encryptionKeys in the configuration first: the secret is kept encrypted',
+    );
   const settings = parsed.data;
-  const stored = JSON.parse(JSON.stringify({ ...raw, secret: vault.seal(settings.secret, secretContext(app.id, name)) }));
+  const stored = JSON.parse(
+    JSON.stringify({ ...raw, secret: vault.seal(settings.secret, secretContext(app.id, name)) }),
+  );
   await ctx.storage.setServiceConfiguration(app.id, name, stored as JsonObject, ctx.now());
   return { service, settings, source: 'database' };
 }

@@ -30,7 +30,11 @@ export function parseState(value: string | null | undefined): MeteorState | null
   const { loginStyle, credentialToken, isCordova, redirectUrl } = parsed as Record<string, unknown>;
   if (loginStyle !== 'popup' && loginStyle !== 'redirect') return null;
   if (typeof credentialToken !== 'string' || !CREDENTIAL_TOKEN.test(credentialToken)) return null;
-  if (redirectUrl !== undefined && redirectUrl !== null && (typeof redirectUrl !== 'string' || redirectUrl.length > 2048))
+  if (
+    redirectUrl !== undefined &&
+    redirectUrl !== null &&
+    (typeof redirectUrl !== 'string' || redirectUrl.length > 2048)
+  )
     return null;
   return {
     loginStyle,

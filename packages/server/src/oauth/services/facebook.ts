@@ -21,7 +21,17 @@ type Settings = z.output<typeof settings>;
 
 const LABEL = 'Facebook';
 // Meteor's whitelist of `/me` fields.
-const FIELDS = ['id', 'email', 'name', 'first_name', 'last_name', 'middle_name', 'name_format', 'picture', 'short_name'];
+const FIELDS = [
+  'id',
+  'email',
+  'name',
+  'first_name',
+  'last_name',
+  'middle_name',
+  'name_format',
+  'picture',
+  'short_name',
+];
 
 /**
  * Facebook (Meteor's `facebook-oauth`): the login dialog, the code exchanged at the Graph API's

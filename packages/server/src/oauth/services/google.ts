@@ -29,10 +29,17 @@ export const google = oidcService<Settings>({
   identityProvider: 'oauth2-google',
   settings,
   requiresStart: false,
-  connection: (s) => ({ issuer: s.issuer, clientId: s.clientId, secret: s.secret, defaultScope: ['profile'], requiredScope: ['email'] }),
+  connection: (s) => ({
+    issuer: s.issuer,
+    clientId: s.clientId,
+    secret: s.secret,
+    defaultScope: ['profile'],
+    requiredScope: ['email'],
+  }),
   extraParams(_s, options) {
     return defined({
-      access_type: options.requestOfflineToken === undefined ? undefined : options.requestOfflineToken ? 'offline' : 'online',
+      access_type:
+        options.requestOfflineToken === undefined ? undefined : options.requestOfflineToken ? 'offline' : 'online',
       prompt: options.forceApprovalPrompt ? 'consent' : undefined,
       login_hint: options.loginHint,
     }) as Record<string, string>;

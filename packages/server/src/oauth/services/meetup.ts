@@ -69,7 +69,8 @@ export const meetup: OAuth2Service<Settings> = {
     if (!members.ok || !member || (typeof id !== 'number' && typeof id !== 'string'))
       throw serviceError(LABEL, 'the user endpoint did not say who signed in');
     const name = text(member.name);
-    const keep = (v: unknown) => (v !== undefined && JSON.stringify(v).length <= 4096 ? (v as JsonObject[string]) : undefined);
+    const keep = (v: unknown) =>
+      v !== undefined && JSON.stringify(v).length <= 4096 ? (v as JsonObject[string]) : undefined;
     return {
       serviceData: defined({
         id: String(id),

@@ -1,11 +1,17 @@
-import { isGatehouseError } from '@gatehouse-auth/core';
 import type { JsonObject } from '@gatehouse-auth/core';
+import { isGatehouseError } from '@gatehouse-auth/core';
 import type { JWTPayload } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
 import { isLoopbackHttp, verifyIdToken } from '../../providers/oidc-id-token.js';
 import { defined, expiresAtOf, SERVICE_TIMEOUT_MS, serviceError, text } from './http.js';
-import { clientSecret, commonSettings, type LoginOptions, type OAuth2Service, type ServiceSettings } from './service.js';
+import {
+  clientSecret,
+  commonSettings,
+  type LoginOptions,
+  type OAuth2Service,
+  type ServiceSettings,
+} from './service.js';
 
 /** Settings of a generic OpenID Connect service (Okta, Keycloak, Microsoft Entra, GitLab, …). */
 export const oidcSettings = z
@@ -20,7 +26,10 @@ export const oidcSettings = z
     clientId: z.string().min(1).max(256),
     secret: clientSecret,
     /** Scopes asked for unless the login call says (`requestPermissions`); `openid` is always added. */
-    scope: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).max(50).default(['openid', 'email', 'profile']),
+    scope: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/))
+      .max(50)
+      .default(['openid', 'email', 'profile']),
   })
   .strict();
 
@@ -205,9 +214,19 @@ export function genericOidcService(name: string): OAuth2Service<OidcSettings> {
     extraParams: (_s, options): Record<string, string> => (options.loginHint ? { login_hint: options.loginHint } : {}),
     serviceData(claims, tokens, now) {
       const fields: JsonObject = {};
-      for (const key of ['email', 'email_verified', 'name', 'preferred_username', 'given_name', 'family_name', 'picture', 'locale']) {
+      for (const key of [
+        'email',
+        'email_verified',
+        'name',
+        'preferred_username',
+        'given_name',
+        'family_name',
+        'picture',
+        'locale',
+      ]) {
         const value = claims[key];
-        if (typeof value === 'string' ? value.length <= 2048 : typeof value === 'boolean') fields[key] = value as string | boolean;
+        if (typeof value === 'string' ? value.length <= 2048 : typeof value === 'boolean')
+          fields[key] = value as string | boolean;
       }
       return { ...fields, ...tokenFields(tokens, now), id: claims.sub as string };
     },
