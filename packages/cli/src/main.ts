@@ -8,6 +8,7 @@ import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
+import { servicesCommand } from './commands/services.js';
 import { usersCommand } from './commands/users.js';
 import { commandHelp, mainHelp } from './help.js';
 
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   importCommand,
   usersCommand,
   keysCommand,
+  servicesCommand,
 ];
 
 /** The CLI's version, from its package.json (one directory above both `src/` and `dist/`). */

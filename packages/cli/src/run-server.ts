@@ -44,6 +44,7 @@ export async function startServer(options: StartOptions): Promise<NodeServer> {
       return current().ddp;
     },
     accounts: (appId) => current().accounts(appId),
+    services: (appId) => current().services(appId),
   };
 
   let server: NodeServer;

@@ -14,6 +14,7 @@ import type { GatehouseEnv } from './http/env.js';
 import { json } from './http/responses.js';
 import { createLogger, type Logger } from './logger.js';
 import { externalServiceRoutes } from './oauth/meteor/routes.js';
+import { type ServiceAdmin, serviceAdmin } from './oauth/meteor/settings.js';
 import { devRoutes } from './pages/dev.js';
 import { hostedPages } from './pages/hosted.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
@@ -44,6 +45,11 @@ export interface Gatehouse {
    * sendEnrollmentEmail, addEmail, setUsername, …). Throws `AppNotFound` for an app not in the config.
    */
   accounts(appId: string): ServerAccounts;
+  /**
+   * The app's external services (`gatehouse services …`): list (public settings and the callback URL to
+   * register), set in the database, remove, import Meteor's settings. Throws `AppNotFound`.
+   */
+  services(appId: string): ServiceAdmin;
 }
 
 /** Parts a caller (tests, the CLI) may provide instead of having them built from the configuration. */
@@ -187,6 +193,11 @@ export async function createGatehouse(
       const app = config.apps.get(appId);
       if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);
       return serverAccounts(ctx, app);
+    },
+    services(appId) {
+      const app = config.apps.get(appId);
+      if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);
+      return serviceAdmin(ctx, app);
     },
     async fetch(request, info) {
       const preflight = cors.preflight(request);

@@ -23,5 +23,7 @@ export {
   parseMongoExport,
 } from './meteor/import.js';
 export { type NodeServer, serveNode } from './node/serve.js';
+export type { ServiceAdmin, ServiceView } from './oauth/meteor/settings.js';
+export { type EncryptionKeyConfig, generateEncryptionKey } from './oauth/vault.js';
 export { type ServerApiKeyView, serverApiKeys } from './providers/api-key/index.js';
 export { generateSigningKey, type SigningAlgorithm, type SigningKeyConfig } from './tokens/keys.js';

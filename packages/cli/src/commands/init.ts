@@ -1,6 +1,11 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { findConfigFile, type GatehouseConfigInput, generateSigningKey } from '@gatehouse-auth/server';
+import {
+  findConfigFile,
+  type GatehouseConfigInput,
+  generateEncryptionKey,
+  generateSigningKey,
+} from '@gatehouse-auth/server';
 import { CliError, defineCommand, EXIT_OK, UsageError } from '../command.js';
 import { displayPath } from '../config-file.js';
 
@@ -64,6 +69,8 @@ export async function initConfig(options: InitOptions): Promise<InitResult> {
     publicUrl,
     database: { url: databaseUrl },
     keys: [await generateSigningKey('ES256')],
+    // Encrypts the tokens external services hand over (and stored client secrets); rotate by prepending one.
+    encryptionKeys: [generateEncryptionKey()],
     email: { transport: 'outbox' },
     apps: {
       [appId]: {

@@ -127,3 +127,71 @@ export async function removeStoredService(ctx: ServerContext, app: AppSettings, 
     throw new GatehouseError('InvalidParameter', `service '${name}' is configured in the config file; change it there`);
   return ctx.storage.deleteServiceConfiguration(app.id, name);
 }
+
+/** One service as the operator sees it: never a secret. */
+export interface ServiceView {
+  service: string;
+  source: 'config' | 'database';
+  /** Public settings (client id, login style, endpoints, …). */
+  settings: Record<string, unknown>;
+  /** The callback URL to register at the service: `<rootUrl>/_oauth/<service>`. */
+  callbackUrl: string;
+}
+
+/**
+ * The operator's view of an app's external services (`gatehouse services …`, `gatehouse.services(appId)`):
+ * list them, store one in the database (checked, secret encrypted), remove one, import Meteor's settings.
+ *
+ * @example
+ * ```ts
+ * const services = gatehouse.services('my-app');
+ * await services.set('github', { clientId: 'Iv1.abc', secret: process.env.GITHUB_SECRET });
+ * ```
+ */
+export function serviceAdmin(ctx: ServerContext, app: AppSettings) {
+  const view = (configured: ConfiguredService): ServiceView => {
+    const { service: _service, ...settings } = publicServiceDocument(configured);
+    return {
+      service: configured.service.name,
+      source: configured.source,
+      settings,
+      callbackUrl: `${app.rootUrl}/_oauth/${configured.service.name}`,
+    };
+  };
+  return {
+    async list(): Promise<ServiceView[]> {
+      return (await configuredServices(ctx, app)).map(view);
+    },
+    async set(name: string, settings: Record<string, unknown>): Promise<ServiceView> {
+      return view(await setStoredService(ctx, app, name, settings));
+    },
+    remove: (name: string) => removeStoredService(ctx, app, name),
+    /**
+     * Meteor's `Meteor.settings.packages['service-configuration']` (a settings file's JSON): each service stored
+     * as `services set` would. Returns what was stored and what was refused, by service.
+     */
+    async importMeteorSettings(
+      settings: unknown,
+    ): Promise<{ stored: ServiceView[]; refused: { service: string; reason: string }[] }> {
+      const section = (settings as { packages?: Record<string, unknown> } | null)?.packages?.['service-configuration'];
+      if (!section || typeof section !== 'object' || Array.isArray(section))
+        throw new GatehouseError('InvalidParameter', "no packages['service-configuration'] in the settings");
+      const stored: ServiceView[] = [];
+      const refused: { service: string; reason: string }[] = [];
+      for (const [name, value] of Object.entries(section as Record<string, unknown>)) {
+        try {
+          if (!value || typeof value !== 'object' || Array.isArray(value))
+            throw new GatehouseError('InvalidParameter', 'expected an object');
+          // Meteor's documents may repeat `service`; it is the key here.
+          const { service: _service, ...rest } = value as Record<string, unknown>;
+          stored.push(view(await setStoredService(ctx, app, name, rest)));
+        } catch (error) {
+          refused.push({ service: name, reason: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      return { stored, refused };
+    },
+  };
+}
+
+export type ServiceAdmin = ReturnType<typeof serviceAdmin>;
