@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi';
 import type { AppSettings } from '../context.js';
 import { identityFromIdToken, isLoopbackHttp, verifyIdToken } from '../providers/oidc-id-token.js';
 import type { RedirectProvider } from './redirect-provider.js';
+import { tokenFields } from './services/oidc.js';
 
 /** What an OpenID Connect provider needs for the redirect flow. */
 export interface OidcRedirectSettings {
@@ -60,6 +61,7 @@ export function oidcRedirectProvider(
       const client: oauth.Client = { client_id: settings.clientId };
       const loopback = isLoopbackHttp(settings.tokenEndpoint);
       let idToken: string;
+      let tokens: oauth.TokenEndpointResponse;
       try {
         const checked = oauth.validateAuthResponse(as, client, answer.params, answer.params.get('state') as string);
         const response = await oauth.authorizationCodeGrantRequest(
@@ -77,6 +79,7 @@ export function oidcRedirectProvider(
         });
         if (typeof result.id_token !== 'string') throw refuse('no ID token in the answer');
         idToken = result.id_token;
+        tokens = result;
       } catch (failure) {
         if (isGatehouseError(failure)) throw failure;
         if (failure instanceof oauth.ResponseBodyError)
@@ -97,7 +100,7 @@ export function oidcRedirectProvider(
       );
       // oauth4webapi checked it already; kept explicit because the nonce is what binds this token to this login.
       if (claims.nonce !== answer.nonce) throw refuse('the ID token was not issued for this login (nonce)');
-      return identityFromIdToken(type, claims);
+      return { ...identityFromIdToken(type, claims), tokens: tokenFields(tokens, ctx.now()) };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { GatehouseError, type JsonObject, objectId } from '@gatehouse-auth/core';
 import { isStorageConflictError, type UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, ServerContext } from '../context.js';
+import { keepProviderTokens } from '../oauth/meteor/external-user.js';
 
 /** An identity proven by an outside party (a JWT issuer, an IdP, the app's function). */
 export interface ProvenIdentity {
@@ -15,6 +16,11 @@ export interface ProvenIdentity {
   profile?: JsonObject;
   /** An email the provider vouches for; stored only if `verified` is what the provider says. */
   email?: { address: string; verified: boolean };
+  /**
+   * What the provider handed over (`idToken`, `accessToken`, `refreshToken`, `expiresAt`): kept encrypted as
+   * Meteor's `services.<service>` when `encryptionKeys` are configured (oauth/meteor/external-user.ts).
+   */
+  tokens?: JsonObject;
 }
 
 /**
@@ -27,6 +33,12 @@ export async function findOrCreateUserForIdentity(
   app: AppSettings,
   identity: ProvenIdentity,
 ): Promise<UserRecord> {
+  const user = await findOrCreate(ctx, app, identity);
+  if (identity.tokens) await keepProviderTokens(ctx, app, user, identity, identity.tokens);
+  return user;
+}
+
+async function findOrCreate(ctx: ServerContext, app: AppSettings, identity: ProvenIdentity): Promise<UserRecord> {
   const existing = await ctx.storage.findUserByIdentity(app.id, identity.providerId, identity.subject);
   if (existing) return existing;
   const now = ctx.now();
@@ -72,7 +84,10 @@ export async function linkIdentity(
   identity: ProvenIdentity,
 ): Promise<void> {
   const owner = await ctx.storage.findUserByIdentity(app.id, identity.providerId, identity.subject);
-  if (owner?.id === user.id) return;
+  if (owner?.id === user.id) {
+    if (identity.tokens) await keepProviderTokens(ctx, app, owner, identity, identity.tokens);
+    return;
+  }
   if (owner) throw identityTaken();
   try {
     await ctx.storage.addIdentity(
@@ -89,6 +104,10 @@ export async function linkIdentity(
   } catch (error) {
     if (isStorageConflictError(error)) throw identityTaken();
     throw error;
+  }
+  if (identity.tokens) {
+    const linked = await ctx.storage.getUser(app.id, user.id);
+    if (linked) await keepProviderTokens(ctx, app, linked, identity, identity.tokens);
   }
   await ctx.storage.recordAuditEvent({
     appId: app.id,

@@ -23,9 +23,12 @@ export interface PublicProvider {
  * ```
  */
 export function publicProviders(app: AppSettings): PublicProvider[] {
-  return [...credentialProviders]
-    .filter(([, provider]) => provider.enabled(app))
-    .map(([type]) => ({ type, ...oauthFields(app, type) }));
+  return (
+    [...credentialProviders]
+      // `oauth-credential` redeems external service logins: the services are listed instead (oauth/meteor/public.ts).
+      .filter(([type, provider]) => type !== 'oauth-credential' && provider.enabled(app))
+      .map(([type]) => ({ type, ...oauthFields(app, type) }))
+  );
 }
 
 function oauthFields(app: AppSettings, type: string): Omit<PublicProvider, 'type'> {

@@ -24,9 +24,11 @@ export function appServicesProfile(user: UserRecord): AppServicesProfile {
     user_id: user.id,
     domain_id: user.appId,
     identities: user.identities.map((i) => {
-      // An external service's tokens are stored encrypted under `sealed` (oauth/meteor/external-user.ts):
-      // never shown, not even encrypted.
-      const { sealed: _sealed, ...data } = i.data;
+      // An external service's data is stored as `{ service, data, sealed }` (oauth/meteor/external-user.ts):
+      // only its public fields are shown — the tokens under `sealed` never, not even encrypted.
+      const layered = typeof i.data.service === 'string' && i.data.data && typeof i.data.data === 'object';
+      const { sealed: _sealed, ...rest } = i.data;
+      const data = (layered ? i.data.data : rest) as JsonObject;
       return {
         id: i.id,
         provider_type: i.providerType,

@@ -153,6 +153,40 @@ export async function addExternalServiceToUser(
   ctx.changes.userChanged(user.id);
 }
 
+/** Meteor's service names of the App Services OAuth providers. */
+const SERVICE_OF_PROVIDER: Readonly<Record<string, string>> = {
+  'oauth2-google': 'google',
+  'oauth2-facebook': 'facebook',
+  'oauth2-apple': 'apple',
+};
+
+/**
+ * Keeps what an App Services OAuth login was handed (`Credentials.google`, `facebook`, `apple`: the ID token,
+ * an access token, a refresh token) with the user's identity, encrypted, in the same `services.<service>`
+ * shape as a Meteor-style login — so `gatehouse.accounts(appId).serviceData()` reads both. Without
+ * `encryptionKeys` nothing is kept.
+ */
+export async function keepProviderTokens(
+  ctx: ServerContext,
+  app: AppSettings,
+  user: UserRecord,
+  identity: { providerId: string; subject: string; data?: JsonObject },
+  tokens: JsonObject,
+): Promise<void> {
+  if (!vaultOf(ctx).enabled || Object.keys(tokens).length === 0) return;
+  const name = SERVICE_OF_PROVIDER[identity.providerId] ?? identity.providerId;
+  const stored = user.identities.find((i) => i.providerId === identity.providerId && i.subject === identity.subject);
+  const previous = stored ? openServiceData(ctx, app, stored) : {};
+  const merged = { ...previous, ...identity.data, ...tokens, id: identity.subject };
+  await ctx.storage.setIdentityData(
+    app.id,
+    user.id,
+    identity.providerId,
+    identity.subject,
+    sealServiceData(ctx, app, name, identity.providerId, identity.subject, merged),
+  );
+}
+
 const context = (appId: string, provider: string, subject: string) => `identity:${appId}:${provider}:${subject}`;
 
 /**

@@ -47,6 +47,17 @@ describe.each(['sqlite', 'postgres'] as const)('Google and generic OIDC services
         apps: {
           [TEST_APP_ID]: {
             oauthRedirectUris: ['https://app.test/'],
+            // App Services' Google login too (`Credentials.google({ authCode })`), on the same IdP.
+            providers: {
+              'oauth2-google': {
+                clientId: CLIENT_ID,
+                clientSecret: CLIENT_SECRET,
+                issuer: idp.issuer,
+                jwksUrl: `${idp.issuer}/jwks`,
+                tokenEndpoint: `${idp.issuer}/token`,
+                redirectUri: GOOGLE_CALLBACK,
+              },
+            },
             services: {
               google: { clientId: CLIENT_ID, secret: CLIENT_SECRET, issuer: idp.issuer },
               okta: { type: 'oidc', label: 'Okta', issuer: strict.issuer, clientId: CLIENT_ID, secret: CLIENT_SECRET },
@@ -160,6 +171,32 @@ describe.each(['sqlite', 'postgres'] as const)('Google and generic OIDC services
     );
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
+  });
+
+  it('App Services’ Google login keeps its tokens too, and is the same user as Meteor’s loginWithGoogle', async () => {
+    await start();
+    const auth = new URL(`${idp.issuer}/auth`);
+    auth.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: CLIENT_ID,
+      scope: 'openid email profile',
+      redirect_uri: GOOGLE_CALLBACK,
+      state: 'app-services',
+    }).toString();
+    const code = new URL(await signInAtIdp(idp, auth.toString(), 'dora', GOOGLE_CALLBACK)).searchParams.get('code');
+    const res = await t.request('POST', t.appPath('/auth/providers/oauth2-google/login'), { body: { authCode: code } });
+    expect(res.status, res.text).toBe(200);
+    const google = (await t.gatehouse.accounts(TEST_APP_ID).serviceData(res.json.user_id)).google;
+    expect(google).toMatchObject({ id: 'dora', accessToken: expect.any(String), idToken: expect.any(String) });
+    const profile = await t.request('GET', '/api/client/v2.0/auth/profile', { token: res.json.access_token });
+    expect(profile.json.identities[0]).toMatchObject({ id: 'dora', provider_data: { email: 'dora@example.com' } });
+    expect(profile.text).not.toContain(google?.accessToken as string);
+    expect(profile.text).not.toContain('sealed');
+
+    const { state, credentialToken } = meteorState();
+    const end = await through(idp, await startAt('google', state), 'dora', GOOGLE_CALLBACK);
+    const { result } = await redeem(credentialToken, end.config?.credentialSecret);
+    expect(result.id).toBe(res.json.user_id);
   });
 
   it('consent refused at the IdP ends with the error in the popup and no user', async () => {

@@ -8,7 +8,7 @@ import { configuredServices, publicServiceDocument } from './settings.js';
  * offered as an App Services provider (Google, Facebook) is listed once.
  */
 export async function publicLoginMethods(ctx: ServerContext, app: AppSettings): Promise<PublicProvider[]> {
-  const providers = publicProviders(app).filter((p) => p.type !== 'oauth-credential');
+  const providers = publicProviders(app);
   const services = await configuredServices(ctx, app);
   const named = new Set(services.map((s) => s.service.name));
   return [

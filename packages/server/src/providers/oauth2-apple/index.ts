@@ -17,7 +17,7 @@ async function prove(ctx: ServerContext, app: AppSettings, token: string): Promi
     ctx.now(),
     'Apple',
   );
-  return identityFromIdToken(PROVIDER, claims);
+  return { ...identityFromIdToken(PROVIDER, claims), tokens: { idToken: token } };
 }
 
 /** `oauth2-apple` with an ID token (`Credentials.apple(idToken)`). */

@@ -73,6 +73,7 @@ async function prove(app: AppSettings, accessToken: string): Promise<ProvenIdent
     subject: id,
     profile,
     data: email ? { email } : {},
+    tokens: { accessToken },
     ...(email ? { email: { address: email, verified: false } } : {}),
   };
 }

@@ -1,8 +1,9 @@
-import { GatehouseError } from '@gatehouse-auth/core';
+import { GatehouseError, type JsonObject } from '@gatehouse-auth/core';
 import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
 import type { AppSettings, ServerContext } from '../../context.js';
 import { oidcRedirectProvider } from '../../oauth/oidc-redirect.js';
+import { tokenFields } from '../../oauth/services/oidc.js';
 import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../federated.js';
 import { identityFromIdToken, isLoopbackHttp, verifyIdToken } from '../oidc-id-token.js';
 import type { CredentialProvider } from '../registry.js';
@@ -19,10 +20,17 @@ async function prove(
     throw new GatehouseError('AuthProviderNotFound', `authentication via '${PROVIDER}' is unsupported`);
   const issuers = acceptedIssuers(settings.issuer);
   const audiences = Array.isArray(settings.clientId) ? settings.clientId : [settings.clientId];
-  const idToken =
-    payload.id_token ?? (await exchangeCode(settings, audiences[0] as string, payload.authCode as string));
-  const claims = await verifyIdToken({ issuers, jwksUrl: settings.jwksUrl, audiences }, idToken, ctx.now(), 'Google');
-  return identityFromIdToken(PROVIDER, claims);
+  const tokens =
+    payload.id_token !== undefined
+      ? { idToken: payload.id_token }
+      : await exchangeCode(settings, audiences[0] as string, payload.authCode as string, ctx.now());
+  const claims = await verifyIdToken(
+    { issuers, jwksUrl: settings.jwksUrl, audiences },
+    tokens.idToken as string,
+    ctx.now(),
+    'Google',
+  );
+  return { ...identityFromIdToken(PROVIDER, claims), tokens };
 }
 
 const schema = z
@@ -77,7 +85,12 @@ export const googleRedirect = oidcRedirectProvider(PROVIDER, (app) => {
  * secret (oauth4webapi), and the ID token that comes back is then verified like any other. Plain HTTP is
  * allowed only for a loopback token endpoint (tests, local development).
  */
-async function exchangeCode(settings: GoogleSettings, clientId: string, code: string): Promise<string> {
+async function exchangeCode(
+  settings: GoogleSettings,
+  clientId: string,
+  code: string,
+  now: number,
+): Promise<JsonObject & { idToken: string }> {
   const refuse = (why: string) => new GatehouseError('AuthError', `invalid Google authCode: ${why}`);
   if (!settings.clientSecret)
     throw new GatehouseError('InvalidParameter', 'Google authCode login needs clientSecret in the provider settings');
@@ -107,7 +120,7 @@ async function exchangeCode(settings: GoogleSettings, clientId: string, code: st
       requireIdToken: true,
     });
     if (typeof result.id_token !== 'string') throw refuse('no id_token in the answer');
-    return result.id_token;
+    return { ...tokenFields(result, now), idToken: result.id_token };
   } catch (error) {
     if (error instanceof GatehouseError) throw error;
     if (error instanceof oauth.ResponseBodyError)
