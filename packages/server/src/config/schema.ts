@@ -100,7 +100,7 @@ const services = z.record(z.string(), z.unknown()).transform((value, ctx) => {
         code: 'custom',
         path: [name],
         message:
-          "unknown service: use google, facebook, github, twitter, meetup, weibo or meteor-developer, or set type: 'oidc' with an issuer",
+          "unknown service: use google, facebook, github, twitter, meetup, weibo, meteor-developer or apple, or set type: 'oidc' with an issuer",
       });
       continue;
     }

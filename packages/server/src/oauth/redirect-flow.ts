@@ -12,6 +12,7 @@ import {
   type ProvenIdentity,
   providerNotFound,
 } from '../providers/index.js';
+import { appleRedirect } from '../providers/oauth2-apple/index.js';
 import { facebookRedirect } from '../providers/oauth2-facebook/index.js';
 import { googleRedirect } from '../providers/oauth2-google/index.js';
 import { addressKey } from '../rate-limit/index.js';
@@ -31,9 +32,9 @@ import type { RedirectProvider, RedirectSettings } from './redirect-provider.js'
  * exact-match allowlist (`oauthRedirectUris`, RFC 9700 §4.11): nothing is ever redirected anywhere else.
  */
 
-/** Providers that can run the redirect flow, by type. Apple is not built yet. */
+/** Providers that can run the redirect flow, by type. */
 export const redirectProviders: ReadonlyMap<string, RedirectProvider> = new Map(
-  [googleRedirect, facebookRedirect].map((p) => [p.type, p]),
+  [googleRedirect, facebookRedirect, appleRedirect].map((p) => [p.type, p]),
 );
 
 /** How long a started login may take at the IdP. */
@@ -129,6 +130,7 @@ export async function startRedirectLogin(
 
   const url = new URL(settings.authorizationEndpoint);
   const params = {
+    ...settings.extraParams,
     response_type: 'code',
     client_id: settings.clientId,
     redirect_uri: callbackUrl(ctx),

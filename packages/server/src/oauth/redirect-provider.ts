@@ -28,6 +28,8 @@ export interface RedirectSettings {
   scope: string;
   /** OpenID Connect: a `nonce` goes to the IdP and must come back in the ID token. */
   nonce: boolean;
+  /** More parameters of the authorization request (Apple: `response_mode=form_post`). */
+  extraParams?: Record<string, string>;
 }
 
 /** The IdP's answer at the callback and what the flow kept for it. */

@@ -94,6 +94,20 @@ export function oauthRedirectRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
     }
   });
 
+  // Apple answers by `form_post`: the same answer, in a form body (the state inside it).
+  api.post('/auth/callback', async (c) => {
+    try {
+      const type = c.req.header('content-type') ?? '';
+      if (!/^application\/x-www-form-urlencoded\b/i.test(type))
+        throw new GatehouseError('UnsupportedMediaType', 'expected a form');
+      const form = new URLSearchParams(await readBodyText(c.req.raw, ctx.config.limits.maxBodyBytes));
+      for (const [k, v] of form) assertNoNul([k, v]);
+      return answer(ctx, await finishRedirectLogin(ctx, form, c.env.requestInfo));
+    } catch (error) {
+      return refusal(ctx, error);
+    }
+  });
+
   // A link's confirmation page posts here (oauth/redirect-flow.ts, askToConfirmLink).
   api.post('/auth/callback/confirm', async (c) => {
     try {

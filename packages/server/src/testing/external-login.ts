@@ -65,6 +65,23 @@ export async function browse(
     }
     const html = await response.text();
     if (ours) return { status: response.status, location: null, html, config: configOf(html) };
+    // A page that posts a form to the app (Apple's response_mode=form_post), as its script would.
+    const form = /<form id="form_post" method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(html);
+    if (form) {
+      const body = new URLSearchParams();
+      for (const input of (form[2] as string).matchAll(/name="([^"]+)" value="([^"]*)"/g))
+        body.append(input[1] as string, (input[2] as string).replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+      const posted = await gatehouse.fetch(
+        new Request(form[1] as string, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: body.toString(),
+        }),
+        { address: '127.0.0.1' },
+      );
+      const text = await posted.text();
+      return { status: posted.status, location: posted.headers.get('location'), html: text, config: configOf(text) };
+    }
     const button = new RegExp(`id="${options.consent ?? 'allow'}" href="([^"]+)"`).exec(html);
     if (!button)
       throw new Error(

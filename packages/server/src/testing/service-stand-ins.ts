@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { exportJWK, exportPKCS8, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 
 /**
  * Small loopback stand-ins for the external services that have no open-source server to run: GitHub,
@@ -23,7 +24,7 @@ export interface ServiceStandIns {
   close(): Promise<void>;
 }
 
-export type StandInService = 'github' | 'facebook' | 'meetup' | 'weibo' | 'meteor-developer' | 'twitter';
+export type StandInService = 'github' | 'facebook' | 'meetup' | 'weibo' | 'meteor-developer' | 'twitter' | 'apple';
 
 export const STAND_IN_CLIENT = {
   github: { clientId: 'gh-client', secret: 'gh-secret' },
@@ -32,6 +33,7 @@ export const STAND_IN_CLIENT = {
   weibo: { clientId: 'weibo-client', secret: 'weibo-secret' },
   'meteor-developer': { clientId: 'mdg-client', secret: 'mdg-secret' },
   twitter: { consumerKey: 'tw-consumer-key', secret: 'tw-consumer-secret' },
+  apple: { clientId: 'com.example.web', teamId: 'TEAM123456', keyId: 'KEY1234567', secret: '' },
 } as const;
 
 /** A person's account at every stand-in, from a login name (`ada` → GitHub id 1000 + …). */
@@ -51,6 +53,7 @@ interface Grant {
   clientId: string;
   redirectUri: string;
   codeChallenge?: string;
+  nonce?: string;
 }
 
 const random = () => randomBytes(18).toString('base64url');
@@ -66,6 +69,11 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
     ): string;
   };
   const behaviour = { failTokenEndpoint: false, slowUserEndpointMs: 0 };
+  // Apple: the developer's Sign in with Apple key (its .p8 goes into Gatehouse's settings; the stand-in checks
+  // client secrets with the public half), and Apple's own key that signs ID tokens (published at /auth/keys).
+  const developerKey = await generateKeyPair('ES256', { extractable: true });
+  const appleKey = await generateKeyPair('RS256', { extractable: true });
+  const appleJwk = { ...(await exportJWK(appleKey.publicKey)), kid: 'apple-1', alg: 'RS256', use: 'sig' };
   const lastAuthorize: ServiceStandIns['lastAuthorize'] = {};
   const consents = new Map<string, { grant: Grant; state: string | null; deny: string }>();
   const codes = new Map<string, Grant>();
@@ -110,7 +118,7 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
     const expected = STAND_IN_CLIENT[service] as { clientId?: string; appId?: string };
     if (clientId !== (expected.clientId ?? expected.appId)) return send(res, 400, { error: 'unknown client' });
     const redirectUri = q.get('redirect_uri') ?? '';
-    if (!/^https?:\/\/[^/]+(\/app\/[^/]+)?\/_oauth\/[a-z-]+$/.test(redirectUri))
+    if (!/^https?:\/\/[^/]+((\/app\/[^/]+)?\/_oauth\/[a-z-]+|\/api\/client\/v2\.0\/auth\/callback)$/.test(redirectUri))
       return send(res, 400, { error: 'redirect_uri_mismatch' });
     const id = random();
     const state = q.get('state');
@@ -124,6 +132,7 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
         clientId,
         redirectUri,
         ...(q.get('code_challenge') ? { codeChallenge: q.get('code_challenge') as string } : {}),
+        ...(q.get('nonce') ? { nonce: q.get('nonce') as string } : {}),
       },
       state,
       deny: back.toString(),
@@ -204,6 +213,27 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
       if (consent[2] === 'deny') return redirect(res, entry.deny);
       const code = random();
       codes.set(code, { ...entry.grant, login: url.searchParams.get('login') ?? 'ada' });
+      if (entry.grant.service === 'apple') {
+        // Apple answers with a page that posts the form to the redirect URI (response_mode=form_post).
+        const who = person(url.searchParams.get('login') ?? 'ada');
+        const fields = {
+          code,
+          ...(entry.state !== null ? { state: entry.state } : {}),
+          user: JSON.stringify({ name: { firstName: who.name.split(' ')[0], lastName: 'Example' }, email: who.email }),
+        };
+        const inputs = Object.entries(fields)
+          .map(
+            ([k, v]) => `<input type="hidden" name="${k}" value="${v.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">`,
+          )
+          .join('');
+        return send(
+          res,
+          200,
+          `<!doctype html><title>Apple</title><form id="form_post" method="post" action="${entry.grant.redirectUri}">${inputs}</form>
+<script>document.getElementById('form_post').submit();</script>`,
+          'text/html; charset=utf-8',
+        );
+      }
       const back = new URL(entry.grant.redirectUri);
       back.searchParams.set('code', code);
       if (entry.state !== null) back.searchParams.set('state', entry.state);
@@ -351,6 +381,54 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
       });
     }
 
+    // ---- Apple --------------------------------------------------------------------------------------------
+    if (path === '/apple/auth/authorize') {
+      if (url.searchParams.get('response_mode') !== 'form_post') return send(res, 400, { error: 'invalid_request' });
+      return authorize('apple', 'Apple', url, res);
+    }
+    if (path === '/apple/auth/keys') return send(res, 200, { keys: [appleJwk] });
+    if (path === '/apple/auth/token' && req.method === 'POST') {
+      if (behaviour.failTokenEndpoint) return send(res, 500, { error: 'server_error' });
+      // The client secret is a JWT the developer's key signed: team id, Services ID, Apple's audience.
+      try {
+        await jwtVerify(form.get('client_secret') ?? '', developerKey.publicKey, {
+          issuer: STAND_IN_CLIENT.apple.teamId,
+          subject: STAND_IN_CLIENT.apple.clientId,
+          audience: `${base}/apple`,
+          algorithms: ['ES256'],
+        });
+      } catch {
+        return send(res, 400, { error: 'invalid_client' });
+      }
+      const grant = codes.get(form.get('code') ?? '');
+      codes.delete(form.get('code') ?? '');
+      if (!grant || grant.service !== 'apple' || form.get('redirect_uri') !== grant.redirectUri)
+        return send(res, 400, { error: 'invalid_grant' });
+      const who = person(grant.login);
+      const token = `apple-token-${random()}`;
+      tokens.set(token, { service: 'apple', login: grant.login });
+      const idToken = await new SignJWT({
+        email: who.email,
+        email_verified: 'true',
+        is_private_email: 'false',
+        ...(grant.nonce ? { nonce: grant.nonce } : {}),
+      })
+        .setProtectedHeader({ alg: 'RS256', kid: 'apple-1' })
+        .setIssuer(`${base}/apple`)
+        .setAudience(STAND_IN_CLIENT.apple.clientId)
+        .setSubject(`000${who.numericId}.${createHash('sha256').update(who.login).digest('hex').slice(0, 32)}.0001`)
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(appleKey.privateKey);
+      return send(res, 200, {
+        access_token: token,
+        token_type: 'Bearer',
+        expires_in: 3600,
+        refresh_token: `apple-refresh-${random()}`,
+        id_token: idToken,
+      });
+    }
+
     // ---- Twitter / X (OAuth 1.0a) ------------------------------------------------------------------------
     if (path === '/twitter/oauth/request_token' && req.method === 'POST') {
       const oauth = verifyOAuth1(req, url, form, undefined);
@@ -451,6 +529,7 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
     weibo: { ...STAND_IN_CLIENT.weibo, apiUrl: `${base}/weibo` },
     'meteor-developer': { ...STAND_IN_CLIENT['meteor-developer'], developerAccountsServer: `${base}/meteor-developer` },
     twitter: { ...STAND_IN_CLIENT.twitter, apiUrl: `${base}/twitter` },
+    apple: { ...STAND_IN_CLIENT.apple, secret: await exportPKCS8(developerKey.privateKey), issuer: `${base}/apple` },
   };
   return {
     url: base,

@@ -95,6 +95,13 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
       email: `${l}@example.com`,
       accessTokenSecret: expect.any(String),
     }),
+    apple: (l) => ({
+      id: expect.stringMatching(new RegExp(`^000${standInUserId(l)}\\.`)),
+      email: `${l}@example.com`,
+      email_verified: true,
+      idToken: expect.any(String),
+      refreshToken: expect.stringMatching(/^apple-refresh-/),
+    }),
   };
 
   it.each(Object.keys(expectations))(
@@ -129,7 +136,7 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
       const added = ddp.received.find((m) => m.msg === 'added' && m.collection === 'users');
       expect(added.fields).not.toHaveProperty('services');
       // Meteor's profile name: Weibo's screen name, the Meteor developer account's username, else the name.
-      const name = { weibo: 'ada_weibo', 'meteor-developer': 'ada' }[service] ?? 'Ada Example';
+      const name = { weibo: 'ada_weibo', 'meteor-developer': 'ada' }[service as 'weibo'] ?? 'Ada Example';
       expect(added.fields.profile).toEqual({ name });
       // Tokens are encrypted at rest: the stored identity holds no token in clear.
       const user = await t.gatehouse.storage.getUser(TEST_APP_ID, first.result.id);

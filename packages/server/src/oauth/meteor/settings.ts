@@ -97,7 +97,7 @@ export async function setStoredService(
   if (!service)
     throw new GatehouseError(
       'InvalidParameter',
-      `unknown service '${name.slice(0, 40)}': use google, facebook, github, twitter, meetup, weibo or meteor-developer, or type: 'oidc' with an issuer`,
+      `unknown service '${name.slice(0, 40)}': use google, facebook, github, twitter, meetup, weibo, meteor-developer or apple, or type: 'oidc' with an issuer`,
     );
   if (name in app.services)
     throw new GatehouseError('InvalidParameter', `service '${name}' is configured in the config file; change it there`);

@@ -1,3 +1,4 @@
+import { apple } from './apple.js';
 import { facebook } from './facebook.js';
 import { github } from './github.js';
 import { google } from './google.js';
@@ -13,7 +14,10 @@ import { weibo } from './weibo.js';
  * configured as a generic OpenID Connect service (`type: 'oidc'`).
  */
 export const builtInServices: ReadonlyMap<string, ExternalService> = new Map(
-  ([google, facebook, github, twitter, meetup, weibo, meteorDeveloper] as ExternalService[]).map((s) => [s.name, s]),
+  ([google, facebook, github, twitter, meetup, weibo, meteorDeveloper, apple] as ExternalService[]).map((s) => [
+    s.name,
+    s,
+  ]),
 );
 
 /** Service names: lowercase letters, digits and `-`, as Meteor's (`meteor-developer`). */
