@@ -19,6 +19,7 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
   let t: TestGatehouse;
   let skew = 0;
   const created: unknown[] = [];
+  const logins: any[] = [];
 
   beforeAll(async () => {
     services = await startServiceStandIns();
@@ -28,6 +29,7 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
     services.behaviour.failTokenEndpoint = false;
     services.behaviour.slowUserEndpointMs = 0;
     created.length = 0;
+    logins.length = 0;
     await t?.close();
   });
 
@@ -47,6 +49,9 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
           onCreateUser: (options: any, user: any) => {
             created.push(structuredClone(user));
             return { ...user, profile: options.profile };
+          },
+          onLogin: (attempt: any) => {
+            logins.push(attempt);
           },
           ...extra.hooks,
         },
@@ -126,6 +131,12 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
       expect((created[0] as any).services[service]).toMatchObject({
         ...expectations[service]?.('ada'),
         accessToken: expect.any(String),
+      });
+      // onLogin sees the user's services too (Meteor's attempt.user.services), and the attempt's type.
+      expect(logins.at(-1)).toMatchObject({
+        type: 'oauth',
+        allowed: true,
+        user: { services: { [service]: { accessToken: expect.any(String) } } },
       });
       const services1 = t.gatehouse.accounts(TEST_APP_ID).serviceData(first.result.id);
       expect((await services1)[service]).toMatchObject({
