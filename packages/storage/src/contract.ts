@@ -94,6 +94,11 @@ export interface Storage {
     subject: string,
     data: JsonObject,
   ): Promise<boolean>;
+  /**
+   * Removes the user's identity (`providerId`, `subject`) — when an account is reclaimed by its address's
+   * owner, or an identity is unlinked. `false` if the user had no such identity.
+   */
+  removeIdentity(appId: string, userId: string, providerId: string, subject: string): Promise<boolean>;
   /** Counts users of an app (diagnostics, CLI). */
   countUsers(appId: string): Promise<number>;
 

@@ -40,6 +40,8 @@ export interface AppSettings {
   rootUrlConfigured: boolean;
   /** External services from the config file, by name, settings parsed (secrets included: never send them). */
   services: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Hide which addresses have accounts at every endpoint (docs/security.md). */
+  preventAccountEnumeration: boolean;
   /** Each provider's settings, `undefined` when the app does not configure it. */
   providers: Omit<ParsedApp['providers'], 'local-userpass'> & {
     'local-userpass': LocalUserpassSettings | undefined;
@@ -53,6 +55,7 @@ export interface ResolvedConfig extends Omit<GatehouseConfigParsed, 'apps' | 'ra
     failedLoginsPerAccountAndAddress: number;
     failedLoginsPerAccount: number;
     failedLoginsPerAddress: number;
+    newAccountsPerAddress: number;
     windowMs: number;
   };
 }
@@ -89,6 +92,7 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
         rootUrl: a.rootUrl ?? (index === 0 ? parsed.publicUrl : `${parsed.publicUrl}/app/${id}`),
         rootUrlConfigured: a.rootUrl !== undefined,
         services: a.services,
+        preventAccountEnumeration: a.preventAccountEnumeration,
         providers: {
           ...a.providers,
           'local-userpass': lp && {
@@ -115,6 +119,7 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
       failedLoginsPerAccountAndAddress: rateLimits.failedLoginsPerAccountAndAddress,
       failedLoginsPerAccount: rateLimits.failedLoginsPerAccount,
       failedLoginsPerAddress: rateLimits.failedLoginsPerAddress,
+      newAccountsPerAddress: rateLimits.newAccountsPerAddress,
       windowMs: ms(rateLimits.window),
     },
   }) as ResolvedConfig;

@@ -21,7 +21,7 @@ const MAX_DDP_MESSAGE_BYTES = 65_536;
  * attachSockJs(httpServer, gatehouse);
  * ```
  */
-export function attachSockJs(server: Server, gatehouse: Gatehouse): void {
+export function attachSockJs(server: Server, started: () => Gatehouse | null): void {
   const service = sockjs.createServer({
     // One server for every app: the prefix is a regular expression (`/sockjs` or `/app/<id>/sockjs`).
     prefix: '(?:/app/[^/?#]+)?/sockjs',
@@ -33,22 +33,26 @@ export function attachSockJs(server: Server, gatehouse: Gatehouse): void {
     // sockjs may hand over null (sockjs-node#121; Meteor guards against it too).
     if (!conn) return;
     const appId = /^\/app\/([^/?#]+)\/sockjs\//.exec(conn.pathname ?? conn.url ?? '')?.[1];
-    let connection: ReturnType<Gatehouse['ddp']['accept']>;
-    try {
-      connection = gatehouse.ddp.accept(
-        {
-          send: (text) => {
-            if (conn.readyState === 1) conn.write(text);
-          },
-          close: (code, reason) => closeWith(conn, code ?? 1000, reason ?? ''),
-        },
-        { ...(appId ? { appId: safeDecode(appId) } : {}), address: conn.remoteAddress ?? null },
-      );
-    } catch {
-      // Still starting: try again shortly.
+    const gatehouse = started();
+    if (!gatehouse) {
+      // Still starting (the port is bound before the database is open): try again shortly.
       closeWith(conn, 1013, 'try again later');
       return;
     }
+    const forwardedFor = conn.headers?.['x-forwarded-for'];
+    const connection = gatehouse.ddp.accept(
+      {
+        send: (text) => {
+          if (conn.readyState === 1) conn.write(text);
+        },
+        close: (code, reason) => closeWith(conn, code ?? 1000, reason ?? ''),
+      },
+      {
+        ...(appId ? { appId: safeDecode(appId) } : {}),
+        transport: { socketAddress: conn.remoteAddress ?? null, forwardedFor: forwardedFor ?? null },
+        userAgent: conn.headers?.['user-agent'] ?? null,
+      },
+    );
     if (!connection) {
       closeWith(conn, 1008, 'unknown app');
       return;

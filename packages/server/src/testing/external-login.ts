@@ -116,7 +116,11 @@ export function ddpSession(gatehouse: Gatehouse, appId?: string) {
         closed = true;
       },
     },
-    { ...(appId ? { appId } : {}), address: '127.0.0.1' },
+    {
+      ...(appId ? { appId } : {}),
+      transport: { socketAddress: '127.0.0.1', forwardedFor: null },
+      userAgent: null,
+    },
   );
   if (!connection) throw new Error('no such app');
   connection.receive(JSON.stringify({ msg: 'connect', version: '1', support: ['1'] }));

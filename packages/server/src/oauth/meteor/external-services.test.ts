@@ -80,7 +80,7 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
   };
 
   const stored = async () => {
-    const user = (await t.gatehouse.storage.listAuditEvents(TEST_APP_ID)).find((e) => e.type === 'user-registered');
+    const user = (await t.gatehouse.storage.listAuditEvents(TEST_APP_ID)).find((e) => e.type === 'user-created');
     return user ? t.gatehouse.storage.getUser(TEST_APP_ID, user.userId as string) : null;
   };
 

@@ -1,7 +1,7 @@
-import { GatehouseError, type JsonObject, objectId } from '@gatehouse-auth/core';
+import { GatehouseError, type JsonObject } from '@gatehouse-auth/core';
 import { type IdentityRecord, isStorageConflictError, type UserRecord } from '@gatehouse-auth/storage';
-import type { AppSettings, ServerContext } from '../../context.js';
-import { prepareNewUser } from '../../hooks/index.js';
+import { createAccount } from '../../accounts/create.js';
+import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
 import { SECRET_SERVICE_FIELDS } from '../services/service.js';
 import { vaultOf } from '../vault.js';
 
@@ -28,6 +28,7 @@ export async function updateOrCreateUserFromExternalService(
   service: { name: string; identityProvider: string },
   serviceData: JsonObject,
   options: { profile?: JsonObject } = {},
+  info: RequestInfo | null = null,
 ): Promise<UserRecord> {
   const { name, identityProvider } = service;
   if (name === 'password' || name === 'resume')
@@ -41,39 +42,25 @@ export async function updateOrCreateUserFromExternalService(
 
   const existing = await ctx.storage.findUserByIdentity(app.id, identityProvider, id);
   if (existing) return updateServiceData(ctx, app, existing, service, id, serviceData);
-
-  const now = ctx.now();
-  const userId = objectId(now);
-  const profile = options.profile ?? {};
-  const finalProfile = await prepareNewUser(
-    ctx,
-    app,
-    { profile },
-    { _id: userId, emails: [], profile, createdAt: new Date(now), services: { [name]: structuredClone(serviceData) } },
-  );
   try {
-    const user = await ctx.storage.createUser({
-      id: userId,
-      appId: app.id,
-      profile: finalProfile,
-      identities: [
-        {
+    // The core makes the account: sign-up rules, `onCreateUser` (which sees `user.services.<name>`),
+    // `validateNewUser`, the `user-created` event.
+    return await createAccount(
+      ctx,
+      app,
+      {
+        profile: options.profile ?? {},
+        identity: {
           providerType: identityProvider,
           providerId: identityProvider,
           subject: id,
           data: sealServiceData(ctx, app, name, identityProvider, id, serviceData),
         },
-      ],
-      now,
-    });
-    await ctx.storage.recordAuditEvent({
-      appId: app.id,
-      userId: user.id,
-      type: 'user-registered',
-      now,
-      detail: { provider: identityProvider },
-    });
-    return user;
+        services: { [name]: serviceData },
+      },
+      'external',
+      info,
+    );
   } catch (error) {
     // Two logins of one new service user at once: the other request created the user; update it instead.
     if (!isStorageConflictError(error) || error.target !== 'identity') throw error;
@@ -101,7 +88,6 @@ async function updateServiceData(
     id,
     sealServiceData(ctx, app, service.name, service.identityProvider, id, merged),
   );
-  ctx.changes.userChanged(user.id);
   return (await ctx.storage.getUser(app.id, user.id)) ?? user;
 }
 
@@ -143,14 +129,12 @@ export async function addExternalServiceToUser(
       throw new GatehouseError('InvalidParameter', 'this identity is already linked to another user');
     throw error;
   }
-  await ctx.storage.recordAuditEvent({
+  await ctx.events.emit({
+    type: 'identity-linked',
     appId: app.id,
     userId: user.id,
-    type: 'identity-linked',
-    now: ctx.now(),
     detail: { provider: service.identityProvider },
   });
-  ctx.changes.userChanged(user.id);
 }
 
 /** Meteor's service names of the App Services OAuth providers. */

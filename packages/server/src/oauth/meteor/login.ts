@@ -1,11 +1,11 @@
 import { GatehouseError } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
 import { z } from 'zod';
+import { logIn } from '../../accounts/index.js';
 import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
-import type { DdpLogin, LoginResultValue } from '../../ddp/accounts.js';
-import * as accounts from '../../ddp/accounts.js';
+import { loggedIn } from '../../ddp/methods/login.js';
+import type { LoginResultValue, MethodCall } from '../../ddp/methods/method.js';
 import { MeteorError, matchFailed } from '../../ddp/wire.js';
-import { attemptLogin } from '../../hooks/index.js';
 import type { CredentialProvider } from '../../providers/registry.js';
 import { addExternalServiceToUser, servicesOfUser, updateOrCreateUserFromExternalService } from './external-user.js';
 import { retrievePendingCredential } from './pending.js';
@@ -29,6 +29,7 @@ async function redeem(
   app: AppSettings,
   credentialToken: string,
   credentialSecret: string | null,
+  info: RequestInfo | null,
 ): Promise<{ user: UserRecord; service: string; identityProvider: string }> {
   // Meteor stores a failed login's error under a null secret; Gatehouse stores nothing for a failed login
   // (the popup or page showed the error), so a null secret finds nothing — a cancelled login, as in Meteor.
@@ -45,26 +46,24 @@ async function redeem(
     { name, identityProvider },
     credential.serviceData,
     credential.options,
+    info,
   );
   if (user.disabled) throw new MeteorError(403, 'Login forbidden');
   return { user, service: name, identityProvider };
 }
 
 /**
- * DDP `login({ oauth: { credentialToken, credentialSecret } })`: the login through the hooks, a new login
- * token whose result `type` is the service's name (`github`), as Meteor answers.
+ * DDP `login({ oauth: { credentialToken, credentialSecret } })`: the login through the account core (hooks,
+ * session, events) with a new login token, whose result `type` is the service's name (`github`), as Meteor
+ * answers.
  *
  * @example
  * ```ts
- * const outcome = await loginWithOAuthOverDdp(ctx, app, options.oauth, { address, userAgent: null });
+ * if (options.oauth) return loginWithOAuthOverDdp(call, options.oauth);
  * ```
  */
-export async function loginWithOAuthOverDdp(
-  ctx: ServerContext,
-  app: AppSettings,
-  oauth: unknown,
-  info: RequestInfo,
-): Promise<{ value: LoginResultValue; login: DdpLogin }> {
+export async function loginWithOAuthOverDdp(call: MethodCall, oauth: unknown): Promise<LoginResultValue> {
+  const { ctx, app, info } = call;
   // Meteor's check: { credentialToken: String, credentialSecret: Match.OneOf(null, String) }, nothing else.
   if (oauth === null || typeof oauth !== 'object' || Array.isArray(oauth)) throw matchFailed();
   const { credentialToken, credentialSecret, ...rest } = oauth as Record<string, unknown>;
@@ -75,22 +74,31 @@ export async function loginWithOAuthOverDdp(
   )
     throw matchFailed();
   const usable = LENGTH.test(credentialToken) && (credentialSecret === null || LENGTH.test(credentialSecret));
-  let proved: Awaited<ReturnType<typeof redeem>> | undefined;
-  return attemptLogin(
+  let service = 'oauth';
+  let provider = 'oauth-credential';
+  const started = await logIn(
     ctx,
     app,
-    { type: 'oauth', methodName: 'login', info, services: (user) => servicesOfUser(ctx, app, user) },
+    {
+      type: 'oauth',
+      methodName: 'login',
+      // The session is recorded with the service's identity provider, known once the credential is read.
+      get providerType() {
+        return provider;
+      },
+      info,
+      services: (user) => servicesOfUser(ctx, app, user),
+    },
     async () => {
       if (!usable) throw new MeteorError(LOGIN_CANCELLED, 'No matching login attempt found');
-      proved = await redeem(ctx, app, credentialToken, credentialSecret as string | null);
-      return proved.user;
+      const proved = await redeem(ctx, app, credentialToken, credentialSecret as string | null, info);
+      service = proved.service;
+      provider = proved.identityProvider;
+      return { user: proved.user };
     },
-    (user) =>
-      accounts.issueLogin(ctx, app, user, info.address, {
-        provider: (proved as NonNullable<typeof proved>).identityProvider,
-        type: (proved as NonNullable<typeof proved>).service,
-      }),
+    { kind: 'resume' },
   );
+  return loggedIn(call, started, service);
 }
 
 const credentialSchema = z
@@ -109,9 +117,9 @@ export const oauthCredentialProvider: CredentialProvider<z.output<typeof credent
   type: 'oauth-credential',
   schema: credentialSchema,
   enabled: () => true,
-  async logIn(ctx, app, { credentialToken, credentialSecret }) {
+  async logIn(ctx, app, { credentialToken, credentialSecret }, info) {
     try {
-      return { user: (await redeem(ctx, app, credentialToken, credentialSecret)).user };
+      return { user: (await redeem(ctx, app, credentialToken, credentialSecret, info)).user };
     } catch (error) {
       throw httpRefusal(error);
     }

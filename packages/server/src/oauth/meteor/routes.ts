@@ -1,9 +1,9 @@
 import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
 import { Hono } from 'hono';
-import { statusOf } from '../../app-services/errors.js';
 import type { AppSettings, ServerContext } from '../../context.js';
 import { assertNoNul, readBodyText } from '../../http/body.js';
-import type { GatehouseEnv } from '../../http/env.js';
+import type { GatehouseEnv } from '../../routes/env.js';
+import { statusOf } from '../../routes/errors.js';
 import { finishExternalLogin, type Outcome, startExternalLogin } from './flow.js';
 import { failurePage, type RenderedPage } from './pages.js';
 
