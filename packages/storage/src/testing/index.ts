@@ -1,13 +1,23 @@
 /**
- * Test helpers for every package's tests (imported as `@gatehouse-auth/storage/testing` through the root vitest
- * alias). Not part of the build.
+ * `@gatehouse-auth/storage/testing`: the storage conformance suite, which any implementation of `Storage` runs
+ * to prove it keeps the contract (see `docs/storage-adapters.md`), and throw-away databases for tests.
+ *
+ * Nothing here imports a test runner: the suite takes the runner's functions as a parameter.
  */
 import type { Storage } from '../contract.js';
 import { createPostgresStorage } from '../dialects/postgres/postgres-storage.js';
 import { createSqliteStorage } from '../dialects/sqlite/sqlite-storage.js';
 import { createTestDatabase } from './postgres.js';
 
-export { describeStorageConformance } from '../conformance.js';
+export {
+  type ConformanceAssertion,
+  type ConformanceExpect,
+  type ConformanceMatchers,
+  type ConformanceTestApi,
+  type OpenedStorage,
+  runStorageConformance,
+  type StorageConformanceOptions,
+} from './conformance.js';
 export { createTestDatabase } from './postgres.js';
 
 /**
