@@ -114,10 +114,10 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
       const hash = await ctx.passwords.hash(checkPassword(password, policy()));
       const now = ctx.now();
       await ctx.storage.transaction(async (tx) => {
-        await tx.setPasswordHash(user.id, hash, now);
-        await tx.deleteOneTimeTokens(user.id, 'reset-password');
-        await tx.deleteOneTimeTokens(user.id, 'enroll');
-        if (logout) await tx.revokeUserSessions(user.id, now);
+        await tx.setPasswordHash(app.id, user.id, hash, now);
+        await tx.deleteOneTimeTokens(app.id, user.id, 'reset-password');
+        await tx.deleteOneTimeTokens(app.id, user.id, 'enroll');
+        if (logout) await tx.revokeUserSessions(app.id, user.id, now);
         // A user who had another way in (OAuth, imported) now also has an email/password identity.
         if (!user.identities.some((i) => i.providerType === userpass.PROVIDER))
           await tx.addIdentity(
@@ -220,7 +220,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
    */
   async function forgetLinks(userId: string): Promise<void> {
     for (const purpose of ['confirm-email', 'reset-password', 'enroll'] as const)
-      await ctx.storage.deleteOneTimeTokens(userId, purpose);
+      await ctx.storage.deleteOneTimeTokens(app.id, userId, purpose);
   }
 }
 

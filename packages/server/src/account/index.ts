@@ -29,7 +29,7 @@ export async function listSessions(
   user: UserRecord,
   current: SessionRecord,
 ): Promise<SessionView[]> {
-  const sessions = await ctx.storage.listActiveSessions(user.id, ctx.now());
+  const sessions = await ctx.storage.listActiveSessions(user.appId, user.id, ctx.now());
   return sessions.map((s) => ({
     id: s.id,
     device_id: s.deviceId,
@@ -44,8 +44,8 @@ export async function listSessions(
 
 /** Ends one of the user's own sessions; another user's (or an unknown) id is `NotFound`. */
 export async function revokeOwnSession(ctx: ServerContext, user: UserRecord, sessionId: string): Promise<void> {
-  const session = await ctx.storage.getSession(sessionId);
-  if (!session || session.userId !== user.id || !(await ctx.storage.revokeSession(session.id, ctx.now()))) {
+  const session = await ctx.storage.getSession(user.appId, sessionId);
+  if (!session || session.userId !== user.id || !(await ctx.storage.revokeSession(user.appId, session.id, ctx.now()))) {
     throw new GatehouseError('NotFound', 'session not found');
   }
   ctx.changes.userChanged(user.id);
@@ -64,7 +64,7 @@ export async function logoutOtherSessions(
   user: UserRecord,
   current: SessionRecord,
 ): Promise<number> {
-  const count = await ctx.storage.revokeUserSessions(user.id, ctx.now(), current.id);
+  const count = await ctx.storage.revokeUserSessions(user.appId, user.id, ctx.now(), current.id);
   ctx.changes.userChanged(user.id);
   await ctx.storage.recordAuditEvent({
     appId: user.appId,
@@ -96,7 +96,7 @@ export async function changePassword(
   input: { currentPassword: PasswordInput; newPassword: PasswordInput },
 ): Promise<void> {
   const settings = providerSettings(app);
-  const stored = await ctx.storage.getPasswordHash(user.id);
+  const stored = await ctx.storage.getPasswordHash(user.appId, user.id);
   if (!stored) throw new GatehouseError('BadRequest', 'user has no password set');
   const next =
     typeof input.newPassword === 'string'
@@ -125,8 +125,8 @@ export async function changePassword(
   const hash = typeof next === 'string' ? await ctx.passwords.hash(next) : await ctx.passwords.hashDigest(next.digest);
   const now = ctx.now();
   await ctx.storage.transaction(async (tx) => {
-    await tx.setPasswordHash(user.id, hash, now);
-    await tx.revokeUserSessions(user.id, now, current.id);
+    await tx.setPasswordHash(user.appId, user.id, hash, now);
+    await tx.revokeUserSessions(user.appId, user.id, now, current.id);
   });
   ctx.changes.userChanged(user.id);
   await ctx.storage.recordAuditEvent({ appId: app.id, userId: user.id, type: 'password-changed', now });

@@ -72,7 +72,7 @@ export async function verifyResume(
   token: unknown,
 ): Promise<{ user: UserRecord; session: SessionRecord; token: string }> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 512) throw matchFailed();
-  const session = await ctx.storage.findSessionByHash(await hashLoginToken(token));
+  const session = await ctx.storage.findSessionByHash(app.id, await hashLoginToken(token));
   const now = ctx.now();
   if (session?.kind !== 'resume' || session.appId !== app.id || session.revokedAt !== null) {
     throw new MeteorError(403, "You've been logged out by the server. Please log in again.");
@@ -80,7 +80,7 @@ export async function verifyResume(
   if (!isActive(session, now)) throw new MeteorError(403, 'Your session has expired. Please log in again.');
   const user = await ctx.storage.getUser(app.id, session.userId);
   if (!user || user.disabled) throw new MeteorError(403, 'Login forbidden');
-  await ctx.storage.touchSession(session.id, now);
+  await ctx.storage.touchSession(app.id, session.id, now);
   return { user, session, token };
 }
 
@@ -170,7 +170,7 @@ export async function verifyPasswordLogin(
     });
   }
   const user = await findBySelector(ctx, app, selector);
-  const hash = user ? await ctx.storage.getPasswordHash(user.id) : null;
+  const hash = user ? await ctx.storage.getPasswordHash(app.id, user.id) : null;
   const check = (phc: string) =>
     typeof password === 'string'
       ? ctx.passwords.verify(phc, password)
@@ -202,7 +202,7 @@ export async function verifyPasswordLogin(
       typeof password === 'string'
         ? await ctx.passwords.rehash(hash, password)
         : await ctx.passwords.hashDigest(password.digest);
-    await ctx.storage.setPasswordHash(user.id, next, ctx.now());
+    await ctx.storage.setPasswordHash(app.id, user.id, next, ctx.now());
   }
   return user;
 }
@@ -306,7 +306,7 @@ export async function getNewToken(
   login: DdpLogin | null,
 ): Promise<{ value: LoginResultValue; login: DdpLogin }> {
   if (!login) throw new MeteorError('You are not logged in.');
-  const current = await ctx.storage.getSession(login.sessionId);
+  const current = await ctx.storage.getSession(app.id, login.sessionId);
   if (!current || !isActive(current, ctx.now())) throw new MeteorError('Invalid login token');
   const { token, session } = await issueLoginToken(ctx, app, login.userId, current.expiresAt, current.providerType);
   const value = loginValue(login.userId, token, session, 'resume');
@@ -317,9 +317,9 @@ export async function getNewToken(
 }
 
 /** `removeOtherTokens`: every other session of the user ends — other DDP connections close. */
-export async function removeOtherTokens(ctx: ServerContext, login: DdpLogin | null): Promise<number> {
+export async function removeOtherTokens(ctx: ServerContext, app: AppSettings, login: DdpLogin | null): Promise<number> {
   if (!login) throw new MeteorError('You are not logged in.');
-  return ctx.storage.revokeUserSessions(login.userId, ctx.now(), login.sessionId);
+  return ctx.storage.revokeUserSessions(app.id, login.userId, ctx.now(), login.sessionId);
 }
 
 /** `logout`: the connection's session ends. */
@@ -330,7 +330,7 @@ export async function logout(
   address: string | null,
 ): Promise<void> {
   if (!login) return;
-  await ctx.storage.revokeSession(login.sessionId, ctx.now());
+  await ctx.storage.revokeSession(app.id, login.sessionId, ctx.now());
   await ctx.storage.recordAuditEvent({
     appId: app.id,
     userId: login.userId,

@@ -154,7 +154,7 @@ export class DdpConnection {
   async #sync(): Promise<void> {
     const login = this.#login;
     if (!login || this.#closed) return;
-    const session = await this.#ctx.storage.getSession(login.sessionId);
+    const session = await this.#ctx.storage.getSession(this.#app.id, login.sessionId);
     if (!session || !isActive(session, this.#ctx.now())) {
       this.close(1000, 'logged out');
       return;
@@ -362,14 +362,14 @@ export class DdpConnection {
         return outcome.value;
       }
       case 'removeOtherTokens':
-        await accounts.removeOtherTokens(ctx, this.#login);
+        await accounts.removeOtherTokens(ctx, app, this.#login);
         if (this.#login) ctx.changes.userChanged(this.#login.userId);
         return undefined;
       case 'logoutOtherClients': {
         // What Meteor's client does in two calls: a fresh token for this connection, then every other one ends.
         const outcome = await accounts.getNewToken(ctx, app, this.#login);
         this.#login = outcome.login;
-        await accounts.removeOtherTokens(ctx, this.#login);
+        await accounts.removeOtherTokens(ctx, app, this.#login);
         ctx.changes.userChanged(outcome.login.userId);
         return outcome.value;
       }
@@ -383,7 +383,7 @@ export class DdpConnection {
         };
         const [user, session] = await Promise.all([
           ctx.storage.getUser(app.id, login.userId),
-          ctx.storage.getSession(login.sessionId),
+          ctx.storage.getSession(app.id, login.sessionId),
         ]);
         if (!user || !session) throw new MeteorError(403, 'User not found');
         try {

@@ -93,7 +93,8 @@ async function sessionOfRefreshToken(
 ): Promise<{ session: SessionRecord; user: UserState }> {
   const now = ctx.now();
   const claims = await ctx.tokens.verifyRefresh(refreshToken, now);
-  const found = await ctx.storage.getSessionWithUser(claims.sid);
+  // The session is looked up in the app the verified token names (`aud`).
+  const found = await ctx.storage.getSessionWithUser(claims.aud, claims.sid);
   if (!found) throw deadRefresh();
   const { session } = found;
   if (!isActive(session, now) || session.userId !== claims.sub || session.kind !== 'refresh') throw deadRefresh();
@@ -123,7 +124,7 @@ export async function refreshAccessToken(ctx: ServerContext, refreshToken: strin
   const app = ctx.config.apps.get(session.appId);
   if (!app || user.disabled) throw deadRefresh();
   const now = ctx.now();
-  if (now - session.lastUsedAt > TOUCH_INTERVAL_MS) await ctx.storage.touchSession(session.id, now);
+  if (now - session.lastUsedAt > TOUCH_INTERVAL_MS) await ctx.storage.touchSession(session.appId, session.id, now);
   return issueAccessToken(ctx, app, session, user);
 }
 
@@ -152,11 +153,11 @@ export async function issueAccessToken(
 export async function endSession(ctx: ServerContext, refreshToken: string): Promise<void> {
   const { session } = await sessionOfRefreshToken(ctx, refreshToken);
   const now = ctx.now();
-  if (!(await ctx.storage.revokeSession(session.id, now))) throw deadRefresh();
+  if (!(await ctx.storage.revokeSession(session.appId, session.id, now))) throw deadRefresh();
   ctx.changes.userChanged(session.userId);
   const user = await ctx.storage.getUser(session.appId, session.userId);
   await notifyLogout(ctx, user, null);
-  if (user && isAnonymousOnly(user) && (await ctx.storage.listActiveSessions(user.id, now)).length === 0) {
+  if (user && isAnonymousOnly(user) && (await ctx.storage.listActiveSessions(user.appId, user.id, now)).length === 0) {
     await ctx.storage.deleteUser(user.appId, user.id);
   }
   await ctx.storage.recordAuditEvent({
@@ -180,7 +181,7 @@ export async function authenticateAccess(ctx: ServerContext, accessToken: string
   if (!app) throw invalidAccess();
   // Both ids come from the verified token, so the two reads run side by side.
   const [session, user] = await Promise.all([
-    ctx.storage.getSession(claims.sid),
+    ctx.storage.getSession(app.id, claims.sid),
     ctx.storage.getUser(app.id, claims.sub),
   ]);
   if (!session || !isActive(session, now) || session.userId !== claims.sub || session.appId !== app.id)

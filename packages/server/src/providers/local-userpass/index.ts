@@ -209,7 +209,7 @@ export async function authenticate(
   };
 
   const user = await findByLoginName(ctx, app, input.username.trim().normalize('NFC'));
-  const hash = user ? await ctx.storage.getPasswordHash(user.id) : null;
+  const hash = user ? await ctx.storage.getPasswordHash(app.id, user.id) : null;
   if (!user || !hash) {
     await ctx.passwords.verifyDummy(input.password);
     return fail(user, 'unknown-user');
@@ -224,7 +224,7 @@ export async function authenticate(
   if (email !== null && settings.confirmation !== 'auto' && !email?.verified) throw errors.confirmationRequired();
   if (verdict.needsRehash) {
     // The stored hash is weaker than today's (older parameters, or an imported bcrypt): upgrade it now.
-    await ctx.storage.setPasswordHash(user.id, await ctx.passwords.rehash(hash, input.password), ctx.now());
+    await ctx.storage.setPasswordHash(app.id, user.id, await ctx.passwords.rehash(hash, input.password), ctx.now());
   }
   return user;
 }
@@ -253,9 +253,9 @@ export async function linkAccount(
   const fresh =
     identity !== undefined &&
     account.identities.length === 1 &&
-    (await ctx.storage.listActiveSessions(account.id, now)).length === 0;
+    (await ctx.storage.listActiveSessions(app.id, account.id, now)).length === 0;
   if (!fresh) throw identityTaken();
-  const hash = await ctx.storage.getPasswordHash(account.id);
+  const hash = await ctx.storage.getPasswordHash(app.id, account.id);
   await ctx.storage.transaction(async (tx) => {
     // Deleting the empty account first frees its email and identity for `user`.
     await tx.deleteUser(app.id, account.id);
@@ -266,7 +266,7 @@ export async function linkAccount(
       { providerType: PROVIDER, providerId: identity.providerId, subject: identity.subject, data: identity.data },
       now,
     );
-    if (hash) await tx.setPasswordHash(user.id, hash, now);
+    if (hash) await tx.setPasswordHash(app.id, user.id, hash, now);
   });
   ctx.changes.userChanged(user.id);
   await ctx.storage.recordAuditEvent({
@@ -285,7 +285,7 @@ export async function confirmUser(
   input: { token: string; tokenId: string },
 ): Promise<string> {
   providerSettings(app);
-  const record = await consumeToken(ctx, 'confirm-email', input);
+  const record = await consumeToken(ctx, app, 'confirm-email', input);
   if (!record?.userId) throw errors.invalidToken();
   const address = typeof record.data.email === 'string' ? record.data.email : null;
   if (!address || !(await ctx.storage.setEmailVerified(app.id, record.userId, address, true)))
@@ -378,7 +378,8 @@ export async function resetPassword(
       ? await ctx.passwords.hash(checkPassword(input.password, policyOf(settings)))
       : await ctx.passwords.hashDigest(input.password.digest);
   // An enrollment link sets the first password the same way (Meteor: the reset token, else the enroll token).
-  const record = (await consumeToken(ctx, 'reset-password', input)) ?? (await consumeToken(ctx, 'enroll', input));
+  const record =
+    (await consumeToken(ctx, app, 'reset-password', input)) ?? (await consumeToken(ctx, app, 'enroll', input));
   if (!record?.userId) throw errors.invalidToken();
   await applyNewPassword(
     ctx,
@@ -405,7 +406,7 @@ export async function callResetPasswordFunction(
   const account = await findAccount(ctx, app, normalizeEmail(input.email));
   if (!account) throw errors.userNotFound();
   const { user, email } = account;
-  const current = await ctx.storage.getPasswordHash(user.id);
+  const current = await ctx.storage.getPasswordHash(app.id, user.id);
   const currentPasswordValid = current ? (await ctx.passwords.verify(current, password)).ok : false;
   const { token, tokenId } = await replaceToken(ctx, app, user, 'reset-password', email.address);
   const result = await runConfigFunction(ctx, settings.resetFunction, [
@@ -414,12 +415,12 @@ export async function callResetPasswordFunction(
   ]);
   const status = functionStatus(result, settings.resetFunction);
   if (status === 'fail') {
-    await ctx.storage.deleteOneTimeTokens(user.id, 'reset-password');
+    await ctx.storage.deleteOneTimeTokens(app.id, user.id, 'reset-password');
     throw errors.resetFailed(email.address);
   }
   if (status === 'success') {
     const hash = await ctx.passwords.hash(password);
-    if (!(await consumeToken(ctx, 'reset-password', { token, tokenId }))) throw errors.invalidToken();
+    if (!(await consumeToken(ctx, app, 'reset-password', { token, tokenId }))) throw errors.invalidToken();
     await applyNewPassword(ctx, app, user.id, hash, null);
   }
 }
@@ -455,15 +456,20 @@ async function applyNewPassword(
 ) {
   const now = ctx.now();
   await ctx.storage.transaction(async (tx) => {
-    await tx.setPasswordHash(userId, hash, now);
-    await tx.revokeUserSessions(userId, now);
+    await tx.setPasswordHash(app.id, userId, hash, now);
+    await tx.revokeUserSessions(app.id, userId, now);
     if (verifiedEmail) await tx.setEmailVerified(app.id, userId, verifiedEmail, true);
   });
   ctx.changes.userChanged(userId);
   await ctx.storage.recordAuditEvent({ appId: app.id, userId, type: 'password-reset', now });
 }
 
-async function consumeToken(ctx: ServerContext, purpose: TokenPurpose, input: { token: string; tokenId: string }) {
+async function consumeToken(
+  ctx: ServerContext,
+  app: AppSettings,
+  purpose: TokenPurpose,
+  input: { token: string; tokenId: string },
+) {
   if (
     typeof input.token !== 'string' ||
     typeof input.tokenId !== 'string' ||
@@ -472,6 +478,7 @@ async function consumeToken(ctx: ServerContext, purpose: TokenPurpose, input: { 
   )
     return null;
   return ctx.storage.consumeOneTimeToken({
+    appId: app.id,
     id: input.tokenId,
     tokenHash: secretHash(input.token),
     purpose,
@@ -488,7 +495,7 @@ async function replaceToken(
   email: string,
 ): Promise<{ token: string; tokenId: string }> {
   const lifetimeMs = lifetimeOf(app, providerSettings(app), purpose);
-  await ctx.storage.deleteOneTimeTokens(user.id, purpose);
+  await ctx.storage.deleteOneTimeTokens(app.id, user.id, purpose);
   const now = ctx.now();
   const token = randomSecret();
   const tokenId = objectId(now);
