@@ -40,7 +40,7 @@ describe.each(['sqlite', 'postgres'] as const)('server-side account changes (%s)
       profile: { name: 'Ada' },
       identities: [{ providerType: 'local-userpass' }],
     });
-    expect(await t.gatehouse.storage.getPasswordHash(id)).toBeNull();
+    expect(await t.gatehouse.storage.getPasswordHash(t.appId, id)).toBeNull();
     expect((await login('ada@example.com')).status).toBe(401);
     // Clients still cannot sign up: forbidClientAccountCreation is about them, not the operator.
     const signup = await t.request('POST', t.appPath('/auth/providers/local-userpass/register'), {

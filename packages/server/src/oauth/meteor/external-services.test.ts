@@ -128,6 +128,8 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
       expect(first.result).toMatchObject({ id: expect.any(String), token: expect.any(String), type: service });
       // onCreateUser saw Meteor's user.services.<service>, tokens included.
       expect(created).toHaveLength(1);
+      // (What the refusal tests below check stays away: the new user's audit record.)
+      expect((await stored())?.id).toBe(first.result.id);
       expect((created[0] as any).services[service]).toMatchObject({
         ...expectations[service]?.('ada'),
         accessToken: expect.any(String),

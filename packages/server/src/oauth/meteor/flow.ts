@@ -267,7 +267,7 @@ export async function finishExternalLogin(
     return { page: failurePage(messageOf(ctx, error), 400) };
   }
   const { state } = checked;
-  const started = await takeStart(ctx, state.credentialToken);
+  const started = await takeStart(ctx, app, state.credentialToken);
   if (started && (started.appId !== app.id || started.value.service !== service.name))
     return { page: failurePage('this login was started for another app or service', 400) };
   const ticket = started?.value;

@@ -204,6 +204,7 @@ describe.each(['sqlite', 'postgres'] as const)('Google and generic OIDC services
     const { state } = meteorState();
     const end = await through(idp, await startAt('google', state), 'abort', GOOGLE_CALLBACK);
     expect(end.config).toMatchObject({ setCredentialToken: false, error: expect.stringContaining('access_denied') });
-    expect(await t.gatehouse.storage.countUsers(TEST_APP_ID)).toBe(0);
+    const events = await t.gatehouse.storage.listAuditEvents(TEST_APP_ID);
+    expect(events.filter((e) => e.type === 'user-created')).toEqual([]);
   });
 });

@@ -75,11 +75,18 @@ async function store(
 
 async function take<T>(
   ctx: ServerContext,
+  appId: string,
   purpose: 'oauth-start' | 'oauth-credential',
   id: string,
   secret: string,
 ): Promise<{ appId: string; value: T } | null> {
-  const record = await ctx.storage.consumeOneTimeToken({ id, tokenHash: secretHash(secret), purpose, now: ctx.now() });
+  const record = await ctx.storage.consumeOneTimeToken({
+    appId,
+    id,
+    tokenHash: secretHash(secret),
+    purpose,
+    now: ctx.now(),
+  });
   const sealed = record?.data.sealed;
   if (!record || typeof sealed !== 'string') return null;
   const opened = vaultOf(ctx).open(sealed, `${purpose}:${id}`);
@@ -91,9 +98,18 @@ export function storeStart(ctx: ServerContext, app: AppSettings, credentialToken
   return store(ctx, app, 'oauth-start', startId(credentialToken), credentialToken, ticket, START_LIFETIME_MS);
 }
 
-/** Takes the started login of a credential token (once), with the app it was started for; `null` if none. */
-export function takeStart(ctx: ServerContext, credentialToken: string) {
-  return take<StartTicket>(ctx, 'oauth-start', startId(credentialToken), credentialToken);
+/**
+ * Takes the started login of a credential token (once), with the app it was started for; `null` if none. A
+ * login started for another app of this deployment is found (and used up) too, so that its callback can be
+ * refused for what it is.
+ */
+export async function takeStart(ctx: ServerContext, app: AppSettings, credentialToken: string) {
+  const id = startId(credentialToken);
+  for (const appId of [app.id, ...[...ctx.config.apps.keys()].filter((other) => other !== app.id)]) {
+    const found = await take<StartTicket>(ctx, appId, 'oauth-start', id, credentialToken);
+    if (found) return found;
+  }
+  return null;
 }
 
 /** Keeps the outcome of a login for `login({ oauth })`; returns the credential secret that redeems it. */
@@ -126,6 +142,12 @@ export async function retrievePendingCredential(
   credentialToken: string,
   credentialSecret: string,
 ): Promise<PendingCredential | null> {
-  const found = await take<PendingCredential>(ctx, 'oauth-credential', credentialId(credentialToken), credentialSecret);
-  return found && found.appId === app.id ? found.value : null;
+  const found = await take<PendingCredential>(
+    ctx,
+    app.id,
+    'oauth-credential',
+    credentialId(credentialToken),
+    credentialSecret,
+  );
+  return found?.value ?? null;
 }

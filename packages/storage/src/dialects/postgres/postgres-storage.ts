@@ -29,6 +29,14 @@ const INT8_OID = 20;
  * @throws Error if `pg` is not installed.
  */
 export async function createPostgresStorage(options: PostgresStorageOptions): Promise<Storage> {
+  return createKyselyStorage(await openPostgresDatabase(options), postgresCapabilities);
+}
+
+/**
+ * The Kysely instance {@link createPostgresStorage} builds its storage on. Internal: the test helpers use it to
+ * look at rows no contract method reads.
+ */
+export async function openPostgresDatabase(options: PostgresStorageOptions): Promise<Kysely<Database>> {
   const pg = await loadPg();
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -47,7 +55,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   // An idle connection that dies (server restart, network) is reported here; the pool drops it and the next
   // query opens a new one. Without a listener, Node would treat the event as an uncaught error and exit.
   pool.on('error', () => {});
-  return createKyselyStorage(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), postgresCapabilities);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 async function loadPg() {
