@@ -21,12 +21,14 @@ export function pageHtml({ title = 'Gatehouse UI', lang = 'en', appId, baseUrl, 
 <style>
   body { font: 16px/1.5 system-ui, sans-serif; color: #1d1d1f; margin: 0; padding: 1.5rem 1rem; }
   main { max-width: 26rem; margin: 0 auto; }
+  .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
   header { display: flex; justify-content: flex-end; max-width: 40rem; margin: 0 auto 1rem; }
 </style>
 ${head}
-<script type="module" src="/ui.js"></script>
+<script type="module">import * as ui from '/ui.js'; window.gatehouseUi = ui;</script>
 </head>
 <body ${attrs}>
+<h1 class="sr-only">${title}</h1>
 ${body}
 </body>
 </html>`;

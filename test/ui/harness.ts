@@ -19,6 +19,10 @@ export const PASSWORD = 'correct horse battery staple';
 export const EMAIL_APP = 'ui-email-app';
 /** The app that confirms at once. */
 export const AUTO_APP = 'ui-auto-app';
+/** An app whose only login is Google (accounts-ui's single-service mode). */
+export const GOOGLE_APP = 'ui-google-app';
+/** An app with no login method a browser can use. */
+export const NONE_APP = 'ui-none-app';
 
 export interface UiWorld {
   gatehouse: LiveGatehouse;
@@ -85,6 +89,8 @@ export async function startUiWorld(): Promise<UiWorld> {
       name: 'UI test (auto)',
       providers: { 'anon-user': {}, 'local-userpass': { confirmation: 'auto', resetPasswordUrl: `${pages.url}/reset` } },
     },
+    [GOOGLE_APP]: { providers: { 'oauth2-google': { clientId: 'only-google.apps.googleusercontent.com' } } },
+    [NONE_APP]: { providers: {} },
   });
   gatehouse.setClockOffset(0);
   gatehouseUrl = gatehouse.url;

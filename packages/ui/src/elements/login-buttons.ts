@@ -1,4 +1,5 @@
-import { html, nothing } from 'lit';
+import type { User } from '@gatehouse-auth/client';
+import { html, nothing, type PropertyValues } from 'lit';
 import { define, GatehouseElement } from '../base.js';
 import { closeOnOutside, focusFirst, panelStyles } from '../disclosure.js';
 import { styles } from '../styles.js';
@@ -33,6 +34,8 @@ export class GatehouseLoginButtons extends GatehouseElement {
   #open = false;
   #screen: Screen = 'sign-in';
   #release: (() => void) | null = null;
+  /** The user at the last render (`undefined` before the first). */
+  #seen: User | null | undefined = undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -42,6 +45,25 @@ export class GatehouseLoginButtons extends GatehouseElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#release?.();
+  }
+
+  /**
+   * Signing in or out replaces the panel's form, which is then gone before it could tell anyone: so this
+   * element watches the store and announces `gatehouse-signed-in` / `gatehouse-signed-out` itself (the
+   * forms' own events stop here), closing the panel and putting the focus back on its button.
+   */
+  protected override willUpdate(changed: PropertyValues): void {
+    super.willUpdate(changed);
+    const user = this.user;
+    const before = this.#seen;
+    this.#seen = user;
+    if (before === undefined || (before === null) === (user === null)) return;
+    const wasOpen = this.#open;
+    this.#open = false;
+    this.updateComplete.then(() => {
+      this.emit(user ? 'gatehouse-signed-in' : 'gatehouse-signed-out', user ? { user } : null);
+      if (wasOpen) this.renderRoot.querySelector<HTMLElement>('.toggle, button')?.focus();
+    });
   }
 
   protected override view(): unknown {
@@ -94,7 +116,7 @@ export class GatehouseLoginButtons extends GatehouseElement {
         }`;
 
     return html`<div class="wrap" @keydown=${this.#keydown} @gatehouse-navigate=${this.#navigate}
-      @gatehouse-signed-in=${() => this.#toggle(false)}>
+      @gatehouse-signed-in=${stop} @gatehouse-signed-out=${stop}>
       <button type="button" class="toggle" part="toggle" aria-expanded=${this.#open ? 'true' : 'false'} aria-controls="panel"
         @click=${() => this.#toggle(!this.#open)}>
         ${user ? html`<span class="avatar" part="avatar" aria-hidden="true">${[...name][0]?.toUpperCase() ?? '?'}</span>` : nothing}
@@ -137,14 +159,10 @@ export class GatehouseLoginButtons extends GatehouseElement {
     if (event.key === 'Escape' && this.#open) this.#toggle(false);
   };
 
-  #signOut = async () => {
-    if (await this.run('other', async () => void (await this.accounts?.logout()))) {
-      this.#open = false;
-      this.emit('gatehouse-signed-out');
-      this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.toggle, button')?.focus());
-    }
-  };
+  #signOut = () => this.run('other', async () => void (await this.accounts?.logout()));
 }
+
+const stop = (event: Event) => event.stopPropagation();
 
 define('gatehouse-login-buttons', GatehouseLoginButtons);
 
