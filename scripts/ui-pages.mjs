@@ -28,7 +28,7 @@ ${head}
 <script type="module">import * as ui from '/ui.js'; window.gatehouseUi = ui;</script>
 </head>
 <body ${attrs}>
-<h1 class="sr-only">${title}</h1>
+<section aria-label="${title}"><h1 class="sr-only">${title}</h1></section>
 ${body}
 </body>
 </html>`;
