@@ -18,6 +18,7 @@ export function pageHtml({ title = 'Gatehouse UI', lang = 'en', appId, baseUrl, 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
+<link rel="icon" href="data:,">
 <style>
   body { font: 16px/1.5 system-ui, sans-serif; color: #1d1d1f; margin: 0; padding: 1.5rem 1rem; }
   main { max-width: 26rem; margin: 0 auto; }
