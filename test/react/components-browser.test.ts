@@ -26,7 +26,9 @@ describe('@gatehouse-auth/react UI components in Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync('/usr/bin/chromium')) throw new Error('/usr/bin/chromium is missing');
-    gatehouse = await startGatehouse('sqlite', { [APP]: { providers: { 'local-userpass': { confirmation: 'auto' } } } });
+    gatehouse = await startGatehouse('sqlite', {
+      [APP]: { providers: { 'local-userpass': { confirmation: 'auto' } } },
+    });
     gatehouse.setClockOffset(0);
     const entry = `import { createElement } from 'react';
 import { hydrateRoot } from 'react-dom/client';

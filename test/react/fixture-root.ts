@@ -5,7 +5,11 @@ import { createElement, type ReactNode, useState } from 'react';
 
 function Status({ signIns }: { signIns: number }): ReactNode {
   const user = useUser();
-  return createElement('p', { id: 'status' }, user ? `user: ${user.profile.email} (${signIns})` : `signed out (${signIns})`);
+  return createElement(
+    'p',
+    { id: 'status' },
+    user ? `user: ${user.profile.email} (${signIns})` : `signed out (${signIns})`,
+  );
 }
 
 function Page(): ReactNode {

@@ -46,8 +46,10 @@ describe.each(['en', 'ar'] as const)('accessibility in Chromium (%s)', (lang) =>
           if (box.width === 0 && box.height === 0) continue; // not shown
           checked++;
           const name = `${element.localName}[${element.getAttribute('name') ?? element.textContent?.trim().slice(0, 20)}]`;
-          if (box.height < 44 || box.width < 44) problems.push(`${name} is ${box.width.toFixed(0)}×${box.height.toFixed(0)}`);
-          if (box.left < 0 || box.right > window.innerWidth) problems.push(`${name} sticks out (${box.left}–${box.right})`);
+          if (box.height < 44 || box.width < 44)
+            problems.push(`${name} is ${box.width.toFixed(0)}×${box.height.toFixed(0)}`);
+          if (box.left < 0 || box.right > window.innerWidth)
+            problems.push(`${name} sticks out (${box.left}–${box.right})`);
         }
       };
       visit(document);
@@ -77,15 +79,26 @@ describe.each(['en', 'ar'] as const)('accessibility in Chromium (%s)', (lang) =>
   for (const width of [1024, 375]) {
     it(`every signed-out screen and its error states at ${width} px`, async () => {
       const page = await world.newPage(width);
-      await world.open(page, `<header><gatehouse-login-buttons align="right"></gatehouse-login-buttons></header>${signedOut}`, { lang });
+      await world.open(
+        page,
+        `<header><gatehouse-login-buttons align="right"></gatehouse-login-buttons></header>${signedOut}`,
+        { lang },
+      );
       await page.locator('gatehouse-sign-up [part~=rules]').waitFor();
       await audit(page, 'the signed-out blocks');
 
       // Errors: submitted empty (client checks) and refused by the server (alerts).
-      for (const block of ['gatehouse-sign-in', 'gatehouse-sign-up', 'gatehouse-forgot-password', 'gatehouse-reset-password'])
+      for (const block of [
+        'gatehouse-sign-in',
+        'gatehouse-sign-up',
+        'gatehouse-forgot-password',
+        'gatehouse-reset-password',
+      ])
         await page.locator(`${block} button[type=submit]`).click();
       await page.locator('gatehouse-confirm-email button[type=submit]').click();
-      await expect.poll(() => regionText(page, 'gatehouse-confirm-email', 'alert')).toBe(t('error.UserpassTokenInvalid'));
+      await expect
+        .poll(() => regionText(page, 'gatehouse-confirm-email', 'alert'))
+        .toBe(t('error.UserpassTokenInvalid'));
       await audit(page, 'the blocks with errors');
 
       const buttons = page.locator('gatehouse-login-buttons');
@@ -103,7 +116,11 @@ describe.each(['en', 'ar'] as const)('accessibility in Chromium (%s)', (lang) =>
     it(`every signed-in screen at ${width} px`, async () => {
       const page = await world.newPage(width);
       const email = uniqueEmail(`ui-a11y-${lang}`);
-      await new App({ id: AUTO_APP, baseUrl: world.gatehouse.url, storage: memoryStorage() }).emailPasswordAuth.registerUser({
+      await new App({
+        id: AUTO_APP,
+        baseUrl: world.gatehouse.url,
+        storage: memoryStorage(),
+      }).emailPasswordAuth.registerUser({
         email,
         password: PASSWORD,
       });
@@ -146,7 +163,10 @@ describe.each(['en', 'ar'] as const)('accessibility in Chromium (%s)', (lang) =>
     const page = await world.newPage();
     const email = uniqueEmail(`ui-keys-${lang}`);
     const expectVisibleFocus = async () => expect((await focused(page)).outline).toBe('solid 3px');
-    await world.open(page, '<header><gatehouse-login-buttons></gatehouse-login-buttons></header>', { lang, app: EMAIL_APP });
+    await world.open(page, '<header><gatehouse-login-buttons></gatehouse-login-buttons></header>', {
+      lang,
+      app: EMAIL_APP,
+    });
 
     // Sign up: Tab to "Sign in ▾", open it, Tab to "Create account", type, Enter.
     await tabTo(page, (f) => f.text.includes(t('signIn')));
@@ -174,7 +194,10 @@ describe.each(['en', 'ar'] as const)('accessibility in Chromium (%s)', (lang) =>
     await expect.poll(() => regionText(page, 'gatehouse-confirm-email', 'status')).toBe(t('confirmed'));
 
     // Sign in from the login buttons.
-    await world.open(page, '<header><gatehouse-login-buttons></gatehouse-login-buttons></header>', { lang, app: EMAIL_APP });
+    await world.open(page, '<header><gatehouse-login-buttons></gatehouse-login-buttons></header>', {
+      lang,
+      app: EMAIL_APP,
+    });
     await tabTo(page, (f) => f.text.includes(t('signIn')));
     await page.keyboard.press('Enter');
     await page.locator('gatehouse-oauth-buttons button').waitFor();
@@ -211,11 +234,15 @@ describe.each(['en', 'ar'] as const)('accessibility in Chromium (%s)', (lang) =>
     await expectVisibleFocus();
     await page.keyboard.press('Enter');
     await expect.poll(async () => (await focused(page)).text).toContain(t('signIn'));
-    expect(await page.evaluate(() => (document.querySelector('gatehouse-login-buttons') as any).boundApp.currentUser)).toBeNull();
+    expect(
+      await page.evaluate(() => (document.querySelector('gatehouse-login-buttons') as any).boundApp.currentUser),
+    ).toBeNull();
 
     // The new password works (and the old one does not).
     const sdk = new App({ id: EMAIL_APP, baseUrl: world.gatehouse.url, storage: memoryStorage() });
-    await expect(sdk.logIn(Credentials.emailPassword(email, PASSWORD))).rejects.toMatchObject({ code: 'InvalidPassword' });
+    await expect(sdk.logIn(Credentials.emailPassword(email, PASSWORD))).rejects.toMatchObject({
+      code: 'InvalidPassword',
+    });
     await sdk.logIn(Credentials.emailPassword(email, 'a new keyboard passphrase'));
     await page.context().close();
   });
@@ -244,14 +271,18 @@ describe('languages', () => {
     expect(titles).toEqual(expected);
     expect(new Set(titles).size).toBe(6);
     const dirs = await page.evaluate(() =>
-      [...document.querySelectorAll('gatehouse-forgot-password')].map((e) => e.shadowRoot!.querySelector('.root')!.getAttribute('dir')),
+      [...document.querySelectorAll('gatehouse-forgot-password')].map((e) =>
+        e.shadowRoot!.querySelector('.root')!.getAttribute('dir'),
+      ),
     );
     expect(dirs).toEqual(['ltr', 'ltr', 'ltr', 'ltr', 'ltr', 'rtl', 'ltr', 'ltr']);
 
     // The page's lang changes: an element without its own lang follows.
     await world.open(page, '<main><gatehouse-sign-in></gatehouse-sign-in></main>', { lang: 'en' });
     await page.evaluate(() => document.documentElement.setAttribute('lang', 'fr'));
-    await expect.poll(() => page.locator('gatehouse-sign-in [part~=title]').textContent()).toBe(translator('fr')('signInTitle'));
+    await expect
+      .poll(() => page.locator('gatehouse-sign-in [part~=title]').textContent())
+      .toBe(translator('fr')('signInTitle'));
 
     // Per-app and per-element overrides of the texts.
     await page.evaluate(() => {

@@ -9,7 +9,10 @@ const ROOT = resolve(import.meta.dirname, '../..');
 function measure(): { status: number; report: Record<string, any> } {
   const script = join(ROOT, 'scripts/ui-bundle-size.mjs');
   try {
-    return { status: 0, report: JSON.parse(execFileSync(process.execPath, [script, '--json'], { cwd: ROOT, encoding: 'utf8' })) };
+    return {
+      status: 0,
+      report: JSON.parse(execFileSync(process.execPath, [script, '--json'], { cwd: ROOT, encoding: 'utf8' })),
+    };
   } catch (error) {
     const e = error as { status: number; stdout: string };
     return { status: e.status, report: JSON.parse(e.stdout) };
@@ -28,7 +31,9 @@ describe('bundle size of @gatehouse-auth/ui', () => {
   });
 
   it('importing one block does not pull in the others, nor the other languages', () => {
-    for (const [block, r] of Object.entries<{ others: string[]; languages: string[]; gzipBytes: number }>(report.blocks)) {
+    for (const [block, r] of Object.entries<{ others: string[]; languages: string[]; gzipBytes: number }>(
+      report.blocks,
+    )) {
       expect(r.others, block).toEqual([]);
       expect(r.languages, block).toEqual([]);
     }

@@ -31,9 +31,17 @@ describe.each(['en', 'ar'] as const)('@gatehouse-auth/ui flows in Chromium (%s)'
   const status = (selector: string) => regionText(page, selector, 'status');
   const signedInUser = () =>
     page.evaluate(() => {
-      const el = document.querySelector('gatehouse-sign-in, gatehouse-guest, gatehouse-login-buttons, gatehouse-sessions') as any;
+      const el = document.querySelector(
+        'gatehouse-sign-in, gatehouse-guest, gatehouse-login-buttons, gatehouse-sessions',
+      ) as any;
       const user = el?.boundApp?.currentUser;
-      return user ? { id: user.id as string, email: user.profile.email as string, identities: user.identities.map((i: any) => i.providerType) } : null;
+      return user
+        ? {
+            id: user.id as string,
+            email: user.profile.email as string,
+            identities: user.identities.map((i: any) => i.providerType),
+          }
+        : null;
     });
 
   it('sign-up shows the rules before submit, checks fields in words, then sends the confirmation mail', async () => {
@@ -41,7 +49,11 @@ describe.each(['en', 'ar'] as const)('@gatehouse-auth/ui flows in Chromium (%s)'
     const form = page.locator('gatehouse-sign-up');
     await expect.poll(() => form.locator('[part~=rules]').textContent()).toContain(t('ruleMin', { min: 8 }));
     expect(await form.locator('[part~=title]').textContent()).toBe(t('signUpTitle'));
-    expect(await page.evaluate(() => document.querySelector('gatehouse-sign-up')!.shadowRoot!.querySelector('.root')!.getAttribute('dir'))).toBe(lang === 'ar' ? 'rtl' : 'ltr');
+    expect(
+      await page.evaluate(() =>
+        document.querySelector('gatehouse-sign-up')!.shadowRoot!.querySelector('.root')!.getAttribute('dir'),
+      ),
+    ).toBe(lang === 'ar' ? 'rtl' : 'ltr');
     expect(await form.getByLabel(t('email'), { exact: true }).getAttribute('autocomplete')).toBe('username');
     expect(await form.getByLabel(t('password'), { exact: true }).getAttribute('autocomplete')).toBe('new-password');
 
@@ -75,7 +87,11 @@ describe.each(['en', 'ar'] as const)('@gatehouse-auth/ui flows in Chromium (%s)'
 
   it('confirm-email: the mailed link confirms on a button press, once; a spent link offers a new one', async () => {
     const email = uniqueEmail(`ui-confirm-${lang}`);
-    await new App({ id: EMAIL_APP, baseUrl: world.gatehouse.url, storage: memoryStorage() }).emailPasswordAuth.registerUser({ email, password: PASSWORD });
+    await new App({
+      id: EMAIL_APP,
+      baseUrl: world.gatehouse.url,
+      storage: memoryStorage(),
+    }).emailPasswordAuth.registerUser({ email, password: PASSWORD });
     const link = await world.mailedLink(email);
     page ??= await world.newPage();
 
@@ -116,8 +132,15 @@ describe.each(['en', 'ar'] as const)('@gatehouse-auth/ui flows in Chromium (%s)'
 
   it('sign-in: wrong password in words (login kept, password emptied), then signed in and out', async () => {
     const email = uniqueEmail(`ui-signin-${lang}`);
-    await new App({ id: AUTO_APP, baseUrl: world.gatehouse.url, storage: memoryStorage() }).emailPasswordAuth.registerUser({ email, password: PASSWORD });
-    await open('<gatehouse-sign-in forgot-password-href="/forgot" sign-up-href="/signup"></gatehouse-sign-in>', AUTO_APP);
+    await new App({
+      id: AUTO_APP,
+      baseUrl: world.gatehouse.url,
+      storage: memoryStorage(),
+    }).emailPasswordAuth.registerUser({ email, password: PASSWORD });
+    await open(
+      '<gatehouse-sign-in forgot-password-href="/forgot" sign-up-href="/signup"></gatehouse-sign-in>',
+      AUTO_APP,
+    );
     const form = page.locator('gatehouse-sign-in');
     expect(await form.getByLabel(t('email'), { exact: true }).getAttribute('autocomplete')).toBe('username');
     expect(await form.getByLabel(t('password'), { exact: true }).getAttribute('autocomplete')).toBe('current-password');
@@ -288,7 +311,11 @@ describe.each(['en', 'ar'] as const)('@gatehouse-auth/ui flows in Chromium (%s)'
     await guest.getByRole('button', { name: t('finishUpgrade') }).click();
     await expect.poll(() => alert('gatehouse-guest')).toBe(t('error.AuthError'));
     const token = new URL(await world.mailedLink(email)).searchParams;
-    await new App({ id: EMAIL_APP, baseUrl: world.gatehouse.url, storage: memoryStorage() }).emailPasswordAuth.confirmUser({
+    await new App({
+      id: EMAIL_APP,
+      baseUrl: world.gatehouse.url,
+      storage: memoryStorage(),
+    }).emailPasswordAuth.confirmUser({
       token: token.get('token')!,
       tokenId: token.get('tokenId')!,
     });

@@ -60,7 +60,8 @@ export async function startUiWorld(): Promise<UiWorld> {
     // The mailed links land here: /confirm?token=…&tokenId=… and /reset?token=…&tokenId=…
     const linkPage: Record<string, string> = {
       '/confirm': '<main><gatehouse-confirm-email sign-in-href="/signin"></gatehouse-confirm-email></main>',
-      '/reset': '<main><gatehouse-reset-password sign-in-href="/signin" forgot-password-href="/forgot"></gatehouse-reset-password></main>',
+      '/reset':
+        '<main><gatehouse-reset-password sign-in-href="/signin" forgot-password-href="/forgot"></gatehouse-reset-password></main>',
     };
     const stored = bodies.get(query.get('page') ?? '');
     const body = stored?.body ?? linkPage[path];
@@ -87,7 +88,10 @@ export async function startUiWorld(): Promise<UiWorld> {
     },
     [AUTO_APP]: {
       name: 'UI test (auto)',
-      providers: { 'anon-user': {}, 'local-userpass': { confirmation: 'auto', resetPasswordUrl: `${pages.url}/reset` } },
+      providers: {
+        'anon-user': {},
+        'local-userpass': { confirmation: 'auto', resetPasswordUrl: `${pages.url}/reset` },
+      },
     },
     [GOOGLE_APP]: { providers: { 'oauth2-google': { clientId: 'only-google.apps.googleusercontent.com' } } },
     [NONE_APP]: { providers: {} },

@@ -2,7 +2,16 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLanguage, type Translate, translator } from '../../packages/ui/src/i18n/index.js';
 import { uniqueEmail } from '../client/harness.js';
-import { AUTO_APP, EMAIL_APP, GOOGLE_APP, NONE_APP, PASSWORD, regionText, startUiWorld, type UiWorld } from './harness.js';
+import {
+  AUTO_APP,
+  EMAIL_APP,
+  GOOGLE_APP,
+  NONE_APP,
+  PASSWORD,
+  regionText,
+  startUiWorld,
+  type UiWorld,
+} from './harness.js';
 
 /**
  * `<gatehouse-login-buttons>`, Meteor's `{{> loginButtons}}`, in Chromium, in English and Arabic: the states of
@@ -27,10 +36,14 @@ describe.each(['en', 'ar'] as const)('<gatehouse-login-buttons> in Chromium (%s)
   const buttons = () => page.locator('gatehouse-login-buttons');
   const toggle = () => buttons().locator('[part~=toggle]');
   const open = (attributes = '', app = EMAIL_APP, head = '') =>
-    world.open(page, `<header><gatehouse-login-buttons align="right" ${attributes}></gatehouse-login-buttons></header>${head}`, {
-      lang,
-      app,
-    });
+    world.open(
+      page,
+      `<header><gatehouse-login-buttons align="right" ${attributes}></gatehouse-login-buttons></header>${head}`,
+      {
+        lang,
+        app,
+      },
+    );
 
   it('shows external-service buttons only for configured services, and only once the configuration arrived', async () => {
     // Hold the configuration back until the panel is open.
@@ -58,7 +71,10 @@ describe.each(['en', 'ar'] as const)('<gatehouse-login-buttons> in Chromium (%s)
     await open();
     const seen = await page.evaluate(async () => {
       const ui = (window as any).gatehouseUi;
-      ui.configureLoginUi({ requestPermissions: { google: ['email', 'profile'] }, requestOfflineToken: { google: true } });
+      ui.configureLoginUi({
+        requestPermissions: { google: ['email', 'profile'] },
+        requestOfflineToken: { google: true },
+      });
       const details: unknown[] = [];
       document.addEventListener('gatehouse-login-with', (e) => details.push((e as CustomEvent).detail));
       (window as any).details = details;
@@ -67,10 +83,14 @@ describe.each(['en', 'ar'] as const)('<gatehouse-login-buttons> in Chromium (%s)
     expect(seen).toBe(true);
     await toggle().click();
     await buttons().locator('[part~=oauth-button]').click();
-    expect(await page.evaluate(() => (window as any).details.map((d: any) => ({ service: d.service, options: d.options })))).toEqual([
+    expect(
+      await page.evaluate(() => (window as any).details.map((d: any) => ({ service: d.service, options: d.options }))),
+    ).toEqual([
       { service: 'google', options: { requestPermissions: ['email', 'profile'], requestOfflineToken: true } },
     ]);
-    await expect.poll(() => regionText(page, 'gatehouse-oauth-buttons', 'alert')).toBe(t('error.noOAuth', { service: 'Google' }));
+    await expect
+      .poll(() => regionText(page, 'gatehouse-oauth-buttons', 'alert'))
+      .toBe(t('error.noOAuth', { service: 'Google' }));
 
     // A page that handles the login itself: preventDefault() and waitUntil(); the element shows it working.
     await page.evaluate(() =>
@@ -118,7 +138,11 @@ describe.each(['en', 'ar'] as const)('<gatehouse-login-buttons> in Chromium (%s)
     // USERNAME_ONLY, set page-wide: the sign-in field is "Username"; no "Forgot password?" without an email.
     await toggle().click();
     expect(await buttons().getByLabel(t('username'), { exact: true }).count()).toBe(1);
-    expect(await buttons().getByRole('button', { name: t('forgotPassword') }).count()).toBe(0);
+    expect(
+      await buttons()
+        .getByRole('button', { name: t('forgotPassword') })
+        .count(),
+    ).toBe(0);
   });
 
   it('create account → signed in → the name opens Change password and Sign out (USERNAME_AND_OPTIONAL_EMAIL)', async () => {
@@ -126,11 +150,15 @@ describe.each(['en', 'ar'] as const)('<gatehouse-login-buttons> in Chromium (%s)
     await page.evaluate(() => {
       (window as any).log = [];
       for (const name of ['gatehouse-signed-in', 'gatehouse-signed-out'])
-        document.addEventListener(name, (e) => (window as any).log.push(`${name} ${(e.composedPath()[0] as Element).localName}`));
+        document.addEventListener(name, (e) =>
+          (window as any).log.push(`${name} ${(e.composedPath()[0] as Element).localName}`),
+        );
     });
     await toggle().click();
     expect(await buttons().getByLabel(t('usernameOrEmail'), { exact: true }).count()).toBe(1);
-    await buttons().getByRole('button', { name: t('createAccount') }).click();
+    await buttons()
+      .getByRole('button', { name: t('createAccount') })
+      .click();
     const signUp = buttons().locator('gatehouse-sign-up');
     expect(await signUp.getByLabel(t('emailOptional'), { exact: true }).count()).toBe(1);
     expect(await signUp.getByLabel(t('passwordAgain'), { exact: true }).count()).toBe(1);
@@ -151,15 +179,21 @@ describe.each(['en', 'ar'] as const)('<gatehouse-login-buttons> in Chromium (%s)
     expect(await toggle().getAttribute('aria-expanded')).toBe('false');
     await toggle().click();
     expect(await buttons().locator('[part~=panel]').textContent()).toContain(t('signedInAs', { name: username }));
-    await buttons().getByRole('button', { name: t('changePasswordTitle') }).click();
+    await buttons()
+      .getByRole('button', { name: t('changePasswordTitle') })
+      .click();
     const change = buttons().locator('gatehouse-change-password');
     await change.getByLabel(t('currentPassword'), { exact: true }).fill(PASSWORD);
     await change.getByLabel(t('newPassword'), { exact: true }).fill('another good passphrase');
     await change.getByLabel(t('newPasswordAgain'), { exact: true }).fill('another good passphrase');
     await change.getByLabel(t('newPasswordAgain'), { exact: true }).press('Enter');
     await expect.poll(() => regionText(page, 'gatehouse-change-password', 'status')).toBe(t('passwordChanged'));
-    await buttons().getByRole('button', { name: t('close') }).click();
-    await buttons().getByRole('button', { name: t('signOut') }).click();
+    await buttons()
+      .getByRole('button', { name: t('close') })
+      .click();
+    await buttons()
+      .getByRole('button', { name: t('signOut') })
+      .click();
     await expect.poll(() => toggle().textContent()).toContain(t('signIn'));
     expect(await page.evaluate(() => (window as any).log)).toEqual([
       'gatehouse-signed-in gatehouse-login-buttons',
@@ -179,10 +213,14 @@ describe.each(['en', 'ar'] as const)('<gatehouse-login-buttons> in Chromium (%s)
     await open('', AUTO_APP);
     await toggle().click();
     if ((await toggle().textContent())?.includes(t('signIn')) === false) {
-      await buttons().getByRole('button', { name: t('signOut') }).click();
+      await buttons()
+        .getByRole('button', { name: t('signOut') })
+        .click();
       await toggle().click();
     }
-    await buttons().getByRole('button', { name: t('forgotPassword') }).click();
+    await buttons()
+      .getByRole('button', { name: t('forgotPassword') })
+      .click();
     const forgot = buttons().locator('gatehouse-forgot-password');
     await forgot.getByLabel(t('email'), { exact: true }).fill(email);
     await forgot.getByLabel(t('email'), { exact: true }).press('Enter');

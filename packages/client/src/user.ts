@@ -6,8 +6,8 @@ import { Credentials } from './credentials.js';
 import { badResponse, isInvalidSession, loggedOutError } from './errors.js';
 import { readClaims } from './jwt.js';
 import type { StoredUser } from './persist.js';
-import { type SessionAuth, sessionAuth } from './sessions.js';
 import { type DefaultUserProfileData, type Profile, parseProfile, type UserIdentity } from './profile.js';
+import { type SessionAuth, sessionAuth } from './sessions.js';
 import type { AuthEvent, LogOutReason } from './store.js';
 import { AUTH, asObject, readBody } from './transport.js';
 

@@ -1,4 +1,4 @@
-import { createElement, type CSSProperties, type ReactElement, useEffect, useRef } from 'react';
+import { type CSSProperties, createElement, type ReactElement, useEffect, useRef } from 'react';
 import { useApp } from './app-provider.js';
 
 /** Props every Gatehouse UI component takes. */
@@ -50,17 +50,21 @@ function useElement(
     element.app = app;
     element.messages = props.messages;
   }, [app, props.messages]);
-  const handlers: [string, unknown][] = Object.entries(EVENTS).map(([prop, type]) => [type, props[prop]]);
+  // Listeners are added once and call the newest handler props, so a new arrow function per render costs nothing.
+  const latest = useRef(props);
+  latest.current = props;
   useEffect(() => {
     const element = ref.current;
     if (!element) return;
-    const bound = handlers.filter((h): h is [string, EventListener] => typeof h[1] === 'function');
-    for (const [type, handler] of bound) element.addEventListener(type, handler);
+    const listeners = Object.entries(EVENTS).map(([prop, type]) => {
+      const listener = (event: Event) => (latest.current[prop] as ((e: Event) => void) | undefined)?.(event);
+      element.addEventListener(type, listener);
+      return [type, listener] as const;
+    });
     return () => {
-      for (const [type, handler] of bound) element.removeEventListener(type, handler);
+      for (const [type, listener] of listeners) element.removeEventListener(type, listener);
     };
-    // biome-ignore lint/correctness/useExhaustiveDependencies: the handlers themselves are the dependencies
-  }, handlers.map((h) => h[1]));
+  }, []);
   const rendered: Record<string, unknown> = { ref, className: props.className, style: props.style, lang: props.lang };
   for (const [name, value] of Object.entries(attributes))
     if (value !== undefined && value !== false) rendered[name] = value === true ? '' : value;
@@ -79,7 +83,9 @@ export interface LoginButtonsProps extends GatehouseElementProps {
   oauthRedirectUrl?: string;
   onSignedUp?: (event: CustomEvent<{ email: string | null; username: string | null; signedIn: boolean }>) => void;
   /** An external-service button was pressed (see `LoginWithDetail` in `@gatehouse-auth/ui`). */
-  onLoginWith?: (event: CustomEvent<{ service: string; options: object; waitUntil(p: Promise<unknown>): void }>) => void;
+  onLoginWith?: (
+    event: CustomEvent<{ service: string; options: object; waitUntil(p: Promise<unknown>): void }>,
+  ) => void;
 }
 
 /**

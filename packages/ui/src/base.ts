@@ -137,7 +137,8 @@ export class GatehouseElement extends LitElement {
   }
 
   #connect(): void {
-    const app = this.app ?? appFor(this.appId ?? inherited(this, 'app-id'), this.baseUrl ?? inherited(this, 'base-url'));
+    const app =
+      this.app ?? appFor(this.appId ?? inherited(this, 'app-id'), this.baseUrl ?? inherited(this, 'base-url'));
     if (app === this.#bound) return;
     this.#unsubscribe?.();
     this.#bound = app;

@@ -74,8 +74,7 @@ export function configureLoginUi(options: LoginUiOptions): void {
     (next as unknown as Record<string, unknown>)[name] = list[0];
   }
   for (const [service, scopes] of Object.entries(options.requestPermissions ?? {})) {
-    if (settings.requestPermissions[service])
-      fail(`Can't set \`requestPermissions\` more than once for ${service}`);
+    if (settings.requestPermissions[service]) fail(`Can't set \`requestPermissions\` more than once for ${service}`);
     if (!Array.isArray(scopes)) fail('Value for `requestPermissions` must be an array');
     next.requestPermissions[service] = [...scopes];
   }

@@ -30,4 +30,4 @@ export { GatehouseSignIn } from './elements/sign-in.js';
 export { GatehouseSignUp } from './elements/sign-up.js';
 export { GatehouseUserMenu } from './elements/user-menu.js';
 export { type ErrorContext, errorKey } from './errors.js';
-export { isRtl, matchLanguage, type MessageKey, type Messages, setMessages, translator } from './i18n/index.js';
+export { isRtl, type MessageKey, type Messages, matchLanguage, setMessages, translator } from './i18n/index.js';

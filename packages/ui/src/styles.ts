@@ -24,6 +24,8 @@ export const styles = css`
   .root {
     max-width: var(--gatehouse-max-width, 24rem);
     line-height: 1.45;
+    /* Not inherited from the host: Chromium maps an align="right" attribute to text-align. */
+    text-align: start;
   }
   h2 {
     font-size: 1.25rem;

@@ -45,7 +45,8 @@ export class GatehouseChangePassword extends GatehouseElement {
     if (!ok) return;
     this.run('changePassword', async () => {
       await this.accounts?.changePassword(current, password);
-      for (const input of this.renderRoot.querySelectorAll<HTMLInputElement>('input[type="password"]')) input.value = '';
+      for (const input of this.renderRoot.querySelectorAll<HTMLInputElement>('input[type="password"]'))
+        input.value = '';
       this.emit('gatehouse-password-changed');
       return this.t('passwordChanged');
     });

@@ -39,7 +39,13 @@ export class GatehouseGuest extends GatehouseElement {
         ${
           this.#pending
             ? html`<input type="email" name="email" autocomplete="username" .value=${this.#pending} hidden />`
-            : this.field({ name: 'email', label: this.t('email'), type: 'email', inputmode: 'email', autocomplete: 'username' })
+            : this.field({
+                name: 'email',
+                label: this.t('email'),
+                type: 'email',
+                inputmode: 'email',
+                autocomplete: 'username',
+              })
         }
         ${this.field({
           name: 'password',

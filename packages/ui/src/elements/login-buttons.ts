@@ -39,7 +39,11 @@ export class GatehouseLoginButtons extends GatehouseElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#release = closeOnOutside(this, () => this.#open, () => this.#toggle(false, false));
+    this.#release = closeOnOutside(
+      this,
+      () => this.#open,
+      () => this.#toggle(false, false),
+    );
   }
 
   override disconnectedCallback(): void {

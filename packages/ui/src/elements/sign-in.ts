@@ -102,8 +102,7 @@ export class GatehouseSignIn extends GatehouseElement {
     });
 
   async #signOut(): Promise<void> {
-    if (await this.run('other', async () => void (await this.accounts?.logout())))
-      this.emit('gatehouse-signed-out');
+    if (await this.run('other', async () => void (await this.accounts?.logout()))) this.emit('gatehouse-signed-out');
   }
 }
 

@@ -34,7 +34,8 @@ export class GatehouseSignUp extends GatehouseElement {
     const withUsername = mode !== 'EMAIL_ONLY';
     const email = mode !== 'USERNAME_ONLY';
     const again = mode === 'USERNAME_AND_OPTIONAL_EMAIL' || mode === 'USERNAME_ONLY';
-    const back = this.navigable || this.signInHref ? this.navLink('sign-in', this.t('backToSignIn'), this.signInHref) : nothing;
+    const back =
+      this.navigable || this.signInHref ? this.navLink('sign-in', this.t('backToSignIn'), this.signInHref) : nothing;
     const form = html`<form novalidate part="form" aria-busy=${this.busy ? 'true' : 'false'} @submit=${this.#submit}>
       ${withUsername ? this.field({ name: 'username', label: this.t('username'), autocomplete: 'username' }) : nothing}
       ${

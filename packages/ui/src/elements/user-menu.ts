@@ -30,7 +30,11 @@ export class GatehouseUserMenu extends GatehouseElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#release = closeOnOutside(this, () => this.#open, () => this.#toggle(false, false));
+    this.#release = closeOnOutside(
+      this,
+      () => this.#open,
+      () => this.#toggle(false, false),
+    );
   }
 
   override disconnectedCallback(): void {

@@ -57,7 +57,8 @@ export const en = {
   passwordChanged: 'Password changed. Your other devices were signed out.',
 
   continueAsGuest: 'Continue as guest',
-  guestIntro: 'You are using a guest account. Save it with an email and a password to keep your data and sign in on other devices.',
+  guestIntro:
+    'You are using a guest account. Save it with an email and a password to keep your data and sign in on other devices.',
   saveAccount: 'Save my account',
   upgradeConfirm: 'Almost done: confirm {email} with the link we sent, then enter your password again here.',
   finishUpgrade: 'Finish saving',

@@ -36,8 +36,7 @@ const es: Messages = {
   confirmationSent: 'Correo de confirmación enviado. Revisa tu bandeja de entrada.',
 
   forgotTitle: 'Restablecer la contraseña',
-  forgotIntro:
-    'Escribe el correo electrónico de tu cuenta y te enviaremos un enlace para elegir una contraseña nueva.',
+  forgotIntro: 'Escribe el correo electrónico de tu cuenta y te enviaremos un enlace para elegir una contraseña nueva.',
   sendResetLink: 'Enviar enlace',
   emailSent: 'Correo enviado. Busca el enlace en tu bandeja de entrada.',
 

@@ -44,7 +44,7 @@ const fr: Messages = {
   resetTitle: 'Choisir un nouveau mot de passe',
   setPassword: 'Enregistrer le mot de passe',
   passwordSet: 'Votre nouveau mot de passe est enregistré. Vous pouvez vous connecter avec.',
-  linkIncomplete: "Ce lien est incomplet. Ouvrez à nouveau le lien reçu par e-mail.",
+  linkIncomplete: 'Ce lien est incomplet. Ouvrez à nouveau le lien reçu par e-mail.',
   sendNewLink: 'Envoyer un nouveau lien',
   newLinkSent: 'Un nouveau lien est en route. Consultez votre boîte de réception.',
 
@@ -100,8 +100,7 @@ const fr: Messages = {
   'error.credentials': 'E-mail ou mot de passe incorrect.',
   'error.credentialsName': "Nom d'utilisateur, e-mail ou mot de passe incorrect.",
   'error.currentPassword': 'Votre mot de passe actuel est incorrect.',
-  'error.AuthError':
-    'Connexion refusée. Si vous venez de créer votre compte, confirmez d’abord votre adresse e-mail.',
+  'error.AuthError': 'Connexion refusée. Si vous venez de créer votre compte, confirmez d’abord votre adresse e-mail.',
   'error.UserDisabled': 'Ce compte est désactivé.',
   'error.AccountNameInUse': "Un compte avec ce nom d'utilisateur ou cet e-mail existe déjà.",
   'error.PasswordPolicy': "Ce mot de passe n'est pas autorisé. Choisissez-en un plus long ou moins courant.",

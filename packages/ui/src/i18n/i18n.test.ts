@@ -12,20 +12,25 @@ import ja from './ja.js';
 const PLURAL = /\.(zero|one|two|few|many|other)$/;
 
 describe('message catalogues', () => {
-  it.each(Object.entries({ de, fr, es, ja, ar }))('%s has every English message, and nothing else', (lang, messages) => {
-    const base = (keys: string[]) => new Set(keys.map((k) => k.replace(PLURAL, '')));
-    expect(base(Object.keys(messages))).toEqual(base(Object.keys(en)));
-    // Every plural message has the `other` form, the one Intl.PluralRules falls back to.
-    for (const key of base(Object.keys(en))) if (Object.keys(en).includes(`${key}.other`)) expect(messages).toHaveProperty(`${key}.other`);
-    // The same placeholders as in English.
-    for (const [key, text] of Object.entries(messages)) {
-      const english = (en as Record<string, string>)[key] ?? (en as Record<string, string>)[key.replace(PLURAL, '.other')];
-      const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-      // Arabic spells out one and two ("جهاز واحد", "جهازين") instead of writing the number.
-      if (lang === 'ar' && /\.(zero|one|two)$/.test(key)) continue;
-      expect(names(text), `${lang} ${key}`).toEqual(names(english as string));
-    }
-  });
+  it.each(Object.entries({ de, fr, es, ja, ar }))(
+    '%s has every English message, and nothing else',
+    (lang, messages) => {
+      const base = (keys: string[]) => new Set(keys.map((k) => k.replace(PLURAL, '')));
+      expect(base(Object.keys(messages))).toEqual(base(Object.keys(en)));
+      // Every plural message has the `other` form, the one Intl.PluralRules falls back to.
+      for (const key of base(Object.keys(en)))
+        if (Object.keys(en).includes(`${key}.other`)) expect(messages).toHaveProperty(`${key}.other`);
+      // The same placeholders as in English.
+      for (const [key, text] of Object.entries(messages)) {
+        const english =
+          (en as Record<string, string>)[key] ?? (en as Record<string, string>)[key.replace(PLURAL, '.other')];
+        const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+        // Arabic spells out one and two ("جهاز واحد", "جهازين") instead of writing the number.
+        if (lang === 'ar' && /\.(zero|one|two)$/.test(key)) continue;
+        expect(names(text), `${lang} ${key}`).toEqual(names(english as string));
+      }
+    },
+  );
 
   it('matches languages by their base tag and falls back to English', () => {
     expect(matchLanguage('de-AT')).toBe('de');

@@ -119,7 +119,11 @@ export function translator(language: string, appId = '', local: Messages = {}): 
       find(key) ??
       key;
     return text.replace(/\{(\w+)\}/g, (all, name: string) =>
-      values[name] === undefined ? all : typeof values[name] === 'number' ? values[name].toLocaleString(language) : String(values[name]),
+      values[name] === undefined
+        ? all
+        : typeof values[name] === 'number'
+          ? values[name].toLocaleString(language)
+          : String(values[name]),
     );
   };
 }

@@ -96,10 +96,12 @@ const ja: Messages = {
   'error.credentials': 'メールアドレスまたはパスワードが正しくありません。',
   'error.credentialsName': 'ユーザー名、メールアドレス、またはパスワードが正しくありません。',
   'error.currentPassword': '現在のパスワードが正しくありません。',
-  'error.AuthError': 'ログインできませんでした。アカウントを作成したばかりの場合は、先にメールアドレスを確認してください。',
+  'error.AuthError':
+    'ログインできませんでした。アカウントを作成したばかりの場合は、先にメールアドレスを確認してください。',
   'error.UserDisabled': 'このアカウントは無効になっています。',
   'error.AccountNameInUse': 'このユーザー名またはメールアドレスのアカウントはすでに存在します。',
-  'error.PasswordPolicy': 'このパスワードは使用できません。より長い、またはあまり使われていないパスワードを選んでください。',
+  'error.PasswordPolicy':
+    'このパスワードは使用できません。より長い、またはあまり使われていないパスワードを選んでください。',
   'error.UserpassTokenInvalid': 'このリンクは無効か、期限切れか、すでに使用されています。',
   'error.UserAlreadyConfirmed': 'このメールアドレスはすでに確認済みです。ログインできます。',
   'error.UserNotFound': 'このメールアドレスのアカウントはありません。',
