@@ -65,6 +65,19 @@ describe.each(['en', 'ar'] as const)('<gatehouse-login-buttons> in Chromium (%s)
     expect(await buttons().locator('[part~=oauth-button]').textContent()).toBe(t('signInWith', { service: 'Google' }));
     expect(await buttons().locator('[part~=divider]').textContent()).toBe(t('or'));
     expect(await buttons().getByLabel(t('email'), { exact: true }).count()).toBe(1);
+
+    // Branding: custom properties inherit into the shadow roots; ::part() reaches the forms inside.
+    await page.addStyleTag({
+      content: `gatehouse-login-buttons { --gatehouse-color-primary: rgb(120, 0, 90); }
+        gatehouse-login-buttons::part(input) { border-color: rgb(0, 128, 0); }`,
+    });
+    const color = (selector: string, property: string) =>
+      buttons()
+        .locator(selector)
+        .first()
+        .evaluate((e, p) => getComputedStyle(e).getPropertyValue(p), property);
+    expect(await color('button[type=submit]', 'background-color')).toBe('rgb(120, 0, 90)');
+    expect(await color('input[name=login]', 'border-top-color')).toBe('rgb(0, 128, 0)');
   });
 
   it('an external-service button fires gatehouse-login-with with Accounts.ui.config options; unhandled it says so', async () => {

@@ -78,7 +78,7 @@ export class GatehouseLoginButtons extends GatehouseElement {
     const password = services.some((p) => p.type === 'local-userpass');
     const external = services.filter((p) => p.service);
     const app = this.boundApp;
-    const oauth = html`<gatehouse-oauth-buttons .app=${app} .messages=${this.messages}
+    const oauth = html`<gatehouse-oauth-buttons exportparts=${PARTS} .app=${app} .messages=${this.messages}
       oauth-redirect-url=${this.redirectUrl ?? nothing}></gatehouse-oauth-buttons>`;
 
     if (configured && !password && external.length === 1) {
@@ -92,7 +92,7 @@ export class GatehouseLoginButtons extends GatehouseElement {
     const screen = this.#screen;
     let panel: unknown = html`<p class="muted">${this.t('loading')}</p>`;
     if (user && screen === 'change-password')
-      panel = html`<gatehouse-change-password .app=${app} .messages=${this.messages} no-heading></gatehouse-change-password>
+      panel = html`<gatehouse-change-password exportparts=${PARTS} .app=${app} .messages=${this.messages} no-heading></gatehouse-change-password>
         <button type="button" class="link" part="link" @click=${() => this.#show('menu')}>${this.t('close')}</button>`;
     else if (user)
       panel = html`<p class="muted">${this.t('signedInAs', { name })}</p>
@@ -105,16 +105,16 @@ export class GatehouseLoginButtons extends GatehouseElement {
         <button type="button" part="button sign-out" @click=${this.#signOut}>${this.busy ? this.t('working') : this.t('signOut')}</button>
         ${this.regions()}`;
     else if (configured && screen === 'sign-up')
-      panel = html`<gatehouse-sign-up .app=${app} .messages=${this.messages} navigable no-heading
+      panel = html`<gatehouse-sign-up exportparts=${PARTS} .app=${app} .messages=${this.messages} navigable no-heading
         password-signup-fields=${this.fields ?? nothing}></gatehouse-sign-up>`;
     else if (configured && screen === 'forgot-password')
-      panel = html`<gatehouse-forgot-password .app=${app} .messages=${this.messages} navigable no-heading></gatehouse-forgot-password>`;
+      panel = html`<gatehouse-forgot-password exportparts=${PARTS} .app=${app} .messages=${this.messages} navigable no-heading></gatehouse-forgot-password>`;
     else if (configured)
       panel = html`${oauth}
         ${external.length > 0 && password ? html`<p class="divider" part="divider">${this.t('or')}</p>` : nothing}
         ${
           password
-            ? html`<gatehouse-sign-in .app=${app} .messages=${this.messages} navigable no-heading
+            ? html`<gatehouse-sign-in exportparts=${PARTS} .app=${app} .messages=${this.messages} navigable no-heading
                 password-signup-fields=${this.fields ?? nothing}></gatehouse-sign-in>`
             : nothing
         }`;
@@ -167,6 +167,10 @@ export class GatehouseLoginButtons extends GatehouseElement {
 }
 
 const stop = (event: Event) => event.stopPropagation();
+
+/** The parts of the forms inside, passed on so that `gatehouse-login-buttons::part(input)` reaches them. */
+const PARTS =
+  'root, title, intro, form, field, label, input, field-error, rules, rule, error, status, button, submit, link, signed-in, oauth, oauth-button, google, facebook, apple';
 
 define('gatehouse-login-buttons', GatehouseLoginButtons);
 
