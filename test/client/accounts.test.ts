@@ -417,7 +417,7 @@ describe.each(['sqlite', 'postgres'] as const)('createAccounts against Gatehouse
       {
         type: 'local-userpass',
         password: { minLength: 8, maxLength: 256, rejectCommon: true },
-        confirmation: 'email',
+        confirmation: 'auto',
         reset: 'email',
         signUp: true,
       },

@@ -223,6 +223,13 @@ describe.each(['en', 'ar'] as const)('<gatehouse-login-buttons> in Chromium (%s)
 
   it('forgot password from the dropdown, and back', async () => {
     const email = uniqueEmail(`ui-lb-forgot-${lang}`);
+    await world.gatehouse.gatehouse.fetch(
+      new Request(`${world.gatehouse.url}/api/client/v2.0/app/${AUTO_APP}/auth/providers/local-userpass/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      }),
+    );
     await open('', AUTO_APP);
     await toggle().click();
     if ((await toggle().textContent())?.includes(t('signIn')) === false) {
@@ -235,9 +242,14 @@ describe.each(['en', 'ar'] as const)('<gatehouse-login-buttons> in Chromium (%s)
       .getByRole('button', { name: t('forgotPassword') })
       .click();
     const forgot = buttons().locator('gatehouse-forgot-password');
+    // An address without an account: App Services' UserNotFound, in words (unless the app hides it).
+    await forgot.getByLabel(t('email'), { exact: true }).fill(`nobody-${email}`);
+    await forgot.getByLabel(t('email'), { exact: true }).press('Enter');
+    await expect.poll(() => regionText(page, 'gatehouse-forgot-password', 'alert')).toBe(t('error.UserNotFound'));
     await forgot.getByLabel(t('email'), { exact: true }).fill(email);
     await forgot.getByLabel(t('email'), { exact: true }).press('Enter');
     await expect.poll(() => regionText(page, 'gatehouse-forgot-password', 'status')).toBe(t('emailSent'));
+    expect(await regionText(page, 'gatehouse-forgot-password', 'alert')).toBe('');
     await forgot.getByRole('button', { name: t('backToSignIn') }).click();
     expect(await buttons().locator('gatehouse-sign-in').count()).toBe(1);
     await page.keyboard.press('Escape');

@@ -3,7 +3,8 @@ import { define, GatehouseElement } from '../base.js';
 
 /**
  * `<gatehouse-forgot-password>`: asks for the account's email and mails a reset link (Meteor's
- * `Accounts.forgotPassword`). The answer is the same for unknown addresses.
+ * `Accounts.forgotPassword`). An unknown address is said to be one, unless the app sets
+ * `preventAccountEnumeration` (then every address gets "Email sent").
  *
  * Attributes: `app-id`, `base-url`, `sign-in-href`, `navigable`, `no-heading`.
  * Events: `gatehouse-reset-sent` (`detail.email`), `gatehouse-navigate` (`detail.to`: `sign-in`).
