@@ -335,3 +335,80 @@ describe.each(['sqlite', 'postgres'] as const)('account core regressions (%s)', 
     expect(claims.exp - claims.iat).toBeLessThanOrEqual(10 * 60);
   });
 });
+
+describe.each(['sqlite', 'postgres'] as const)('Meteor and App Services behaviour kept by the core (%s)', (dialect) => {
+  let t: TestGatehouse;
+  let server: NodeServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    await t?.close();
+  });
+  const open = async () => {
+    server ??= await serveNode(t.gatehouse, { port: 0 });
+    return RawDdp.open(`${server.url.replace('http', 'ws')}/websocket`);
+  };
+
+  it('DDP createUser hands extra option fields to onCreateUser; /users/insert and /users/remove are denied', async () => {
+    const seen: Record<string, unknown>[] = [];
+    t = await startTestGatehouse(dialect, {
+      app: { providers: { 'local-userpass': { confirmation: 'auto' } } },
+      config: {
+        hooks: {
+          onCreateUser: (options: Record<string, unknown>, user: Record<string, unknown>) => {
+            seen.push(options);
+            return { ...user, profile: { plan: options.plan } };
+          },
+        },
+      } as never,
+    });
+    const d = await open();
+    const created = await d.call('createUser', {
+      username: 'meteor',
+      password: PASSWORD,
+      plan: 'pro',
+      invite: { code: 7 },
+    });
+    expect(created.result?.id).toEqual(expect.any(String));
+    expect(seen[0]).toMatchObject({ username: 'meteor', plan: 'pro', invite: { code: 7 } });
+    expect(seen[0]).not.toHaveProperty('password');
+    expect((await t.gatehouse.storage.getUser(t.appId, created.result.id))?.profile).toEqual({ plan: 'pro' });
+    for (const method of ['/users/insert', '/users/remove'])
+      expect((await d.call(method, { _id: created.result.id })).error).toMatchObject({
+        error: 403,
+        reason: 'Access denied',
+      });
+    d.close();
+  });
+
+  it('preventAccountEnumeration hides taken addresses everywhere and mails the owner instead', async () => {
+    t = await startTestGatehouse(dialect, {
+      app: {
+        name: 'Quiet',
+        preventAccountEnumeration: true,
+        accounts: { ambiguousErrorMessages: false },
+        providers: { 'local-userpass': { confirmation: 'auto' } },
+      },
+    });
+    const register = (body: Record<string, unknown>) =>
+      t.request('POST', t.appPath('/auth/providers/local-userpass/register'), {
+        body: { password: PASSWORD, ...body },
+      });
+    expect((await register({ email: 'owner@example.com', username: 'owner' })).status).toBe(201);
+    t.gatehouse.outbox?.clear();
+    const again = await register({ email: 'OWNER@example.com' });
+    expect({ status: again.status, json: again.json }).toEqual({ status: 201, json: {} });
+    const [link] = await t.mailLinks('owner@example.com');
+    const mail = t.gatehouse.outbox?.list().find((m) => m.to === 'owner@example.com');
+    expect(mail?.subject).toBe('Someone tried to sign up to Quiet with your address');
+    expect(new URL(link!).pathname).toBe(`/app/${t.appId}/reset`);
+    expect(await t.countUsers()).toBe(1);
+    // A username cannot be hidden: whoever picks it must pick another.
+    expect((await register({ username: 'owner' })).json.error_code).toBe('AccountNameInUse');
+    const d = await open();
+    for (const taken of [{ email: 'owner@example.com' }, { username: 'owner' }])
+      expect((await d.call('createUser', { ...taken, password: PASSWORD })).error.reason).toBe(AMBIGUOUS);
+    expect((await d.call('forgotPassword', { email: 'ghost@example.com' })).error).toBeUndefined();
+    d.close();
+  });
+});
