@@ -128,7 +128,7 @@ describe.each(['sqlite', 'postgres'] as const)('@gatehouse-auth/client against G
     expect(device.deviceId).toEqual({ $oid: user.deviceId });
   });
 
-  it('realm-web §9.3 regression: anonymous() after the anonymous user logged out logs in anew, never `Bearer null`', async () => {
+  it('realm-web 2.0.1 bug, fixed here: anonymous() after the anonymous user logged out logs in anew, never `Bearer null`', async () => {
     const app = newApp();
     const first = await app.logIn(Credentials.anonymous());
     await first.logOut();
@@ -253,7 +253,7 @@ describe.each(['sqlite', 'postgres'] as const)('@gatehouse-auth/client against G
     expect(app.allUsers[alice.id]).toBeUndefined();
     expect(() => app.switchUser(alice)).toThrow(TypeError);
 
-    // realm-web §9.3 regression: deleteUser(bob) while anon is current deletes bob, with bob's own token.
+    // realm-web 2.0.1 bug, fixed here: deleteUser(bob) while anon is current deletes bob, with bob's own token.
     server.requests.length = 0;
     await app.deleteUser(bob);
     expect(server.requests.map((r) => [r.method, r.path, r.auth])).toEqual([
@@ -299,7 +299,7 @@ describe.each(['sqlite', 'postgres'] as const)('@gatehouse-auth/client against G
     const viaKey = await app.logIn(Credentials.apiKey(created.key));
     expect(viaKey).toBe(owner);
     expect(viaKey.providerType).toBe('local-userpass');
-    // The session now rests on that key, and the key in use cannot be deleted (spec §4.4).
+    // The session now rests on that key, and the key in use cannot be deleted.
     await expect(owner.apiKeys.delete(created._id)).rejects.toMatchObject({ code: 'Forbidden', status: 403 });
     await app.logIn(Credentials.emailPassword(owner.profile.email as string, PASSWORD));
 
@@ -307,6 +307,44 @@ describe.each(['sqlite', 'postgres'] as const)('@gatehouse-auth/client against G
     expect(await owner.apiKeys.fetchAll()).toEqual([]);
     await expect(owner.apiKeys.fetch(created._id)).rejects.toMatchObject({ code: 'APIKeyNotFound', status: 404 });
     expect(() => owner.apiKeys.fetch('')).toThrow(TypeError);
+  });
+
+  it('sessions: list every device, end one, end all others — this device stays signed in', async () => {
+    const email = await account(newApp(), 'sessions');
+    const [here, phone, laptop] = [newApp(), newApp(), newApp()];
+    const user = await here.logIn(Credentials.emailPassword(email, PASSWORD));
+    const onPhone = await phone.logIn(Credentials.emailPassword(email, PASSWORD));
+    const onLaptop = await laptop.logIn(Credentials.emailPassword(email, PASSWORD));
+    server.requests.length = 0;
+    const sessions = await user.sessions.list();
+    expect(server.requests[0]).toMatchObject({ method: 'GET', path: `${API}/auth/sessions`, auth: 'access' });
+    expect(sessions).toHaveLength(3);
+    expect(sessions.filter((s) => s.current)).toHaveLength(1);
+    expect(sessions[0]).toEqual({
+      id: expect.any(String),
+      deviceId: expect.stringMatching(/^[0-9a-f]{24}$/),
+      providerType: 'local-userpass',
+      kind: 'refresh',
+      createdAt: expect.any(Date),
+      lastUsedAt: expect.any(Date),
+      expiresAt: expect.any(Date),
+      current: expect.any(Boolean),
+    });
+    expect(sessions.every((s) => s.expiresAt > s.createdAt)).toBe(true);
+
+    // The phone's session ends: its next refresh is refused and the phone's app logs the user out.
+    const phoneSession = (await onPhone.sessions.list()).find((s) => s.current);
+    await user.sessions.revoke(phoneSession!.id);
+    await expect(onPhone.refreshAccessToken()).rejects.toMatchObject({ code: 'InvalidSession' });
+    expect(onPhone.isLoggedIn).toBe(false);
+    await expect(user.sessions.revoke(phoneSession!.id)).rejects.toMatchObject({ code: 'NotFound', status: 404 });
+    expect(() => user.sessions.revoke('')).toThrow(TypeError);
+
+    expect(await user.sessions.revokeOthers()).toBe(1);
+    await expect(onLaptop.refreshAccessToken()).rejects.toMatchObject({ code: 'InvalidSession' });
+    const left = await user.sessions.list();
+    expect(left.map((s) => s.current)).toEqual([true]);
+    expect(user.isLoggedIn).toBe(true);
   });
 
   it('linkCredentials adds an identity and keeps the session', async () => {

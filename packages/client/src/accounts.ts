@@ -43,6 +43,14 @@ export interface LoginServiceConfiguration {
   clientId?: string;
   /** For external services, the configured login style. */
   loginStyle?: 'popup' | 'redirect';
+  /** For `local-userpass`: the password rules, to show before a form is submitted (the server checks them). */
+  password?: { minLength: number; maxLength: number; rejectCommon: boolean };
+  /** For `local-userpass`: how new accounts are confirmed. */
+  confirmation?: 'auto' | 'email' | 'function';
+  /** For `local-userpass`: how a forgotten password is reset. */
+  reset?: 'email' | 'function';
+  /** For `local-userpass`: false when the app forbids creating accounts from clients. */
+  signUp?: boolean;
 }
 
 /** What `onLogin`, `onLoginFailure` and `onLogout` return (Meteor's handle). */
@@ -508,7 +516,7 @@ export function createAccounts(app: App): Accounts {
 }
 
 /**
- * The name a password login sends for `selector` (Meteor's rule, spec meteor-accounts §3: a string with `@`
+ * The name a password login sends for `selector` (Meteor's rule: a string with `@`
  * is an email, any other a username). Gatehouse's login takes either in `username` and tells them apart the
  * same way — so `{ username }` with `@` and `{ email }` without cannot mean what they say, and are refused.
  *

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { authenticateAccess } from '../accounts/index.js';
 import type { ServerContext } from '../context.js';
 import { assertNoNul, readBodyText } from '../http/body.js';
-import { html, json } from '../http/responses.js';
+import { html, json, withHeaders } from '../http/responses.js';
 import {
   type CallbackOutcome,
   confirmRedirectLink,
@@ -15,11 +15,11 @@ import { errorResponse } from './errors.js';
 import { bearerToken } from './middleware.js';
 
 /**
- * The two GET routes of the OAuth2 redirect flow (spec §0 rows 21–22, §8), mounted under `/api/client/v2.0`:
+ * The two GET routes of the OAuth2 redirect flow (routes 21–22), mounted under `/api/client/v2.0`:
  * `GET /app/{app}/auth/providers/{p}/login` (the POST login route is separate) and `GET /auth/callback`.
  */
 
-/** Headers on every answer of the flow: URLs here carry codes and states (RFC 9700 §4.2, §4.3). */
+/** Headers on every answer of the flow: URLs here carry codes and states (RFC 9700 §4.2). */
 const PRIVATE = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } as const;
 
 /** Query parameters sent twice are refused (parameter pollution, CVE-2026-9689). */
@@ -31,8 +31,9 @@ function single(params: URLSearchParams, name: string): string | undefined {
 }
 
 function withPrivacy(response: Response): Response {
-  for (const [name, value] of Object.entries(PRIVATE)) response.headers.set(name, value);
-  return response;
+  return withHeaders(response, (headers) => {
+    for (const [name, value] of Object.entries(PRIVATE)) headers.set(name, value);
+  });
 }
 
 function redirectTo(location: string): Response {
@@ -48,17 +49,16 @@ function refusal(ctx: ServerContext, error: unknown): Response {
 function answer(ctx: ServerContext, outcome: CallbackOutcome): Response {
   if ('redirect' in outcome) return redirectTo(outcome.redirect);
   if ('refused' in outcome) return refusal(ctx, outcome.refused);
-  const response = html(outcome.confirm.html);
   // The form posts here and is answered with a redirect to the app page: browsers apply `form-action` to that
   // redirect too, so the app's allowed pages are listed beside 'self'.
   const origins = [
     ...new Set([...ctx.config.apps.values()].flatMap((a) => a.oauthRedirectUris.map((u) => new URL(u).origin))),
   ];
-  response.headers.set(
-    'content-security-policy',
-    `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${origins.join(' ')}; base-uri 'none'; frame-ancestors 'none'`,
-  );
-  return withPrivacy(response);
+  const csp = `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${origins.join(' ')}; base-uri 'none'; frame-ancestors 'none'`;
+  return withHeaders(html(outcome.confirm.html), (headers) => {
+    headers.set('content-security-policy', csp);
+    for (const [name, value] of Object.entries(PRIVATE)) headers.set(name, value);
+  });
 }
 
 export function oauthRedirectRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
@@ -76,7 +76,7 @@ export function oauthRedirectRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
         device: single(params, 'device'),
       };
       const link = single(params, 'link');
-      // §8.3: the link request carries the linking user's access token; the popup that follows carries
+      // the link request carries the linking user's access token; the popup that follows carries
       // nothing, so the pending link is bound to that session server-side.
       const linking =
         link === undefined ? undefined : await authenticateAccess(ctx, bearerToken(c.req.header('authorization')));
