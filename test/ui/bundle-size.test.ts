@@ -22,10 +22,11 @@ function measure(): { status: number; report: Record<string, any> } {
 describe('bundle size of @gatehouse-auth/ui', () => {
   const { status, report } = measure();
 
-  it('<gatehouse-login-buttons>, with Lit and the SDK, is at most 25 KiB gzipped', () => {
+  // Issue 11's 25 KiB, plus 1 KiB for the SDK's external-service logins (issue 10), which the buttons use.
+  it('<gatehouse-login-buttons>, with Lit and the SDK, is at most 26 KiB gzipped', () => {
     const buttons = report.blocks['login-buttons'];
     expect(buttons.gzipBytes).toBeGreaterThan(15_000); // Lit, the SDK and the forms are in it
-    expect(buttons.gzipBytes).toBeLessThanOrEqual(25 * 1024);
+    expect(buttons.gzipBytes).toBeLessThanOrEqual(26 * 1024);
     expect(report.problems).toEqual([]);
     expect(status).toBe(0);
   });

@@ -3,14 +3,7 @@ import type { App } from './app.js';
 import { contexts } from './context.js';
 import { Credentials } from './credentials.js';
 import { badResponse, loggedOutError } from './errors.js';
-import {
-  type ExternalLoginOptions,
-  externalLoginUrl,
-  goToExternalLogin,
-  prepareExternalLogin,
-  takeExternalRedirectResult,
-  waitForExternalPopup,
-} from './external-services.js';
+import { type ExternalLoginOptions, startExternalLogin, takeExternalRedirectResult } from './external-services.js';
 import { deepFreeze, type FieldSpecifier, type MeteorUser, parseMeteorUser, projection } from './meteor-user.js';
 import { safely } from './store.js';
 import { API, AUTH, asObject, readBody } from './transport.js';
@@ -43,6 +36,8 @@ export interface LoginServiceConfiguration {
   clientId?: string;
   /** For external services, the configured login style. */
   loginStyle?: 'popup' | 'redirect';
+  /** An external service (Meteor-style): log in with `loginWith(service)`. */
+  external?: boolean;
   /** For `local-userpass`: the password rules, to show before a form is submitted (the server checks them). */
   password?: { minLength: number; maxLength: number; rejectCommon: boolean };
   /** For `local-userpass`: how new accounts are confirmed. */
@@ -487,14 +482,8 @@ export function createAccounts(app: App): Accounts {
 
   /** An external service login: the popup's credential redeemed over HTTP, or the page sent to the service. */
   function loginWith(service: string, options: ExternalLoginOptions | undefined, callback?: AccountsCallback) {
-    const { token, loginStyle, redirectUrl } = prepareExternalLogin(options);
-    const url = externalLoginUrl(app.baseUrl, app.id, service, token, loginStyle, redirectUrl, options ?? {});
-    if (loginStyle === 'redirect') {
-      goToExternalLogin(url);
-      return new Promise<void>(() => {});
-    }
-    // Opened at once, in the click that called this: browsers block popups opened later.
-    const credential = waitForExternalPopup(url, new URL(app.baseUrl).origin, token);
+    const credential = startExternalLogin(app.baseUrl, app.id, service, options);
+    if (!credential) return new Promise<void>(() => {});
     return settle(async () => logIn(Credentials.externalService(await credential)), callback);
   }
 

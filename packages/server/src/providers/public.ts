@@ -11,6 +11,11 @@ export interface PublicProvider {
   /** An external service's configured login style (`popup` or `redirect`). */
   loginStyle?: 'popup' | 'redirect';
   /**
+   * An external service (Meteor-style, `/_oauth/<service>`): clients log in with the SDK's
+   * `accounts.loginWith(service)`, not with App Services' redirect flow.
+   */
+  external?: true;
+  /**
    * For `local-userpass`: the password rules a sign-up form shows before submitting (the server still checks
    * them), in code points after NFKC normalisation.
    */

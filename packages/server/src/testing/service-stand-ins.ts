@@ -402,7 +402,7 @@ export async function startServiceStandIns(): Promise<ServiceStandIns> {
       }
       const grant = codes.get(form.get('code') ?? '');
       codes.delete(form.get('code') ?? '');
-      if (!grant || grant.service !== 'apple' || form.get('redirect_uri') !== grant.redirectUri)
+      if (grant?.service !== 'apple' || form.get('redirect_uri') !== grant.redirectUri)
         return send(res, 400, { error: 'invalid_grant' });
       const who = person(grant.login);
       const token = `apple-token-${random()}`;

@@ -64,14 +64,18 @@ export class GatehouseOAuthButtons extends GatehouseElement {
     const own = this.emit('gatehouse-login-with', detail);
     const app = this.boundApp as App;
     const sdk = this.accounts as unknown as { loginWith?: (s: string, o: object) => Promise<void> };
+    // An external service (Meteor-style) logs in with the SDK's loginWith; App Services' OAuth providers by redirect.
+    const external =
+      typeof sdk.loginWith === 'function' &&
+      (this.accounts?.loginServiceConfiguration() ?? []).some((p) => p.service === service && p.external === true);
     if (!own && !handled) return;
-    if (own && typeof sdk.loginWith !== 'function' && !this.redirectUrl) {
+    if (own && !external && !this.redirectUrl) {
       this.set({ error: this.t('error.noOAuth', { service: serviceLabel(service) }) });
       return;
     }
     this.run('oauth', async () => {
       if (!own) await handled;
-      else if (typeof sdk.loginWith === 'function') await sdk.loginWith(service, options);
+      else if (external) await (sdk.loginWith as (s: string, o: object) => Promise<void>)(service, options);
       else await app.logIn(credentials(service, this.redirectUrl as string));
       if (this.user) this.emit('gatehouse-signed-in', { user: this.user });
       return undefined;

@@ -376,7 +376,12 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
     const text = JSON.stringify(docs);
     for (const secret of ['gh-secret', 'tw-consumer-secret', 'fb-app-secret']) expect(text).not.toContain(secret);
     const http = await t.request('GET', t.appPath('/auth/providers'));
-    expect(http.json.providers).toContainEqual({ type: 'oauth2-github', service: 'github', clientId: 'gh-client' });
+    expect(http.json.providers).toContainEqual({
+      type: 'oauth2-github',
+      service: 'github',
+      clientId: 'gh-client',
+      external: true,
+    });
     expect(http.text).not.toContain('secret');
     expect(http.text).not.toContain('oauth-credential');
   });

@@ -18,6 +18,7 @@ export async function publicLoginMethods(ctx: ServerContext, app: AppSettings): 
       service: service.name,
       clientId: settings[service.clientIdField] as string,
       ...(settings.loginStyle ? { loginStyle: settings.loginStyle } : {}),
+      external: true as const,
     })),
   ];
 }
