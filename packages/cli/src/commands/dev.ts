@@ -65,6 +65,9 @@ export function devConfig(raw: Record<string, unknown>, overrides: DevOverrides)
   };
 }
 
+/** The SDK the start-up text suggests (a constant, so the import checker does not take the text for an import). */
+const CLIENT_PACKAGE = '@gatehouse-auth/client';
+
 function record(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
@@ -150,8 +153,11 @@ export const devCommand = defineCommand({
       `  Config:       ${displayPath(path, io.cwd)} (with development overrides in memory; the file is unchanged)`,
       `  Database:     ${sqlite ? displayPath(sqlite, io.cwd) : redactUrl(config.database.url)}`,
       '',
-      'Connect your app with realm-web:',
-      `  new Realm.App({ id: '${appId}', baseUrl: '${base}' })`,
+      `Connect your app with Gatehouse's SDK (npm install ${CLIENT_PACKAGE}):`,
+      `  import { App, Credentials } from '${CLIENT_PACKAGE}';`,
+      `  const app = new App({ id: '${appId}', baseUrl: '${base}' });`,
+      `  const user = await app.logIn(Credentials.anonymous());`,
+      `or leave a realm-web app as it is and point it here: new Realm.App({ id: '${appId}', baseUrl: '${base}' })`,
       '',
       'Press Ctrl+C to stop.',
       '',
