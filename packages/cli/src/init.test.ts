@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { resolveConfig } from '@gatehouse-auth/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newAppId } from './commands/init.js';
-import { version } from './version.js';
 import { runCli, tempDirs } from './test-cli.js';
+import { version } from './version.js';
 
 const dirs = tempDirs();
 afterEach(() => dirs.cleanup());
@@ -115,9 +115,7 @@ describe('gatehouse init', () => {
 
     const alone = dirs.make(); // no node_modules above it (an `npx` run)
     expect((await runCli(['init', '--dir', alone])).code).toBe(0);
-    expect(readConfig(alone).$schema).toBe(
-      `https://unpkg.com/@gatehouse-auth/server@${version()}/config.schema.json`,
-    );
+    expect(readConfig(alone).$schema).toBe(`https://unpkg.com/@gatehouse-auth/server@${version()}/config.schema.json`);
   });
 
   it('rejects a malformed app id or public URL as a usage error (exit 2)', async () => {

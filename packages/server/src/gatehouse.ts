@@ -11,8 +11,10 @@ import { createDdpServer, type DdpHeartbeat, type DdpServer, SWEEP_MS } from './
 import { createOutboxMailer, createSmtpMailer, type Mailer, type OutboxMailer } from './email/index.js';
 import { createCors } from './http/cors.js';
 import type { GatehouseEnv } from './http/env.js';
+import { observeRequests } from './http/observe.js';
 import { json } from './http/responses.js';
 import { createLogger, type Logger } from './logger.js';
+import { countingRefusals, createMetrics, type GatehouseMetrics } from './metrics/index.js';
 import { devRoutes } from './pages/dev.js';
 import { hostedPages } from './pages/hosted.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
@@ -38,6 +40,10 @@ export interface Gatehouse {
   readonly ddp: DdpServer;
   /** The development outbox when email goes there. */
   readonly outbox: OutboxMailer | null;
+  /** The JSON logger (the Node adapter writes its request lines through it). */
+  readonly logger: Logger;
+  /** Prometheus metrics when `metrics.enabled`, else `null`; `serveMetrics` serves them on their own port. */
+  readonly metrics: GatehouseMetrics | null;
   /**
    * The server-side account changes of one app (Meteor's server `Accounts.*`: createUser, setPassword,
    * sendEnrollmentEmail, addEmail, setUsername, …). Throws `AppNotFound` for an app not in the config.
@@ -83,6 +89,14 @@ export async function createGatehouse(
 ): Promise<Gatehouse> {
   const config = isResolved(input) ? input : resolveConfig(input);
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Read at each scrape, from parts made below.
+  const metrics: GatehouseMetrics | null = config.metrics.enabled
+    ? createMetrics({
+        hashing: () => passwords.stats(),
+        ddpConnections: () => ddp.connectionCount(),
+        databasePool: () => storage.poolStats?.() ?? null,
+      })
+    : null;
   const keys = await importSigningKeys(config.keys);
   const storage = options.storage ?? (await openStorage(config));
   let outbox: OutboxMailer | null = null;
@@ -92,7 +106,8 @@ export async function createGatehouse(
       mailer = createSmtpMailer({ url: config.email.url, from: config.email.from, logger });
     else mailer = outbox = createOutboxMailer({ from: config.email.from, logger });
   }
-  const passwords = options.passwordHasher ?? createPasswordHasher(config.passwordHashing);
+  const passwords: PasswordHasher =
+    options.passwordHasher ?? createPasswordHasher(config.passwordHashing, { onWait: metrics?.observeHashWait });
   try {
     if (options.migrate !== false) await storage.migrate();
     const now = options.now ?? Date.now;
@@ -113,6 +128,7 @@ export async function createGatehouse(
       })
     : null;
   await shared?.ready();
+  const limiter = options.rateLimiter ?? shared?.limiter ?? createMemoryRateLimiter();
   const ctx: ServerContext = {
     config,
     storage,
@@ -121,7 +137,7 @@ export async function createGatehouse(
     passwords,
     mailer,
     outbox,
-    limiter: options.rateLimiter ?? shared?.limiter ?? createMemoryRateLimiter(),
+    limiter: metrics ? countingRefusals(limiter, metrics) : limiter,
     logger,
     changes: shared?.changes ?? createUserChanges(),
     now: options.now ?? Date.now,
@@ -143,6 +159,7 @@ export async function createGatehouse(
     return errorResponse(error);
   });
   router.notFound(() => errorResponse(new GatehouseError('NotFound', 'no such endpoint')));
+  router.use(observeRequests(metrics)); // route, status and time of each request: its log line and metrics
 
   router.get('/healthz', () => json({ status: 'ok' }));
   router.get('/readyz', async () => {
@@ -180,6 +197,8 @@ export async function createGatehouse(
     storage,
     outbox,
     ddp,
+    logger,
+    metrics,
     accounts(appId) {
       const app = config.apps.get(appId);
       if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);

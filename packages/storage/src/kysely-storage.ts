@@ -16,6 +16,7 @@ import type {
   NewUser,
   OneTimeTokenPurpose,
   OneTimeTokenRecord,
+  PoolStats,
   SessionRecord,
   Storage,
   StorageDialect,
@@ -37,8 +38,13 @@ import type { Database, UserRow, UsersTable } from './schema.js';
  * await storage.migrate();
  * ```
  */
-export function createKyselyStorage(db: Kysely<Database>, capabilities: DialectCapabilities): Storage {
-  return new KyselyStorage(db, capabilities, createRowMappers(capabilities), { closed: false }, null);
+export function createKyselyStorage(
+  db: Kysely<Database>,
+  capabilities: DialectCapabilities,
+  options: { poolStats?: () => PoolStats } = {},
+): Storage {
+  const lifecycle = { closed: false, poolStats: options.poolStats };
+  return new KyselyStorage(db, capabilities, createRowMappers(capabilities), lifecycle, null);
 }
 
 const DEFAULT_AUDIT_LIMIT = 100;
@@ -82,13 +88,19 @@ interface SavepointScope {
   readonly counter: { value: number };
 }
 
+/** What the root and its transaction handles share: whether it is closed, and the pool's figures if any. */
+interface Lifecycle {
+  closed: boolean;
+  poolStats: (() => PoolStats) | undefined;
+}
+
 class KyselyStorage implements Storage {
   readonly dialect: StorageDialect;
   readonly #kysely: Kysely<Database>;
   readonly #capabilities: DialectCapabilities;
   readonly #map: RowMappers;
   /** Shared by the root and its transaction handles. */
-  readonly #lifecycle: { closed: boolean };
+  readonly #lifecycle: Lifecycle;
   /** `null` at the root; set on handles bound to a transaction. */
   readonly #scope: SavepointScope | null;
 
@@ -96,7 +108,7 @@ class KyselyStorage implements Storage {
     db: Kysely<Database>,
     capabilities: DialectCapabilities,
     map: RowMappers,
-    lifecycle: { closed: boolean },
+    lifecycle: Lifecycle,
     scope: SavepointScope | null,
   ) {
     this.dialect = capabilities.dialect;
@@ -122,6 +134,10 @@ class KyselyStorage implements Storage {
 
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.#db);
+  }
+
+  poolStats(): PoolStats | null {
+    return this.#lifecycle.poolStats?.() ?? null;
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import {
   applyEnvironment,
   createGatehouse,
+  createLogger,
   findConfigFile,
   type ResolvedConfig,
   readConfigFile,
@@ -128,12 +129,14 @@ export const devCommand = defineCommand({
     prepareSqliteDirectory(databaseUrl);
 
     let config = provisional;
+    const logger = createLogger(provisional.logLevel, io.stdout);
     const server = await startServer({
       host,
       port,
+      logger,
       create: async (listening) => {
         config = build(envPublicUrl ?? `http://${browserHost(host)}:${listening.port}`);
-        return createGatehouse(config);
+        return createGatehouse(config, { logger });
       },
     });
 
@@ -149,6 +152,7 @@ export const devCommand = defineCommand({
       `  App id:       ${appId}${apps.length > 1 ? `   (other apps: ${apps.slice(1).join(', ')})` : ''}`,
     ];
     if (server.url !== base) lines.push(`  Listening on: ${server.url}`);
+    if (server.metrics) lines.push(`  Metrics:      ${server.metrics.url}`);
     lines.push(
       `  Config:       ${displayPath(path, io.cwd)} (with development overrides in memory; the file is unchanged)`,
       `  Database:     ${sqlite ? displayPath(sqlite, io.cwd) : redactUrl(config.database.url)}`,

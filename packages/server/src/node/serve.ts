@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Gatehouse } from '../gatehouse.js';
+import { withRequestLog } from './request-log.js';
 
 /** A Gatehouse listening on a Node HTTP server. */
 export interface NodeServer {
@@ -46,7 +47,7 @@ export async function serveNode(
       requestTimeout: 30_000,
       keepAliveTimeout: 5_000,
     },
-    listener,
+    withRequestLog(gatehouse, listener), // one log line per request, X-Request-Id
   );
   const ddp = attachDdp(server, gatehouse);
   await new Promise<void>((resolve, reject) => {

@@ -47,7 +47,10 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   // An idle connection that dies (server restart, network) is reported here; the pool drops it and the next
   // query opens a new one. Without a listener, Node would treat the event as an uncaught error and exit.
   pool.on('error', () => {});
-  return createKyselyStorage(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), postgresCapabilities);
+  const max = options.max ?? 10;
+  return createKyselyStorage(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), postgresCapabilities, {
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
+  });
 }
 
 async function loadPg() {
