@@ -51,7 +51,8 @@ export function createCors(origins: readonly string[]): Cors {
       // ever decorate our own.
       response.headers.set('access-control-allow-origin', origin);
       response.headers.append('vary', 'Origin');
-      response.headers.set('access-control-expose-headers', 'X-BAAS-Location, Retry-After');
+      // X-Request-Id is set by the Node adapter; exposed so a browser app can show it in an error report.
+      response.headers.set('access-control-expose-headers', 'X-BAAS-Location, Retry-After, X-Request-Id');
       if (isOAuthLogin(request, request.method)) response.headers.set('access-control-allow-credentials', 'true');
       return response;
     },

@@ -137,8 +137,12 @@ describe('request logs', () => {
   it("take a trusted proxy's request id and client address, and ignore them from anyone else", async () => {
     const headers = { 'x-request-id': 'edge-7f3a', 'x-forwarded-for': '203.0.113.9, 10.0.0.2' };
     const direct = await start('sqlite');
-    const ignored = await direct.call('GET', appPath('/location'), { headers });
+    const ignored = await direct.call('GET', appPath('/location'), {
+      headers: { ...headers, origin: 'https://app.example.com' },
+    });
     expect(ignored.headers.get('x-request-id')).toMatch(UUID);
+    // A browser app may read it (to show in an error report).
+    expect(ignored.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
     await eventually(() => expect(direct.lines().find((l) => l.msg === 'request completed')).toBeDefined());
     expect(direct.lines().find((l) => l.msg === 'request completed')?.address).toMatch(/127\.0\.0\.1$/);
 
