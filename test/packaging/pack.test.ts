@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -18,6 +18,15 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
 const APP_ID = 'packed-qwxyz';
 const PACKAGES = ['core', 'storage', 'client', 'react', 'server', 'cli'];
+
+/** Every file under `dir`, relative to it. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) =>
+      join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name).slice(dir.length + 1),
+    );
+}
 
 describe('the packed packages, installed from their tarballs', () => {
   let out: string;
@@ -56,7 +65,12 @@ describe('the packed packages, installed from their tarballs', () => {
       expect(existsSync(join(dir, manifest.exports['.'].default)), `${name} code`).toBe(true);
       for (const range of Object.values({ ...manifest.dependencies }) as string[])
         expect(range).not.toMatch(/^(file|workspace|link):/);
-      expect(existsSync(join(dir, 'src', 'testing')), `${name} ships no test helpers`).toBe(false);
+      // No tests, and test helpers only where the package exports them (the storage conformance suite).
+      expect(
+        filesUnder(dir).filter((f) => f.endsWith('.test.ts') || f.endsWith('.test.js')),
+        name,
+      ).toEqual([]);
+      if (!manifest.exports['./testing']) expect(existsSync(join(dir, 'src', 'testing')), name).toBe(false);
     }
     // No second copy of a Gatehouse package nested anywhere: the ^0.1.0 ranges met the tarballs.
     expect(existsSync(join(app, 'node_modules/@gatehouse-auth/cli/node_modules/@gatehouse-auth'))).toBe(false);

@@ -1,19 +1,10 @@
-import {
-  type Gatehouse,
-  type Logger,
-  type MetricsServer,
-  type NodeServer,
-  serveMetrics,
-  serveNode,
-} from '@gatehouse-auth/server';
+import { type Gatehouse, type MetricsServer, type NodeServer, serveMetrics, serveNode } from '@gatehouse-auth/server';
 import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './command.js';
 
 /** Where to listen, and how to build the Gatehouse once the port is known. */
 export interface StartOptions {
   host: string;
   port: number;
-  /** The logger the Gatehouse will use: request lines are written through it from the first request on. */
-  logger: Logger;
   /** Builds the Gatehouse; `port` is the port actually bound (meaningful when 0 was asked for). */
   create(listening: { port: number }): Promise<Gatehouse>;
 }
@@ -33,46 +24,18 @@ export interface StartedServer extends NodeServer {
  * releasing the port).
  */
 export async function startServer(options: StartOptions): Promise<StartedServer> {
-  let gatehouse: Gatehouse | undefined;
   let settle!: { resolve(g: Gatehouse): void; reject(error: unknown): void };
   const built = new Promise<Gatehouse>((resolve, reject) => (settle = { resolve, reject }));
   built.catch(() => {}); // a failed build is reported by startServer itself
-  const current = (): Gatehouse => {
-    if (!gatehouse) throw new Error('Gatehouse is still starting');
-    return gatehouse;
-  };
-  const front: Gatehouse = {
-    fetch: async (request, info) => (await built).fetch(request, info),
-    ready: async () => (await built).ready(),
-    close: async () => gatehouse?.close(),
-    get config() {
-      return current().config;
-    },
-    get storage() {
-      return current().storage;
-    },
-    get outbox() {
-      return current().outbox;
-    },
-    logger: options.logger,
-    get metrics() {
-      return gatehouse?.metrics ?? null;
-    },
-    get ddp() {
-      return current().ddp;
-    },
-    accounts: (appId) => current().accounts(appId),
-  };
-
   let server: NodeServer;
   try {
-    server = await serveNode(front, { host: options.host, port: options.port });
+    server = await serveNode(built, { host: options.host, port: options.port });
   } catch (error) {
     throw listenError(error, options.host, options.port);
   }
   let metrics: MetricsServer | null = null;
   try {
-    gatehouse = await options.create({ port: server.port });
+    const gatehouse = await options.create({ port: server.port });
     settle.resolve(gatehouse);
     if (gatehouse.metrics) {
       const { host, port } = gatehouse.config.metrics;

@@ -9,7 +9,7 @@
  * ```
  */
 
-export type { ServerAccounts } from './account/admin.js';
+export type { ServerAccounts } from './accounts/index.js';
 export { CONFIG_JSON_SCHEMA_FILE, configJsonSchema } from './config/json-schema.js';
 export { applyEnvironment, CONFIG_FILE_NAMES, findConfigFile, loadConfig, readConfigFile } from './config/load.js';
 export { type AppSettings, ConfigError, type ResolvedConfig, resolveConfig } from './config/resolve.js';

@@ -133,7 +133,6 @@ export const devCommand = defineCommand({
     const server = await startServer({
       host,
       port,
-      logger,
       create: async (listening) => {
         config = build(envPublicUrl ?? `http://${browserHost(host)}:${listening.port}`);
         return createGatehouse(config, { logger });

@@ -34,7 +34,6 @@ export const serveCommand = defineCommand({
     const logger = createLogger(config.logLevel, io.stdout);
     const server = await startServer({
       ...config.listen,
-      logger,
       create: () => createGatehouse(config, { logger }),
     });
     logger.info(

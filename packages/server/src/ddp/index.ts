@@ -1,3 +1,4 @@
+import type { TransportFacts } from '../accounts/index.js';
 import type { ServerContext } from '../context.js';
 import { DdpConnection, type DdpHeartbeat, type DdpSocket } from './connection.js';
 
@@ -9,12 +10,19 @@ import { DdpConnection, type DdpHeartbeat, type DdpSocket } from './connection.j
 export const SWEEP_MS = { alone: 10_000, withRedis: 60_000 } as const;
 
 /**
- * Meteor's DDP endpoint (spec meteor-accounts §2): the transport hands each WebSocket to `accept`, then its
+ * Meteor's DDP endpoint: the transport hands each WebSocket to `accept`, then its
  * text frames to the returned connection's `receive`, and tells it when the socket closed.
  */
 export interface DdpServer {
-  /** A new DDP connection for an app (`undefined`: the first app of the configuration), or `null` if no such app. */
-  accept(socket: DdpSocket, info: { appId?: string; address: string | null }): DdpConnection | null;
+  /**
+   * A new DDP connection for an app (`undefined`: the first app of the configuration), or `null` if no such
+   * app. `transport` is what the WebSocket's upgrade request showed (socket peer, `X-Forwarded-For`): the client
+   * address is resolved from it by the same `trustProxy` rule as every HTTP request.
+   */
+  accept(
+    socket: DdpSocket,
+    info: { appId?: string; transport: TransportFacts; userAgent: string | null },
+  ): DdpConnection | null;
   /** Forgets a connection whose socket closed. */
   closed(connection: DdpConnection): void;
   /**
@@ -51,7 +59,8 @@ export function createDdpServer(
       const app = info.appId === undefined ? ctx.config.apps.values().next().value : ctx.config.apps.get(info.appId);
       if (!app) return null;
       const connection = new DdpConnection(ctx, app, socket, {
-        address: info.address,
+        address: ctx.clientAddress(info.transport),
+        userAgent: info.userAgent,
         ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
       });
       connections.add(connection);

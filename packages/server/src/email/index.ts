@@ -36,4 +36,5 @@ export {
   enrollmentEmail,
   escapeHtml,
   resetPasswordEmail,
+  signUpAttemptEmail,
 } from './templates.js';

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { GatehouseMetrics } from '../metrics/index.js';
-import type { GatehouseEnv } from './env.js';
+import type { GatehouseEnv } from '../routes/env.js';
 import { requestScope } from './request-scope.js';
 
 /** Methods kept as they are in metric labels; anything else is counted as `OTHER` (labels stay bounded). */

@@ -23,15 +23,15 @@ export const requestScope = new AsyncLocalStorage<RequestScope>();
 const PROXY_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * The id of a new request: the proxy's `X-Request-Id` when the proxy is trusted (`trustProxy`) and the value is
- * well-formed, so its logs and Gatehouse's meet; otherwise a fresh random UUID.
+ * The id of a new request: the proxy's `X-Request-Id` when the request came from a trusted proxy and the value
+ * is well-formed, so its logs and Gatehouse's meet; otherwise a fresh random UUID.
  *
  * @example
  * ```ts
- * requestIdFor(request.headers.get('x-request-id'), config.trustProxy); // '1f0c…' or the proxy's id
+ * requestIdFor(request.headers.get('x-request-id'), fromTrustedProxy); // '1f0c…' or the proxy's id
  * ```
  */
-export function requestIdFor(header: string | null | undefined, trustProxy: boolean): string {
-  if (trustProxy && header && PROXY_REQUEST_ID.test(header)) return header;
+export function requestIdFor(header: string | null | undefined, fromTrustedProxy: boolean): string {
+  if (fromTrustedProxy && header && PROXY_REQUEST_ID.test(header)) return header;
   return crypto.randomUUID();
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AccountEvent } from '../accounts/index.js';
 import type { RateLimiter } from '../rate-limit/index.js';
 
 /** Connection-pool figures of the database (PostgreSQL); `null` for SQLite's single connection. */
@@ -39,6 +40,8 @@ export interface GatehouseMetrics {
   observeHashWait(seconds: number): void;
   /** One request refused by a rate limit (`limit`: which family of limits). */
   rateLimitRefused(limit: string): void;
+  /** An account event of the core (`ctx.events`): logins and failed logins are counted by provider. */
+  observeAccountEvent(event: AccountEvent): void;
 }
 
 /** Latency buckets (seconds): token refreshes answer in milliseconds, password logins in tens to hundreds. */
@@ -106,7 +109,7 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
   });
   const refusals = new Counter({
     name: 'gatehouse_rate_limit_refusals_total',
-    help: 'Rate-limit checks that found their limit reached (a 429; for mail, a message not sent), by limit: login (per account, and per account and address), login-addr (per address), mail, oauth-start, change-password.',
+    help: 'Rate-limit checks that found their limit reached (a 429; for mail, a message not sent), by limit: login (per account, and per account and address), login-addr (per address), new-account, mail, oauth-start.',
     labelNames: ['limit'],
     registers,
   });
@@ -141,10 +144,21 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
     },
   });
 
-  // ---- Account events: to come with the account core ---------------------------------------------------
-  // Logins and failures by provider (`gatehouse_logins_total{provider,result}`), active sessions
-  // (`gatehouse_active_sessions`) and mail sent or failed (`gatehouse_mail_total{result}`) will be counted
-  // here by subscribing to the account core's domain events (`ctx.events`), never by calls at each site.
+  // ---- From the account core's events (subscribed in createGatehouse, never counted at each site) ----------
+  const logins = new Counter({
+    name: 'gatehouse_logins_total',
+    help: 'Successful logins, by provider and front (via: http or ddp).',
+    labelNames: ['provider', 'via'],
+    registers,
+  });
+  const loginFailures = new Counter({
+    name: 'gatehouse_login_failures_total',
+    help: 'Failed logins (a wrong password, an unknown user or key), by provider and reason.',
+    labelNames: ['provider', 'reason'],
+    registers,
+  });
+  // Not yet: active sessions (it needs a count from storage, not events: sessions also end by expiring) and
+  // mail sent or failed (the core emits no mail event yet).
 
   return {
     registry,
@@ -161,15 +175,30 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
     rateLimitRefused(limit) {
       refusals.inc({ limit });
     },
+    observeAccountEvent(event) {
+      const detail = event.detail ?? {};
+      if (event.type === 'login') logins.inc({ provider: label(detail.provider), via: label(detail.via) });
+      else if (event.type === 'login-failed')
+        loginFailures.inc({ provider: label(detail.provider), reason: label(detail.reason) });
+    },
   };
 }
 
-/** The rate-limit families the metrics name; any other key prefix is counted as `other`. */
-const LIMIT_FAMILIES = new Set(['login', 'login-addr', 'mail', 'oauth-start', 'change-password']);
+/**
+ * The limit each rate-limit key prefix belongs to, as the metrics name it (kept apart from the key names, so
+ * dashboards survive a change of keys); any other prefix is counted as `other`.
+ */
+const LIMIT_FAMILIES: Record<string, string> = {
+  fail: 'login', // failed logins (and current-password checks) per account, and per account and address
+  'fail-addr': 'login-addr', // failed logins per client address
+  'new-account': 'new-account', // sign-ups per client address
+  mail: 'mail', // account mails per address per hour
+  'oauth-start': 'oauth-start', // OAuth redirect logins started per client address
+};
 
 /**
  * A rate limiter that counts its refusals in `metrics` by family — the key's prefix before the first `:`
- * (`login-addr:203.0.113.7` → `login-addr`), never the key itself, which may hold an address or an email.
+ * (`fail-addr:203.0.113.7` → `login-addr`), never the key itself, which may hold an address or an email.
  *
  * @example
  * ```ts
@@ -182,7 +211,7 @@ export function countingRefusals(limiter: RateLimiter, metrics: GatehouseMetrics
       const result = await limiter.blocked(checks, now);
       if (result) {
         const family = result.key.split(':', 1)[0] ?? '';
-        metrics.rateLimitRefused(LIMIT_FAMILIES.has(family) ? family : 'other');
+        metrics.rateLimitRefused(Object.hasOwn(LIMIT_FAMILIES, family) ? (LIMIT_FAMILIES[family] as string) : 'other');
       }
       return result;
     },
@@ -190,6 +219,11 @@ export function countingRefusals(limiter: RateLimiter, metrics: GatehouseMetrics
     reset: (key) => limiter.reset(key),
     close: () => limiter.close(),
   };
+}
+
+/** A label value from an event's detail: a short lowercase word as the core writes them, else `other`. */
+function label(value: unknown): string {
+  return typeof value === 'string' && /^[a-z0-9][a-z0-9-]{0,39}$/.test(value) ? value : 'other';
 }
 
 function serverVersion(): string {

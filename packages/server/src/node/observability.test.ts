@@ -1,4 +1,5 @@
-import { openTestStorage } from '@gatehouse-auth/storage/testing';
+import { createPostgresStorage, type Storage } from '@gatehouse-auth/storage';
+import { createTestDatabase, openTestStorage } from '@gatehouse-auth/storage/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { GatehouseConfigInput } from '../config/schema.js';
@@ -35,7 +36,7 @@ afterEach(async () => {
 
 /** A Gatehouse on a port, logging JSON lines into `lines`. */
 async function start(dialect: 'sqlite' | 'postgres', extra: Partial<GatehouseConfigInput> = {}) {
-  const { storage, cleanup } = await openTestStorage(dialect);
+  const { storage, cleanup } = await openStorage(dialect);
   closers.push(cleanup);
   const text: string[] = [];
   const logger = createLogger('info', { write: (chunk: string) => text.push(chunk) });
@@ -55,6 +56,21 @@ async function start(dialect: 'sqlite' | 'postgres', extra: Partial<GatehouseCon
       ...(init.body ? { body: JSON.stringify(init.body) } : {}),
     });
   return { gatehouse, server, storage, lines, log: () => text.join(''), call };
+}
+
+/** SQLite in memory, or PostgreSQL opened as the server opens it (its pool reports its use). */
+async function openStorage(dialect: 'sqlite' | 'postgres'): Promise<{ storage: Storage; cleanup(): Promise<void> }> {
+  if (dialect === 'sqlite') return openTestStorage('sqlite');
+  const database = await createTestDatabase();
+  const storage = await createPostgresStorage({ connectionString: database.url });
+  await storage.migrate();
+  return {
+    storage,
+    async cleanup() {
+      await storage.close().catch(() => {});
+      await database.drop();
+    },
+  };
 }
 
 const appPath = (path: string) => `/api/client/v2.0/app/${appId}${path}`;
@@ -135,7 +151,8 @@ describe('request logs', () => {
   });
 
   it("take a trusted proxy's request id and client address, and ignore them from anyone else", async () => {
-    const headers = { 'x-request-id': 'edge-7f3a', 'x-forwarded-for': '203.0.113.9, 10.0.0.2' };
+    // The leftmost address is the client's own claim; the proxy appended the address it saw.
+    const headers = { 'x-request-id': 'edge-7f3a', 'x-forwarded-for': '6.6.6.6, 203.0.113.9' };
     const direct = await start('sqlite');
     const ignored = await direct.call('GET', appPath('/location'), {
       headers: { ...headers, origin: 'https://app.example.com' },
@@ -158,6 +175,12 @@ describe('request logs', () => {
     // An id that could break a log line is replaced, even from a trusted proxy.
     const odd = await proxied.call('GET', '/healthz', { headers: { 'x-request-id': 'a"b\\nc' } });
     expect(odd.headers.get('x-request-id')).toMatch(UUID);
+
+    // With a list of proxies, only a request whose peer is on it may name its id.
+    const listed = await start('sqlite', { trustProxy: ['127.0.0.1/32'] });
+    expect((await listed.call('GET', '/healthz', { headers })).headers.get('x-request-id')).toBe('edge-7f3a');
+    const elsewhere = await start('sqlite', { trustProxy: ['10.0.0.0/8'] });
+    expect((await elsewhere.call('GET', '/healthz', { headers })).headers.get('x-request-id')).toMatch(UUID);
   });
 });
 
@@ -190,6 +213,7 @@ describe.each(['sqlite', 'postgres'] as const)('metrics (%s)', (dialect) => {
     });
     const login = appPath('/auth/providers/local-userpass/login');
     for (let i = 0; i < 3; i++) await call('POST', login, { body: { username: EMAIL, password: 'wrong password!' } });
+    expect((await call('POST', appPath('/auth/providers/anon-user/login'), { body: {} })).status).toBe(200);
     const ddp = new WebSocket(`${server.url.replace('http', 'ws')}/websocket`);
     await new Promise((resolve, reject) => ddp.once('open', resolve).once('error', reject));
     closers.push(async () => ddp.close());
@@ -205,6 +229,9 @@ describe.each(['sqlite', 'postgres'] as const)('metrics (%s)', (dialect) => {
       value(text, `gatehouse_http_request_duration_seconds_count{method="POST",route="${register}",status="201"}`),
     ).toBe(1);
     expect(value(text, 'gatehouse_rate_limit_refusals_total{limit="login"}')).toBe(1);
+    // From the account core's events: the third wrong password was refused before it was checked.
+    expect(value(text, 'gatehouse_logins_total{provider="anon-user",via="http"}')).toBe(1);
+    expect(value(text, 'gatehouse_login_failures_total{provider="local-userpass",reason="wrong-password"}')).toBe(2);
     // One hash for the registration, one check per wrong password that got past the limit.
     expect(value(text, 'gatehouse_password_hash_wait_seconds_count')).toBeGreaterThanOrEqual(3);
     expect(value(text, 'gatehouse_password_hash_queue_depth')).toBe(0);

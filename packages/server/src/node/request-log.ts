@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { BlockList, isIP } from 'node:net';
 import type { Logger as PinoLogger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Gatehouse } from '../gatehouse.js';
@@ -25,24 +26,42 @@ type ScopedRequest = IncomingMessage & { [SCOPE]?: RequestScope };
  * an email address in a path is masked. 5xx answers are logged at `error`, `/healthz` and `/readyz` at
  * `debug`, the rest at `info`.
  *
+ * The Gatehouse may still be starting (`serveNode` binds its port first): a request arriving before it is
+ * ready is taken up once it is, as `fetch` would wait for it anyway.
+ *
  * @example
  * ```ts
- * const server = createServer(withRequestLog(gatehouse, listener));
+ * const server = createServer(withRequestLog(Promise.resolve(gatehouse), listener));
  * ```
  */
-export function withRequestLog(gatehouse: Gatehouse, listener: RequestListener): RequestListener {
-  const trustProxy = () => {
-    try {
-      return gatehouse.config.trustProxy;
-    } catch {
-      return false; // the CLI binds its port before the Gatehouse exists; such early requests get a fresh id
-    }
+export function withRequestLog(built: Promise<Gatehouse>, listener: RequestListener): RequestListener {
+  let handle: RequestListener | null = null;
+  built.then(
+    (gatehouse) => {
+      handle ??= requestLog(gatehouse, listener);
+    },
+    () => {},
+  );
+  return (req, res) => {
+    if (handle) return handle(req, res);
+    built.then(
+      (gatehouse) => {
+        handle ??= requestLog(gatehouse, listener);
+        handle(req, res);
+      },
+      () => listener(req, res), // it failed to start: the listener answers (and the server is being closed)
+    );
   };
+}
+
+function requestLog(gatehouse: Gatehouse, listener: RequestListener): RequestListener {
+  const fromProxy = trustedPeer(gatehouse.config.trustProxy);
+  const requestId = (req: IncomingMessage) => requestIdFor(header(req, 'x-request-id'), fromProxy(req));
   const logger = gatehouse.logger as Partial<PinoLogger>;
   if (typeof logger.child !== 'function') {
     // A logger that is not pino (given to createGatehouse by its caller): ids and scope, but no request lines.
     return (req, res) => {
-      const id = requestIdFor(header(req, 'x-request-id'), trustProxy());
+      const id = requestId(req);
       res.setHeader('x-request-id', id);
       requestScope.run({ id }, () => listener(req, res));
     };
@@ -55,7 +74,7 @@ export function withRequestLog(gatehouse: Gatehouse, listener: RequestListener):
     quietReqLogger: true,
     quietResLogger: true,
     genReqId(req, res) {
-      const id = requestIdFor(header(req, 'x-request-id'), trustProxy());
+      const id = requestId(req);
       res.setHeader('x-request-id', id);
       return id;
     },
@@ -95,6 +114,28 @@ function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
+}
+
+/**
+ * Whether a request's socket peer is a proxy `trustProxy` trusts — any peer when it counts hops (`true`, a
+ * number), the listed addresses and ranges when it is a list, none when `false`: only then is its
+ * `X-Request-Id` taken.
+ */
+function trustedPeer(trust: boolean | number | readonly string[]): (req: IncomingMessage) => boolean {
+  if (trust === false || trust === 0) return () => false;
+  if (trust === true || typeof trust === 'number') return () => true;
+  const proxies = new BlockList();
+  for (const entry of trust) {
+    const [address = '', prefix] = entry.split('/');
+    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) proxies.addAddress(address, family);
+    else proxies.addSubnet(address, Number(prefix), family);
+  }
+  return (req) => {
+    const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '');
+    const family = isIP(peer);
+    return family !== 0 && proxies.check(peer, family === 6 ? 'ipv6' : 'ipv4');
+  };
 }
 
 function header(req: IncomingMessage, name: string): string | null {

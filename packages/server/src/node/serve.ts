@@ -22,7 +22,9 @@ export interface NodeServer {
 
 /**
  * Serves a Gatehouse over Node's HTTP server — the thin adapter at the edge; the app itself is a Web
- * `fetch` handler.
+ * `fetch` handler. `gatehouse` may be a promise: the port is bound at once (so a taken port is reported before
+ * keys are imported and migrations run) and requests wait until it resolves; DDP connections arriving before
+ * then are asked to come back (close code 1013). If it rejects, close the server with `close()`.
  *
  * @example
  * ```ts
@@ -32,11 +34,19 @@ export interface NodeServer {
  * ```
  */
 export async function serveNode(
-  gatehouse: Gatehouse,
+  gatehouse: Gatehouse | Promise<Gatehouse>,
   options: { host?: string; port?: number } = {},
 ): Promise<NodeServer> {
+  const built = Promise.resolve(gatehouse);
+  let current: Gatehouse | null = null;
+  built.then(
+    (g) => {
+      current = g;
+    },
+    () => {},
+  );
   const listener = getRequestListener(async (request, env) => {
-    const response = await gatehouse.fetch(request, { address: env.incoming.socket.remoteAddress ?? null });
+    const response = await (await built).fetch(request, { address: env.incoming.socket.remoteAddress ?? null });
     if (!response.headers.has('content-type')) keepWithoutContentType(env.outgoing);
     return response;
   });
@@ -47,9 +57,9 @@ export async function serveNode(
       requestTimeout: 30_000,
       keepAliveTimeout: 5_000,
     },
-    withRequestLog(gatehouse, listener), // one log line per request, X-Request-Id
+    withRequestLog(built, listener), // one log line per request, X-Request-Id
   );
-  const ddp = attachDdp(server, gatehouse);
+  const ddp = attachDdp(server, () => current);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
@@ -76,7 +86,7 @@ export async function serveNode(
         }, closeOptions.graceMs ?? 10_000);
         await closed;
         clearTimeout(timer);
-        await gatehouse.close();
+        await (current as Gatehouse | null)?.close();
       })();
       return closing;
     },
@@ -108,7 +118,7 @@ const MAX_DDP_FRAME_BYTES = 65_536;
  * Serves DDP on raw WebSockets at `/websocket` (the first app) and `/app/<id>/websocket` — the endpoint every
  * npm DDP client and Meteor's own Node client use (spec meteor-accounts §2.1).
  */
-function attachDdp(server: Server, gatehouse: Gatehouse): WebSocketServer {
+function attachDdp(server: Server, started: () => Gatehouse | null): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_DDP_FRAME_BYTES });
   server.on('upgrade', (request, socket, head) => {
     const path = (request.url ?? '').split('?')[0] ?? '';
@@ -118,20 +128,27 @@ function attachDdp(server: Server, gatehouse: Gatehouse): WebSocketServer {
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
-      let connection: ReturnType<Gatehouse['ddp']['accept']>;
-      try {
-        connection = gatehouse.ddp.accept(
-          {
-            send: (text) => ws.readyState === WebSocket.OPEN && ws.send(text),
-            close: (code, reason) => ws.close(code, reason),
-          },
-          { ...(match[1] ? { appId: safeDecode(match[1]) } : {}), address: request.socket.remoteAddress ?? null },
-        );
-      } catch {
-        // Still starting (the CLI binds its port before the database is open): try again shortly.
+      const gatehouse = started();
+      if (!gatehouse) {
+        // Still starting (the port is bound before the database is open): try again shortly.
         ws.close(1013, 'try again later');
         return;
       }
+      const forwardedFor = request.headers['x-forwarded-for'];
+      const connection = gatehouse.ddp.accept(
+        {
+          send: (text) => ws.readyState === WebSocket.OPEN && ws.send(text),
+          close: (code, reason) => ws.close(code, reason),
+        },
+        {
+          ...(match[1] ? { appId: safeDecode(match[1]) } : {}),
+          transport: {
+            socketAddress: request.socket.remoteAddress ?? null,
+            forwardedFor: Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? null),
+          },
+          userAgent: request.headers['user-agent'] ?? null,
+        },
+      );
       if (!connection) {
         ws.close(1008, 'unknown app');
         return;

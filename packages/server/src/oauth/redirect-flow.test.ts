@@ -148,7 +148,7 @@ describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oid
     expect(q.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(q.get('nonce')?.length).toBeGreaterThanOrEqual(43);
     // Our state at the IdP is a fresh ticket, not the client's state.
-    expect(q.get('state')).toMatch(/^[0-9a-f]{24}\.[A-Za-z0-9_-]{43}$/);
+    expect(q.get('state')).toMatch(/^[A-Za-z0-9_-]+\.[0-9a-f]{24}\.[A-Za-z0-9_-]{43}$/);
 
     const back = await callback(await throughIdp(idpUrl.toString(), 'alice'));
     expect(back.status, back.text).toBe(302);

@@ -1,21 +1,31 @@
-import { GatehouseError, isGatehouseError, type JsonObject, objectId, randomSecret } from '@gatehouse-auth/core';
-import * as oauth from 'oauth4webapi';
-import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
-import { attemptLogin } from '../hooks/index.js';
-import { escapeHtml, page } from '../pages/layout.js';
-import { identityTaken } from '../providers/federated.js';
 import {
-  completeLogin,
-  credentialProviders,
+  fromBase64Url,
+  GatehouseError,
+  isGatehouseError,
+  type JsonObject,
+  objectId,
+  randomSecret,
+  toBase64Url,
+  utf8,
+} from '@gatehouse-auth/core';
+import * as oauth from 'oauth4webapi';
+import {
+  type Authenticated,
+  deviceIdFrom,
   findOrCreateUserForIdentity,
+  identityTaken,
+  isActive,
+  issueAccessToken,
   linkIdentity,
+  logIn,
   type ProvenIdentity,
-  providerNotFound,
-} from '../providers/index.js';
+} from '../accounts/index.js';
+import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { escapeHtml, page } from '../pages/layout.js';
+import { credentialProviders, providerNotFound } from '../providers/index.js';
 import { facebookRedirect } from '../providers/oauth2-facebook/index.js';
 import { googleRedirect } from '../providers/oauth2-google/index.js';
 import { addressKey } from '../rate-limit/index.js';
-import { type Authenticated, deviceIdFrom, isActive, issueAccessToken } from '../sessions/index.js';
 import { secretHash } from '../tokens/hash.js';
 import type { RedirectProvider, RedirectSettings } from './redirect-provider.js';
 
@@ -50,8 +60,11 @@ export const CALLBACK_PATH = '/api/client/v2.0/auth/callback';
 const CLIENT_STATE = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_REDIRECT_LENGTH = 2048;
 const MAX_DEVICE_LENGTH = 4096;
-/** Our state at the IdP: `<token id>.<secret>`. */
-const OUR_STATE = /^([0-9a-f]{24})\.([A-Za-z0-9_-]{43})$/;
+/**
+ * Our state at the IdP: `<app id, base64url>.<token id>.<secret>`. The callback URL names no app, and the
+ * ticket is stored under its app, so the state carries the app id.
+ */
+const OUR_STATE = /^([A-Za-z0-9_-]{1,256})\.([0-9a-f]{24})\.([A-Za-z0-9_-]{43})$/;
 
 /** What is kept between the two requests (the one-time token's data). */
 interface PendingLogin {
@@ -172,12 +185,12 @@ export async function finishRedirectLogin(
       return { confirm: await askToConfirmLink(ctx, app, userId, pending, identity) };
     const provider = credentialProviders.get(pending.provider);
     if (!provider?.enabled(app)) throw providerNotFound(pending.provider);
-    const result = await attemptLogin(
+    const result = await logIn(
       ctx,
       app,
-      { type: pending.provider, methodName: 'login', info },
-      () => findOrCreateUserForIdentity(ctx, app, identity),
-      (user) => completeLogin(ctx, app, provider, { user }, pending.deviceId, info),
+      { type: pending.provider, methodName: 'login', providerType: provider.type, info },
+      async () => ({ user: await findOrCreateUserForIdentity(ctx, app, identity, info) }),
+      { kind: 'refresh', deviceId: pending.deviceId },
     );
     return back([['_baas_ua', `${result.accessToken}$${result.refreshToken}$${result.userId}$${result.deviceId}`]]);
   } catch (error) {
@@ -230,9 +243,7 @@ async function askToConfirmLink(
   const label = redirectProviders.get(pending.provider)?.redirectSettings(app);
   const providerName = typeof label === 'object' && label ? label.label : pending.provider;
   const theirs = identity.email?.address ?? identity.profile?.name ?? identity.subject;
-  const yours =
-    user.emails[0]?.address ?? user.username ?? (typeof user.profile.name === 'string' ? user.profile.name : null);
-  const account = yours ? `the ${app.name} account ${yours}` : `your current ${app.name} account (${user.id})`;
+  const account = `the ${app.name} account ${verifiedLabel(user)}`;
   const formAction = `${ctx.config.publicUrl}${CONFIRM_PATH}`;
   const html = page(
     `Link your ${providerName} account`,
@@ -247,6 +258,26 @@ async function askToConfirmLink(
 </form>`,
   );
   return { html, formAction };
+}
+
+/**
+ * How the link page names the account being linked to: only what the server itself verified, never what the
+ * account's holder typed — a username or `profile.name` could read `bob@example.com (your account)` on an
+ * attacker's anonymous account. A verified email; else an identity an outside provider vouched for; else the
+ * kind of account and when it was made.
+ */
+function verifiedLabel(user: Authenticated['user']): string {
+  const email = user.emails.find((e) => e.verified)?.address;
+  if (email) return email;
+  for (const identity of user.identities) {
+    const vouched = identity.data.email;
+    if (typeof vouched === 'string' && identity.data.email_verified !== false)
+      return `${vouched} (${identity.providerType.replace(/^oauth2-/, '')})`;
+  }
+  const created = new Date(user.createdAt).toISOString().slice(0, 10);
+  return user.identities.every((i) => i.providerType === 'anon-user')
+    ? `(an anonymous account created ${created})`
+    : `(an account created ${created}, id ${user.id})`;
 }
 
 /**
@@ -393,7 +424,7 @@ async function issueTicket(ctx: ServerContext, appId: string, userId: string | n
     now,
     expiresAt: now + STATE_LIFETIME_MS,
   });
-  return `${tokenId}.${secret}`;
+  return `${toBase64Url(utf8(appId))}.${tokenId}.${secret}`;
 }
 
 /**
@@ -413,16 +444,18 @@ async function consumeTicket<T extends { redirect: string; clientState: string }
   back: (fields: [string, string][]) => { redirect: string };
 } | null> {
   const match = OUR_STATE.exec(value);
-  if (!match) return null;
+  const appIdBytes = match && fromBase64Url(match[1] as string);
+  const app = appIdBytes && ctx.config.apps.get(new TextDecoder().decode(appIdBytes));
+  if (!match || !app) return null;
   const record = await ctx.storage.consumeOneTimeToken({
-    id: match[1] as string,
-    tokenHash: secretHash(match[2] as string),
+    appId: app.id,
+    id: match[2] as string,
+    tokenHash: secretHash(match[3] as string),
     purpose: 'oauth-state',
     now: ctx.now(),
   });
-  const app = record && ctx.config.apps.get(record.appId);
   const data = record && read(record.data);
-  if (!record || !app || !data || !app.oauthRedirectUris.includes(data.redirect)) return null;
+  if (!record || !data || !app.oauthRedirectUris.includes(data.redirect)) return null;
   const back = (fields: [string, string][]) => ({
     redirect: resultUrl(data.redirect, [['_baas_client_app_id', app.id], ['_baas_state', data.clientState], ...fields]),
   });
@@ -431,7 +464,7 @@ async function consumeTicket<T extends { redirect: string; clientState: string }
 
 /** The user whose session started a link, while that session lives; `InvalidSession` once it has ended. */
 async function linkingSession(ctx: ServerContext, app: AppSettings, userId: string | null, sessionId: string) {
-  const session = await ctx.storage.getSession(sessionId);
+  const session = await ctx.storage.getSession(app.id, sessionId);
   const user = userId === null ? null : await ctx.storage.getUser(app.id, userId);
   if (!session || !isActive(session, ctx.now()) || session.userId !== userId || !user || user.disabled)
     throw new GatehouseError('InvalidSession', 'invalid session: the session that started the link has ended');

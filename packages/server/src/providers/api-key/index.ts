@@ -6,9 +6,8 @@ import {
   type UserRecord,
 } from '@gatehouse-auth/storage';
 import { z } from 'zod';
+import { attemptLimits, isAnonymousOnly } from '../../accounts/index.js';
 import type { AppSettings, ServerContext } from '../../context.js';
-import { addressKey } from '../../rate-limit/index.js';
-import { isAnonymousOnly } from '../../sessions/index.js';
 import type { CredentialProvider } from '../registry.js';
 import { type ApiKeyView, checkName, endSessionsOfKey, keyHashOf, newKeySecret, PROVIDER, view } from './keys.js';
 
@@ -46,8 +45,14 @@ function keyIdOf(keyId: string): string {
   return keyId;
 }
 
-async function audit(ctx: ServerContext, app: AppSettings, user: UserRecord, type: string, keyId: string) {
-  await ctx.storage.recordAuditEvent({ appId: app.id, userId: user.id, type, now: ctx.now(), detail: { keyId } });
+async function announce(
+  ctx: ServerContext,
+  app: AppSettings,
+  user: UserRecord,
+  type: 'api-key-created' | 'api-key-enabled' | 'api-key-disabled' | 'api-key-deleted',
+  keyId: string,
+) {
+  await ctx.events.emit({ type, appId: app.id, userId: user.id, detail: { keyId } });
 }
 
 /**
@@ -73,7 +78,7 @@ export async function createApiKey(
     new GatehouseError('InvalidParameter', `a user can have at most ${maxKeysPerUser} API keys`, {
       details: { maxKeysPerUser },
     });
-  if ((await ctx.storage.countApiKeys(user.id)) >= maxKeysPerUser) throw tooMany();
+  if ((await ctx.storage.countApiKeys(app.id, user.id)) >= maxKeysPerUser) throw tooMany();
   const { key, keyHash } = await newKeySecret();
   const now = ctx.now();
   let record: ApiKeyRecord;
@@ -95,11 +100,11 @@ export async function createApiKey(
   // Concurrent creates can all pass the count above. Each counts again after its own insert and steps back
   // when over the limit: the last insert to keep its key saw every other kept key, so the limit holds without
   // a lock (under contention, a create may be refused that would have fitted — never the other way round).
-  if ((await ctx.storage.countApiKeys(user.id)) > maxKeysPerUser) {
-    await ctx.storage.deleteApiKey(user.id, record.id);
+  if ((await ctx.storage.countApiKeys(app.id, user.id)) > maxKeysPerUser) {
+    await ctx.storage.deleteApiKey(app.id, user.id, record.id);
     throw tooMany();
   }
-  await audit(ctx, app, user, 'api-key-created', record.id);
+  await announce(ctx, app, user, 'api-key-created', record.id);
   return { ...view(record), key };
 }
 
@@ -107,7 +112,7 @@ export async function createApiKey(
 export async function listApiKeys(ctx: ServerContext, app: AppSettings, user: UserRecord): Promise<ApiKeyView[]> {
   settingsOf(app);
   refuseServerUser(user);
-  return (await ctx.storage.listApiKeys(user.id)).map(view);
+  return (await ctx.storage.listApiKeys(app.id, user.id)).map(view);
 }
 
 /** `GET /auth/api_keys/{id}` (route 10): one of the caller's keys; another user's key is not found. */
@@ -119,7 +124,7 @@ export async function getApiKey(
 ): Promise<ApiKeyView> {
   settingsOf(app);
   refuseServerUser(user);
-  const key = await ctx.storage.getApiKey(user.id, keyIdOf(keyId));
+  const key = await ctx.storage.getApiKey(app.id, user.id, keyIdOf(keyId));
   if (!key) throw notFound();
   return view(key);
 }
@@ -139,9 +144,9 @@ export async function setApiKeyDisabled(
 ): Promise<void> {
   settingsOf(app);
   refuseServerUser(user);
-  if (!(await ctx.storage.setApiKeyDisabled(user.id, keyIdOf(keyId), disabled))) throw notFound();
-  if (disabled) await endSessionsOfKey(ctx.storage, user.id, keyId, ctx.now(), session.id);
-  await audit(ctx, app, user, disabled ? 'api-key-disabled' : 'api-key-enabled', keyId);
+  if (!(await ctx.storage.setApiKeyDisabled(app.id, user.id, keyIdOf(keyId), disabled))) throw notFound();
+  if (disabled) await endSessionsOfKey(ctx.storage, app.id, user.id, keyId, ctx.now(), session.id);
+  await announce(ctx, app, user, disabled ? 'api-key-disabled' : 'api-key-enabled', keyId);
 }
 
 /**
@@ -160,9 +165,9 @@ export async function deleteApiKey(
   keyIdOf(keyId);
   if (session.apiKeyId === keyId)
     throw new GatehouseError('Forbidden', 'cannot delete the API key of the current session');
-  if (!(await ctx.storage.deleteApiKey(user.id, keyId))) throw notFound();
-  await endSessionsOfKey(ctx.storage, user.id, keyId, ctx.now());
-  await audit(ctx, app, user, 'api-key-deleted', keyId);
+  if (!(await ctx.storage.deleteApiKey(app.id, user.id, keyId))) throw notFound();
+  await endSessionsOfKey(ctx.storage, app.id, user.id, keyId, ctx.now());
+  await announce(ctx, app, user, 'api-key-deleted', keyId);
 }
 
 /**
@@ -175,21 +180,22 @@ export const apiKeyProvider: CredentialProvider<{ key: string }> = {
   schema: z.object({ key: z.string().min(1).max(512) }).strict(),
   enabled: (app) => app.providers[PROVIDER]?.enabled === true,
   async logIn(ctx, app, { key }, info) {
-    const limits = ctx.config.rateLimits;
-    const addrKey = `login-addr:${addressKey(info.address)}`;
-    const blocked = await ctx.limiter.blocked([{ key: addrKey, limit: limits.failedLoginsPerAddress }], ctx.now());
-    if (blocked) {
-      throw new GatehouseError('TooManyRequests', 'too many failed attempts, try again later', {
-        details: { retryAfterSeconds: Math.ceil(blocked.retryAfterMs / 1000) },
-      });
-    }
+    const limits = attemptLimits(ctx, app, null, info.address);
+    await limits.check();
     const record = await ctx.storage.findApiKeyByHash(app.id, await keyHashOf(key));
     const user = record && !record.disabled ? await ctx.storage.getUser(app.id, record.userId) : null;
     if (!record || !user) {
-      await ctx.limiter.count([addrKey], limits.windowMs, ctx.now());
+      await limits.failed();
+      await ctx.events.emit({
+        type: 'login-failed',
+        appId: app.id,
+        userId: null,
+        address: info.address,
+        detail: { provider: PROVIDER, reason: 'unknown-key' },
+      });
       throw new GatehouseError('InvalidPassword', 'invalid API key');
     }
-    await ctx.storage.touchApiKey(record.id, ctx.now());
+    await ctx.storage.touchApiKey(app.id, record.id, ctx.now());
     return { user, apiKeyId: record.id };
   },
 };

@@ -1,0 +1,57 @@
+import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
+import { Hono, type MiddlewareHandler } from 'hono';
+import type { ServerContext } from '../context.js';
+import { json } from '../http/responses.js';
+import { jwks } from '../tokens/keys.js';
+import { clientApiRoutes } from './client-api.js';
+import { devRoutes } from './dev-pages.js';
+import type { GatehouseEnv } from './env.js';
+import { errorResponse, statusOf } from './errors.js';
+import { hostedPages } from './hosted-pages.js';
+
+/**
+ * Every HTTP route of a Gatehouse, in one router: health and readiness, the published keys, the App Services
+ * client API (`/api/client/v2.0`), the hosted pages email links land on (`/app/<id>/…`), and — in development
+ * only — the demo page and the mail outbox. `before` runs ahead of every route (request observation).
+ */
+export function httpRoutes(
+  ctx: ServerContext,
+  before: readonly MiddlewareHandler<GatehouseEnv>[] = [],
+): Hono<GatehouseEnv> {
+  const router = new Hono<GatehouseEnv>();
+  router.onError((error, c) => {
+    const status = isGatehouseError(error) ? statusOf(error.code) : 500;
+    if (status >= 500)
+      ctx.logger.error(
+        { err: describe(error), method: c.req.method, path: new URL(c.req.url).pathname },
+        'request failed',
+      );
+    return errorResponse(error);
+  });
+  router.notFound(() => errorResponse(new GatehouseError('NotFound', 'no such endpoint')));
+  for (const middleware of before) router.use(middleware);
+
+  router.get('/healthz', () => json({ status: 'ok' }));
+  router.get('/readyz', async () => {
+    try {
+      await ctx.storage.ping();
+      return json({ status: 'ready' });
+    } catch (error) {
+      ctx.logger.warn({ err: describe(error) }, 'readiness check failed');
+      return json({ status: 'unavailable', error: 'database unreachable', error_code: 'ServiceUnavailable' }, 503);
+    }
+  });
+  const keySet = jwks(ctx.keys);
+  router.get('/.well-known/jwks.json', () => json(keySet, 200, { 'cache-control': 'public, max-age=300' }));
+  router.route('/api/client/v2.0', clientApiRoutes(ctx));
+  router.route('/app', hostedPages(ctx));
+  if (ctx.config.dangerouslyEnableDevPages) router.route('/', devRoutes(ctx));
+  return router;
+}
+
+/** Error details for logs: message and stack, never request data. */
+export function describe(error: unknown): object {
+  return error instanceof Error
+    ? { type: error.name, message: error.message, stack: error.stack }
+    : { value: String(error) };
+}

@@ -1,0 +1,1321 @@
+import { type JsonObject, objectId } from '@gatehouse-auth/core';
+import {
+  type ConflictTarget,
+  isStorageConflictError,
+  type NewApiKey,
+  type NewOneTimeToken,
+  type NewSession,
+  type NewUser,
+  type Storage,
+  StorageConflictError,
+  type UserRecord,
+} from '../contract.js';
+
+/** What the `open` callback of {@link runStorageConformance} returns. */
+export interface OpenedStorage {
+  /**
+   * A migrated storage. The suite isolates its cases by fresh app and user ids, so it need not be empty, and
+   * it leaves rows behind: give it a database of its own.
+   */
+  storage: Storage;
+  /** Closes the storage and removes what `open` created. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * The parts of a Jest-style test runner the suite uses: pass vitest's (`import * as vitest from 'vitest'`) or
+ * Jest's (`@jest/globals`) functions. The suite imports no runner itself, so none is a dependency of this
+ * package.
+ */
+export interface ConformanceTestApi {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void> | void): void;
+  beforeAll(hook: () => Promise<void> | void): void;
+  beforeEach(hook: () => Promise<void> | void): void;
+  afterAll(hook: () => Promise<void> | void): void;
+  expect: ConformanceExpect;
+}
+
+/** `expect(actual, message?)` with the matchers the suite uses (a subset of Jest's and vitest's). */
+export type ConformanceExpect = (actual: unknown, message?: string) => ConformanceAssertion;
+
+export interface ConformanceMatchers<R> {
+  toBe(expected: unknown): R;
+  toEqual(expected: unknown): R;
+  toMatchObject(expected: object): R;
+  toBeNull(): R;
+  toBeUndefined(): R;
+  toContain(item: unknown): R;
+  toHaveLength(length: number): R;
+  toMatch(pattern: RegExp | string): R;
+  toBeInstanceOf(type: abstract new (...args: never[]) => unknown): R;
+  toThrow(expected?: string | RegExp): R;
+}
+
+export interface ConformanceAssertion extends ConformanceMatchers<void> {
+  readonly not: ConformanceMatchers<void>;
+  readonly resolves: ConformanceMatchers<Promise<unknown>>;
+  readonly rejects: ConformanceMatchers<Promise<unknown>>;
+}
+
+/** Options of {@link runStorageConformance}. */
+export interface StorageConformanceOptions {
+  /** Names the suite (`storage conformance: <name>`), e.g. the dialect and how it is opened. */
+  name: string;
+  /**
+   * Opens a fresh, migrated storage. Called once for the suite, and once more by the case that checks
+   * `close()` (that storage is closed by the case, then `cleanup()` is called).
+   */
+  open: () => Promise<OpenedStorage>;
+  /** The test runner's functions. */
+  test: ConformanceTestApi;
+}
+
+/**
+ * The storage contract as test cases: every method, the app isolation every user-owned call promises, and the
+ * atomicity and concurrency promises of the contract's TSDoc. Every implementation of `Storage` — the built-in
+ * SQLite and PostgreSQL ones, and any third-party adapter — must pass all of it unchanged. See
+ * `docs/storage-adapters.md`.
+ *
+ * @example
+ * ```ts
+ * import * as vitest from 'vitest';
+ * import { runStorageConformance } from '@gatehouse-auth/storage/testing';
+ *
+ * runStorageConformance({
+ *   name: 'my adapter',
+ *   open: async () => {
+ *     const storage = await createMyStorage(process.env.TEST_DATABASE_URL!);
+ *     await storage.migrate();
+ *     return { storage, cleanup: () => storage.close() };
+ *   },
+ *   test: vitest,
+ * });
+ * ```
+ */
+export function runStorageConformance(options: StorageConformanceOptions): void {
+  const { name, open } = options;
+  const { describe, it, beforeAll, beforeEach, afterAll, expect } = options.test;
+
+  /** Awaits `promise` and checks it was refused with `StorageConflictError(target)`. */
+  async function expectConflict(promise: Promise<unknown>, target: ConflictTarget): Promise<void> {
+    const outcome = await promise.then(
+      () => ({ resolved: true as const }),
+      (error: unknown) => ({ resolved: false as const, error }),
+    );
+    expect(outcome.resolved, `expected StorageConflictError('${target}'), but the call succeeded`).toBe(false);
+    if (outcome.resolved) return;
+    expect(outcome.error).toBeInstanceOf(StorageConflictError);
+    expect(isStorageConflictError(outcome.error)).toBe(true);
+    expect((outcome.error as StorageConflictError).target).toBe(target);
+  }
+
+  describe(`storage conformance: ${name}`, () => {
+    let opened: OpenedStorage | undefined;
+    let openError: unknown;
+    let storage: Storage;
+
+    beforeAll(async () => {
+      try {
+        opened = await open();
+        storage = opened.storage;
+      } catch (error) {
+        openError = error;
+      }
+    });
+    // A storage that cannot be opened fails every case (a failing beforeAll would only mark them skipped).
+    beforeEach(() => {
+      if (openError !== undefined) throw openError;
+    });
+    afterAll(async () => {
+      await opened?.cleanup();
+    });
+
+    // Times beyond 2^31 ms, so a BIGINT read back as a string or truncated shows up as a failure.
+    const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
+    const DAY = 86_400_000;
+
+    const newAppId = () => `app-${objectId()}`;
+    const userInput = (appId: string, extra: Partial<NewUser> = {}): NewUser => ({
+      id: objectId(),
+      appId,
+      now: NOW,
+      ...extra,
+    });
+    const createUser = (appId: string, extra: Partial<NewUser> = {}) => storage.createUser(userInput(appId, extra));
+    const sessionInput = (user: UserRecord, extra: Partial<NewSession> = {}): NewSession => ({
+      id: objectId(),
+      appId: user.appId,
+      userId: user.id,
+      deviceId: objectId(),
+      refreshHash: `refresh-${objectId()}`,
+      providerType: 'local-userpass',
+      now: NOW,
+      expiresAt: NOW + 60 * DAY,
+      ...extra,
+    });
+    const tokenInput = (
+      appId: string,
+      userId: string | null,
+      extra: Partial<NewOneTimeToken> = {},
+    ): NewOneTimeToken => ({
+      id: objectId(),
+      appId,
+      userId,
+      purpose: 'reset-password',
+      tokenHash: `token-${objectId()}`,
+      now: NOW,
+      expiresAt: NOW + 30 * 60_000,
+      ...extra,
+    });
+    const apiKeyInput = (user: UserRecord, extra: Partial<NewApiKey> = {}): NewApiKey => ({
+      id: objectId(),
+      appId: user.appId,
+      userId: user.id,
+      kind: 'user',
+      name: `key-${objectId()}`,
+      keyHash: `key-hash-${objectId()}`,
+      now: NOW,
+      ...extra,
+    });
+
+    const NESTED: JsonObject = {
+      name: 'Zoë 😀',
+      nested: { deeper: { list: [1, 2.5, -3, { nothing: null }, 'x'], empty: {} }, flag: true },
+      off: false,
+      big: Number.MAX_SAFE_INTEGER,
+      none: null,
+      emptyList: [],
+    };
+
+    describe('lifecycle', () => {
+      it('reports a known dialect', () => {
+        expect(['sqlite', 'postgres']).toContain(storage.dialect);
+      });
+
+      it('migrate() is idempotent, also when called concurrently', async () => {
+        await storage.migrate();
+        await Promise.all([storage.migrate(), storage.migrate()]);
+        await expect(storage.ping()).resolves.toBeUndefined();
+      });
+
+      it('close() ends the storage: further calls fail, a second close() does not', async () => {
+        const other = await open();
+        try {
+          const appId = newAppId();
+          const user = await other.storage.createUser(userInput(appId));
+          await other.storage.close();
+          await expect(other.storage.ping()).rejects.toThrow();
+          await expect(other.storage.getUser(appId, user.id)).rejects.toThrow();
+          await expect(other.storage.close()).resolves.toBeUndefined();
+        } finally {
+          await other.cleanup();
+        }
+      });
+    });
+
+    describe('transaction()', () => {
+      it('commits every write made through the handle and returns what work returns', async () => {
+        const appId = newAppId();
+        const input = userInput(appId, { emails: [{ address: 'tx-commit@example.com', verified: false }] });
+        const result = await storage.transaction(async (tx) => {
+          await tx.createUser(input);
+          await tx.setPasswordHash(input.appId, input.id, '$argon2id$commit', NOW);
+          expect(await tx.getUser(appId, input.id)).not.toBeNull();
+          return 42;
+        });
+        expect(result).toBe(42);
+        expect(await storage.getUser(appId, input.id)).not.toBeNull();
+        expect(await storage.getPasswordHash(input.appId, input.id)).toBe('$argon2id$commit');
+      });
+
+      it('undoes every write when work throws, and rethrows the same error', async () => {
+        const appId = newAppId();
+        const input = userInput(appId, {
+          username: 'rolled-back',
+          emails: [{ address: 'tx-rollback@example.com', verified: true }],
+          passwordHash: '$argon2id$rollback',
+        });
+        const session = sessionInput(await createUser(appId));
+        const injected = new Error('injected failure');
+        const outcome = storage.transaction(async (tx) => {
+          await tx.createUser(input);
+          await tx.createSession(session);
+          await tx.recordAuditEvent({ appId, type: 'inside-rolled-back-tx', now: NOW });
+          throw injected;
+        });
+        await expect(outcome).rejects.toBe(injected);
+        expect(await storage.getUser(appId, input.id)).toBeNull();
+        expect(await storage.findUserByEmail(appId, 'tx-rollback@example.com')).toBeNull();
+        expect(await storage.findUsersByUsername(appId, 'rolled-back')).toEqual([]);
+        expect(await storage.getPasswordHash(input.appId, input.id)).toBeNull();
+        expect(await storage.getSession(session.appId, session.id)).toBeNull();
+        expect(await storage.listAuditEvents(appId)).toEqual([]);
+      });
+
+      it('a nested transaction() that throws undoes only its own writes', async () => {
+        const appId = newAppId();
+        const outer = userInput(appId);
+        const inner = userInput(appId);
+        await storage.transaction(async (tx) => {
+          await tx.createUser(outer);
+          await expect(
+            tx.transaction(async (nested) => {
+              await nested.createUser(inner);
+              await nested.setUserProfile(appId, outer.id, { changed: 'inside' }, NOW + 1);
+              throw new Error('inner failure');
+            }),
+          ).rejects.toThrow('inner failure');
+          await tx.setUserCustomData(appId, outer.id, { after: 'inner' }, NOW + 2);
+        });
+        const saved = await storage.getUser(appId, outer.id);
+        expect(saved?.profile).toEqual({});
+        expect(saved?.customData).toEqual({ after: 'inner' });
+        expect(await storage.getUser(appId, inner.id)).toBeNull();
+      });
+
+      it('a createUser() refused inside a transaction leaves no trace, and the transaction goes on', async () => {
+        const appId = newAppId();
+        const first = userInput(appId, { emails: [{ address: 'taken@example.com', verified: false }] });
+        const refused = userInput(appId, {
+          username: 'refused',
+          emails: [
+            { address: 'refused-own@example.com', verified: false },
+            { address: 'TAKEN@example.com', verified: false },
+          ],
+          passwordHash: '$argon2id$refused',
+        });
+        const third = userInput(appId, { emails: [{ address: 'third@example.com', verified: false }] });
+        await storage.transaction(async (tx) => {
+          await tx.createUser(first);
+          await expectConflict(tx.createUser(refused), 'email');
+          await tx.createUser(third);
+        });
+        expect(await storage.getUser(appId, first.id)).not.toBeNull();
+        expect(await storage.getUser(appId, third.id)).not.toBeNull();
+        expect(await storage.getUser(appId, refused.id)).toBeNull();
+        expect(await storage.findUserByEmail(appId, 'refused-own@example.com')).toBeNull();
+        expect(await storage.findUsersByUsername(appId, 'refused')).toEqual([]);
+        expect(await storage.getPasswordHash(refused.appId, refused.id)).toBeNull();
+      });
+
+      it('gives the transaction handle no migrate(), ping() or close()', async () => {
+        await storage.transaction(async (tx) => {
+          for (const lifecycle of ['migrate', 'ping', 'close']) expect(lifecycle in tx).toBe(false);
+        });
+        await expect(storage.ping()).resolves.toBeUndefined();
+      });
+    });
+
+    describe('apps', () => {
+      it('ensureApp() is idempotent', async () => {
+        const appId = newAppId();
+        await storage.ensureApp(appId, NOW);
+        await storage.ensureApp(appId, NOW + 1);
+        await Promise.all([storage.ensureApp(appId, NOW + 2), storage.ensureApp(appId, NOW + 3)]);
+      });
+    });
+
+    describe('users', () => {
+      it('createUser() fills defaults, and getUser() returns the same record', async () => {
+        const appId = newAppId();
+        const input = userInput(appId);
+        const created = await storage.createUser(input);
+        expect(created).toEqual({
+          id: input.id,
+          appId,
+          username: null,
+          type: 'normal',
+          disabled: false,
+          profile: {},
+          customData: {},
+          createdAt: NOW,
+          updatedAt: NOW,
+          emails: [],
+          identities: [],
+        });
+        expect(await storage.getUser(appId, input.id)).toEqual(created);
+      });
+
+      it('createUser() stores emails, identities and password, in the order given', async () => {
+        const appId = newAppId();
+        const input = userInput(appId, {
+          username: 'Grace',
+          type: 'server',
+          profile: NESTED,
+          customData: { plan: 'pro', limits: { seats: 3 } },
+          emails: [
+            { address: 'zed@example.com', verified: true },
+            { address: 'Amy@Example.com', verified: false },
+            { address: 'mid@example.com', verified: true },
+          ],
+          identities: [
+            { providerType: 'oauth2-google', providerId: 'oauth2-google', subject: 'z-subject', data: { hd: 'x.org' } },
+            { providerType: 'local-userpass', providerId: 'local-userpass', subject: 'a-subject' },
+          ],
+          passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+        });
+        const created = await storage.createUser(input);
+        expect(created.emails).toEqual([
+          { address: 'zed@example.com', verified: true },
+          { address: 'Amy@Example.com', verified: false },
+          { address: 'mid@example.com', verified: true },
+        ]);
+        expect(created.identities).toEqual([
+          {
+            id: 'z-subject',
+            providerType: 'oauth2-google',
+            providerId: 'oauth2-google',
+            subject: 'z-subject',
+            data: { hd: 'x.org' },
+            createdAt: NOW,
+          },
+          {
+            id: 'a-subject',
+            providerType: 'local-userpass',
+            providerId: 'local-userpass',
+            subject: 'a-subject',
+            data: {},
+            createdAt: NOW,
+          },
+        ]);
+        expect(created).toMatchObject({ username: 'Grace', type: 'server', profile: NESTED });
+        expect(await storage.getUser(appId, input.id)).toEqual(created);
+        expect(await storage.getPasswordHash(input.appId, input.id)).toBe(input.passwordHash);
+      });
+
+      it('getUser() is null for an unknown id and for another app', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId);
+        expect(await storage.getUser(appId, objectId())).toBeNull();
+        expect(await storage.getUser(newAppId(), user.id)).toBeNull();
+      });
+
+      it('createUser() refuses a taken id, email, username or identity (letter case ignored)', async () => {
+        const appId = newAppId();
+        const existing = await createUser(appId, {
+          username: 'Taken.Name',
+          emails: [{ address: 'Taken@Example.com', verified: true }],
+          identities: [{ providerType: 'custom-token', providerId: 'custom-token', subject: 'sub-1' }],
+        });
+        const refused: Array<[NewUser, ConflictTarget]> = [
+          [userInput(newAppId(), { id: existing.id }), 'user'],
+          [userInput(appId, { emails: [{ address: 'taken@example.COM', verified: false }] }), 'email'],
+          [userInput(appId, { username: 'taken.name' }), 'username'],
+          // Usernames compare by their PRECIS key: full-width letters are the same name.
+          [userInput(appId, { username: 'ＴＡＫＥＮ.name' }), 'username'],
+          [
+            userInput(appId, {
+              identities: [{ providerType: 'custom-token', providerId: 'custom-token', subject: 'sub-1' }],
+            }),
+            'identity',
+          ],
+        ];
+        for (const [input, target] of refused) await expectConflict(storage.createUser(input), target);
+        for (const [input] of refused.slice(1)) expect(await storage.getUser(appId, input.id)).toBeNull();
+        expect(await storage.getUser(appId, existing.id)).toEqual(existing);
+      });
+
+      it('createUser() refuses two emails of one user that differ only in case, keeping nothing', async () => {
+        const appId = newAppId();
+        const input = userInput(appId, {
+          emails: [
+            { address: 'twice@example.com', verified: false },
+            { address: 'TWICE@example.com', verified: false },
+          ],
+        });
+        await expectConflict(storage.createUser(input), 'email');
+        expect(await storage.getUser(appId, input.id)).toBeNull();
+        expect(await storage.findUserByEmail(appId, 'twice@example.com')).toBeNull();
+      });
+
+      it('the same email, username and identity may exist once in each app', async () => {
+        const shared: Partial<NewUser> = {
+          username: 'same',
+          emails: [{ address: 'same@example.com', verified: false }],
+          identities: [{ providerType: 'custom-token', providerId: 'custom-token', subject: 'same' }],
+        };
+        const a = await createUser(newAppId(), shared);
+        const b = await createUser(newAppId(), shared);
+        expect((await storage.findUserByEmail(a.appId, 'same@example.com'))?.id).toBe(a.id);
+        expect((await storage.findUserByEmail(b.appId, 'same@example.com'))?.id).toBe(b.id);
+      });
+
+      it('findUserByEmail() ignores letter case, Unicode included, and keeps the stored spelling', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId, {
+          emails: [
+            { address: 'first@example.com', verified: false },
+            { address: 'Ærøskøbing.ÉLODIE@Exämple.DK', verified: true },
+          ],
+        });
+        const found = await storage.findUserByEmail(appId, 'ærøskøbing.élodie@exämple.dk');
+        expect(found).toEqual(user);
+        expect(found?.emails[1]?.address).toBe('Ærøskøbing.ÉLODIE@Exämple.DK');
+        expect(await storage.findUserByEmail(appId, 'ÆRØSKØBING.ÉLODIE@EXÄMPLE.DK')).toEqual(user);
+        expect(await storage.findUserByEmail(appId, 'nobody@example.com')).toBeNull();
+        expect(await storage.findUserByEmail(newAppId(), 'first@example.com')).toBeNull();
+      });
+
+      it('findUsersByUsername() matches exactly or else case-insensitively, Unicode included', async () => {
+        const appId = newAppId();
+        const ada = await createUser(appId, {
+          username: 'ÁdaLØvela😈e',
+          emails: [{ address: 'ada@example.com', verified: true }],
+        });
+        await createUser(appId, { username: 'someone-else' });
+        expect(await storage.findUsersByUsername(appId, 'ÁdaLØvela😈e')).toEqual([ada]);
+        expect(await storage.findUsersByUsername(appId, 'ádaløvela😈e')).toEqual([ada]);
+        expect(await storage.findUsersByUsername(appId, 'ÁDALØVELA😈E')).toEqual([ada]);
+        expect(await storage.findUsersByUsername(appId, 'adalovela😈e')).toEqual([]);
+        expect(await storage.findUsersByUsername(newAppId(), 'ÁdaLØvela😈e')).toEqual([]);
+      });
+
+      it('findUserByIdentity() finds by provider instance and subject within the app', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId, {
+          identities: [
+            { providerType: 'oauth2-google', providerId: 'google-main', subject: '10769150350006150715113082367' },
+          ],
+        });
+        expect(await storage.findUserByIdentity(appId, 'google-main', '10769150350006150715113082367')).toEqual(user);
+        expect(await storage.findUserByIdentity(appId, 'google-other', '10769150350006150715113082367')).toBeNull();
+        expect(await storage.findUserByIdentity(appId, 'google-main', 'another-subject')).toBeNull();
+        expect(await storage.findUserByIdentity(newAppId(), 'google-main', '10769150350006150715113082367')).toBeNull();
+      });
+
+      it('deleteUser() removes the user and everything hanging off it, and frees its names', async () => {
+        const appId = newAppId();
+        const identity = { providerType: 'custom-token', providerId: 'custom-token', subject: 'to-delete' };
+        const user = await createUser(appId, {
+          username: 'doomed',
+          emails: [{ address: 'doomed@example.com', verified: true }],
+          identities: [identity],
+          passwordHash: '$argon2id$doomed',
+        });
+        const session = await storage.createSession(sessionInput(user));
+        const key = apiKeyInput(user);
+        await storage.createApiKey(key);
+        const token = tokenInput(appId, user.id);
+        await storage.createOneTimeToken(token);
+        const bystander = await createUser(appId, { emails: [{ address: 'bystander@example.com', verified: false }] });
+        const bystanderSession = await storage.createSession(sessionInput(bystander));
+
+        expect(await storage.deleteUser(newAppId(), user.id)).toBe(false);
+        expect(await storage.getUser(appId, user.id)).not.toBeNull();
+
+        expect(await storage.deleteUser(appId, user.id)).toBe(true);
+        expect(await storage.deleteUser(appId, user.id)).toBe(false);
+        expect(await storage.getUser(appId, user.id)).toBeNull();
+        expect(await storage.findUserByEmail(appId, 'doomed@example.com')).toBeNull();
+        expect(await storage.findUserByIdentity(appId, 'custom-token', 'to-delete')).toBeNull();
+        expect(await storage.getPasswordHash(user.appId, user.id)).toBeNull();
+        expect(await storage.getSession(session.appId, session.id)).toBeNull();
+        expect(await storage.findSessionByHash(appId, session.refreshHash)).toBeNull();
+        expect(await storage.getApiKey(user.appId, user.id, key.id)).toBeNull();
+        expect(await storage.findApiKeyByHash(appId, key.keyHash)).toBeNull();
+        expect(await storage.listApiKeys(user.appId, user.id)).toEqual([]);
+        expect(await storage.consumeOneTimeToken({ ...token, now: NOW })).toBeNull();
+        expect(await storage.getUser(appId, bystander.id)).toEqual(bystander);
+        expect(await storage.getSession(bystanderSession.appId, bystanderSession.id)).toEqual(bystanderSession);
+
+        // Nothing of the old user still holds a unique value.
+        const heir = await createUser(appId, {
+          username: 'doomed',
+          emails: [{ address: 'doomed@example.com', verified: false }],
+          identities: [identity],
+        });
+        await storage.createApiKey(apiKeyInput(heir, { name: key.name, keyHash: key.keyHash }));
+        await storage.createOneTimeToken({ ...token, userId: heir.id });
+      });
+
+      it('setUserProfile() and setUserCustomData() replace the JSON (nested values round-trip)', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId, { profile: { keep: 'no', old: { a: 1 } }, customData: { x: 1 } });
+        expect(await storage.setUserProfile(appId, user.id, NESTED, NOW + 5)).toBe(true);
+        expect(
+          await storage.setUserCustomData(appId, user.id, { roles: ['admin', 'ops'], meta: NESTED }, NOW + 6),
+        ).toBe(true);
+        const saved = await storage.getUser(appId, user.id);
+        expect(saved?.profile).toEqual(NESTED);
+        expect(saved?.customData).toEqual({ roles: ['admin', 'ops'], meta: NESTED });
+        expect(saved?.updatedAt).toBe(NOW + 6);
+        expect(saved?.createdAt).toBe(NOW);
+        expect(await storage.setUserProfile(appId, objectId(), {}, NOW)).toBe(false);
+        expect(await storage.setUserProfile(newAppId(), user.id, {}, NOW)).toBe(false);
+        expect(await storage.setUserCustomData(appId, objectId(), {}, NOW)).toBe(false);
+        expect(await storage.setUserCustomData(newAppId(), user.id, {}, NOW)).toBe(false);
+        expect((await storage.getUser(appId, user.id))?.profile).toEqual(NESTED);
+      });
+
+      it('setUserDisabled() sets and clears the flag', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId);
+        expect(await storage.setUserDisabled(appId, user.id, true, NOW + 1)).toBe(true);
+        expect(await storage.getUser(appId, user.id)).toMatchObject({ disabled: true, updatedAt: NOW + 1 });
+        expect(await storage.setUserDisabled(appId, user.id, false, NOW + 2)).toBe(true);
+        expect((await storage.getUser(appId, user.id))?.disabled).toBe(false);
+        expect(await storage.setUserDisabled(appId, objectId(), true, NOW)).toBe(false);
+        expect(await storage.setUserDisabled(newAppId(), user.id, true, NOW)).toBe(false);
+      });
+
+      it('setUsername() sets, re-cases and clears a username, refusing one taken in any case', async () => {
+        const appId = newAppId();
+        const ann = await createUser(appId);
+        const other = await createUser(appId, { username: 'Bob' });
+        expect(await storage.setUsername(appId, ann.id, 'Ann', NOW + 1)).toBe(true);
+        expect(await storage.getUser(appId, ann.id)).toMatchObject({ username: 'Ann', updatedAt: NOW + 1 });
+        await expectConflict(storage.setUsername(appId, other.id, 'aNN', NOW), 'username');
+        expect((await storage.getUser(appId, other.id))?.username).toBe('Bob');
+        expect(await storage.setUsername(appId, ann.id, 'ANN', NOW + 2)).toBe(true);
+        expect(await storage.findUsersByUsername(appId, 'ANN')).toMatchObject([{ id: ann.id, username: 'ANN' }]);
+        expect(await storage.setUsername(appId, ann.id, null, NOW + 3)).toBe(true);
+        expect((await storage.getUser(appId, ann.id))?.username).toBeNull();
+        expect(await storage.setUsername(appId, other.id, null, NOW + 3)).toBe(true);
+        expect(await storage.setUsername(appId, other.id, 'ann', NOW + 4)).toBe(true);
+        expect(await storage.setUsername(appId, objectId(), 'ghost', NOW)).toBe(false);
+        expect(await storage.setUsername(newAppId(), ann.id, 'elsewhere', NOW)).toBe(false);
+      });
+
+      it('setEmailVerified() changes only the user’s own address, matched in any case', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId, {
+          emails: [
+            { address: 'One@Example.com', verified: false },
+            { address: 'two@example.com', verified: false },
+          ],
+        });
+        const other = await createUser(appId, { emails: [{ address: 'other@example.com', verified: false }] });
+        expect(await storage.setEmailVerified(appId, user.id, 'one@example.COM', true)).toBe(true);
+        expect((await storage.getUser(appId, user.id))?.emails).toEqual([
+          { address: 'One@Example.com', verified: true },
+          { address: 'two@example.com', verified: false },
+        ]);
+        expect(await storage.setEmailVerified(appId, user.id, 'One@Example.com', false)).toBe(true);
+        expect((await storage.getUser(appId, user.id))?.emails[0]?.verified).toBe(false);
+        expect(await storage.setEmailVerified(appId, user.id, 'other@example.com', true)).toBe(false);
+        expect(await storage.setEmailVerified(appId, user.id, 'missing@example.com', true)).toBe(false);
+        expect(await storage.setEmailVerified(newAppId(), user.id, 'two@example.com', true)).toBe(false);
+        expect((await storage.getUser(appId, other.id))?.emails[0]?.verified).toBe(false);
+      });
+
+      it('addEmail() appends, and refuses an address any user of the app has, in any case', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId, { emails: [{ address: 'first@example.com', verified: true }] });
+        const other = await createUser(appId, { emails: [{ address: 'Other@Example.com', verified: false }] });
+        await storage.addEmail(appId, user.id, { address: 'b-second@example.com', verified: false }, NOW + 1);
+        await storage.addEmail(appId, user.id, { address: 'a-third@example.com', verified: true }, NOW + 2);
+        expect((await storage.getUser(appId, user.id))?.emails).toEqual([
+          { address: 'first@example.com', verified: true },
+          { address: 'b-second@example.com', verified: false },
+          { address: 'a-third@example.com', verified: true },
+        ]);
+        await expectConflict(
+          storage.addEmail(appId, user.id, { address: 'OTHER@example.com', verified: false }, NOW),
+          'email',
+        );
+        await expectConflict(
+          storage.addEmail(appId, user.id, { address: 'First@Example.com', verified: false }, NOW),
+          'email',
+        );
+        expect((await storage.getUser(appId, user.id))?.emails).toHaveLength(3);
+        expect((await storage.getUser(appId, other.id))?.emails).toHaveLength(1);
+        const elsewhere = await createUser(newAppId());
+        await storage.addEmail(elsewhere.appId, elsewhere.id, { address: 'other@example.com', verified: false }, NOW);
+      });
+
+      it('replaceEmail() replaces an address in place, also only its case, and refuses one another user has', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId, {
+          emails: [
+            { address: 'a@example.com', verified: true },
+            { address: 'b@example.com', verified: true },
+          ],
+        });
+        const other = await createUser(appId, { emails: [{ address: 'taken@example.com', verified: false }] });
+        expect(
+          await storage.replaceEmail(appId, user.id, 'A@example.com', { address: 'new@example.com', verified: false }),
+        ).toBe(true);
+        expect(
+          await storage.replaceEmail(appId, user.id, 'b@example.com', { address: 'B@Example.com', verified: false }),
+        ).toBe(true);
+        expect((await storage.getUser(appId, user.id))?.emails).toEqual([
+          { address: 'new@example.com', verified: false },
+          { address: 'B@Example.com', verified: false },
+        ]);
+        expect((await storage.findUserByEmail(appId, 'a@example.com'))?.id).toBeUndefined();
+        await expectConflict(
+          storage.replaceEmail(appId, user.id, 'new@example.com', { address: 'TAKEN@example.com', verified: true }),
+          'email',
+        );
+        expect((await storage.getUser(appId, user.id))?.emails[0]).toEqual({
+          address: 'new@example.com',
+          verified: false,
+        });
+        expect(
+          await storage.replaceEmail(appId, user.id, 'missing@example.com', {
+            address: 'x@example.com',
+            verified: false,
+          }),
+        ).toBe(false);
+        expect(
+          await storage.replaceEmail(appId, other.id, 'new@example.com', { address: 'y@example.com', verified: false }),
+        ).toBe(false);
+      });
+
+      it('removeEmail() removes one address (any case), keeps the order of the rest, and frees it', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId, {
+          emails: [
+            { address: 'a@example.com', verified: false },
+            { address: 'B@example.com', verified: true },
+            { address: 'c@example.com', verified: false },
+          ],
+        });
+        expect(await storage.removeEmail(appId, user.id, 'b@EXAMPLE.com')).toBe(true);
+        expect(await storage.removeEmail(appId, user.id, 'B@example.com')).toBe(false);
+        expect((await storage.getUser(appId, user.id))?.emails).toEqual([
+          { address: 'a@example.com', verified: false },
+          { address: 'c@example.com', verified: false },
+        ]);
+        const other = await createUser(appId);
+        expect(await storage.removeEmail(appId, other.id, 'a@example.com')).toBe(false);
+        await storage.addEmail(appId, other.id, { address: 'b@example.com', verified: false }, NOW);
+        expect((await storage.findUserByEmail(appId, 'B@example.com'))?.id).toBe(other.id);
+      });
+
+      it('addIdentity() appends an identity and refuses one another user has', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId, {
+          identities: [{ providerType: 'anon-user', providerId: 'anon-user', subject: 'anon-1' }],
+        });
+        const other = await createUser(appId, {
+          identities: [{ providerType: 'custom-token', providerId: 'custom-token', subject: 'owned' }],
+        });
+        const added = await storage.addIdentity(
+          appId,
+          user.id,
+          { providerType: 'oauth2-apple', providerId: 'oauth2-apple', subject: '001234.abc', data: NESTED },
+          NOW + 10,
+        );
+        expect(added).toEqual({
+          id: '001234.abc',
+          providerType: 'oauth2-apple',
+          providerId: 'oauth2-apple',
+          subject: '001234.abc',
+          data: NESTED,
+          createdAt: NOW + 10,
+        });
+        const saved = await storage.getUser(appId, user.id);
+        expect(saved?.identities.map((i) => i.subject)).toEqual(['anon-1', '001234.abc']);
+        expect(saved?.identities[1]).toEqual(added);
+        await expectConflict(
+          storage.addIdentity(
+            appId,
+            user.id,
+            { providerType: 'custom-token', providerId: 'custom-token', subject: 'owned' },
+            NOW,
+          ),
+          'identity',
+        );
+        expect((await storage.findUserByIdentity(appId, 'custom-token', 'owned'))?.id).toBe(other.id);
+      });
+    });
+
+    describe('identity removal', () => {
+      it('removeIdentity() removes one identity of its user only, and frees it', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId, {
+          identities: [
+            { providerType: 'local-userpass', providerId: 'local-userpass', subject: 'lp-1' },
+            { providerType: 'custom-token', providerId: 'custom-token', subject: 'sub-1' },
+          ],
+        });
+        const other = await createUser(appId);
+        expect(await storage.removeIdentity(appId, other.id, 'custom-token', 'sub-1')).toBe(false);
+        expect(await storage.removeIdentity(newAppId(), user.id, 'custom-token', 'sub-1')).toBe(false);
+        expect(await storage.removeIdentity(appId, user.id, 'custom-token', 'sub-1')).toBe(true);
+        expect(await storage.removeIdentity(appId, user.id, 'custom-token', 'sub-1')).toBe(false);
+        expect((await storage.getUser(appId, user.id))?.identities.map((i) => i.subject)).toEqual(['lp-1']);
+        expect(await storage.findUserByIdentity(appId, 'custom-token', 'sub-1')).toBeNull();
+        const identity = { providerType: 'custom-token', providerId: 'custom-token', subject: 'sub-1' };
+        await storage.addIdentity(appId, other.id, identity, NOW);
+        expect((await storage.findUserByIdentity(appId, 'custom-token', 'sub-1'))?.id).toBe(other.id);
+      });
+    });
+
+    describe('passwords', () => {
+      it('getPasswordHash() is null until setPasswordHash() sets it, which then replaces it', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId);
+        expect(await storage.getPasswordHash(user.appId, user.id)).toBeNull();
+        await storage.setPasswordHash(user.appId, user.id, '$2b$10$imported.bcrypt', NOW);
+        expect(await storage.getPasswordHash(user.appId, user.id)).toBe('$2b$10$imported.bcrypt');
+        await storage.setPasswordHash(user.appId, user.id, '$argon2id$upgraded', NOW + 1);
+        expect(await storage.getPasswordHash(user.appId, user.id)).toBe('$argon2id$upgraded');
+        expect(await storage.getPasswordHash(appId, objectId())).toBeNull();
+      });
+    });
+
+    describe('sessions', () => {
+      it('createSession() fills defaults; getSession() and findSessionByHash() return the record', async () => {
+        const user = await createUser(newAppId());
+        const input = sessionInput(user);
+        const created = await storage.createSession(input);
+        expect(created).toEqual({
+          id: input.id,
+          appId: user.appId,
+          userId: user.id,
+          deviceId: input.deviceId,
+          kind: 'refresh',
+          refreshHash: input.refreshHash,
+          providerType: 'local-userpass',
+          apiKeyId: null,
+          meta: {},
+          createdAt: NOW,
+          lastUsedAt: NOW,
+          expiresAt: input.expiresAt,
+          revokedAt: null,
+        });
+        expect(await storage.getSession(input.appId, input.id)).toEqual(created);
+        expect(await storage.findSessionByHash(user.appId, input.refreshHash)).toEqual(created);
+        expect(await storage.getSession(user.appId, objectId())).toBeNull();
+        expect(await storage.findSessionByHash(user.appId, 'unknown-hash')).toBeNull();
+      });
+
+      it('keeps kind, API key and meta, and refuses a taken session id', async () => {
+        const user = await createUser(newAppId());
+        const input = sessionInput(user, { kind: 'resume', apiKeyId: objectId(), meta: NESTED });
+        const created = await storage.createSession(input);
+        expect(created).toMatchObject({ kind: 'resume', apiKeyId: input.apiKeyId, meta: NESTED });
+        expect(await storage.getSession(input.appId, input.id)).toEqual(created);
+        await expectConflict(storage.createSession(sessionInput(user, { id: input.id })), 'session');
+      });
+
+      it('getSessionWithUser() reads the session and its user state together', async () => {
+        const user = await createUser(newAppId());
+        await storage.setUserCustomData(user.appId, user.id, NESTED, NOW);
+        const session = await storage.createSession(sessionInput(user));
+        expect(await storage.getSessionWithUser(session.appId, session.id)).toEqual({
+          session,
+          user: { id: user.id, appId: user.appId, type: 'normal', disabled: false, customData: NESTED },
+        });
+        await storage.setUserDisabled(user.appId, user.id, true, NOW + 1);
+        await storage.revokeSession(session.appId, session.id, NOW + 2);
+        expect(await storage.getSessionWithUser(session.appId, session.id)).toMatchObject({
+          session: { revokedAt: NOW + 2 },
+          user: { disabled: true },
+        });
+        expect(await storage.getSessionWithUser(user.appId, objectId())).toBeNull();
+        await storage.deleteUser(user.appId, user.id);
+        expect(await storage.getSessionWithUser(session.appId, session.id)).toBeNull();
+      });
+
+      it('getSession() returns revoked and expired sessions too', async () => {
+        const user = await createUser(newAppId());
+        const revoked = await storage.createSession(sessionInput(user));
+        await storage.revokeSession(revoked.appId, revoked.id, NOW + 1);
+        const expired = await storage.createSession(sessionInput(user, { expiresAt: NOW + 2 }));
+        expect(await storage.getSession(revoked.appId, revoked.id)).toMatchObject({ revokedAt: NOW + 1 });
+        expect(await storage.getSession(expired.appId, expired.id)).toMatchObject({
+          expiresAt: NOW + 2,
+          revokedAt: null,
+        });
+      });
+
+      it('touchSession() records use', async () => {
+        const user = await createUser(newAppId());
+        const session = await storage.createSession(sessionInput(user));
+        await storage.touchSession(session.appId, session.id, NOW + 1000);
+        expect((await storage.getSession(session.appId, session.id))?.lastUsedAt).toBe(NOW + 1000);
+        await storage.touchSession(user.appId, objectId(), NOW);
+      });
+
+      it('revokeSession() is true only for the call that revoked an active session', async () => {
+        const user = await createUser(newAppId());
+        const session = await storage.createSession(sessionInput(user));
+        expect(await storage.revokeSession(session.appId, session.id, NOW + 5)).toBe(true);
+        expect(await storage.revokeSession(session.appId, session.id, NOW + 6)).toBe(false);
+        expect((await storage.getSession(session.appId, session.id))?.revokedAt).toBe(NOW + 5);
+        const expired = await storage.createSession(sessionInput(user, { expiresAt: NOW + 10 }));
+        expect(await storage.revokeSession(expired.appId, expired.id, NOW + 10)).toBe(false);
+        expect(await storage.revokeSession(user.appId, objectId(), NOW)).toBe(false);
+      });
+
+      it('revokeUserSessions() revokes the user’s active sessions, except the one named', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId);
+        const other = await createUser(appId);
+        const keep = await storage.createSession(sessionInput(user));
+        const drop = await storage.createSession(sessionInput(user));
+        const alreadyRevoked = await storage.createSession(sessionInput(user));
+        await storage.revokeSession(alreadyRevoked.appId, alreadyRevoked.id, NOW + 1);
+        await storage.createSession(sessionInput(user, { expiresAt: NOW + 2 }));
+        const othersSession = await storage.createSession(sessionInput(other));
+
+        expect(await storage.revokeUserSessions(user.appId, user.id, NOW + 10, keep.id)).toBe(1);
+        expect((await storage.getSession(drop.appId, drop.id))?.revokedAt).toBe(NOW + 10);
+        expect((await storage.getSession(keep.appId, keep.id))?.revokedAt).toBeNull();
+        expect((await storage.getSession(alreadyRevoked.appId, alreadyRevoked.id))?.revokedAt).toBe(NOW + 1);
+        expect(await storage.revokeUserSessions(user.appId, user.id, NOW + 20)).toBe(1);
+        expect((await storage.getSession(keep.appId, keep.id))?.revokedAt).toBe(NOW + 20);
+        expect(await storage.revokeUserSessions(user.appId, user.id, NOW + 30)).toBe(0);
+        expect((await storage.getSession(othersSession.appId, othersSession.id))?.revokedAt).toBeNull();
+      });
+
+      it('listActiveSessions() lists unrevoked, unexpired sessions of the user, newest first', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId);
+        const other = await createUser(appId);
+        const oldest = await storage.createSession(sessionInput(user, { now: NOW }));
+        const newest = await storage.createSession(sessionInput(user, { now: NOW + 20 }));
+        const middle = await storage.createSession(sessionInput(user, { now: NOW + 10 }));
+        const revoked = await storage.createSession(sessionInput(user, { now: NOW + 30 }));
+        await storage.revokeSession(revoked.appId, revoked.id, NOW + 31);
+        await storage.createSession(sessionInput(user, { now: NOW + 40, expiresAt: NOW + 50 }));
+        await storage.createSession(sessionInput(other, { now: NOW + 60 }));
+
+        const active = await storage.listActiveSessions(user.appId, user.id, NOW + 50);
+        expect(active.map((s) => s.id)).toEqual([newest.id, middle.id, oldest.id]);
+        expect(active[2]).toEqual(oldest);
+        expect(await storage.listActiveSessions(appId, objectId(), NOW)).toEqual([]);
+      });
+    });
+
+    describe('one-time tokens', () => {
+      it('consumeOneTimeToken() returns the record once', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId);
+        const input = tokenInput(appId, user.id, {
+          purpose: 'confirm-email',
+          data: { email: 'Ünï@example.com', n: NESTED },
+        });
+        await storage.createOneTimeToken(input);
+        const consumed = await storage.consumeOneTimeToken({
+          appId,
+          id: input.id,
+          tokenHash: input.tokenHash,
+          purpose: 'confirm-email',
+          now: NOW + 1,
+        });
+        expect(consumed).toEqual({
+          id: input.id,
+          appId,
+          userId: user.id,
+          purpose: 'confirm-email',
+          data: { email: 'Ünï@example.com', n: NESTED },
+          createdAt: NOW,
+          expiresAt: input.expiresAt,
+          consumedAt: NOW + 1,
+        });
+        expect(
+          await storage.consumeOneTimeToken({
+            appId,
+            id: input.id,
+            tokenHash: input.tokenHash,
+            purpose: 'confirm-email',
+            now: NOW + 2,
+          }),
+        ).toBeNull();
+      });
+
+      it('refuses a wrong hash, purpose or id without spending the token', async () => {
+        const appId = newAppId();
+        const input = tokenInput(appId, null, { purpose: 'oauth-state' });
+        await storage.createOneTimeToken(input);
+        const query = { appId, id: input.id, tokenHash: input.tokenHash, purpose: input.purpose, now: NOW + 1 };
+        expect(await storage.consumeOneTimeToken({ ...query, tokenHash: `${input.tokenHash}x` })).toBeNull();
+        expect(await storage.consumeOneTimeToken({ ...query, purpose: 'reset-password' })).toBeNull();
+        expect(await storage.consumeOneTimeToken({ ...query, id: objectId() })).toBeNull();
+        expect(await storage.consumeOneTimeToken(query)).toMatchObject({
+          id: input.id,
+          userId: null,
+          consumedAt: NOW + 1,
+        });
+      });
+
+      it('an expired token cannot be consumed', async () => {
+        const appId = newAppId();
+        const input = tokenInput(appId, null, { expiresAt: NOW + 10 });
+        await storage.createOneTimeToken(input);
+        const query = { appId, id: input.id, tokenHash: input.tokenHash, purpose: input.purpose };
+        expect(await storage.consumeOneTimeToken({ ...query, now: NOW + 10 })).toBeNull();
+        expect(await storage.consumeOneTimeToken({ ...query, now: NOW + 11 })).toBeNull();
+        expect(await storage.consumeOneTimeToken({ ...query, now: NOW + 9 })).not.toBeNull();
+      });
+
+      it('createOneTimeToken() refuses a taken id', async () => {
+        const appId = newAppId();
+        const input = tokenInput(appId, null);
+        await storage.createOneTimeToken(input);
+        await expectConflict(storage.createOneTimeToken({ ...input, tokenHash: 'another' }), 'token');
+      });
+
+      it('deleteOneTimeTokens() deletes one purpose of one user’s unconsumed tokens', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId);
+        const other = await createUser(appId);
+        const resets = [tokenInput(appId, user.id), tokenInput(appId, user.id), tokenInput(appId, user.id)];
+        for (const token of resets) await storage.createOneTimeToken(token);
+        const [spent] = resets;
+        await storage.consumeOneTimeToken({ ...spent!, now: NOW });
+        const confirm = tokenInput(appId, user.id, { purpose: 'confirm-email' });
+        await storage.createOneTimeToken(confirm);
+        const othersReset = tokenInput(appId, other.id);
+        await storage.createOneTimeToken(othersReset);
+
+        expect(await storage.deleteOneTimeTokens(user.appId, user.id, 'reset-password')).toBe(2);
+        expect(await storage.consumeOneTimeToken({ ...resets[1]!, now: NOW })).toBeNull();
+        expect(await storage.consumeOneTimeToken({ ...confirm, now: NOW })).not.toBeNull();
+        expect(await storage.consumeOneTimeToken({ ...othersReset, now: NOW })).not.toBeNull();
+        expect(await storage.deleteOneTimeTokens(user.appId, user.id, 'reset-password')).toBe(0);
+      });
+
+      it('deleteExpiredOneTimeTokens() deletes tokens that expired before now', async () => {
+        // Times far in the past, so tokens of the other cases are not expired at `now`.
+        const appId = newAppId();
+        const early = tokenInput(appId, null, { now: 500, expiresAt: 1_000 });
+        const boundary = tokenInput(appId, null, { now: 500, expiresAt: 2_000 });
+        const late = tokenInput(appId, null, { now: 500, expiresAt: 3_000 });
+        for (const token of [early, boundary, late]) await storage.createOneTimeToken(token);
+        expect(await storage.deleteExpiredOneTimeTokens(2_000)).toBe(1);
+        expect(await storage.deleteExpiredOneTimeTokens(2_001)).toBe(1);
+        expect(await storage.consumeOneTimeToken({ ...late, now: 2_500 })).not.toBeNull();
+      });
+    });
+
+    describe('API keys', () => {
+      it('createApiKey() returns the record; getApiKey() returns it to its owner only', async () => {
+        const appId = newAppId();
+        const owner = await createUser(appId);
+        const stranger = await createUser(appId);
+        const input = apiKeyInput(owner, { kind: 'server', name: 'ci-deploy' });
+        const created = await storage.createApiKey(input);
+        expect(created).toEqual({
+          id: input.id,
+          appId,
+          userId: owner.id,
+          kind: 'server',
+          name: 'ci-deploy',
+          disabled: false,
+          createdAt: NOW,
+          lastUsedAt: null,
+        });
+        expect(await storage.getApiKey(owner.appId, owner.id, input.id)).toEqual(created);
+        expect(await storage.getApiKey(stranger.appId, stranger.id, input.id)).toBeNull();
+        expect(await storage.getApiKey(owner.appId, owner.id, objectId())).toBeNull();
+      });
+
+      it('refuses a name the owner already uses, a taken id or a taken hash', async () => {
+        const appId = newAppId();
+        const owner = await createUser(appId);
+        const other = await createUser(appId);
+        const first = apiKeyInput(owner, { name: 'laptop' });
+        await storage.createApiKey(first);
+        await expectConflict(storage.createApiKey(apiKeyInput(owner, { name: 'laptop' })), 'apiKeyName');
+        await storage.createApiKey(apiKeyInput(other, { name: 'laptop' }));
+        await expectConflict(storage.createApiKey(apiKeyInput(other, { id: first.id })), 'apiKey');
+        await expectConflict(storage.createApiKey(apiKeyInput(other, { keyHash: first.keyHash })), 'apiKey');
+        expect(await storage.countApiKeys(owner.appId, owner.id)).toBe(1);
+        expect(await storage.countApiKeys(other.appId, other.id)).toBe(1);
+      });
+
+      it('listApiKeys() lists the owner’s keys oldest first; countApiKeys() counts them', async () => {
+        const appId = newAppId();
+        const owner = await createUser(appId);
+        const other = await createUser(appId);
+        const newer = await storage.createApiKey(apiKeyInput(owner, { name: 'newer', now: NOW + 2 }));
+        const older = await storage.createApiKey(apiKeyInput(owner, { name: 'older', now: NOW + 1 }));
+        await storage.createApiKey(apiKeyInput(other));
+        expect(await storage.listApiKeys(owner.appId, owner.id)).toEqual([older, newer]);
+        expect(await storage.countApiKeys(owner.appId, owner.id)).toBe(2);
+        expect(await storage.countApiKeys(appId, objectId())).toBe(0);
+        expect(await storage.listApiKeys(appId, objectId())).toEqual([]);
+      });
+
+      it('listAppApiKeys() lists the app’s keys of one kind, oldest first, across owners', async () => {
+        const appId = newAppId();
+        const first = await createUser(appId);
+        const second = await createUser(appId);
+        const stranger = await createUser(newAppId());
+        const newer = await storage.createApiKey(apiKeyInput(second, { kind: 'server', now: NOW + 2 }));
+        const older = await storage.createApiKey(apiKeyInput(first, { kind: 'server', now: NOW + 1 }));
+        await storage.createApiKey(apiKeyInput(first, { kind: 'user' }));
+        await storage.createApiKey(apiKeyInput(stranger, { kind: 'server' }));
+        expect(await storage.listAppApiKeys(appId, 'server')).toEqual([older, newer]);
+        expect((await storage.listAppApiKeys(appId, 'user')).map((k) => k.userId)).toEqual([first.id]);
+        expect(await storage.listAppApiKeys(newAppId(), 'server')).toEqual([]);
+      });
+
+      it('findApiKeyByHash() finds a key of the app by hash', async () => {
+        const owner = await createUser(newAppId());
+        const input = apiKeyInput(owner);
+        const created = await storage.createApiKey(input);
+        expect(await storage.findApiKeyByHash(owner.appId, input.keyHash)).toEqual(created);
+        expect(await storage.findApiKeyByHash(newAppId(), input.keyHash)).toBeNull();
+        expect(await storage.findApiKeyByHash(owner.appId, 'unknown')).toBeNull();
+      });
+
+      it('setApiKeyDisabled() and deleteApiKey() act only on the owner’s key', async () => {
+        const appId = newAppId();
+        const owner = await createUser(appId);
+        const stranger = await createUser(appId);
+        const key = await storage.createApiKey(apiKeyInput(owner));
+        expect(await storage.setApiKeyDisabled(stranger.appId, stranger.id, key.id, true)).toBe(false);
+        expect((await storage.getApiKey(owner.appId, owner.id, key.id))?.disabled).toBe(false);
+        expect(await storage.setApiKeyDisabled(owner.appId, owner.id, key.id, true)).toBe(true);
+        expect((await storage.getApiKey(owner.appId, owner.id, key.id))?.disabled).toBe(true);
+        expect(await storage.setApiKeyDisabled(owner.appId, owner.id, key.id, false)).toBe(true);
+        expect((await storage.getApiKey(owner.appId, owner.id, key.id))?.disabled).toBe(false);
+        expect(await storage.setApiKeyDisabled(owner.appId, owner.id, objectId(), true)).toBe(false);
+
+        expect(await storage.deleteApiKey(stranger.appId, stranger.id, key.id)).toBe(false);
+        expect(await storage.getApiKey(owner.appId, owner.id, key.id)).not.toBeNull();
+        expect(await storage.deleteApiKey(owner.appId, owner.id, key.id)).toBe(true);
+        expect(await storage.deleteApiKey(owner.appId, owner.id, key.id)).toBe(false);
+        expect(await storage.getApiKey(owner.appId, owner.id, key.id)).toBeNull();
+      });
+
+      it('touchApiKey() records use', async () => {
+        const owner = await createUser(newAppId());
+        const key = await storage.createApiKey(apiKeyInput(owner));
+        await storage.touchApiKey(key.appId, key.id, NOW + 99);
+        expect((await storage.getApiKey(owner.appId, owner.id, key.id))?.lastUsedAt).toBe(NOW + 99);
+      });
+    });
+
+    describe('audit events', () => {
+      it('lists an app’s events newest first, optionally of one user, with a limit', async () => {
+        const appId = newAppId();
+        const userId = objectId();
+        await storage.recordAuditEvent({
+          appId,
+          type: 'login',
+          userId,
+          ip: '203.0.113.9',
+          detail: NESTED,
+          now: NOW + 1,
+        });
+        await storage.recordAuditEvent({ appId, type: 'login-failed', now: NOW + 3 });
+        await storage.recordAuditEvent({ appId, type: 'logout', userId, now: NOW + 2 });
+        await storage.recordAuditEvent({ appId: newAppId(), type: 'login', userId, now: NOW + 4 });
+
+        const all = await storage.listAuditEvents(appId);
+        expect(all.map((e) => e.type)).toEqual(['login-failed', 'logout', 'login']);
+        expect(all[0]).toMatchObject({ appId, userId: null, ip: null, detail: {}, at: NOW + 3 });
+        expect(all[2]).toMatchObject({ userId, ip: '203.0.113.9', detail: NESTED, at: NOW + 1 });
+        for (const event of all) expect(event.id).toMatch(/^[0-9a-f]{24}$/);
+        expect(new Set(all.map((e) => e.id)).size).toBe(3);
+
+        expect((await storage.listAuditEvents(appId, { userId })).map((e) => e.type)).toEqual(['logout', 'login']);
+        expect((await storage.listAuditEvents(appId, { limit: 1 })).map((e) => e.type)).toEqual(['login-failed']);
+        expect(await storage.listAuditEvents(newAppId())).toEqual([]);
+      });
+
+      it('returns at most 100 events unless asked for more', async () => {
+        const appId = newAppId();
+        await storage.transaction(async (tx) => {
+          for (let i = 0; i < 105; i++) await tx.recordAuditEvent({ appId, type: 'login', now: NOW + i });
+        });
+        const events = await storage.listAuditEvents(appId);
+        expect(events).toHaveLength(100);
+        expect(events[0]?.at).toBe(NOW + 104);
+        expect(await storage.listAuditEvents(appId, { limit: 200 })).toHaveLength(105);
+      });
+    });
+
+    describe('apps never see each other’s rows', () => {
+      // Each case makes rows in app A, then calls every method that names them through app B, with their real
+      // ids and hashes: nothing is found, nothing changes, and app A still sees exactly what it had.
+
+      it('users, emails and identities', async () => {
+        const [a, b] = [newAppId(), newAppId()];
+        const identity = { providerType: 'custom-token', providerId: 'custom-token', subject: 'isolated' };
+        const user = await createUser(a, {
+          username: 'isolated',
+          emails: [{ address: 'isolated@example.com', verified: false }],
+          identities: [identity],
+          profile: { kept: true },
+        });
+        expect(await storage.getUser(b, user.id)).toBeNull();
+        expect(await storage.findUserByEmail(b, 'isolated@example.com')).toBeNull();
+        expect(await storage.findUsersByUsername(b, 'isolated')).toEqual([]);
+        expect(await storage.findUserByIdentity(b, 'custom-token', 'isolated')).toBeNull();
+        expect(await storage.setUserProfile(b, user.id, { changed: true }, NOW + 1)).toBe(false);
+        expect(await storage.setUserCustomData(b, user.id, { changed: true }, NOW + 1)).toBe(false);
+        expect(await storage.setUserDisabled(b, user.id, true, NOW + 1)).toBe(false);
+        expect(await storage.setUsername(b, user.id, 'renamed', NOW + 1)).toBe(false);
+        expect(await storage.setEmailVerified(b, user.id, 'isolated@example.com', true)).toBe(false);
+        expect(
+          await storage.replaceEmail(b, user.id, 'isolated@example.com', { address: 'x@example.com', verified: true }),
+        ).toBe(false);
+        expect(await storage.removeEmail(b, user.id, 'isolated@example.com')).toBe(false);
+        await expect(
+          storage.addEmail(b, user.id, { address: 'added@example.com', verified: true }, NOW + 1),
+        ).rejects.toThrow();
+        await expect(
+          storage.addIdentity(b, user.id, { ...identity, subject: 'added-elsewhere' }, NOW + 1),
+        ).rejects.toThrow();
+        expect(await storage.deleteUser(b, user.id)).toBe(false);
+        expect(await storage.getUser(a, user.id)).toEqual(user);
+        expect(await storage.findUserByEmail(b, 'added@example.com')).toBeNull();
+        expect(await storage.findUserByIdentity(b, 'custom-token', 'added-elsewhere')).toBeNull();
+      });
+
+      it('passwords', async () => {
+        const [a, b] = [newAppId(), newAppId()];
+        const user = await createUser(a, { passwordHash: '$argon2id$isolated' });
+        expect(await storage.getPasswordHash(b, user.id)).toBeNull();
+        expect(await storage.setPasswordHash(b, user.id, '$argon2id$overwritten', NOW + 1)).toBe(false);
+        expect(await storage.getPasswordHash(a, user.id)).toBe('$argon2id$isolated');
+        const without = await createUser(a);
+        expect(await storage.setPasswordHash(b, without.id, '$argon2id$planted', NOW + 1)).toBe(false);
+        expect(await storage.getPasswordHash(a, without.id)).toBeNull();
+        expect(await storage.setPasswordHash(a, without.id, '$argon2id$own', NOW + 2)).toBe(true);
+        expect(await storage.getPasswordHash(a, without.id)).toBe('$argon2id$own');
+      });
+
+      it('sessions', async () => {
+        const [a, b] = [newAppId(), newAppId()];
+        const user = await createUser(a);
+        const session = await storage.createSession(sessionInput(user));
+        expect(await storage.getSession(b, session.id)).toBeNull();
+        expect(await storage.getSessionWithUser(b, session.id)).toBeNull();
+        expect(await storage.findSessionByHash(b, session.refreshHash)).toBeNull();
+        expect(await storage.listActiveSessions(b, user.id, NOW + 1)).toEqual([]);
+        await storage.touchSession(b, session.id, NOW + 1);
+        expect(await storage.revokeSession(b, session.id, NOW + 1)).toBe(false);
+        expect(await storage.revokeUserSessions(b, user.id, NOW + 1)).toBe(0);
+        await expect(storage.createSession(sessionInput(user, { appId: b }))).rejects.toThrow();
+        expect(await storage.getSession(a, session.id)).toEqual(session);
+        expect(await storage.listActiveSessions(a, user.id, NOW + 1)).toEqual([session]);
+      });
+
+      it('one-time tokens', async () => {
+        const [a, b] = [newAppId(), newAppId()];
+        const user = await createUser(a);
+        const token = tokenInput(a, user.id);
+        await storage.createOneTimeToken(token);
+        expect(await storage.consumeOneTimeToken({ ...token, appId: b, now: NOW + 1 })).toBeNull();
+        expect(await storage.deleteOneTimeTokens(b, user.id, token.purpose)).toBe(0);
+        await expect(storage.createOneTimeToken(tokenInput(b, user.id))).rejects.toThrow();
+        expect(await storage.consumeOneTimeToken({ ...token, now: NOW + 1 })).toMatchObject({ id: token.id, appId: a });
+      });
+
+      it('API keys', async () => {
+        const [a, b] = [newAppId(), newAppId()];
+        const user = await createUser(a);
+        const input = apiKeyInput(user, { kind: 'server' });
+        const key = await storage.createApiKey(input);
+        expect(await storage.getApiKey(b, user.id, key.id)).toBeNull();
+        expect(await storage.listApiKeys(b, user.id)).toEqual([]);
+        expect(await storage.listAppApiKeys(b, 'server')).toEqual([]);
+        expect(await storage.findApiKeyByHash(b, input.keyHash)).toBeNull();
+        expect(await storage.countApiKeys(b, user.id)).toBe(0);
+        expect(await storage.setApiKeyDisabled(b, user.id, key.id, true)).toBe(false);
+        await storage.touchApiKey(b, key.id, NOW + 1);
+        expect(await storage.deleteApiKey(b, user.id, key.id)).toBe(false);
+        await expect(storage.createApiKey(apiKeyInput(user, { appId: b }))).rejects.toThrow();
+        expect(await storage.getApiKey(a, user.id, key.id)).toEqual(key);
+        expect(await storage.listApiKeys(a, user.id)).toEqual([key]);
+      });
+
+      it('audit events', async () => {
+        const [a, b] = [newAppId(), newAppId()];
+        const user = await createUser(a);
+        await storage.recordAuditEvent({ appId: a, userId: user.id, type: 'login', now: NOW });
+        expect(await storage.listAuditEvents(b)).toEqual([]);
+        expect(await storage.listAuditEvents(b, { userId: user.id })).toEqual([]);
+        expect(await storage.listAuditEvents(a, { userId: user.id })).toHaveLength(1);
+      });
+    });
+
+    describe('concurrency', () => {
+      it('of concurrent consumeOneTimeToken() calls for one token, exactly one gets the record', async () => {
+        const appId = newAppId();
+        for (let round = 0; round < 5; round++) {
+          const input = tokenInput(appId, null);
+          await storage.createOneTimeToken(input);
+          const results = await Promise.all(
+            Array.from({ length: 8 }, () => storage.consumeOneTimeToken({ ...input, now: NOW + 1 })),
+          );
+          expect(results.filter((r) => r !== null)).toHaveLength(1);
+        }
+      });
+
+      it('of concurrent createUser() calls for one email in different case, exactly one succeeds', async () => {
+        for (let round = 0; round < 3; round++) {
+          const appId = newAppId();
+          const inputs = [
+            userInput(appId, { emails: [{ address: 'Ann@Example.com', verified: false }], passwordHash: '$a' }),
+            userInput(appId, { emails: [{ address: 'ann@example.COM', verified: false }], passwordHash: '$b' }),
+          ];
+          const results = await Promise.allSettled(inputs.map((input) => storage.createUser(input)));
+          const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [inputs[i]!] : []));
+          const losers = results.flatMap((r, i) =>
+            r.status === 'rejected' ? [{ input: inputs[i]!, reason: r.reason }] : [],
+          );
+          expect(winners).toHaveLength(1);
+          expect(losers).toHaveLength(1);
+          expect(isStorageConflictError(losers[0]!.reason)).toBe(true);
+          expect((losers[0]!.reason as StorageConflictError).target).toBe('email');
+          expect((await storage.findUserByEmail(appId, 'ANN@example.com'))?.id).toBe(winners[0]!.id);
+          expect(await storage.getUser(appId, losers[0]!.input.id)).toBeNull();
+          expect(await storage.getPasswordHash(appId, losers[0]!.input.id)).toBeNull();
+        }
+      });
+
+      it('of concurrent createUser() calls for one username in different case, exactly one succeeds', async () => {
+        const appId = newAppId();
+        const results = await Promise.allSettled([
+          createUser(appId, { username: 'Hopper' }),
+          createUser(appId, { username: 'hopper' }),
+          createUser(appId, { username: 'HOPPER' }),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of results) {
+          if (r.status === 'rejected')
+            expect(r.reason).toMatchObject({ name: 'StorageConflictError', target: 'username' });
+        }
+        const winner = results.find((r) => r.status === 'fulfilled')?.value;
+        expect(await storage.findUsersByUsername(appId, 'hopper')).toEqual([winner]);
+      });
+
+      it('of concurrent revokeSession() calls, exactly one reports the revocation', async () => {
+        const user = await createUser(newAppId());
+        const session = await storage.createSession(sessionInput(user));
+        const results = await Promise.all(
+          Array.from({ length: 6 }, () => storage.revokeSession(session.appId, session.id, NOW + 1)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('a createUser() that fails part-way leaves nothing of the user', async () => {
+        const appId = newAppId();
+        const owner = await createUser(appId, {
+          identities: [{ providerType: 'oauth2-google', providerId: 'oauth2-google', subject: 'owned-subject' }],
+        });
+        const input = userInput(appId, {
+          username: 'half-written',
+          emails: [{ address: 'half@example.com', verified: true }],
+          identities: [
+            { providerType: 'custom-token', providerId: 'custom-token', subject: 'fresh-subject' },
+            { providerType: 'oauth2-google', providerId: 'oauth2-google', subject: 'owned-subject' },
+          ],
+          passwordHash: '$argon2id$half',
+        });
+        await expectConflict(storage.createUser(input), 'identity');
+        expect(await storage.getUser(appId, input.id)).toBeNull();
+        expect(await storage.findUserByEmail(appId, 'half@example.com')).toBeNull();
+        expect(await storage.findUsersByUsername(appId, 'half-written')).toEqual([]);
+        expect(await storage.findUserByIdentity(appId, 'custom-token', 'fresh-subject')).toBeNull();
+        expect(await storage.getPasswordHash(input.appId, input.id)).toBeNull();
+        expect((await storage.findUserByIdentity(appId, 'oauth2-google', 'owned-subject'))?.id).toBe(owner.id);
+
+        // Every unique value is free again: the same user without the conflicting identity goes in.
+        const retried = await storage.createUser({ ...input, identities: input.identities!.slice(0, 1) });
+        expect(await storage.getUser(appId, input.id)).toEqual(retried);
+      });
+    });
+  });
+}
