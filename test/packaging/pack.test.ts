@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
 const APP_ID = 'packed-qwxyz';
-const PACKAGES = ['core', 'storage', 'client', 'react', 'server', 'cli'];
+const PACKAGES = ['core', 'storage', 'client', 'ui', 'react', 'server', 'cli'];
 
 /** Every file under `dir`, relative to it. */
 function filesUnder(dir: string): string[] {

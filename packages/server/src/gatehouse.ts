@@ -1,22 +1,18 @@
 import { GatehouseError } from '@gatehouse-auth/core';
 import { createPostgresStorage, createSqliteStorage, parseStorageUrl, type Storage } from '@gatehouse-auth/storage';
-import {
-  ACCOUNT_EVENTS,
-  clientAddressResolver,
-  createAccountEvents,
-  createUserChanges,
-  type ServerAccounts,
-  serverAccounts,
-} from './accounts/index.js';
+import { type ServerAccounts, serverAccounts } from './accounts/index.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { GatehouseConfigInput } from './config/schema.js';
 import type { RequestInfo, ServerContext } from './context.js';
 import { createDdpServer, type DdpHeartbeat, type DdpServer, SWEEP_MS } from './ddp/index.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer, type OutboxMailer } from './email/index.js';
+import { createUserChanges } from './events/changes.js';
+import { ACCOUNT_EVENTS, createAccountEvents } from './events/index.js';
 import { createCors } from './http/cors.js';
 import { observeRequests } from './http/observe.js';
 import { createLogger, type Logger } from './logger.js';
 import { countingRefusals, createMetrics, type GatehouseMetrics } from './metrics/index.js';
+import { clientAddressResolver } from './net/client-address.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/index.js';
 import { errorResponse } from './routes/errors.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { AccountEvent } from '../accounts/index.js';
+import type { AccountEvent } from '../events/index.js';
 import type { RateLimiter } from '../rate-limit/index.js';
 
 /** Connection-pool figures of the database (PostgreSQL); `null` for SQLite's single connection. */
