@@ -239,7 +239,7 @@ export async function createGatehouse(
 }
 
 /**
- * realm-web uses `baseUrl` verbatim, so a trailing slash in it yields `//api/client/…` (spec §1.1): collapse
+ * realm-web uses `baseUrl` verbatim, so a trailing slash in it yields `//api/client/…`: collapse
  * repeated slashes instead of answering 404.
  */
 function normalizePath(request: Request): Request {

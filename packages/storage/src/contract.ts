@@ -241,7 +241,7 @@ export interface EmailRecord {
 }
 
 export interface IdentityRecord {
-  /** The identity id the profile shows (spec §6): subject for most providers. */
+  /** The identity id the profile shows: subject for most providers. */
   id: string;
   providerType: string;
   /** Provider instance name (equals the type for App Services providers). */
@@ -264,7 +264,7 @@ export interface UserRecord {
   updatedAt: number;
   /** In the order they were added. */
   emails: EmailRecord[];
-  /** In the order they were added (linking appends; spec §5.3). */
+  /** In the order they were added (linking appends). */
   identities: IdentityRecord[];
 }
 
@@ -314,7 +314,7 @@ export interface SessionRecord {
   refreshHash: string;
   /** The provider the session logged in with. */
   providerType: string;
-  /** The API key that authenticated this session, if any (it cannot delete itself; spec §4.4). */
+  /** The API key that authenticated this session, if any (it cannot delete itself). */
   apiKeyId: string | null;
   meta: JsonObject;
   createdAt: number;

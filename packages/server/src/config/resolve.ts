@@ -24,7 +24,7 @@ export interface LocalUserpassSettings
 export interface AppSettings {
   id: string;
   name: string;
-  /** Meteor's `Accounts.config` settings (spec meteor-accounts §4.1). */
+  /** Meteor's `Accounts.config` settings. */
   accounts: ParsedApp['accounts'];
   accessTokenLifetimeMs: number;
   refreshTokenLifetimeMs: number;

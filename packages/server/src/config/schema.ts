@@ -77,7 +77,7 @@ const hookFunction = z.custom<(...args: never[]) => unknown>((v) => typeof v ===
 const hookList = z.union([hookFunction, z.array(hookFunction)]);
 
 /**
- * A page of the app that realm-web's OAuth redirect flow may return to (spec §8.1): an absolute http(s) URL
+ * A page of the app that realm-web's OAuth redirect flow may return to: an absolute http(s) URL
  * without a fragment (the result is put there). Matched exactly, character for character (RFC 9700 §4.1).
  */
 const oauthRedirectUri = z
@@ -106,7 +106,7 @@ const app = z
      * a person who mistypes nothing but forgot they had an account learns it from their mailbox, not the form.
      */
     preventAccountEnumeration: z.boolean().default(false),
-    /** Meteor's `Accounts.config` for this app (spec meteor-accounts §4.1). */
+    /** Meteor's `Accounts.config` for this app. */
     accounts: z
       .object({
         /** Refuse sign-ups from clients (HTTP register and DDP createUser): 403 `Signups forbidden`. */

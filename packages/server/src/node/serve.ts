@@ -95,7 +95,7 @@ export async function serveNode(
 
 /**
  * The Hono adapter labels every response without a content type `text/plain`. App Services clients need
- * empty successes (204) to carry no content type at all — realm-web throws on any non-JSON type (spec §4.1)
+ * empty successes (204) to carry no content type at all — realm-web throws on any non-JSON type
  * — so the label is taken off again as the head is written.
  */
 function keepWithoutContentType(outgoing: ServerResponse | Http2ServerResponse): void {
@@ -116,7 +116,7 @@ const MAX_DDP_FRAME_BYTES = 65_536;
 
 /**
  * Serves DDP on raw WebSockets at `/websocket` (the first app) and `/app/<id>/websocket` — the endpoint every
- * npm DDP client and Meteor's own Node client use (spec meteor-accounts §2.1).
+ * npm DDP client and Meteor's own Node client use.
  */
 function attachDdp(server: Server, started: () => Gatehouse | null): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_DDP_FRAME_BYTES });

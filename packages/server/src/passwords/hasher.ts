@@ -114,7 +114,7 @@ function storedDigest(password: string): string {
 /**
  * Every digest a stored hash of `password` may be of, the likeliest first: the normalised password's (what
  * Gatehouse stores), then the password as typed (what Meteor stored: it did not normalise) — each in Meteor's
- * encoding and, for characters outside the BMP, standard UTF-8 (spec §1.4). For ASCII passwords all are one.
+ * encoding and, for characters outside the BMP, standard UTF-8. For ASCII passwords all are one.
  */
 function candidateDigests(password: string): string[] {
   return [...new Set([...meteorDigests(normalizePassword(password)), ...meteorDigests(password)])];
