@@ -9,7 +9,9 @@ import { createOutboxMailer, createSmtpMailer, type Mailer, type OutboxMailer } 
 import { createUserChanges } from './events/changes.js';
 import { ACCOUNT_EVENTS, createAccountEvents } from './events/index.js';
 import { createCors } from './http/cors.js';
+import { observeRequests } from './http/observe.js';
 import { createLogger, type Logger } from './logger.js';
+import { countingRefusals, createMetrics, type GatehouseMetrics } from './metrics/index.js';
 import { clientAddressResolver } from './net/client-address.js';
 import { type ServiceAdmin, serviceAdmin } from './oauth/meteor/settings.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
@@ -41,6 +43,10 @@ export interface Gatehouse {
   readonly ddp: DdpServer;
   /** The development outbox when email goes there. */
   readonly outbox: OutboxMailer | null;
+  /** The JSON logger (the Node adapter writes its request lines through it). */
+  readonly logger: Logger;
+  /** Prometheus metrics when `metrics.enabled`, else `null`; `serveMetrics` serves them on their own port. */
+  readonly metrics: GatehouseMetrics | null;
   /**
    * The server-side account changes of one app (Meteor's server `Accounts.*`: createUser, setPassword,
    * sendEnrollmentEmail, addEmail, setUsername, …). Throws `AppNotFound` for an app not in the config.
@@ -91,6 +97,14 @@ export async function createGatehouse(
 ): Promise<Gatehouse> {
   const config = isResolved(input) ? input : resolveConfig(input);
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Read at each scrape, from parts made below.
+  const metrics: GatehouseMetrics | null = config.metrics.enabled
+    ? createMetrics({
+        hashing: () => passwords.stats(),
+        ddpConnections: () => ddp.connectionCount(),
+        databasePool: () => storage.poolStats?.() ?? null,
+      })
+    : null;
   const keys = await importSigningKeys(config.keys);
   const storage = options.storage ?? (await openStorage(config));
   let outbox: OutboxMailer | null = null;
@@ -100,7 +114,8 @@ export async function createGatehouse(
       mailer = createSmtpMailer({ url: config.email.url, from: config.email.from, logger });
     else mailer = outbox = createOutboxMailer({ from: config.email.from, logger });
   }
-  const passwords = options.passwordHasher ?? createPasswordHasher(config.passwordHashing);
+  const passwords: PasswordHasher =
+    options.passwordHasher ?? createPasswordHasher(config.passwordHashing, { onWait: metrics?.observeHashWait });
   try {
     if (options.migrate !== false) await storage.migrate();
     const now = options.now ?? Date.now;
@@ -121,6 +136,7 @@ export async function createGatehouse(
       })
     : null;
   await shared?.ready();
+  const limiter = options.rateLimiter ?? shared?.limiter ?? createMemoryRateLimiter();
   const events = createAccountEvents((error, event) =>
     logger.warn({ err: describe(error), event: event.type }, 'account event subscriber failed'),
   );
@@ -134,7 +150,7 @@ export async function createGatehouse(
     passwords,
     mailer,
     outbox,
-    limiter: options.rateLimiter ?? shared?.limiter ?? createMemoryRateLimiter(),
+    limiter: metrics ? countingRefusals(limiter, metrics) : limiter,
     logger,
     changes,
     events,
@@ -163,9 +179,11 @@ export async function createGatehouse(
   events.subscribe((event) => {
     if (event.userId !== null && ACCOUNT_EVENTS[event.type].changesUser) changes.userChanged(event.userId);
   });
+  if (metrics) events.subscribe((event) => metrics.observeAccountEvent(event));
 
   const cors = createCors(config.corsOrigins);
-  const router = httpRoutes(ctx);
+  // Route, status and time of each request, for its log line and the metrics.
+  const router = httpRoutes(ctx, [observeRequests(metrics)]);
 
   // Housekeeping: one-time tokens that expired unused (mailed links nobody followed, OAuth logins abandoned at
   // the IdP) are deleted, so the table does not grow forever. Every instance may run it; it is idempotent.
@@ -186,6 +204,8 @@ export async function createGatehouse(
     storage,
     outbox,
     ddp,
+    logger,
+    metrics,
     accounts(appId) {
       const app = config.apps.get(appId);
       if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);

@@ -1,5 +1,13 @@
 import type { JsonObject, UserType } from '@gatehouse-auth/core';
 
+/** A connection pool's use: connections open (`total`, of which `idle`), queries `waiting`, and its size. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
 /**
  * The storage contract: everything Gatehouse keeps, in the words of its domain. One implementation
  * (Kysely) serves SQLite and PostgreSQL; the conformance suite (`runStorageConformance` in
@@ -23,6 +31,11 @@ export interface Storage extends StorageTransaction {
   ping(): Promise<void>;
   /** Closes connections and pools. Further calls fail. */
   close(): Promise<void>;
+  /**
+   * The connection pool's use right now, for metrics: `null` where there is no pool (SQLite's one connection).
+   * Optional, so an adapter without a pool may leave it out.
+   */
+  poolStats?(): PoolStats | null;
 }
 
 /**

@@ -49,7 +49,7 @@ export interface AppSettings {
 }
 
 /** The validated, defaulted, frozen configuration every feature reads. */
-export interface ResolvedConfig extends Omit<GatehouseConfigParsed, 'apps' | 'rateLimits'> {
+export interface ResolvedConfig extends Omit<GatehouseConfigParsed, 'apps' | 'rateLimits' | '$schema'> {
   apps: ReadonlyMap<string, AppSettings>;
   rateLimits: {
     failedLoginsPerAccountAndAddress: number;
@@ -108,7 +108,8 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
       }),
     );
   }
-  const { rateLimits, functions, hooks, ...rest } = parsed;
+  // `$schema` is for editors only: it does not reach the resolved configuration.
+  const { rateLimits, functions, hooks, $schema: _editorsOnly, ...rest } = parsed;
   return deepFreeze({
     ...rest,
     // Functions are frozen by reference only: freezing a function's properties would be surprising.

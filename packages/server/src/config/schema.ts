@@ -221,6 +221,8 @@ const appId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'app ids use
 
 export const configSchema = z
   .object({
+    /** The JSON Schema the file follows (`gatehouse init` writes it), for editors; ignored by the server. */
+    $schema: z.string().optional(),
     /** Public origin clients reach, without a trailing slash, e.g. `https://auth.example.com`. */
     publicUrl: z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, '')),
     listen: z
@@ -361,6 +363,18 @@ export const configSchema = z
     /** Development extras: the outbox page and the demo page. Never on in production. */
     dangerouslyEnableDevPages: z.boolean().default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * Prometheus metrics at `/metrics` on a listener of their own (`host`:`port`), never on the public one, so a
+     * proxy in front of Gatehouse cannot expose them by accident. Off by default.
+     */
+    metrics: z
+      .object({
+        enabled: z.boolean().default(false),
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(9464),
+      })
+      .strict()
+      .default({ enabled: false, host: '127.0.0.1', port: 9464 }),
     apps: z.record(appId, app).refine((v) => Object.keys(v).length > 0, 'at least one app is required'),
     /** Functions referenced by name (confirmation, reset). Only a `.js`/`.mjs` config module can carry them. */
     functions: z

@@ -30,6 +30,8 @@ export interface DdpServer {
    * processes: another instance, the CLI). Resolves when all are done.
    */
   sync(): Promise<void>;
+  /** How many connections are open (a metric). */
+  connectionCount(): number;
   /** Closes every connection and stops the session sweep. */
   close(): void;
 }
@@ -67,6 +69,7 @@ export function createDdpServer(
     async sync() {
       await Promise.all([...connections].map(sync));
     },
+    connectionCount: () => connections.size,
     closed(connection) {
       connection.close();
       connections.delete(connection);

@@ -52,7 +52,8 @@ export function createCors(origins: readonly string[]): Cors {
       return withHeaders(response, (headers) => {
         headers.set('access-control-allow-origin', origin);
         headers.append('vary', 'Origin');
-        headers.set('access-control-expose-headers', 'X-BAAS-Location, Retry-After');
+        // X-Request-Id is set by the Node adapter; exposed so a browser app can show it in an error report.
+        headers.set('access-control-expose-headers', 'X-BAAS-Location, Retry-After, X-Request-Id');
         if (isOAuthLogin(request, request.method)) headers.set('access-control-allow-credentials', 'true');
       });
     },

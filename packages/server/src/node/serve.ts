@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Gatehouse } from '../gatehouse.js';
+import { withRequestLog } from './request-log.js';
 import { attachSockJs } from './sockjs.js';
 
 /** A Gatehouse listening on a Node HTTP server. */
@@ -57,7 +58,7 @@ export async function serveNode(
       requestTimeout: 30_000,
       keepAliveTimeout: 5_000,
     },
-    listener,
+    withRequestLog(built, listener), // one log line per request, X-Request-Id
   );
   const ddp = attachDdp(server, () => current);
   attachSockJs(server, () => current);

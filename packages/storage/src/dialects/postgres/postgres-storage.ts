@@ -29,7 +29,11 @@ const INT8_OID = 20;
  * @throws Error if `pg` is not installed.
  */
 export async function createPostgresStorage(options: PostgresStorageOptions): Promise<Storage> {
-  return createKyselyStorage(await openPostgresDatabase(options), postgresCapabilities);
+  const { db, pool } = await openPostgres(options);
+  const max = options.max ?? 10;
+  return createKyselyStorage(db, postgresCapabilities, {
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
+  });
 }
 
 /**
@@ -37,6 +41,11 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
  * look at rows no contract method reads.
  */
 export async function openPostgresDatabase(options: PostgresStorageOptions): Promise<Kysely<Database>> {
+  return (await openPostgres(options)).db;
+}
+
+/** The pool and the Kysely instance over it (the pool's figures feed `poolStats()`). */
+async function openPostgres(options: PostgresStorageOptions) {
   const pg = await loadPg();
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -55,7 +64,7 @@ export async function openPostgresDatabase(options: PostgresStorageOptions): Pro
   // An idle connection that dies (server restart, network) is reported here; the pool drops it and the next
   // query opens a new one. Without a listener, Node would treat the event as an uncaught error and exit.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
 
 async function loadPg() {
