@@ -1,4 +1,4 @@
-import { type JsonObject, objectId } from '@gatehouse-auth/core';
+import { type JsonObject, objectId, randomSecret } from '@gatehouse-auth/core';
 import { type Kysely, sql, type Updateable } from 'kysely';
 import { translateConflict } from './conflicts.js';
 import type {
@@ -7,10 +7,13 @@ import type {
   AuditEventRecord,
   ConsumeOneTimeToken,
   IdentityRecord,
+  MailOutcome,
+  MailRecord,
   NewApiKey,
   NewAuditEvent,
   NewEmail,
   NewIdentity,
+  NewMail,
   NewOneTimeToken,
   NewSession,
   NewUser,
@@ -705,6 +708,148 @@ class KyselyStorage implements Storage {
     if (options?.userId !== undefined) query = query.where('user_id', '=', options.userId);
     const rows = await query.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
     return rows.map(this.#map.auditEvent);
+  }
+
+  // ---- mail outbox ------------------------------------------------------------------------------------
+
+  async enqueueMail(mail: NewMail, options?: { replaces?: boolean }): Promise<void> {
+    const recipientLower = mail.recipient.toLowerCase();
+    const insert = (db: Kysely<Database>) =>
+      db
+        .insertInto('mail_outbox')
+        .values({
+          id: mail.id,
+          app_id: mail.appId,
+          recipient: mail.recipient,
+          recipient_lower: recipientLower,
+          kind: mail.kind,
+          payload: mail.payload,
+          status: 'pending',
+          attempts: 0,
+          created_at: mail.now,
+          next_attempt_at: mail.now,
+          locked_until: null,
+          claim: null,
+          finished_at: null,
+          last_error: null,
+        })
+        .execute();
+    if (!options?.replaces) {
+      await insert(this.#db);
+      return;
+    }
+    await this.#atomically(async (tx) => {
+      await tx.#db
+        .deleteFrom('mail_outbox')
+        .where('app_id', '=', mail.appId)
+        .where('recipient_lower', '=', recipientLower)
+        .where('kind', '=', mail.kind)
+        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', mail.now)]))
+        .execute();
+      await insert(tx.#db);
+    });
+  }
+
+  async claimDueMail(now: number, leaseMs: number, limit: number): Promise<MailRecord[]> {
+    const due = await this.#db
+      .selectFrom('mail_outbox')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .orderBy('next_attempt_at')
+      .orderBy('id')
+      .limit(Math.max(1, Math.trunc(limit)))
+      .execute();
+    const claimed: MailRecord[] = [];
+    for (const { id } of due) {
+      // A conditional UPDATE per mail: of several senders racing for it, exactly one changes the row.
+      const claim = randomSecret(12);
+      const row = await this.#db
+        .updateTable('mail_outbox')
+        .set((eb) => ({ claim, locked_until: now + leaseMs, attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+        .returning(['id', 'app_id', 'recipient', 'kind', 'payload', 'attempts', 'created_at'])
+        .executeTakeFirst();
+      if (!row || row.payload === null) continue;
+      claimed.push({
+        id: row.id,
+        appId: row.app_id,
+        recipient: row.recipient,
+        kind: row.kind,
+        payload: row.payload,
+        attempts: Number(row.attempts),
+        createdAt: row.created_at,
+        claim,
+      });
+    }
+    return claimed;
+  }
+
+  async finishMail(id: string, claim: string, outcome: MailOutcome): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('mail_outbox')
+      .set({
+        status: outcome.status,
+        payload: null,
+        finished_at: outcome.now,
+        locked_until: null,
+        claim: null,
+        last_error: outcome.reason ?? null,
+      })
+      .where('id', '=', id)
+      .where('claim', '=', claim)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async retryMail(id: string, claim: string, nextAttemptAt: number, error: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('mail_outbox')
+      .set({ next_attempt_at: nextAttemptAt, locked_until: null, claim: null, last_error: error })
+      .where('id', '=', id)
+      .where('claim', '=', claim)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async countSentMail(appId: string, recipient: string, since: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom('mail_outbox')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('app_id', '=', appId)
+      .where('recipient_lower', '=', recipient.toLowerCase())
+      .where('status', '=', 'sent')
+      .where('finished_at', '>=', since)
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+
+  async mailQueueDepth(): Promise<{ pending: number; oldestDueAt: number | null }> {
+    const row = await this.#db
+      .selectFrom('mail_outbox')
+      .select((eb) => [eb.fn.countAll<number>().as('pending'), eb.fn.min('next_attempt_at').as('oldest')])
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    const oldest = row?.oldest;
+    return {
+      pending: Number(row?.pending ?? 0),
+      oldestDueAt: oldest === null || oldest === undefined ? null : Number(oldest),
+    };
+  }
+
+  async deleteFinishedMail(before: number): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('mail_outbox')
+      .where('status', '!=', 'pending')
+      .where('finished_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   // ---- internals --------------------------------------------------------------------------------------
