@@ -30,6 +30,7 @@ export async function startServer(options: StartOptions): Promise<NodeServer> {
   const front: Gatehouse = {
     fetch: async (request, info) => (await built).fetch(request, info),
     ready: async () => (await built).ready(),
+    status: async () => (await built).status(),
     close: async () => gatehouse?.close(),
     get config() {
       return current().config;

@@ -1,5 +1,11 @@
 import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
-import { createPostgresStorage, createSqliteStorage, parseStorageUrl, type Storage } from '@gatehouse-auth/storage';
+import {
+  createPostgresStorage,
+  createSqliteStorage,
+  parseStorageUrl,
+  type Storage,
+  StorageUnavailableError,
+} from '@gatehouse-auth/storage';
 import { Hono } from 'hono';
 import { type ServerAccounts, serverAccounts } from './account/admin.js';
 import { errorResponse, statusOf } from './app-services/errors.js';
@@ -8,7 +14,15 @@ import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { GatehouseConfigInput } from './config/schema.js';
 import type { RequestInfo, ServerContext } from './context.js';
 import { createDdpServer, type DdpHeartbeat, type DdpServer, SWEEP_MS } from './ddp/index.js';
-import { createOutboxMailer, createSmtpMailer, type Mailer, type OutboxMailer } from './email/index.js';
+import {
+  createMailQueue,
+  createOutboxMailer,
+  createSealer,
+  createSmtpMailer,
+  type Mailer,
+  type OutboxMailer,
+} from './email/index.js';
+import { createDatabaseOutages, type DatabaseState } from './health/outages.js';
 import { createCors } from './http/cors.js';
 import type { GatehouseEnv } from './http/env.js';
 import { json } from './http/responses.js';
@@ -17,6 +31,7 @@ import { devRoutes } from './pages/dev.js';
 import { hostedPages } from './pages/hosted.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/index.js';
+import type { RedisState } from './rate-limit/redis.js';
 import { importSigningKeys, jwks } from './tokens/keys.js';
 import { createTokenService } from './tokens/tokens.js';
 import { createUserChanges } from './users/changes.js';
@@ -28,8 +43,13 @@ export interface Gatehouse {
    * rate limits; `X-Forwarded-For` is read instead only with `trustProxy`).
    */
   fetch(request: Request, info?: { address?: string | null }): Promise<Response>;
-  /** Resolves when the database answers; rejects otherwise (what `/readyz` reports). */
+  /** Resolves when the database answers within `database.readyTimeout`; rejects otherwise (what `/readyz` reports). */
   ready(): Promise<void>;
+  /**
+   * How the parts Gatehouse depends on are doing, for a metrics or health endpoint: the database (outages,
+   * requests refused), the mail outbox's depth, and Redis (whether limits are shared or counted per process).
+   */
+  status(): Promise<GatehouseStatus>;
   /** Waits for background work (mail), then closes the hashing pool, the mailer and the database. */
   close(): Promise<void>;
   readonly config: ResolvedConfig;
@@ -43,6 +63,15 @@ export interface Gatehouse {
    * sendEnrollmentEmail, addEmail, setUsername, …). Throws `AppNotFound` for an app not in the config.
    */
   accounts(appId: string): ServerAccounts;
+}
+
+/** What {@link Gatehouse.status} reports. */
+export interface GatehouseStatus {
+  database: DatabaseState;
+  /** Mails waiting in the outbox, and how long the oldest has been due; `null` if the database did not answer. */
+  mailQueue: { pending: number; oldestDueForMs: number } | null;
+  /** `null` without Redis. */
+  redis: RedisState | null;
 }
 
 /** Parts a caller (tests, the CLI) may provide instead of having them built from the configuration. */
@@ -85,6 +114,9 @@ export async function createGatehouse(
   const logger = options.logger ?? createLogger(config.logLevel);
   const keys = await importSigningKeys(config.keys);
   const storage = options.storage ?? (await openStorage(config));
+  // The readiness probe has its own short limit: a frozen database answers 503 in that time, not after the
+  // pool's and the statement's timeouts.
+  const ping = () => withinTime(storage.ping(), config.database.readyTimeoutMs);
   let outbox: OutboxMailer | null = null;
   let mailer = options.mailer;
   if (!mailer) {
@@ -95,14 +127,24 @@ export async function createGatehouse(
   const passwords = options.passwordHasher ?? createPasswordHasher(config.passwordHashing);
   try {
     if (options.migrate !== false) await storage.migrate();
-    const now = options.now ?? Date.now;
-    for (const id of config.apps.keys()) await storage.ensureApp(id, now());
+    for (const id of config.apps.keys()) await storage.ensureApp(id, (options.now ?? Date.now)());
   } catch (error) {
     await Promise.allSettled([storage.close(), passwords.close(), mailer.close()]);
     throw error;
   }
 
   const pending = new Set<Promise<unknown>>();
+  const outages = createDatabaseOutages({ logger, probe: ping });
+  const now = options.now ?? Date.now;
+  const mail = createMailQueue({
+    storage,
+    transport: mailer,
+    sealer: await createSealer(config.keys),
+    delivery: config.email.delivery,
+    logger,
+    now,
+    onError: (error, what) => outages.note(error, what),
+  });
   // Shared state for several instances, when configured: rate limits and news of changed users.
   // (Loaded only when configured: a single instance never pays for the Redis client.)
   const shared = config.redis
@@ -110,6 +152,9 @@ export async function createGatehouse(
         url: config.redis.url,
         prefix: config.redis.keyPrefix,
         logger,
+        commandTimeoutMs: config.redis.commandTimeoutMs,
+        breakerFailures: config.redis.breakerFailures,
+        breakerRetryAfterMs: config.redis.breakerRetryAfterMs,
       })
     : null;
   await shared?.ready();
@@ -119,16 +164,17 @@ export async function createGatehouse(
     keys,
     tokens: createTokenService({ keys, issuer: config.publicUrl }),
     passwords,
-    mailer,
+    mail,
     outbox,
     limiter: options.rateLimiter ?? shared?.limiter ?? createMemoryRateLimiter(),
     logger,
+    outages,
     changes: shared?.changes ?? createUserChanges(),
-    now: options.now ?? Date.now,
+    now,
     background(what, task) {
       const p = Promise.resolve()
         .then(task)
-        .catch((err) => logger.error({ err: describe(err), what }, 'background task failed'))
+        .catch((err) => outages.note(err, what) || logger.error({ err: describe(err), what }, 'background task failed'))
         .finally(() => pending.delete(p));
       pending.add(p);
     },
@@ -138,7 +184,8 @@ export async function createGatehouse(
   const router = new Hono<GatehouseEnv>();
   router.onError((error, c) => {
     const status = isGatehouseError(error) ? statusOf(error.code) : 500;
-    if (status >= 500)
+    // A database outage is logged once for all the requests it fails (with a count), not once per request.
+    if (status >= 500 && !outages.note(error))
       logger.error({ err: describe(error), method: c.req.method, path: new URL(c.req.url).pathname }, 'request failed');
     return errorResponse(error);
   });
@@ -147,10 +194,10 @@ export async function createGatehouse(
   router.get('/healthz', () => json({ status: 'ok' }));
   router.get('/readyz', async () => {
     try {
-      await storage.ping();
+      await ping();
       return json({ status: 'ready' });
     } catch (error) {
-      logger.warn({ err: describe(error) }, 'readiness check failed');
+      if (!outages.note(error, 'readiness check')) logger.warn({ err: describe(error) }, 'readiness check failed');
       return json({ status: 'unavailable', error: 'database unreachable', error_code: 'ServiceUnavailable' }, 503);
     }
   });
@@ -166,7 +213,17 @@ export async function createGatehouse(
     storage
       .deleteExpiredOneTimeTokens(ctx.now())
       .then((count) => count > 0 && logger.debug({ count }, 'expired one-time tokens deleted'))
-      .catch((error) => logger.warn({ err: describe(error) }, 'deleting expired one-time tokens failed'));
+      .catch(
+        (error) =>
+          outages.note(error, 'housekeeping') ||
+          logger.warn({ err: describe(error) }, 'deleting expired one-time tokens failed'),
+      );
+    // Finished mail is kept a week without its body: the hourly per-address limit reads the last hour of it.
+    storage
+      .deleteFinishedMail(ctx.now() - 7 * 86_400_000)
+      .catch(
+        (error) => outages.note(error, 'housekeeping') || logger.warn({ err: describe(error) }, 'mail cleanup failed'),
+      );
   }, options.maintenanceIntervalMs ?? 3_600_000);
   maintenance.unref();
 
@@ -174,6 +231,7 @@ export async function createGatehouse(
   const ddp = createDdpServer(ctx, {
     ...(options.ddpHeartbeat ? { heartbeat: options.ddpHeartbeat } : {}),
     sweepMs: shared ? SWEEP_MS.withRedis : SWEEP_MS.alone,
+    ...(shared ? { newsDown: () => shared.state().limits === 'per-process' } : {}),
   });
   return {
     config,
@@ -200,11 +258,20 @@ export async function createGatehouse(
       }
       return cors.decorate(request, response);
     },
-    ready: () => storage.ping(),
+    ready: ping,
+    async status() {
+      return {
+        database: outages.state(),
+        mailQueue: await mail.depth().catch(() => null),
+        redis: shared?.state() ?? null,
+      };
+    },
     async close() {
       clearInterval(maintenance);
       ddp.close();
       await Promise.allSettled([...pending]);
+      await mail.close();
+      outages.close();
       await Promise.allSettled([passwords.close(), mailer.close(), ctx.limiter.close(), shared?.close()]);
       await storage.close();
     },
@@ -232,7 +299,26 @@ async function openStorage(config: ResolvedConfig): Promise<Storage> {
   const location = parseStorageUrl(config.database.url);
   return location.dialect === 'sqlite'
     ? createSqliteStorage({ filename: location.filename })
-    : createPostgresStorage({ connectionString: location.connectionString, max: config.database.poolSize });
+    : createPostgresStorage({
+        connectionString: location.connectionString,
+        max: config.database.poolSize,
+        connectTimeoutMs: config.database.connectTimeoutMs,
+        acquireTimeoutMs: config.database.acquireTimeoutMs,
+        queryTimeoutMs: config.database.queryTimeoutMs,
+      });
+}
+
+/** `promise`, or a `StorageUnavailableError` when it has not settled within `ms`. */
+function withinTime(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StorageUnavailableError({ cause: new Error(`no answer within ${ms} ms`) })),
+      ms,
+    );
+  });
+  promise.catch(() => {}); // settles after the deadline: nobody waits for it any more
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function forwardedFor(request: Request): string | null {

@@ -63,6 +63,9 @@ export class DdpConnection {
   readonly #heartbeat: DdpHeartbeat;
   #heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
   #awaitingPong = false;
+  /** Until `connect`: the connect timeout; on a `pre1` connection (no heartbeat): the idle limit. */
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #pre1 = false;
 
   constructor(
     ctx: ServerContext,
@@ -75,6 +78,17 @@ export class DdpConnection {
     this.#socket = socket;
     this.#address = info.address;
     this.#heartbeat = info.heartbeat ?? DEFAULT_HEARTBEAT;
+    // A socket that never says `connect` would otherwise stay open forever.
+    this.#idleTimer = setTimeout(() => this.close(1008, 'DDP connect expected'), ctx.config.ddp.connectTimeoutMs);
+    this.#idleTimer.unref?.();
+  }
+
+  /** DDP `pre1` has no heartbeat: a connection that says nothing for `pre1IdleTimeout` is closed instead. */
+  #resetPre1Idle(): void {
+    clearTimeout(this.#idleTimer);
+    if (this.#closed) return;
+    this.#idleTimer = setTimeout(() => this.close(1000, 'DDP connection idle'), this.#ctx.config.ddp.pre1IdleTimeoutMs);
+    this.#idleTimer.unref?.();
   }
 
   /**
@@ -111,6 +125,7 @@ export class DdpConnection {
   receive(text: string): void {
     if (this.#closed) return;
     if (this.#heartbeatTimer !== undefined) this.#resetHeartbeat();
+    if (this.#pre1) this.#resetPre1Idle();
     if (++this.#pending > MAX_PENDING_MESSAGES) {
       this.close(1008, 'too many messages');
       return;
@@ -128,6 +143,7 @@ export class DdpConnection {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#heartbeatTimer);
+    clearTimeout(this.#idleTimer);
     try {
       this.#socket.close(code, reason);
     } catch {
@@ -203,7 +219,12 @@ export class DdpConnection {
         return;
       }
       this.#connected = true;
+      clearTimeout(this.#idleTimer);
       if (wanted !== 'pre1') this.#resetHeartbeat();
+      else {
+        this.#pre1 = true;
+        this.#resetPre1Idle();
+      }
       this.#send({ msg: 'connected', session: randomSecret(12) });
       return;
     }
@@ -269,7 +290,8 @@ export class DdpConnection {
       const result = await this.#call(method, params);
       reply = { msg: 'result', id, ...(result === undefined ? {} : { result }) };
     } catch (error) {
-      if (!(error instanceof MeteorError)) this.#ctx.logger.warn({ err: describe(error), method }, 'DDP method failed');
+      if (!(error instanceof MeteorError) && !this.#ctx.outages.note(error, 'DDP method'))
+        this.#ctx.logger.warn({ err: describe(error), method }, 'DDP method failed');
       reply = { msg: 'result', id, error: toMeteorError(error) };
     }
     this.#send(reply);

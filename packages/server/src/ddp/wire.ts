@@ -1,4 +1,5 @@
 import { deserialize, EJSONError, type GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
+import { asServiceUnavailable } from '../health/outages.js';
 import { assertNoNul } from '../http/body.js';
 
 /**
@@ -83,6 +84,9 @@ export function matchFailed(): MeteorError {
  */
 export function toMeteorError(thrown: unknown): MeteorErrorJson {
   if (thrown instanceof MeteorError) return meteorError(thrown.error, thrown.reason, thrown.details);
+  // The database is away: 503 with the wait in `details`, as `Retry-After` says it over HTTP.
+  const unavailable = asServiceUnavailable(thrown);
+  if (unavailable) return meteorError(503, unavailable.message, unavailable.details);
   if (isGatehouseError(thrown)) {
     const code = STATUS_OF[thrown.code];
     if (code !== undefined) return meteorError(code, thrown.message);
@@ -106,4 +110,5 @@ const STATUS_OF: Partial<Record<GatehouseError['code'], number>> = {
   UserpassTokenInvalid: 403,
   TooManyRequests: 429,
   ServiceBusy: 503,
+  ServiceUnavailable: 503,
 };

@@ -1,5 +1,10 @@
 import { GatehouseError, isObjectIdHex, objectId } from '@gatehouse-auth/core';
-import { type ApiKeyRecord, isStorageConflictError, type SessionRecord, type UserRecord } from '@gatehouse-auth/storage';
+import {
+  type ApiKeyRecord,
+  isStorageConflictError,
+  type SessionRecord,
+  type UserRecord,
+} from '@gatehouse-auth/storage';
 import { z } from 'zod';
 import type { AppSettings, ServerContext } from '../../context.js';
 import { addressKey } from '../../rate-limit/index.js';

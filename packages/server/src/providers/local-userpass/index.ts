@@ -2,13 +2,7 @@ import { GatehouseError, type JsonObject, objectId, randomSecret } from '@gateho
 import { type EmailRecord, isStorageConflictError, type UserRecord } from '@gatehouse-auth/storage';
 import type { LocalUserpassSettings } from '../../config/resolve.js';
 import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
-import {
-  assertMailAddress,
-  confirmationEmail,
-  enrollmentEmail,
-  type MailMessage,
-  resetPasswordEmail,
-} from '../../email/index.js';
+import { assertMailAddress, confirmationEmail, enrollmentEmail, resetPasswordEmail } from '../../email/index.js';
 import { functionStatus, runConfigFunction } from '../../functions/index.js';
 import { failedLoginUser, prepareNewUser } from '../../hooks/index.js';
 import { checkPassword } from '../../passwords/index.js';
@@ -24,9 +18,6 @@ import { localUserpassErrors as errors } from './errors.js';
  */
 
 export const PROVIDER = 'local-userpass';
-
-/** Mails (confirmation, reset) one address receives per hour at most, so nobody can flood an inbox. */
-const MAILS_PER_ADDRESS_PER_HOUR = 5;
 
 /** Longest email address accepted (RFC 5321 path limit). */
 const MAX_EMAIL_LENGTH = 254;
@@ -533,7 +524,7 @@ function mailLink(
       'reset-password': resetPasswordEmail,
       enroll: enrollmentEmail,
     };
-    await sendLimited(ctx, app, templates[purpose](input));
+    await ctx.mail.send(app.id, templates[purpose](input), { kind: purpose });
   });
 }
 
@@ -560,21 +551,6 @@ async function runConfirmation(
     throw errors.confirmFailed(email);
   }
   if (status === 'success') await confirmUser(ctx, app, { token, tokenId });
-}
-
-/**
- * Sends a mail unless the address already got its hourly share; then the mail is dropped silently — the
- * caller's answer, given before, stays the same.
- */
-async function sendLimited(ctx: ServerContext, app: AppSettings, message: MailMessage): Promise<void> {
-  const key = `mail:${app.id}:${message.to.toLowerCase()}`;
-  const now = ctx.now();
-  if (await ctx.limiter.blocked([{ key, limit: MAILS_PER_ADDRESS_PER_HOUR }], now)) {
-    ctx.logger.warn({ app: app.id }, 'mail to an address over its hourly limit dropped');
-    return;
-  }
-  await ctx.limiter.count([key], 3_600_000, now);
-  await ctx.mailer.send(message);
 }
 
 /** `1800000` → `30 minutes`, `172800000` → `48 hours`. */

@@ -259,11 +259,18 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
     it('sends one address at most 5 mails an hour, answering the same either way', async () => {
       await start({ confirmation: 'email' });
       await register('flood@example.com');
-      for (let i = 0; i < 8; i++)
+      const delivered = () => t.gatehouse.outbox?.list().filter((m) => m.to === 'flood@example.com').length ?? 0;
+      const settle = async (count: number) => {
+        for (let i = 0; i < 100 && delivered() < count; i++) await new Promise((r) => setTimeout(r, 10));
+      };
+      // Each resend waits for the mail before it: a resend made while the previous mail still waits replaces it.
+      await settle(1);
+      for (let i = 0; i < 8; i++) {
         expect((await post('/confirm/send', { email: 'flood@example.com' })).status).toBe(200);
-      await t.mailLinks('flood@example.com');
+        await settle(Math.min(i + 2, 5));
+      }
       await new Promise((r) => setTimeout(r, 50));
-      expect(t.gatehouse.outbox?.list().filter((m) => m.to === 'flood@example.com')).toHaveLength(5);
+      expect(delivered()).toBe(5);
       t.advance(61 * 60_000);
       expect((await post('/confirm/send', { email: 'flood@example.com' })).status).toBe(200);
       await new Promise((r) => setTimeout(r, 50));
