@@ -1149,10 +1149,15 @@ export function describeStorageConformance(name: string, open: () => Promise<Ope
         const claimed = await storage.claimDueMail(NOW + 1, 60_000, 10);
         expect(claimed.map((m) => m.kind).sort()).toEqual(['confirm-email', 'reset-password']);
         expect(claimed.find((m) => m.kind === 'reset-password')?.id).toBe(newest.id);
-        // A mail a sender holds is left alone: it may be on the wire already.
+        // A mail a sender holds is dropped too: its sender's next step finds it gone and does not retry it.
         await storage.enqueueMail(mailInput(appId, 'cy@example.com', 'confirm-email', NOW + 2), { replaces: true });
-        expect(await storage.mailQueueDepth()).toMatchObject({ pending: 3 });
-        for (const mail of claimed) await storage.finishMail(mail.id, mail.claim, { status: 'sent', now: NOW + 2 });
+        expect(await storage.mailQueueDepth()).toMatchObject({ pending: 2 });
+        const held = claimed.find((m) => m.kind === 'confirm-email');
+        expect(held && (await storage.retryMail(held.id, held.claim, NOW + 3, 'SMTP down'))).toBe(false);
+        const sending = claimed.find((m) => m.kind === 'reset-password');
+        expect(sending && (await storage.finishMail(sending.id, sending.claim, { status: 'sent', now: NOW + 2 }))).toBe(
+          true,
+        );
         await drain(NOW + 2);
       });
 

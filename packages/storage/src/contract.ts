@@ -161,9 +161,9 @@ export interface Storage {
   // ---- mail outbox ------------------------------------------------------------------------------------
   /**
    * Stores one mail for delivery (status `pending`, due at `now`). With `replaces`, pending mails of the same
-   * app, recipient (any letter case) and `kind` that no sender holds right now are deleted in the same
-   * transaction: a newer confirmation or reset mail voids the links of the older ones, so only it is worth
-   * sending.
+   * app, recipient (any letter case) and `kind` are taken out in the same transaction — deleted, or, when a
+   * sender holds one, marked `dropped` so its `finishMail`/`retryMail` return `false`: a newer confirmation or
+   * reset mail voids the links of the older ones, so only it is worth sending.
    */
   enqueueMail(mail: NewMail, options?: { replaces?: boolean }): Promise<void>;
   /**

@@ -747,6 +747,15 @@ class KyselyStorage implements Storage {
         .where('status', '=', 'pending')
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', mail.now)]))
         .execute();
+      // One a sender holds may be on the wire already; if its attempt fails, it is not tried again.
+      await tx.#db
+        .updateTable('mail_outbox')
+        .set({ status: 'dropped', payload: null, finished_at: mail.now, last_error: 'replaced by a newer mail' })
+        .where('app_id', '=', mail.appId)
+        .where('recipient_lower', '=', recipientLower)
+        .where('kind', '=', mail.kind)
+        .where('status', '=', 'pending')
+        .execute();
       await insert(tx.#db);
     });
   }

@@ -24,7 +24,8 @@ const LEASE_MS = 120_000;
 export interface MailQueue {
   /**
    * Writes one mail for delivery and resolves once it is stored (delivery follows). A mail of the same `kind`
-   * to the same address still waiting is replaced (its one-time link was voided by the newer one). An address
+   * to the same address still waiting is replaced (its one-time link was voided by the newer one), also one
+   * whose delivery is being attempted (if that attempt fails, it is not retried). An address
    * that already received {@link MAILS_PER_ADDRESS_PER_HOUR} mails within the hour gets none: the mail is
    * dropped with a warning. Rejects with `BadRequest` for an unusable recipient.
    *
@@ -104,7 +105,7 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
       return;
     }
     if (!(await storage.finishMail(mail.id, mail.claim, { status: 'sent', now: now() })))
-      logger.warn({ mailId: mail.id }, 'mail sent, but its hold had expired: it may be sent twice');
+      logger.warn({ mailId: mail.id }, 'mail sent, but meanwhile it was replaced by a newer one or its hold expired');
   };
 
   const runRound = async (): Promise<void> => {
