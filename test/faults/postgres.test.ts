@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawDdp } from '../../packages/server/src/testing/raw-ddp.js';
 import { freePort } from '../compat/serve.js';
 import {
   APP,
@@ -93,6 +94,10 @@ describe('PostgreSQL failing under load', () => {
     const notReadyMs = await waitFor('/readyz 503', async () => (await ready()) === 503, 5_000);
     await sleep(STOP_SECONDS * 1000 - (Date.now() - stoppedAt));
     const during = load.samples.filter((s) => s.start > stoppedAt + notReadyMs && s.end < Date.now());
+    // DDP says the same: Meteor error 503, with the wait in its details.
+    const ddp = await RawDdp.open(`${gatehouse.url.replace('http', 'ws')}/websocket`);
+    const ddpLogin = await ddp.call('login', { resume: 'a-resume-token-of-nobody' });
+    ddp.ws.close();
     pg.start();
     const startedAt = Date.now();
     const readyMs = await waitFor('/readyz 200', async () => (await ready()) === 200, 10_000);
@@ -107,6 +112,7 @@ describe('PostgreSQL failing under load', () => {
         `after the start; first registration ${recoveredMs} ms after the start`,
     );
     await expectSurvived(samples);
+    expect(ddpLogin.error).toMatchObject({ error: 503, details: { retryAfterSeconds: 5 } });
     expect(during.length).toBeGreaterThan(0);
     expect(during.every((s) => s.status === 503)).toBe(true);
     // Logged once for the outage, with a count when it ended — not once per request.
