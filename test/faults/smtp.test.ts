@@ -116,5 +116,5 @@ describe('SMTP down', () => {
     await waitFor('the resent mail', () => mailsTo(other).length > before, 5_000);
     expect(Date.now() - upAt).toBeLessThan(20_000);
     expect(logLines(gatehouse.output(), 'mail given up')).toEqual([]);
-  }, 60_000);
+  }, 40_000 + DOWN_SECONDS * 1000);
 });
