@@ -85,48 +85,52 @@ describe('PostgreSQL failing under load', () => {
     expect(samples.filter((s) => s.status === 201).length).toBeGreaterThan(0);
   }, 30_000);
 
-  it(`answers 503 with Retry-After through a ${STOP_SECONDS} s stop, /readyz follows, and it recovers without a restart`, async () => {
-    const before = logLines(gatehouse.output(), 'database unavailable').length;
-    const logBytes = gatehouse.output().length;
-    const load = startLoad(gatehouse.url, { tag: 'stop' });
-    await sleep(500);
-    const stoppedAt = Date.now();
-    pg.stop();
-    const notReadyMs = await waitFor('/readyz 503', async () => (await ready()) === 503, 5_000);
-    await sleep(STOP_SECONDS * 1000 - (Date.now() - stoppedAt));
-    const during = load.samples.filter((s) => s.start > stoppedAt + notReadyMs && s.end < Date.now());
-    // DDP says the same: Meteor error 503, with the wait in its details.
-    const ddp = await RawDdp.open(`${gatehouse.url.replace('http', 'ws')}/websocket`);
-    const ddpLogin = await ddp.call('login', { resume: 'a-resume-token-of-nobody' });
-    ddp.ws.close();
-    pg.start();
-    const startedAt = Date.now();
-    const readyMs = await waitFor('/readyz 200', async () => (await ready()) === 200, 10_000);
-    const recoveredMs = await waitFor('a registration after the stop', () =>
-      load.samples.some((s) => s.op === 'register' && s.status === 201 && s.start >= startedAt),
-    );
-    await sleep(300);
-    const samples = await load.stop();
-    console.log(
-      `faults: PostgreSQL stopped ${STOP_SECONDS} s: ${samples.length} requests ${JSON.stringify(byStatus(samples))}; ` +
-        `during the stop ${JSON.stringify(byStatus(during))}; /readyz 503 ${notReadyMs} ms after the stop, 200 ${readyMs} ms ` +
-        `after the start; first registration ${recoveredMs} ms after the start; ${gatehouse.output().length - logBytes} bytes of log`,
-    );
-    await expectSurvived(samples);
-    expect(ddpLogin.error).toMatchObject({ error: 503, details: { retryAfterSeconds: 5 } });
-    expect(during.length).toBeGreaterThan(0);
-    expect(during.every((s) => s.status === 503)).toBe(true);
-    // Logged once for the outage, with a count when it ended — not once per request.
-    await waitFor(
-      'the end of the outage in the log',
-      () => logLines(gatehouse.output(), 'database reachable again').length > 0,
-      5_000,
-    );
-    expect(logLines(gatehouse.output(), 'database unavailable').length - before).toBe(1);
-    const end = logLines(gatehouse.output(), 'database reachable again').at(-1);
-    expect(end?.refused).toBeGreaterThan(0);
-    expect(logLines(gatehouse.output(), 'request failed')).toEqual([]);
-  }, 40_000 + STOP_SECONDS * 1000);
+  it(
+    `answers 503 with Retry-After through a ${STOP_SECONDS} s stop, /readyz follows, and it recovers without a restart`,
+    async () => {
+      const before = logLines(gatehouse.output(), 'database unavailable').length;
+      const logBytes = gatehouse.output().length;
+      const load = startLoad(gatehouse.url, { tag: 'stop' });
+      await sleep(500);
+      const stoppedAt = Date.now();
+      pg.stop();
+      const notReadyMs = await waitFor('/readyz 503', async () => (await ready()) === 503, 5_000);
+      await sleep(STOP_SECONDS * 1000 - (Date.now() - stoppedAt));
+      const during = load.samples.filter((s) => s.start > stoppedAt + notReadyMs && s.end < Date.now());
+      // DDP says the same: Meteor error 503, with the wait in its details.
+      const ddp = await RawDdp.open(`${gatehouse.url.replace('http', 'ws')}/websocket`);
+      const ddpLogin = await ddp.call('login', { resume: 'a-resume-token-of-nobody' });
+      ddp.ws.close();
+      pg.start();
+      const startedAt = Date.now();
+      const readyMs = await waitFor('/readyz 200', async () => (await ready()) === 200, 10_000);
+      const recoveredMs = await waitFor('a registration after the stop', () =>
+        load.samples.some((s) => s.op === 'register' && s.status === 201 && s.start >= startedAt),
+      );
+      await sleep(300);
+      const samples = await load.stop();
+      console.log(
+        `faults: PostgreSQL stopped ${STOP_SECONDS} s: ${samples.length} requests ${JSON.stringify(byStatus(samples))}; ` +
+          `during the stop ${JSON.stringify(byStatus(during))}; /readyz 503 ${notReadyMs} ms after the stop, 200 ${readyMs} ms ` +
+          `after the start; first registration ${recoveredMs} ms after the start; ${gatehouse.output().length - logBytes} bytes of log`,
+      );
+      await expectSurvived(samples);
+      expect(ddpLogin.error).toMatchObject({ error: 503, details: { retryAfterSeconds: 5 } });
+      expect(during.length).toBeGreaterThan(0);
+      expect(during.every((s) => s.status === 503)).toBe(true);
+      // Logged once for the outage, with a count when it ended — not once per request.
+      await waitFor(
+        'the end of the outage in the log',
+        () => logLines(gatehouse.output(), 'database reachable again').length > 0,
+        5_000,
+      );
+      expect(logLines(gatehouse.output(), 'database unavailable').length - before).toBe(1);
+      const end = logLines(gatehouse.output(), 'database reachable again').at(-1);
+      expect(end?.refused).toBeGreaterThan(0);
+      expect(logLines(gatehouse.output(), 'request failed')).toEqual([]);
+    },
+    40_000 + STOP_SECONDS * 1000,
+  );
 
   it('answers 503 in bounded time while PostgreSQL is frozen, /readyz within its own limit', async () => {
     pg.freeze();

@@ -86,35 +86,43 @@ const linkOf = (raw: string) => {
 };
 
 describe('SMTP down', () => {
-  it('loses no mail while SMTP is down, and failed attempts do not count against the hourly limit', async () => {
-    await smtp.stop();
-    const downAt = Date.now();
-    const people = Array.from({ length: 6 }, (_, i) => `smtp-${i}-${Date.now()}@example.com`);
-    for (const email of people) expect((await api('/register', { email, password: PASSWORD })).status).toBe(201);
-    // One of them asks again and again while nothing arrives: more than the 5 mails an hour.
-    const impatient = people[0] as string;
-    for (let i = 0; i < 7; i++) expect((await api('/confirm/send', { email: impatient })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, DOWN_SECONDS * 1000 - (Date.now() - downAt)));
-    expect(smtp.inbox).toEqual([]);
+  it(
+    'loses no mail while SMTP is down, and failed attempts do not count against the hourly limit',
+    async () => {
+      await smtp.stop();
+      const downAt = Date.now();
+      const people = Array.from({ length: 6 }, (_, i) => `smtp-${i}-${Date.now()}@example.com`);
+      for (const email of people) expect((await api('/register', { email, password: PASSWORD })).status).toBe(201);
+      // One of them asks again and again while nothing arrives: more than the 5 mails an hour.
+      const impatient = people[0] as string;
+      for (let i = 0; i < 7; i++) expect((await api('/confirm/send', { email: impatient })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, DOWN_SECONDS * 1000 - (Date.now() - downAt)));
+      expect(smtp.inbox).toEqual([]);
 
-    await smtp.start();
-    const upAt = Date.now();
-    const deliveredMs = await waitFor('a mail for everyone', () => people.every((p) => mailsTo(p).length > 0), 15_000);
-    console.log(
-      `faults: SMTP down ${DOWN_SECONDS} s: ${people.length} registrations + 7 resends answered 201/200; every address ` +
-        `had its mail ${deliveredMs} ms after SMTP came back (${smtp.inbox.length} mails delivered)`,
-    );
-    expect(gatehouse.exited()).toBeNull();
-    // The newest link works (older ones were replaced while they waited, so they were not worth sending).
-    const latest = linkOf(mailsTo(impatient).at(-1)?.raw ?? '');
-    expect(latest).not.toBe('');
-    expect((await api('/confirm', tokenFromLink(latest))).status).toBe(200);
-    // The attempts that failed while SMTP was down did not use up the address's hourly mails.
-    const other = people[1] as string;
-    const before = mailsTo(other).length;
-    expect((await api('/confirm/send', { email: other })).status).toBe(200);
-    await waitFor('the resent mail', () => mailsTo(other).length > before, 5_000);
-    expect(Date.now() - upAt).toBeLessThan(20_000);
-    expect(logLines(gatehouse.output(), 'mail given up')).toEqual([]);
-  }, 40_000 + DOWN_SECONDS * 1000);
+      await smtp.start();
+      const upAt = Date.now();
+      const deliveredMs = await waitFor(
+        'a mail for everyone',
+        () => people.every((p) => mailsTo(p).length > 0),
+        15_000,
+      );
+      console.log(
+        `faults: SMTP down ${DOWN_SECONDS} s: ${people.length} registrations + 7 resends answered 201/200; every address ` +
+          `had its mail ${deliveredMs} ms after SMTP came back (${smtp.inbox.length} mails delivered)`,
+      );
+      expect(gatehouse.exited()).toBeNull();
+      // The newest link works (older ones were replaced while they waited, so they were not worth sending).
+      const latest = linkOf(mailsTo(impatient).at(-1)?.raw ?? '');
+      expect(latest).not.toBe('');
+      expect((await api('/confirm', tokenFromLink(latest))).status).toBe(200);
+      // The attempts that failed while SMTP was down did not use up the address's hourly mails.
+      const other = people[1] as string;
+      const before = mailsTo(other).length;
+      expect((await api('/confirm/send', { email: other })).status).toBe(200);
+      await waitFor('the resent mail', () => mailsTo(other).length > before, 5_000);
+      expect(Date.now() - upAt).toBeLessThan(20_000);
+      expect(logLines(gatehouse.output(), 'mail given up')).toEqual([]);
+    },
+    40_000 + DOWN_SECONDS * 1000,
+  );
 });
