@@ -90,6 +90,8 @@ export async function serveNode(
         }, closeOptions.graceMs ?? 10_000);
         await closed;
         clearTimeout(timer);
+        // `http.Server`'s close on the stopped server: it also ends the timer that checks request timeouts.
+        server.close(() => {});
         await gatehouse.close();
       })();
       return closing;
