@@ -153,8 +153,11 @@ describe.each(['sqlite', 'postgres'] as const)('@gatehouse-auth/client against G
     });
     await app.emailPasswordAuth.resendConfirmationEmail({ email });
     await app.emailPasswordAuth.confirmUser(await server.mailedToken(email, 2));
-    // Already confirmed: Gatehouse answers the same empty success (it does not tell who has an account).
-    await app.emailPasswordAuth.resendConfirmationEmail({ email });
+    // Already confirmed: App Services' answer, 400 UserAlreadyConfirmed.
+    await expect(app.emailPasswordAuth.resendConfirmationEmail({ email })).rejects.toMatchObject({
+      status: 400,
+      code: 'UserAlreadyConfirmed',
+    });
     const userpass = server.requests.filter((r) => r.path.includes('/local-userpass/') && !r.path.endsWith('/login'));
     expect(userpass.map((r) => [r.path.split('local-userpass/')[1], r.auth])).toEqual([
       ['register', 'none'],

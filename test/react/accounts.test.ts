@@ -62,7 +62,7 @@ describe('@gatehouse-auth/react hooks follow createAccounts (jsdom, real server)
 
     const email = uniqueEmail('react-accounts');
     const username = (email.split('@')[0] as string).replace(/[^\w-]/g, '_');
-    const signedIn = `user=${username} id=ok doc=ok email=${email} verified=true fields={"username":"${username}"} loggingIn=false`;
+    const signedIn = `user=${username} id=ok doc=ok email=${email} verified=false fields={"username":"${username}"} loggingIn=false`;
     await act(() => accounts.createUser({ username, email, password: PASSWORD }));
     expect(status()).toBe(signedIn);
 

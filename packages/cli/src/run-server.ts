@@ -19,43 +19,17 @@ export interface StartOptions {
  * releasing the port).
  */
 export async function startServer(options: StartOptions): Promise<NodeServer> {
-  let gatehouse: Gatehouse | undefined;
   let settle!: { resolve(g: Gatehouse): void; reject(error: unknown): void };
   const built = new Promise<Gatehouse>((resolve, reject) => (settle = { resolve, reject }));
   built.catch(() => {}); // a failed build is reported by startServer itself
-  const current = (): Gatehouse => {
-    if (!gatehouse) throw new Error('Gatehouse is still starting');
-    return gatehouse;
-  };
-  const front: Gatehouse = {
-    fetch: async (request, info) => (await built).fetch(request, info),
-    ready: async () => (await built).ready(),
-    status: async () => (await built).status(),
-    close: async () => gatehouse?.close(),
-    get config() {
-      return current().config;
-    },
-    get storage() {
-      return current().storage;
-    },
-    get outbox() {
-      return current().outbox;
-    },
-    get ddp() {
-      return current().ddp;
-    },
-    accounts: (appId) => current().accounts(appId),
-  };
-
   let server: NodeServer;
   try {
-    server = await serveNode(front, { host: options.host, port: options.port });
+    server = await serveNode(built, { host: options.host, port: options.port });
   } catch (error) {
     throw listenError(error, options.host, options.port);
   }
   try {
-    gatehouse = await options.create({ port: server.port });
-    settle.resolve(gatehouse);
+    settle.resolve(await options.create({ port: server.port }));
   } catch (error) {
     settle.reject(error);
     await server.close({ graceMs: 0 });

@@ -1,4 +1,5 @@
 import type { Storage } from '@gatehouse-auth/storage';
+import type { AccountEvents, TransportFacts, UserChanges } from './accounts/index.js';
 import type { AppSettings, ResolvedConfig } from './config/resolve.js';
 import type { MailQueue, OutboxMailer } from './email/index.js';
 import type { DatabaseOutages } from './health/outages.js';
@@ -7,7 +8,6 @@ import type { PasswordHasher } from './passwords/index.js';
 import type { RateLimiter } from './rate-limit/index.js';
 import type { SigningKey } from './tokens/keys.js';
 import type { TokenService } from './tokens/tokens.js';
-import type { UserChanges } from './users/changes.js';
 
 /**
  * What every feature function receives: the resolved configuration and the long-lived services. Built once
@@ -30,8 +30,15 @@ export interface ServerContext {
    * first of an outage) and returns true; other errors return false and are logged by the caller as usual.
    */
   readonly outages: DatabaseOutages;
-  /** Call `changes.userChanged(id)` after changing a user or ending its sessions: live DDP connections update. */
+  /**
+   * News that a user's document or sessions changed, for live DDP connections (and, with Redis, other
+   * instances). The account core does not call it: it emits events, and a subscriber passes them on.
+   */
   readonly changes: UserChanges;
+  /** The account core's domain events; the audit log, change news and metrics subscribe to them. */
+  readonly events: AccountEvents;
+  /** The one rule for the client's address (`trustProxy`), for every front. */
+  clientAddress(facts: TransportFacts): string | null;
   /** The clock (milliseconds); tests freeze it. */
   now(): number;
   /**
@@ -43,7 +50,7 @@ export interface ServerContext {
 
 /** Who made a request, as far as the transport knows. */
 export interface RequestInfo {
-  /** Client address (from the socket, or `X-Forwarded-For` with `trustProxy`). */
+  /** Client address, resolved by {@link ServerContext.clientAddress}. */
   address: string | null;
   userAgent: string | null;
 }

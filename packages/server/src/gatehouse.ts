@@ -1,4 +1,4 @@
-import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
+import { GatehouseError } from '@gatehouse-auth/core';
 import {
   createPostgresStorage,
   createSqliteStorage,
@@ -6,10 +6,14 @@ import {
   type Storage,
   StorageUnavailableError,
 } from '@gatehouse-auth/storage';
-import { Hono } from 'hono';
-import { type ServerAccounts, serverAccounts } from './account/admin.js';
-import { errorResponse, statusOf } from './app-services/errors.js';
-import { appServicesRoutes } from './app-services/routes.js';
+import {
+  ACCOUNT_EVENTS,
+  clientAddressResolver,
+  createAccountEvents,
+  createUserChanges,
+  type ServerAccounts,
+  serverAccounts,
+} from './accounts/index.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { GatehouseConfigInput } from './config/schema.js';
 import type { RequestInfo, ServerContext } from './context.js';
@@ -24,17 +28,14 @@ import {
 } from './email/index.js';
 import { createDatabaseOutages, type DatabaseState } from './health/outages.js';
 import { createCors } from './http/cors.js';
-import type { GatehouseEnv } from './http/env.js';
-import { json } from './http/responses.js';
 import { createLogger, type Logger } from './logger.js';
-import { devRoutes } from './pages/dev.js';
-import { hostedPages } from './pages/hosted.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/index.js';
 import type { RedisState } from './rate-limit/redis.js';
-import { importSigningKeys, jwks } from './tokens/keys.js';
+import { errorResponse } from './routes/errors.js';
+import { describe, httpRoutes } from './routes/index.js';
+import { importSigningKeys } from './tokens/keys.js';
 import { createTokenService } from './tokens/tokens.js';
-import { createUserChanges } from './users/changes.js';
 
 /** A running Gatehouse: a Web `fetch` handler plus its lifecycle. */
 export interface Gatehouse {
@@ -43,6 +44,11 @@ export interface Gatehouse {
    * rate limits; `X-Forwarded-For` is read instead only with `trustProxy`).
    */
   fetch(request: Request, info?: { address?: string | null }): Promise<Response>;
+  /**
+   * The client address of a request or WebSocket upgrade by the `trustProxy` rule: the socket peer, or the
+   * `X-Forwarded-For` entry the configured proxies vouch for.
+   */
+  clientAddress(socketAddress: string | null, forwardedFor: string | null): string | null;
   /** Resolves when the database answers within `database.readyTimeout`; rejects otherwise (what `/readyz` reports). */
   ready(): Promise<void>;
   /**
@@ -158,6 +164,11 @@ export async function createGatehouse(
       })
     : null;
   await shared?.ready();
+  const events = createAccountEvents((error, event) =>
+    logger.warn({ err: describe(error), event: event.type }, 'account event subscriber failed'),
+  );
+  const changes = shared?.changes ?? createUserChanges();
+  const resolveAddress = clientAddressResolver(config.trustProxy);
   const ctx: ServerContext = {
     config,
     storage,
@@ -169,7 +180,9 @@ export async function createGatehouse(
     limiter: options.rateLimiter ?? shared?.limiter ?? createMemoryRateLimiter(),
     logger,
     outages,
-    changes: shared?.changes ?? createUserChanges(),
+    changes,
+    events,
+    clientAddress: resolveAddress,
     now,
     background(what, task) {
       const p = Promise.resolve()
@@ -180,32 +193,23 @@ export async function createGatehouse(
     },
   };
 
-  const cors = createCors(config.corsOrigins);
-  const router = new Hono<GatehouseEnv>();
-  router.onError((error, c) => {
-    const status = isGatehouseError(error) ? statusOf(error.code) : 500;
-    // A database outage is logged once for all the requests it fails (with a count), not once per request.
-    if (status >= 500 && !outages.note(error))
-      logger.error({ err: describe(error), method: c.req.method, path: new URL(c.req.url).pathname }, 'request failed');
-    return errorResponse(error);
+  // Side effects of account changes, as subscribers: the audit log, and news to live DDP connections.
+  events.subscribe(async (event) => {
+    await storage.recordAuditEvent({
+      appId: event.appId,
+      userId: event.userId,
+      type: event.type,
+      ip: event.address ?? null,
+      now: ctx.now(),
+      ...(event.detail ? { detail: event.detail } : {}),
+    });
   });
-  router.notFound(() => errorResponse(new GatehouseError('NotFound', 'no such endpoint')));
+  events.subscribe((event) => {
+    if (event.userId !== null && ACCOUNT_EVENTS[event.type].changesUser) changes.userChanged(event.userId);
+  });
 
-  router.get('/healthz', () => json({ status: 'ok' }));
-  router.get('/readyz', async () => {
-    try {
-      await ping();
-      return json({ status: 'ready' });
-    } catch (error) {
-      if (!outages.note(error, 'readiness check')) logger.warn({ err: describe(error) }, 'readiness check failed');
-      return json({ status: 'unavailable', error: 'database unreachable', error_code: 'ServiceUnavailable' }, 503);
-    }
-  });
-  const keySet = jwks(keys);
-  router.get('/.well-known/jwks.json', () => json(keySet, 200, { 'cache-control': 'public, max-age=300' }));
-  router.route('/api/client/v2.0', appServicesRoutes(ctx));
-  router.route('/app', hostedPages(ctx));
-  if (config.dangerouslyEnableDevPages) router.route('/', devRoutes(ctx));
+  const cors = createCors(config.corsOrigins);
+  const router = httpRoutes(ctx, { ready: ping });
 
   // Housekeeping: one-time tokens that expired unused (mailed links nobody followed, OAuth logins abandoned at
   // the IdP) are deleted, so the table does not grow forever. Every instance may run it; it is idempotent.
@@ -227,7 +231,6 @@ export async function createGatehouse(
   }, options.maintenanceIntervalMs ?? 3_600_000);
   maintenance.unref();
 
-  const trustProxy = config.trustProxy;
   const ddp = createDdpServer(ctx, {
     ...(options.ddpHeartbeat ? { heartbeat: options.ddpHeartbeat } : {}),
     sweepMs: shared ? SWEEP_MS.withRedis : SWEEP_MS.alone,
@@ -244,10 +247,16 @@ export async function createGatehouse(
       return serverAccounts(ctx, app);
     },
     async fetch(request, info) {
-      const preflight = cors.preflight(request);
+      // CORS is for the APIs browsers' apps call — never for the hosted pages, the demo page or the dev outbox,
+      // which a foreign page must not be able to read.
+      const crossOrigin = isApiPath(new URL(request.url).pathname);
+      const preflight = crossOrigin ? cors.preflight(request) : null;
       if (preflight) return preflight;
       const requestInfo: RequestInfo = {
-        address: (trustProxy && forwardedFor(request)) || info?.address || null,
+        address: resolveAddress({
+          socketAddress: info?.address ?? null,
+          forwardedFor: request.headers.get('x-forwarded-for'),
+        }),
         userAgent: request.headers.get('user-agent'),
       };
       let response: Response;
@@ -256,8 +265,9 @@ export async function createGatehouse(
       } catch (error) {
         response = errorResponse(error);
       }
-      return cors.decorate(request, response);
+      return crossOrigin ? cors.decorate(request, response) : response;
     },
+    clientAddress: (socketAddress, forwardedFor) => resolveAddress({ socketAddress, forwardedFor }),
     ready: ping,
     async status() {
       return {
@@ -321,18 +331,12 @@ function withinTime(promise: Promise<void>, ms: number): Promise<void> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-function forwardedFor(request: Request): string | null {
-  const first = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
-  return first || null;
+/** The paths other origins may call: the client API and the published keys. */
+function isApiPath(pathname: string): boolean {
+  const path = pathname.replace(/\/{2,}/g, '/');
+  return path.startsWith('/api/') || path === '/.well-known/jwks.json';
 }
 
 function isResolved(input: unknown): input is ResolvedConfig {
   return typeof input === 'object' && input !== null && (input as ResolvedConfig).apps instanceof Map;
-}
-
-/** Error details for logs: message and stack, never request data. */
-function describe(error: unknown): object {
-  return error instanceof Error
-    ? { type: error.name, message: error.message, stack: error.stack }
-    : { value: String(error) };
 }

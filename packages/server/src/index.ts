@@ -9,7 +9,7 @@
  * ```
  */
 
-export type { ServerAccounts } from './account/admin.js';
+export type { ServerAccounts } from './accounts/index.js';
 export { applyEnvironment, CONFIG_FILE_NAMES, findConfigFile, loadConfig, readConfigFile } from './config/load.js';
 export { type AppSettings, ConfigError, type ResolvedConfig, resolveConfig } from './config/resolve.js';
 export { configSchema, type GatehouseConfigInput } from './config/schema.js';

@@ -644,6 +644,30 @@ export function describeStorageConformance(name: string, open: () => Promise<Ope
         expect((await storage.findUserByIdentity(appId, 'custom-token', 'owned'))?.id).toBe(other.id);
       });
 
+      it('removeIdentity() removes one identity of its user only, and frees it', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId, {
+          identities: [
+            { providerType: 'local-userpass', providerId: 'local-userpass', subject: 'lp-1' },
+            { providerType: 'custom-token', providerId: 'custom-token', subject: 'sub-1' },
+          ],
+        });
+        const other = await createUser(appId);
+        expect(await storage.removeIdentity(appId, other.id, 'custom-token', 'sub-1')).toBe(false);
+        expect(await storage.removeIdentity(newAppId(), user.id, 'custom-token', 'sub-1')).toBe(false);
+        expect(await storage.removeIdentity(appId, user.id, 'custom-token', 'sub-1')).toBe(true);
+        expect(await storage.removeIdentity(appId, user.id, 'custom-token', 'sub-1')).toBe(false);
+        expect((await storage.getUser(appId, user.id))?.identities.map((i) => i.subject)).toEqual(['lp-1']);
+        expect(await storage.findUserByIdentity(appId, 'custom-token', 'sub-1')).toBeNull();
+        await storage.addIdentity(
+          appId,
+          other.id,
+          { providerType: 'custom-token', providerId: 'custom-token', subject: 'sub-1' },
+          NOW,
+        );
+        expect((await storage.findUserByIdentity(appId, 'custom-token', 'sub-1'))?.id).toBe(other.id);
+      });
+
       it('countUsers() counts the users of one app', async () => {
         const appId = newAppId();
         expect(await storage.countUsers(appId)).toBe(0);

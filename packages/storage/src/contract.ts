@@ -83,6 +83,11 @@ export interface Storage {
   removeEmail(appId: string, userId: string, address: string): Promise<boolean>;
   /** Adds an identity to an existing user; throws `StorageConflictError('identity')` if it is anyone's. */
   addIdentity(appId: string, userId: string, identity: NewIdentity, now: number): Promise<IdentityRecord>;
+  /**
+   * Removes the user's identity (`providerId`, `subject`) — when an account is reclaimed by its address's
+   * owner, or an identity is unlinked. `false` if the user had no such identity.
+   */
+  removeIdentity(appId: string, userId: string, providerId: string, subject: string): Promise<boolean>;
   /** Counts users of an app (diagnostics, CLI). */
   countUsers(appId: string): Promise<number>;
 

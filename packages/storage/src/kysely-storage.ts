@@ -344,6 +344,17 @@ class KyselyStorage implements Storage {
     });
   }
 
+  async removeIdentity(appId: string, userId: string, providerId: string, subject: string): Promise<boolean> {
+    const result = await this.#db
+      .deleteFrom('identities')
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .where('provider_id', '=', providerId)
+      .where('subject', '=', subject)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
   async countUsers(appId: string): Promise<number> {
     const { count } = await this.#db
       .selectFrom('users')

@@ -31,6 +31,8 @@ export interface AppSettings {
   anonymousRefreshTokenLifetimeMs: number;
   /** Pages the OAuth redirect flow may return to, matched exactly (oauth/redirect-flow.ts). */
   oauthRedirectUris: readonly string[];
+  /** Hide which addresses have accounts at every endpoint (docs/security.md). */
+  preventAccountEnumeration: boolean;
   /** Each provider's settings, `undefined` when the app does not configure it. */
   providers: Omit<ParsedApp['providers'], 'local-userpass'> & {
     'local-userpass': LocalUserpassSettings | undefined;
@@ -77,6 +79,7 @@ export interface ResolvedConfig
     failedLoginsPerAccountAndAddress: number;
     failedLoginsPerAccount: number;
     failedLoginsPerAddress: number;
+    newAccountsPerAddress: number;
     windowMs: number;
   };
 }
@@ -109,6 +112,7 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
         refreshTokenLifetimeMs: ms(a.refreshTokenLifetime),
         anonymousRefreshTokenLifetimeMs: ms(a.anonymousRefreshTokenLifetime),
         oauthRedirectUris: a.oauthRedirectUris,
+        preventAccountEnumeration: a.preventAccountEnumeration,
         providers: {
           ...a.providers,
           'local-userpass': lp && {
@@ -166,6 +170,7 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
       failedLoginsPerAccountAndAddress: rateLimits.failedLoginsPerAccountAndAddress,
       failedLoginsPerAccount: rateLimits.failedLoginsPerAccount,
       failedLoginsPerAddress: rateLimits.failedLoginsPerAddress,
+      newAccountsPerAddress: rateLimits.newAccountsPerAddress,
       windowMs: ms(rateLimits.window),
     },
   }) as ResolvedConfig;

@@ -1,5 +1,6 @@
 import { parseDuration } from '@gatehouse-auth/core';
 import { z } from 'zod';
+import { isAddressOrRange } from '../accounts/client-address.js';
 import { apiKeyConfig } from '../providers/api-key/config.js';
 import { customFunctionConfig } from '../providers/custom-function/config.js';
 import { customTokenConfig } from '../providers/custom-token/config.js';
@@ -113,6 +114,14 @@ const app = z
      * the login result to, exactly as realm-web sends them; any other `redirect` is refused with a 400.
      */
     oauthRedirectUris: z.array(oauthRedirectUri).max(100).default([]),
+    /**
+     * Hide which addresses have accounts, everywhere: registration with a taken address answers as for a new
+     * one (and mails the address's owner instead), resend and reset requests answer the same for every
+     * address, DDP `createUser` of a taken name gives the ambiguous message. Off by default: App Services and
+     * Meteor both reveal it at registration, so hiding it at the other endpoints alone protects nothing. On,
+     * a person who mistypes nothing but forgot they had an account learns it from their mailbox, not the form.
+     */
+    preventAccountEnumeration: z.boolean().default(false),
     /** Meteor's `Accounts.config` for this app (spec meteor-accounts §4.1). */
     accounts: z
       .object({
@@ -304,6 +313,8 @@ export const configSchema = z
         failedLoginsPerAccount: z.number().int().min(1).default(100),
         /** Failed logins allowed from one client address (IPv6: per /64) within `window`. */
         failedLoginsPerAddress: z.number().int().min(1).default(50),
+        /** New accounts (sign-ups and anonymous logins) one client address may make within `window`. */
+        newAccountsPerAddress: z.number().int().min(1).default(100),
         window: duration('15m'),
       })
       .strict()
@@ -311,12 +322,27 @@ export const configSchema = z
         failedLoginsPerAccountAndAddress: 10,
         failedLoginsPerAccount: 100,
         failedLoginsPerAddress: 50,
+        newAccountsPerAddress: 100,
         window: '15m',
       }),
     /** Origins allowed by CORS; `["*"]` allows any (tokens travel in headers, not cookies). */
     corsOrigins: z.array(z.string().min(1)).default(['*']),
-    /** Take the client address from `X-Forwarded-For` (only behind a proxy you run). */
-    trustProxy: z.boolean().default(false),
+    /**
+     * The proxies in front of Gatehouse, for the client address of every request and DDP connection (rate
+     * limits, audit log, hooks): `false` (none: the socket's peer), `true` or a number of hops (the rightmost,
+     * or the n-th from the right, `X-Forwarded-For` entry), or a list of the proxies' addresses and CIDR ranges.
+     * Never the leftmost entry, which the client writes itself.
+     */
+    trustProxy: z
+      .union([
+        z.boolean(),
+        z.number().int().min(0).max(16),
+        z
+          .array(z.string().refine(isAddressOrRange, 'expected an IP address or a CIDR range such as 10.0.0.0/8'))
+          .min(1)
+          .max(256),
+      ])
+      .default(false),
     /** Development extras: the outbox page and the demo page. Never on in production. */
     dangerouslyEnableDevPages: z.boolean().default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,23 +1,11 @@
-import { isGatehouseError, randomSecret } from '@gatehouse-auth/core';
+import { randomSecret } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
-import { changePassword } from '../account/index.js';
-import type { AppSettings, ServerContext } from '../context.js';
-import { attemptLogin, notifyLogout } from '../hooks/index.js';
-import * as userpass from '../providers/local-userpass/index.js';
+import { isActive, meteorUserDocument } from '../accounts/index.js';
+import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import { publicProviders } from '../providers/public.js';
-import { isActive } from '../sessions/index.js';
-import { meteorUserDocument } from '../users/index.js';
-import * as accounts from './accounts.js';
-import { updateOwnProfileOverDdp } from './users-update.js';
-import {
-  DDP_VERSIONS,
-  type DdpMessage,
-  MeteorError,
-  matchFailed,
-  parseFrame,
-  stringifyFrame,
-  toMeteorError,
-} from './wire.js';
+import { toMeteorError } from './errors.js';
+import { type DdpLogin, ddpMethods, type MethodCall } from './methods/index.js';
+import { DDP_VERSIONS, type DdpMessage, MeteorError, parseFrame, stringifyFrame } from './wire.js';
 
 /** The transport a DDP connection writes to (a WebSocket, or a test double). */
 export interface DdpSocket {
@@ -25,7 +13,7 @@ export interface DdpSocket {
   close(code?: number, reason?: string): void;
 }
 
-/** Meteor's default rate limit (spec §6): 5 calls per 10 s per connection and method, for these methods. */
+/** Meteor's default DDP rate limit: 5 calls per 10 s per connection and method, for these methods. */
 const LIMITED_METHODS = new Set(['login', 'createUser', 'resetPassword', 'forgotPassword']);
 const LIMIT = 5;
 const LIMIT_WINDOW_MS = 10_000;
@@ -50,9 +38,9 @@ export class DdpConnection {
   readonly #ctx: ServerContext;
   readonly #app: AppSettings;
   readonly #socket: DdpSocket;
-  readonly #address: string | null;
+  readonly #info: RequestInfo;
   #connected = false;
-  #login: accounts.DdpLogin | null = null;
+  #login: DdpLogin | null = null;
   /** The user document last sent to the client (`users` collection), to send only what changed. */
   #published: { userId: string; fields: Record<string, unknown> } | null = null;
   #queue: Promise<void> = Promise.resolve();
@@ -71,12 +59,12 @@ export class DdpConnection {
     ctx: ServerContext,
     app: AppSettings,
     socket: DdpSocket,
-    info: { address: string | null; heartbeat?: DdpHeartbeat },
+    info: RequestInfo & { heartbeat?: DdpHeartbeat },
   ) {
     this.#ctx = ctx;
     this.#app = app;
     this.#socket = socket;
-    this.#address = info.address;
+    this.#info = { address: info.address, userAgent: info.userAgent };
     this.#heartbeat = info.heartbeat ?? DEFAULT_HEARTBEAT;
     // A socket that never says `connect` would otherwise stay open forever.
     this.#idleTimer = setTimeout(() => this.close(1008, 'DDP connect expected'), ctx.config.ddp.connectTimeoutMs);
@@ -117,7 +105,7 @@ export class DdpConnection {
   }
 
   /** The login behind this connection, if any. */
-  get login(): accounts.DdpLogin | null {
+  get login(): DdpLogin | null {
     return this.#login;
   }
 
@@ -287,12 +275,15 @@ export class DdpConnection {
     let reply: Record<string, unknown>;
     try {
       this.#rateLimit(method);
-      const result = await this.#call(method, params);
+      const handler = ddpMethods.get(method);
+      if (!handler) throw new MeteorError(404, `Method '${method.slice(0, 100)}' not found`);
+      const result = await handler(this.#callOf(params));
       reply = { msg: 'result', id, ...(result === undefined ? {} : { result }) };
     } catch (error) {
-      if (!(error instanceof MeteorError) && !this.#ctx.outages.note(error, 'DDP method'))
+      const wire = toMeteorError(error, this.#app);
+      if (wire.error === 500 && !this.#ctx.outages.note(error, 'DDP method'))
         this.#ctx.logger.warn({ err: describe(error), method }, 'DDP method failed');
-      reply = { msg: 'result', id, error: toMeteorError(error) };
+      reply = { msg: 'result', id, error: wire };
     }
     this.#send(reply);
     this.#send({ msg: 'updated', methods: [id] });
@@ -318,166 +309,19 @@ export class DdpConnection {
     }
   }
 
-  async #call(method: string, params: unknown[]): Promise<unknown> {
-    const ctx = this.#ctx;
-    const app = this.#app;
-    switch (method) {
-      case 'login': {
-        const [options] = params;
-        if (params.length !== 1 || options === null || typeof options !== 'object' || Array.isArray(options))
-          throw matchFailed();
-        const record = options as Record<string, unknown>;
-        const info = { address: this.#address, userAgent: null };
-        let outcome: { value: accounts.LoginResultValue; login: accounts.DdpLogin };
-        if ('resume' in record) {
-          let found: Awaited<ReturnType<typeof accounts.verifyResume>> | undefined;
-          outcome = await attemptLogin(
-            ctx,
-            app,
-            { type: 'resume', methodName: 'login', info },
-            async () => (found = await accounts.verifyResume(ctx, app, record.resume)).user,
-            async () => accounts.resumed(found as NonNullable<typeof found>),
-          );
-        } else if (record.password) {
-          outcome = await attemptLogin(
-            ctx,
-            app,
-            { type: 'password', methodName: 'login', info },
-            () => accounts.verifyPasswordLogin(ctx, app, record, this.#address),
-            (user) => accounts.issueLogin(ctx, app, user, this.#address),
-          );
-        } else throw new MeteorError(400, 'Unrecognized options for login request');
-        await this.#setLogin(outcome.login);
-        return outcome.value;
-      }
-      case 'createUser': {
-        const outcome = await attemptLogin(
-          ctx,
-          app,
-          { type: 'password', methodName: 'createUser', info: { address: this.#address, userAgent: null } },
-          async () => {
-            const user = await accounts.createUser(ctx, app, params[0]);
-            const email = user.emails[0]?.address;
-            if (email && app.accounts.sendVerificationEmail)
-              userpass.mailAccountLink(ctx, app, user, 'confirm-email', email);
-            return user;
-          },
-          (user) => accounts.issueLogin(ctx, app, user, this.#address),
-        );
-        await this.#setLogin(outcome.login);
-        return outcome.value;
-      }
-      case 'logout': {
-        const login = this.#login;
-        await accounts.logout(ctx, app, login, this.#address);
-        await this.#setLogin(null);
-        // Other connections resumed with the same token end too.
-        if (login) ctx.changes.userChanged(login.userId);
-        // Meteor calls onLogout even when the connection was not logged in (with no user).
-        const user = login ? await ctx.storage.getUser(app.id, login.userId) : null;
-        await notifyLogout(ctx, user, { address: this.#address, userAgent: null });
-        return undefined;
-      }
-      case 'getNewToken': {
-        const outcome = await accounts.getNewToken(ctx, app, this.#login);
-        this.#login = outcome.login;
-        return outcome.value;
-      }
-      case 'removeOtherTokens':
-        await accounts.removeOtherTokens(ctx, this.#login);
-        if (this.#login) ctx.changes.userChanged(this.#login.userId);
-        return undefined;
-      case 'logoutOtherClients': {
-        // What Meteor's client does in two calls: a fresh token for this connection, then every other one ends.
-        const outcome = await accounts.getNewToken(ctx, app, this.#login);
-        this.#login = outcome.login;
-        await accounts.removeOtherTokens(ctx, this.#login);
-        ctx.changes.userChanged(outcome.login.userId);
-        return outcome.value;
-      }
-      case 'changePassword': {
-        const login = this.#login;
-        if (!login) throw new MeteorError(401, 'Must be logged in');
-        const [oldPassword, newPassword] = params;
-        const input = {
-          currentPassword: accounts.readPassword(oldPassword),
-          newPassword: accounts.readPassword(newPassword),
-        };
-        const [user, session] = await Promise.all([
-          ctx.storage.getUser(app.id, login.userId),
-          ctx.storage.getSession(login.sessionId),
-        ]);
-        if (!user || !session) throw new MeteorError(403, 'User not found');
-        try {
-          await changePassword(ctx, app, user, session, input);
-        } catch (error) {
-          if (isGatehouseError(error) && error.code === 'InvalidPassword')
-            throw new MeteorError(403, accounts.AMBIGUOUS);
-          throw error;
-        }
-        return { passwordChanged: true };
-      }
-      case 'forgotPassword': {
-        const [options] = params;
-        if (
-          params.length !== 1 ||
-          options === null ||
-          typeof options !== 'object' ||
-          Object.keys(options).join() !== 'email'
-        )
-          throw matchFailed();
-        const email = (options as { email: unknown }).email;
-        if (typeof email !== 'string' || email.length === 0) throw matchFailed();
-        // Unknown addresses get the same answer (and no mail): the endpoint does not tell who has an account.
-        await userpass.sendResetPasswordEmail(ctx, app, { email });
-        return undefined;
-      }
-      case 'resetPassword':
-      case 'verifyEmail': {
-        const reset = method === 'resetPassword';
-        const parts = readLinkToken(params[0], reset ? 'Token expired' : 'Verify email link expired');
-        const password = reset ? accounts.readPassword(params[1]) : null;
-        if (params.length !== (reset ? 2 : 1)) throw matchFailed();
-        const outcome = await attemptLogin(
-          ctx,
-          app,
-          { type: 'password', methodName: method, info: { address: this.#address, userAgent: null } },
-          async () => {
-            let userId: string;
-            try {
-              userId = reset
-                ? await userpass.resetPassword(ctx, app, {
-                    ...parts,
-                    password: password as NonNullable<typeof password>,
-                  })
-                : await userpass.confirmUser(ctx, app, parts);
-            } catch (error) {
-              if (isGatehouseError(error) && error.code === 'UserpassTokenInvalid') {
-                throw new MeteorError(403, reset ? 'Token expired' : 'Verify email link expired');
-              }
-              throw error;
-            }
-            const user = await ctx.storage.getUser(app.id, userId);
-            if (!user) throw new MeteorError(403, reset ? 'Token expired' : 'Verify email link expired');
-            return user;
-          },
-          (user) => accounts.issueLogin(ctx, app, user, this.#address),
-        );
-        await this.#setLogin(outcome.login);
-        return outcome.value;
-      }
-      case '/users/update':
-      case '/users/updateAsync': {
-        await updateOwnProfileOverDdp(ctx, app, this.#login, params);
-        return 1;
-      }
-      default:
-        throw new MeteorError(404, `Method '${method.slice(0, 100)}' not found`);
-    }
+  #callOf(params: unknown[]): MethodCall {
+    return {
+      ctx: this.#ctx,
+      app: this.#app,
+      params,
+      info: this.#info,
+      login: this.#login,
+      setLogin: (login) => this.#setLogin(login),
+    };
   }
 
   /** Switches the connection's user and publishes that user's own document (or removes the old one). */
-  async #setLogin(login: accounts.DdpLogin | null): Promise<void> {
+  async #setLogin(login: DdpLogin | null): Promise<void> {
     this.#login = login;
     const previous = this.#published?.userId ?? null;
     if (previous && previous !== login?.userId) {
@@ -504,18 +348,6 @@ function describe(error: unknown): object {
   return error instanceof Error
     ? { type: error.name, message: error.message, stack: error.stack }
     : { value: String(error) };
-}
-
-/**
- * The token of a reset or verification link. Gatehouse links carry `token` and `tokenId`; a Meteor client's
- * `Accounts.resetPassword(token, …)` / `verifyEmail(token)` takes one string, so the app's page passes
- * `"<tokenId>.<token>"`.
- */
-function readLinkToken(value: unknown, expired: string): { token: string; tokenId: string } {
-  if (typeof value !== 'string' || value.length > 512) throw matchFailed();
-  const dot = value.indexOf('.');
-  if (dot < 1) throw new MeteorError(403, expired);
-  return { tokenId: value.slice(0, dot), token: value.slice(dot + 1) };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { TransportFacts } from '../accounts/index.js';
 import type { ServerContext } from '../context.js';
 import { addressKey } from '../rate-limit/index.js';
 import { DdpConnection, type DdpHeartbeat, type DdpSocket } from './connection.js';
@@ -18,15 +19,20 @@ export class DdpRefusedError extends Error {
 }
 
 /**
- * Meteor's DDP endpoint (spec meteor-accounts §2): the transport hands each WebSocket to `accept`, then its
+ * Meteor's DDP endpoint: the transport hands each WebSocket to `accept`, then its
  * text frames to the returned connection's `receive`, and tells it when the socket closed.
  */
 export interface DdpServer {
   /**
-   * A new DDP connection for an app (`undefined`: the first app of the configuration), or `null` if no such app.
-   * Throws {@link DdpRefusedError} when the process, or the client's address, has its most connections open.
+   * A new DDP connection for an app (`undefined`: the first app of the configuration), or `null` if no such
+   * app. `transport` is what the WebSocket's upgrade request showed (socket peer, `X-Forwarded-For`): the client
+   * address is resolved from it by the same `trustProxy` rule as every HTTP request. Throws
+   * {@link DdpRefusedError} when the process, or that client address, has its most connections open.
    */
-  accept(socket: DdpSocket, info: { appId?: string; address: string | null }): DdpConnection | null;
+  accept(
+    socket: DdpSocket,
+    info: { appId?: string; transport: TransportFacts; userAgent: string | null },
+  ): DdpConnection | null;
   /** Forgets a connection whose socket closed. */
   closed(connection: DdpConnection): void;
   /**
@@ -80,12 +86,14 @@ export function createDdpServer(
       const app = info.appId === undefined ? ctx.config.apps.values().next().value : ctx.config.apps.get(info.appId);
       if (!app) return null;
       const limits = ctx.config.ddp;
-      const key = addressKey(info.address);
+      const address = ctx.clientAddress(info.transport);
+      const key = addressKey(address);
       if (connections.size >= limits.maxConnections) throw new DdpRefusedError('too many DDP connections');
       if ((perAddress.get(key) ?? 0) >= limits.maxConnectionsPerAddress)
         throw new DdpRefusedError('too many DDP connections from this address');
       const connection = new DdpConnection(ctx, app, socket, {
-        address: info.address,
+        address,
+        userAgent: info.userAgent,
         ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
       });
       connections.add(connection);

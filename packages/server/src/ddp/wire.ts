@@ -1,9 +1,8 @@
-import { deserialize, EJSONError, type GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
-import { asServiceUnavailable } from '../health/outages.js';
+import { deserialize, EJSONError } from '@gatehouse-auth/core';
 import { assertNoNul } from '../http/body.js';
 
 /**
- * DDP framing (spec meteor-accounts §2.1): JSON text frames whose values are Meteor's EJSON — dates travel
+ * DDP framing: JSON text frames whose values are Meteor's EJSON — dates travel
  * as `{"$date": <ms>}` — and errors as the JSON of a `Meteor.Error`.
  */
 
@@ -77,38 +76,3 @@ export class MeteorError extends Error {
 export function matchFailed(): MeteorError {
   return new MeteorError(400, 'Match failed');
 }
-
-/**
- * Any thrown value → the error a DDP client sees. Meteor errors pass through; Gatehouse's coded errors map to
- * Meteor's codes; anything else is `500 Internal server error` with no detail (spec §2.1).
- */
-export function toMeteorError(thrown: unknown): MeteorErrorJson {
-  if (thrown instanceof MeteorError) return meteorError(thrown.error, thrown.reason, thrown.details);
-  // The database is away: 503 with the wait in `details`, as `Retry-After` says it over HTTP.
-  const unavailable = asServiceUnavailable(thrown);
-  if (unavailable) return meteorError(503, unavailable.message, unavailable.details);
-  if (isGatehouseError(thrown)) {
-    const code = STATUS_OF[thrown.code];
-    if (code !== undefined) return meteorError(code, thrown.message);
-  }
-  return {
-    isClientSafe: true,
-    error: 500,
-    reason: 'Internal server error',
-    message: 'Internal server error [500]',
-    errorType: 'Meteor.Error',
-  };
-}
-
-const STATUS_OF: Partial<Record<GatehouseError['code'], number>> = {
-  BadRequest: 400,
-  PasswordPolicy: 400,
-  InvalidParameter: 400,
-  AccountNameInUse: 403,
-  Forbidden: 403,
-  UserDisabled: 403,
-  UserpassTokenInvalid: 403,
-  TooManyRequests: 429,
-  ServiceBusy: 503,
-  ServiceUnavailable: 503,
-};

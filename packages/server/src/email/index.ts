@@ -38,4 +38,5 @@ export {
   enrollmentEmail,
   escapeHtml,
   resetPasswordEmail,
+  signUpAttemptEmail,
 } from './templates.js';

@@ -100,6 +100,25 @@ export function enrollmentEmail(input: AccountEmailInput): MailMessage {
   });
 }
 
+/**
+ * The mail to the owner of an address someone tried to sign up with again, when the app hides which addresses
+ * have accounts (`preventAccountEnumeration`): the sign-up was answered like any other, so only the owner
+ * learns of it. The link is a password-reset link, in case it was them and they forgot the password.
+ */
+export function signUpAttemptEmail(input: AccountEmailInput): MailMessage {
+  const app = displayName(input.appName);
+  return accountEmail(input, {
+    subject: `Someone tried to sign up to ${app} with your address`,
+    heading: 'You already have an account',
+    intro: [
+      `Someone, hopefully you, tried to create a ${app} account with ${input.to}, which already has one.`,
+      'If it was you, sign in instead. If you forgot your password, choose a new one here:',
+    ],
+    button: 'Reset my password',
+    ignore: 'nothing has changed.',
+  });
+}
+
 interface Wording {
   subject: string;
   heading: string;

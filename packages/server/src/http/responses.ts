@@ -6,6 +6,9 @@
 export function json(body: unknown, status = 200, headers?: Record<string, string>): Response {
   const response = new Response(JSON.stringify(body), { status, headers });
   response.headers.set('content-type', 'application/json');
+  response.headers.set('x-content-type-options', 'nosniff');
+  // Answers of an auth API carry tokens and account data: no cache keeps them, unless a route says otherwise.
+  if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'no-store');
   return response;
 }
 

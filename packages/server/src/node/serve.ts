@@ -26,7 +26,9 @@ export interface NodeServer {
 
 /**
  * Serves a Gatehouse over Node's HTTP server — the thin adapter at the edge; the app itself is a Web
- * `fetch` handler.
+ * `fetch` handler. `gatehouse` may be a promise: the port is bound at once (so a taken port is reported before
+ * keys are imported and migrations run) and requests wait until it resolves; DDP connections arriving before
+ * then are asked to come back (close code 1013). If it rejects, close the server with `close()`.
  *
  * @example
  * ```ts
@@ -36,9 +38,17 @@ export interface NodeServer {
  * ```
  */
 export async function serveNode(
-  gatehouse: Gatehouse,
+  gatehouse: Gatehouse | Promise<Gatehouse>,
   options: { host?: string; port?: number } = {},
 ): Promise<NodeServer> {
+  const built = Promise.resolve(gatehouse);
+  let current: Gatehouse | null = null;
+  built.then(
+    (g) => {
+      current = g;
+    },
+    () => {},
+  );
   let draining = false;
   const listener = getRequestListener(async (request, env) => {
     const response =
@@ -47,7 +57,7 @@ export async function serveNode(
             { status: 'draining', error: 'shutting down', error_code: 'ServiceUnavailable' },
             { status: 503 },
           )
-        : await gatehouse.fetch(request, { address: env.incoming.socket.remoteAddress ?? null });
+        : await (await built).fetch(request, { address: env.incoming.socket.remoteAddress ?? null });
     adjustHead(env.outgoing, { withoutContentType: !response.headers.has('content-type'), draining: () => draining });
     return response;
   });
@@ -60,7 +70,11 @@ export async function serveNode(
     },
     listener,
   );
-  const ddp = attachDdp(server, gatehouse, () => draining);
+  const ddp = attachDdp(
+    server,
+    () => current,
+    () => draining,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
@@ -92,7 +106,7 @@ export async function serveNode(
         clearTimeout(timer);
         // `http.Server`'s close on the stopped server: it also ends the timer that checks request timeouts.
         server.close(() => {});
-        await gatehouse.close();
+        await (current as Gatehouse | null)?.close();
       })();
       return closing;
     },
@@ -136,7 +150,7 @@ const MAX_DDP_FRAME_BYTES = 65_536;
  * Serves DDP on raw WebSockets at `/websocket` (the first app) and `/app/<id>/websocket` — the endpoint every
  * npm DDP client and Meteor's own Node client use (spec meteor-accounts §2.1).
  */
-function attachDdp(server: Server, gatehouse: Gatehouse, draining: () => boolean): WebSocketServer {
+function attachDdp(server: Server, started: () => Gatehouse | null, draining: () => boolean): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_DDP_FRAME_BYTES });
   server.on('upgrade', (request, socket, head) => {
     const path = (request.url ?? '').split('?')[0] ?? '';
@@ -150,6 +164,13 @@ function attachDdp(server: Server, gatehouse: Gatehouse, draining: () => boolean
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
+      const gatehouse = started();
+      if (!gatehouse) {
+        // Still starting (the port is bound before the database is open): try again shortly.
+        ws.close(1013, 'try again later');
+        return;
+      }
+      const forwardedFor = request.headers['x-forwarded-for'];
       let connection: ReturnType<Gatehouse['ddp']['accept']>;
       try {
         connection = gatehouse.ddp.accept(
@@ -157,12 +178,19 @@ function attachDdp(server: Server, gatehouse: Gatehouse, draining: () => boolean
             send: (text) => ws.readyState === WebSocket.OPEN && ws.send(text),
             close: (code, reason) => ws.close(code, reason),
           },
-          { ...(match[1] ? { appId: safeDecode(match[1]) } : {}), address: request.socket.remoteAddress ?? null },
+          {
+            ...(match[1] ? { appId: safeDecode(match[1]) } : {}),
+            transport: {
+              socketAddress: request.socket.remoteAddress ?? null,
+              forwardedFor: Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? null),
+            },
+            userAgent: request.headers['user-agent'] ?? null,
+          },
         );
       } catch (error) {
-        // Over a connection cap — or still starting (the CLI binds its port before the database is open): try
-        // again later.
-        ws.close(1013, error instanceof DdpRefusedError ? error.message : 'try again later');
+        if (!(error instanceof DdpRefusedError)) throw error;
+        // Over a connection cap: try again later.
+        ws.close(1013, error.message);
         return;
       }
       if (!connection) {

@@ -1,21 +1,22 @@
 import { GatehouseError, isGatehouseError, type JsonObject, objectId, randomSecret } from '@gatehouse-auth/core';
 import * as oauth from 'oauth4webapi';
-import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
-import { attemptLogin } from '../hooks/index.js';
-import { escapeHtml, page } from '../pages/layout.js';
-import { identityTaken } from '../providers/federated.js';
 import {
-  completeLogin,
-  credentialProviders,
+  type Authenticated,
+  deviceIdFrom,
   findOrCreateUserForIdentity,
+  identityTaken,
+  isActive,
+  issueAccessToken,
   linkIdentity,
+  logIn,
   type ProvenIdentity,
-  providerNotFound,
-} from '../providers/index.js';
+} from '../accounts/index.js';
+import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { escapeHtml, page } from '../pages/layout.js';
+import { credentialProviders, providerNotFound } from '../providers/index.js';
 import { facebookRedirect } from '../providers/oauth2-facebook/index.js';
 import { googleRedirect } from '../providers/oauth2-google/index.js';
 import { addressKey } from '../rate-limit/index.js';
-import { type Authenticated, deviceIdFrom, isActive, issueAccessToken } from '../sessions/index.js';
 import { secretHash } from '../tokens/hash.js';
 import type { RedirectProvider, RedirectSettings } from './redirect-provider.js';
 
@@ -172,12 +173,12 @@ export async function finishRedirectLogin(
       return { confirm: await askToConfirmLink(ctx, app, userId, pending, identity) };
     const provider = credentialProviders.get(pending.provider);
     if (!provider?.enabled(app)) throw providerNotFound(pending.provider);
-    const result = await attemptLogin(
+    const result = await logIn(
       ctx,
       app,
-      { type: pending.provider, methodName: 'login', info },
-      () => findOrCreateUserForIdentity(ctx, app, identity),
-      (user) => completeLogin(ctx, app, provider, { user }, pending.deviceId, info),
+      { type: pending.provider, methodName: 'login', providerType: provider.type, info },
+      async () => ({ user: await findOrCreateUserForIdentity(ctx, app, identity, info) }),
+      { kind: 'refresh', deviceId: pending.deviceId },
     );
     return back([['_baas_ua', `${result.accessToken}$${result.refreshToken}$${result.userId}$${result.deviceId}`]]);
   } catch (error) {
@@ -230,9 +231,7 @@ async function askToConfirmLink(
   const label = redirectProviders.get(pending.provider)?.redirectSettings(app);
   const providerName = typeof label === 'object' && label ? label.label : pending.provider;
   const theirs = identity.email?.address ?? identity.profile?.name ?? identity.subject;
-  const yours =
-    user.emails[0]?.address ?? user.username ?? (typeof user.profile.name === 'string' ? user.profile.name : null);
-  const account = yours ? `the ${app.name} account ${yours}` : `your current ${app.name} account (${user.id})`;
+  const account = `the ${app.name} account ${verifiedLabel(user)}`;
   const formAction = `${ctx.config.publicUrl}${CONFIRM_PATH}`;
   const html = page(
     `Link your ${providerName} account`,
@@ -247,6 +246,26 @@ async function askToConfirmLink(
 </form>`,
   );
   return { html, formAction };
+}
+
+/**
+ * How the link page names the account being linked to: only what the server itself verified, never what the
+ * account's holder typed — a username or `profile.name` could read `bob@example.com (your account)` on an
+ * attacker's anonymous account. A verified email; else an identity an outside provider vouched for; else the
+ * kind of account and when it was made.
+ */
+function verifiedLabel(user: Authenticated['user']): string {
+  const email = user.emails.find((e) => e.verified)?.address;
+  if (email) return email;
+  for (const identity of user.identities) {
+    const vouched = identity.data.email;
+    if (typeof vouched === 'string' && identity.data.email_verified !== false)
+      return `${vouched} (${identity.providerType.replace(/^oauth2-/, '')})`;
+  }
+  const created = new Date(user.createdAt).toISOString().slice(0, 10);
+  return user.identities.every((i) => i.providerType === 'anon-user')
+    ? `(an anonymous account created ${created})`
+    : `(an account created ${created}, id ${user.id})`;
 }
 
 /**

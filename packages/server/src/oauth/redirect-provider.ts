@@ -1,5 +1,5 @@
+import type { ProvenIdentity } from '../accounts/index.js';
 import type { AppSettings, ServerContext } from '../context.js';
-import type { ProvenIdentity } from '../providers/federated.js';
 
 /**
  * How a provider takes part in the OAuth2 redirect flow (spec §8, `./redirect-flow.ts`): what goes into the

@@ -2,7 +2,7 @@ import { anonUserProvider } from './anon-user/index.js';
 import { apiKeyProvider } from './api-key/index.js';
 import { customFunctionProvider } from './custom-function/index.js';
 import { customTokenProvider } from './custom-token/index.js';
-import { localUserpassProvider } from './local-userpass/provider.js';
+import { localUserpassProvider } from './local-userpass/index.js';
 import { appleProvider } from './oauth2-apple/index.js';
 import { facebookProvider } from './oauth2-facebook/index.js';
 import { googleProvider } from './oauth2-google/index.js';
@@ -27,5 +27,4 @@ export const credentialProviders: ReadonlyMap<string, CredentialProvider> = new 
   ).map((p) => [p.type, p]),
 );
 
-export { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from './federated.js';
-export { type CredentialProvider, completeLogin, type LoginOutcome, providerNotFound } from './registry.js';
+export { type CredentialProvider, providerNotFound } from './registry.js';

@@ -1,6 +1,6 @@
 import { GatehouseError, type JsonObject } from '@gatehouse-auth/core';
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import type { ProvenIdentity } from './federated.js';
+import type { ProvenIdentity } from '../accounts/index.js';
 
 /**
  * ID tokens from an OpenID provider (Google, Apple): the signature against the provider's published keys

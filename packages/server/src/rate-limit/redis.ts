@@ -1,7 +1,7 @@
 import { randomSecret } from '@gatehouse-auth/core';
 import { Redis } from 'ioredis';
+import type { UserChanges } from '../accounts/changes.js';
 import type { Logger } from '../logger.js';
-import type { UserChanges } from '../users/changes.js';
 import { createMemoryRateLimiter, type RateLimiter } from './index.js';
 
 /**

@@ -6,9 +6,8 @@ import {
   type UserRecord,
 } from '@gatehouse-auth/storage';
 import { z } from 'zod';
+import { attemptLimits, isAnonymousOnly } from '../../accounts/index.js';
 import type { AppSettings, ServerContext } from '../../context.js';
-import { addressKey } from '../../rate-limit/index.js';
-import { isAnonymousOnly } from '../../sessions/index.js';
 import type { CredentialProvider } from '../registry.js';
 import { type ApiKeyView, checkName, endSessionsOfKey, keyHashOf, newKeySecret, PROVIDER, view } from './keys.js';
 
@@ -46,8 +45,14 @@ function keyIdOf(keyId: string): string {
   return keyId;
 }
 
-async function audit(ctx: ServerContext, app: AppSettings, user: UserRecord, type: string, keyId: string) {
-  await ctx.storage.recordAuditEvent({ appId: app.id, userId: user.id, type, now: ctx.now(), detail: { keyId } });
+async function announce(
+  ctx: ServerContext,
+  app: AppSettings,
+  user: UserRecord,
+  type: 'api-key-created' | 'api-key-enabled' | 'api-key-disabled' | 'api-key-deleted',
+  keyId: string,
+) {
+  await ctx.events.emit({ type, appId: app.id, userId: user.id, detail: { keyId } });
 }
 
 /**
@@ -99,7 +104,7 @@ export async function createApiKey(
     await ctx.storage.deleteApiKey(user.id, record.id);
     throw tooMany();
   }
-  await audit(ctx, app, user, 'api-key-created', record.id);
+  await announce(ctx, app, user, 'api-key-created', record.id);
   return { ...view(record), key };
 }
 
@@ -141,7 +146,7 @@ export async function setApiKeyDisabled(
   refuseServerUser(user);
   if (!(await ctx.storage.setApiKeyDisabled(user.id, keyIdOf(keyId), disabled))) throw notFound();
   if (disabled) await endSessionsOfKey(ctx.storage, user.id, keyId, ctx.now(), session.id);
-  await audit(ctx, app, user, disabled ? 'api-key-disabled' : 'api-key-enabled', keyId);
+  await announce(ctx, app, user, disabled ? 'api-key-disabled' : 'api-key-enabled', keyId);
 }
 
 /**
@@ -162,7 +167,7 @@ export async function deleteApiKey(
     throw new GatehouseError('Forbidden', 'cannot delete the API key of the current session');
   if (!(await ctx.storage.deleteApiKey(user.id, keyId))) throw notFound();
   await endSessionsOfKey(ctx.storage, user.id, keyId, ctx.now());
-  await audit(ctx, app, user, 'api-key-deleted', keyId);
+  await announce(ctx, app, user, 'api-key-deleted', keyId);
 }
 
 /**
@@ -175,18 +180,19 @@ export const apiKeyProvider: CredentialProvider<{ key: string }> = {
   schema: z.object({ key: z.string().min(1).max(512) }).strict(),
   enabled: (app) => app.providers[PROVIDER]?.enabled === true,
   async logIn(ctx, app, { key }, info) {
-    const limits = ctx.config.rateLimits;
-    const addrKey = `login-addr:${addressKey(info.address)}`;
-    const blocked = await ctx.limiter.blocked([{ key: addrKey, limit: limits.failedLoginsPerAddress }], ctx.now());
-    if (blocked) {
-      throw new GatehouseError('TooManyRequests', 'too many failed attempts, try again later', {
-        details: { retryAfterSeconds: Math.ceil(blocked.retryAfterMs / 1000) },
-      });
-    }
+    const limits = attemptLimits(ctx, app, null, info.address);
+    await limits.check();
     const record = await ctx.storage.findApiKeyByHash(app.id, await keyHashOf(key));
     const user = record && !record.disabled ? await ctx.storage.getUser(app.id, record.userId) : null;
     if (!record || !user) {
-      await ctx.limiter.count([addrKey], limits.windowMs, ctx.now());
+      await limits.failed();
+      await ctx.events.emit({
+        type: 'login-failed',
+        appId: app.id,
+        userId: null,
+        address: info.address,
+        detail: { provider: PROVIDER, reason: 'unknown-key' },
+      });
       throw new GatehouseError('InvalidPassword', 'invalid API key');
     }
     await ctx.storage.touchApiKey(record.id, ctx.now());

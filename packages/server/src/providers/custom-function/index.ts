@@ -1,8 +1,8 @@
 import { GatehouseError, isGatehouseError, parseDuration, serialize } from '@gatehouse-auth/core';
 import { z } from 'zod';
+import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../../accounts/index.js';
 import type { AppSettings, ServerContext } from '../../context.js';
 import { runConfigFunction } from '../../functions/index.js';
-import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../federated.js';
 import type { CredentialProvider } from '../registry.js';
 
 /**
@@ -78,8 +78,8 @@ export const customFunctionProvider: CredentialProvider<Record<string, unknown>>
   type: PROVIDER,
   schema: payloadSchema,
   enabled: (app) => app.providers[PROVIDER]?.enabled === true,
-  logIn: async (ctx, app, payload) => ({
-    user: await findOrCreateUserForIdentity(ctx, app, await prove(ctx, app, payload)),
+  logIn: async (ctx, app, payload, info) => ({
+    user: await findOrCreateUserForIdentity(ctx, app, await prove(ctx, app, payload), info),
   }),
   link: async (ctx, app, user, payload) => linkIdentity(ctx, app, user, await prove(ctx, app, payload)),
 };

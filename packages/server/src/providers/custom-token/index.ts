@@ -2,8 +2,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { GatehouseError, type JsonObject, type JsonValue, parseDuration } from '@gatehouse-auth/core';
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { z } from 'zod';
+import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../../accounts/index.js';
 import type { AppSettings, ServerContext } from '../../context.js';
-import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../federated.js';
 import type { CredentialProvider } from '../registry.js';
 import { DEFAULT_ALGORITHMS } from './config.js';
 
@@ -120,9 +120,9 @@ export const customTokenProvider: CredentialProvider<{ token: string }> = {
   type: PROVIDER,
   schema: z.object({ token: z.string().min(1).max(65_536) }).strict(),
   enabled: (app) => app.providers[PROVIDER]?.enabled === true,
-  async logIn(ctx, app, { token }) {
+  async logIn(ctx, app, { token }, info) {
     const identity = await prove(ctx, app, token);
-    const user = await findOrCreateUserForIdentity(ctx, app, identity);
+    const user = await findOrCreateUserForIdentity(ctx, app, identity, info);
     // App Services refreshed the metadata fields at every login.
     if (identity.profile && Object.keys(identity.profile).length > 0) {
       const profile = { ...user.profile, ...identity.profile };

@@ -9,9 +9,13 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
   let t: TestGatehouse;
   afterEach(() => t?.close());
 
-  const start = async (provider: Record<string, unknown> = {}, config: Record<string, unknown> = {}) => {
+  const start = async (
+    provider: Record<string, unknown> = {},
+    config: Record<string, unknown> = {},
+    app: Record<string, unknown> = {},
+  ) => {
     t = await startTestGatehouse(dialect, {
-      app: { name: 'Test App', providers: { 'local-userpass': provider } },
+      app: { name: 'Test App', providers: { 'local-userpass': provider }, ...app },
       config: config as never,
     });
     return t;
@@ -241,7 +245,7 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
       expect((await post('/confirm', { token, tokenId })).status).toBe(400);
     });
 
-    it('resend mails a fresh link and voids the old one; unknown addresses get the same answer', async () => {
+    it('resend mails a fresh link and voids the old one; unknown and confirmed addresses are told apart as App Services did', async () => {
       await start({ confirmation: 'email' });
       await register('j@example.com');
       const first = tokenFromLink((await t.mailLinks('j@example.com'))[0]!);
@@ -252,8 +256,25 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
       expect((await post('/confirm', first)).status).toBe(400);
       expect((await post('/confirm', second)).status).toBe(200);
       const unknown = await post('/confirm/send', { email: 'ghost@example.com' });
-      expect(unknown.status).toBe(200);
-      expect(unknown.json).toEqual({});
+      expect(unknown.status).toBe(404);
+      expect(unknown.json).toEqual({ error: 'user not found', error_code: 'UserNotFound' });
+      const confirmed = await post('/confirm/send', { email: 'j@example.com' });
+      expect(confirmed.status).toBe(400);
+      expect(confirmed.json).toEqual({ error: 'already confirmed', error_code: 'UserAlreadyConfirmed' });
+    });
+
+    it('with preventAccountEnumeration, resend answers every address alike and mails only a pending one', async () => {
+      await start({ confirmation: 'email' }, {}, { preventAccountEnumeration: true });
+      await register('k@example.com');
+      const first = tokenFromLink((await t.mailLinks('k@example.com'))[0]!);
+      expect((await post('/confirm', first)).status).toBe(200);
+      t.gatehouse.outbox?.clear();
+      for (const email of ['ghost@example.com', 'k@example.com']) {
+        const res = await post('/confirm/send', { email });
+        expect({ status: res.status, json: res.json }).toEqual({ status: 200, json: {} });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      expect(t.gatehouse.outbox?.list()).toHaveLength(0);
     });
 
     it('sends one address at most 5 mails an hour, answering the same either way', async () => {
@@ -388,10 +409,18 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
       expect((await login('r@example.com', 'a brand new passphrase')).status).toBe(200);
     });
 
-    it('does not tell whether an address has an account', async () => {
+    it('answers an unknown address UserNotFound, as App Services did', async () => {
       await start({ confirmation: 'auto' });
       const res = await post('/reset/send', { email: 'nobody@example.com' });
+      expect(res.status).toBe(404);
+      expect(res.json.error_code).toBe('UserNotFound');
+    });
+
+    it('with preventAccountEnumeration, does not tell whether an address has an account', async () => {
+      await start({ confirmation: 'auto' }, {}, { preventAccountEnumeration: true });
+      const res = await post('/reset/send', { email: 'nobody@example.com' });
       expect(res.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
       expect(t.gatehouse.outbox?.list()).toHaveLength(0);
     });
 

@@ -1,7 +1,7 @@
 import { GatehouseError } from '@gatehouse-auth/core';
 import { z } from 'zod';
+import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../../accounts/index.js';
 import type { AppSettings, ServerContext } from '../../context.js';
-import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../federated.js';
 import { identityFromIdToken, verifyIdToken } from '../oidc-id-token.js';
 import type { CredentialProvider } from '../registry.js';
 
@@ -25,8 +25,8 @@ export const appleProvider: CredentialProvider<{ id_token: string }> = {
   type: PROVIDER,
   schema: z.object({ id_token: z.string().min(1).max(16_384) }).strict(),
   enabled: (app) => app.providers[PROVIDER]?.enabled === true,
-  logIn: async (ctx, app, { id_token }) => ({
-    user: await findOrCreateUserForIdentity(ctx, app, await prove(ctx, app, id_token)),
+  logIn: async (ctx, app, { id_token }, info) => ({
+    user: await findOrCreateUserForIdentity(ctx, app, await prove(ctx, app, id_token), info),
   }),
   link: async (ctx, app, user, { id_token }) => linkIdentity(ctx, app, user, await prove(ctx, app, id_token)),
 };

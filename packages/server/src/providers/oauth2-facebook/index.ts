@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { GatehouseError, type JsonObject } from '@gatehouse-auth/core';
 import { z } from 'zod';
+import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../../accounts/index.js';
 import type { AppSettings } from '../../context.js';
 import type { RedirectProvider } from '../../oauth/redirect-provider.js';
-import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../federated.js';
 import type { CredentialProvider } from '../registry.js';
 
 /**
@@ -81,8 +81,8 @@ export const facebookProvider: CredentialProvider<{ accessToken: string }> = {
   type: PROVIDER,
   schema: z.object({ accessToken: z.string().min(1).max(4096) }).strict(),
   enabled: (app) => app.providers[PROVIDER]?.enabled === true,
-  logIn: async (ctx, app, { accessToken }) => ({
-    user: await findOrCreateUserForIdentity(ctx, app, await prove(app, accessToken)),
+  logIn: async (ctx, app, { accessToken }, info) => ({
+    user: await findOrCreateUserForIdentity(ctx, app, await prove(app, accessToken), info),
   }),
   link: async (ctx, app, user, { accessToken }) => linkIdentity(ctx, app, user, await prove(app, accessToken)),
 };

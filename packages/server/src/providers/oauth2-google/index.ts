@@ -1,9 +1,9 @@
 import { GatehouseError } from '@gatehouse-auth/core';
 import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
+import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../../accounts/index.js';
 import type { AppSettings, ServerContext } from '../../context.js';
 import { oidcRedirectProvider } from '../../oauth/oidc-redirect.js';
-import { findOrCreateUserForIdentity, linkIdentity, type ProvenIdentity } from '../federated.js';
 import { identityFromIdToken, isLoopbackHttp, verifyIdToken } from '../oidc-id-token.js';
 import type { CredentialProvider } from '../registry.js';
 
@@ -38,8 +38,8 @@ export const googleProvider: CredentialProvider<z.output<typeof schema>> = {
   type: PROVIDER,
   schema,
   enabled: (app) => app.providers[PROVIDER]?.enabled === true,
-  logIn: async (ctx, app, payload) => ({
-    user: await findOrCreateUserForIdentity(ctx, app, await prove(ctx, app, payload)),
+  logIn: async (ctx, app, payload, info) => ({
+    user: await findOrCreateUserForIdentity(ctx, app, await prove(ctx, app, payload), info),
   }),
   link: async (ctx, app, user, payload) => linkIdentity(ctx, app, user, await prove(ctx, app, payload)),
 };

@@ -1,0 +1,148 @@
+import { GatehouseError, type JsonObject, objectId } from '@gatehouse-auth/core';
+import type { UserRecord } from '@gatehouse-auth/storage';
+import type { AppSettings, ServerContext } from '../context.js';
+import { createAccount, nameTaken } from './create.js';
+import { addEmail, addressOf, removeEmail, replaceEmail, sendVerificationEmail } from './emails.js';
+import { normalizeUsername } from './identifiers.js';
+import { mailAccountLink } from './links.js';
+import { PASSWORD_PROVIDER } from './password-rules.js';
+import { setPassword } from './passwords.js';
+
+/**
+ * Account changes only the server makes — Meteor's server-side `Accounts.*`: create a user without logging in,
+ * set a password, send enrollment / verification / reset mails, add, replace and remove emails, set the
+ * username. The operator reaches them through `gatehouse users …` and code through `gatehouse.accounts(appId)`;
+ * clients never do (they have their own, narrower, routes). Each is one call into the account core, so the
+ * same rules, hooks and events apply as for every other front.
+ *
+ * @example
+ * ```ts
+ * const accounts = serverAccounts(ctx, app);
+ * const userId = await accounts.createUser({ email: 'ada@example.com', profile: { name: 'Ada' } });
+ * await accounts.sendEnrollmentEmail(userId); // Ada chooses her password from the link
+ * ```
+ */
+export function serverAccounts(ctx: ServerContext, app: AppSettings) {
+  const userOf = async (userId: string): Promise<UserRecord> => {
+    const user = typeof userId === 'string' ? await ctx.storage.getUser(app.id, userId) : null;
+    // Never ambiguous on the server side: the operator is entitled to know.
+    if (!user) throw new GatehouseError('UserNotFound', 'User not found');
+    return user;
+  };
+  const existing = (error: unknown): never => {
+    const translated = nameTaken(error);
+    if (translated instanceof GatehouseError && translated.code === 'AccountNameInUse')
+      throw new GatehouseError(
+        'AccountNameInUse',
+        translated.details?.taken === 'email' ? 'Email already exists.' : 'Username already exists.',
+        { ...(translated.details ? { details: { ...translated.details } } : {}) },
+      );
+    throw translated;
+  };
+
+  return {
+    /**
+     * Makes a user and returns its id, without logging in and without mail (Meteor's server
+     * `Accounts.createUser`). `forbidClientAccountCreation` does not apply; the email-domain rule and the
+     * `onCreateUser` / `validateNewUser` hooks do. Without a password, send an enrollment mail next.
+     */
+    async createUser(input: {
+      username?: string;
+      email?: string;
+      password?: string;
+      profile?: JsonObject;
+    }): Promise<string> {
+      if (!input.username && !input.email) throw new GatehouseError('BadRequest', 'Need to set a username or email');
+      try {
+        const user = await createAccount(
+          ctx,
+          app,
+          {
+            username: input.username ?? null,
+            email: input.email ?? null,
+            password: input.password ?? null,
+            ...(input.profile ? { profile: input.profile } : {}),
+            identity: { providerType: PASSWORD_PROVIDER, providerId: PASSWORD_PROVIDER, subject: objectId(ctx.now()) },
+          },
+          'server',
+          null,
+        );
+        return user.id;
+      } catch (error) {
+        return existing(error);
+      }
+    },
+
+    /**
+     * Sets the user's password (Meteor's `setPasswordAsync`): the policy applies, pending reset and enrollment
+     * links stop working, and — unless `logout: false` — every session ends.
+     */
+    async setPassword(userId: string, password: string, options: { logout?: boolean } = {}): Promise<void> {
+      await setPassword(ctx, app, await userOf(userId), password, options);
+    },
+
+    /** Mails an enrollment link (Meteor's `sendEnrollmentEmail`) to `email`, or to the first address. */
+    async sendEnrollmentEmail(userId: string, email?: string): Promise<string> {
+      const user = await userOf(userId);
+      const address = addressOf(user, email);
+      mailAccountLink(ctx, app, user, 'enroll', address);
+      return address;
+    },
+
+    /** Mails a password-reset link to `email`, or to the first address. */
+    async sendResetPasswordEmail(userId: string, email?: string): Promise<string> {
+      const user = await userOf(userId);
+      const address = addressOf(user, email);
+      mailAccountLink(ctx, app, user, 'reset-password', address);
+      return address;
+    },
+
+    /** Mails a verification link to `email`, or to the first unverified address (Meteor's default). */
+    async sendVerificationEmail(userId: string, email?: string): Promise<string> {
+      return sendVerificationEmail(ctx, app, await userOf(userId), email);
+    },
+
+    /**
+     * Adds an email (Meteor's `addEmailAsync`). When the user already has it in another letter case, that
+     * entry is replaced — case and `verified` — instead; an address another user has is refused.
+     */
+    async addEmail(userId: string, email: string, verified = false): Promise<void> {
+      try {
+        await addEmail(ctx, app, await userOf(userId), email, verified);
+      } catch (error) {
+        existing(error);
+      }
+    },
+
+    /**
+     * Replaces `oldEmail` with `newEmail` in place (Meteor's `replaceEmailAsync`); the new address is
+     * unverified unless `verified`. Pending links for the old address stop working.
+     */
+    async replaceEmail(userId: string, oldEmail: string, newEmail: string, verified = false): Promise<void> {
+      try {
+        await replaceEmail(ctx, app, await userOf(userId), oldEmail, newEmail, verified);
+      } catch (error) {
+        existing(error);
+      }
+    },
+
+    /** Removes an email (Meteor's `removeEmail`); links sent to it stop working. */
+    async removeEmail(userId: string, email: string): Promise<void> {
+      await removeEmail(ctx, app, await userOf(userId), email);
+    },
+
+    /** Sets the username (Meteor's `setUsername`): unique in the app in any letter case or width. */
+    async setUsername(userId: string, username: string): Promise<void> {
+      const user = await userOf(userId);
+      const name = normalizeUsername(username);
+      try {
+        await ctx.storage.setUsername(app.id, user.id, name, ctx.now());
+      } catch (error) {
+        existing(error);
+      }
+      await ctx.events.emit({ type: 'username-set', appId: app.id, userId: user.id, detail: { by: 'server' } });
+    },
+  };
+}
+
+export type ServerAccounts = ReturnType<typeof serverAccounts>;

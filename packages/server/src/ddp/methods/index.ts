@@ -1,0 +1,29 @@
+import { createUser } from './create-user.js';
+import { login } from './login.js';
+import { logout } from './logout.js';
+import type { DdpMethod } from './method.js';
+import { changePassword, forgotPassword, resetPassword, verifyEmail } from './passwords.js';
+import { getNewToken, logoutOtherClients, removeOtherTokens } from './tokens.js';
+import { refuseUsersWrite, updateUser } from './users.js';
+
+/** Meteor's accounts methods Gatehouse serves over DDP, by name. */
+export const ddpMethods: ReadonlyMap<string, DdpMethod> = new Map<string, DdpMethod>([
+  ['login', login],
+  ['createUser', createUser],
+  ['logout', logout],
+  ['getNewToken', getNewToken],
+  ['removeOtherTokens', removeOtherTokens],
+  ['logoutOtherClients', logoutOtherClients],
+  ['changePassword', changePassword],
+  ['forgotPassword', forgotPassword],
+  ['resetPassword', resetPassword],
+  ['verifyEmail', verifyEmail],
+  ['/users/update', updateUser],
+  ['/users/updateAsync', updateUser],
+  ['/users/insert', refuseUsersWrite],
+  ['/users/insertAsync', refuseUsersWrite],
+  ['/users/remove', refuseUsersWrite],
+  ['/users/removeAsync', refuseUsersWrite],
+]);
+
+export type { DdpLogin, DdpMethod, LoginResultValue, MethodCall } from './method.js';

@@ -1,0 +1,62 @@
+import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
+import { Hono } from 'hono';
+import type { ServerContext } from '../context.js';
+import { json } from '../http/responses.js';
+import { jwks } from '../tokens/keys.js';
+import { clientApiRoutes } from './client-api.js';
+import { devRoutes } from './dev-pages.js';
+import type { GatehouseEnv } from './env.js';
+import { errorResponse, statusOf } from './errors.js';
+import { hostedPages } from './hosted-pages.js';
+
+/**
+ * Every HTTP route of a Gatehouse, in one router: health and readiness, the published keys, the App Services
+ * client API (`/api/client/v2.0`), the hosted pages email links land on (`/app/<id>/…`), and — in development
+ * only — the demo page and the mail outbox.
+ */
+export function httpRoutes(
+  ctx: ServerContext,
+  options: {
+    /** What `/readyz` waits for: the database's answer within its own short limit (default: `storage.ping()`). */
+    ready?: () => Promise<void>;
+  } = {},
+): Hono<GatehouseEnv> {
+  const router = new Hono<GatehouseEnv>();
+  const ready = options.ready ?? (() => ctx.storage.ping());
+  router.onError((error, c) => {
+    const status = isGatehouseError(error) ? statusOf(error.code) : 500;
+    // A database outage is logged once for all the requests it fails (with a count), not once per request.
+    if (status >= 500 && !ctx.outages.note(error))
+      ctx.logger.error(
+        { err: describe(error), method: c.req.method, path: new URL(c.req.url).pathname },
+        'request failed',
+      );
+    return errorResponse(error);
+  });
+  router.notFound(() => errorResponse(new GatehouseError('NotFound', 'no such endpoint')));
+
+  router.get('/healthz', () => json({ status: 'ok' }));
+  router.get('/readyz', async () => {
+    try {
+      await ready();
+      return json({ status: 'ready' });
+    } catch (error) {
+      if (!ctx.outages.note(error, 'readiness check'))
+        ctx.logger.warn({ err: describe(error) }, 'readiness check failed');
+      return json({ status: 'unavailable', error: 'database unreachable', error_code: 'ServiceUnavailable' }, 503);
+    }
+  });
+  const keySet = jwks(ctx.keys);
+  router.get('/.well-known/jwks.json', () => json(keySet, 200, { 'cache-control': 'public, max-age=300' }));
+  router.route('/api/client/v2.0', clientApiRoutes(ctx));
+  router.route('/app', hostedPages(ctx));
+  if (ctx.config.dangerouslyEnableDevPages) router.route('/', devRoutes(ctx));
+  return router;
+}
+
+/** Error details for logs: message and stack, never request data. */
+export function describe(error: unknown): object {
+  return error instanceof Error
+    ? { type: error.name, message: error.message, stack: error.stack }
+    : { value: String(error) };
+}
