@@ -2,11 +2,13 @@ import { GatehouseError } from '@gatehouse-auth/core';
 import { StorageUnavailableError } from '@gatehouse-auth/storage';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { errorResponse } from '../app-services/errors.js';
-import { toMeteorError } from '../ddp/wire.js';
+import type { AppSettings } from '../context.js';
+import { toMeteorError } from '../ddp/errors.js';
+import { errorResponse } from '../routes/errors.js';
 import { startTestGatehouse } from '../testing/index.js';
 import { asServiceUnavailable, createDatabaseOutages } from './outages.js';
 
+const APP = { accounts: { ambiguousErrorMessages: true } } as unknown as AppSettings;
 const unavailable = () => new StorageUnavailableError({ cause: new Error('connect ECONNREFUSED 127.0.0.1:5432') });
 
 describe('database outages', () => {
@@ -18,7 +20,7 @@ describe('database outages', () => {
       error: 'the database is unavailable, try again shortly',
       error_code: 'ServiceUnavailable',
     });
-    expect(toMeteorError(unavailable())).toMatchObject({ error: 503, details: { retryAfterSeconds: 5 } });
+    expect(toMeteorError(unavailable(), APP)).toMatchObject({ error: 503, details: { retryAfterSeconds: 5 } });
     // Any other error is no outage.
     expect(asServiceUnavailable(new Error('syntax error at or near "selec"'))).toBeNull();
     expect(asServiceUnavailable(new GatehouseError('BadRequest', 'x'))).toBeNull();
