@@ -37,6 +37,8 @@ beforeAll(async () => {
       queryTimeout: '2s',
       readyTimeout: `${READY_TIMEOUT_MS}ms`,
     },
+    // The load signs up hundreds of accounts from one address.
+    rateLimits: { newAccountsPerAddress: 1_000_000 },
     apps: { [APP]: { providers: { 'local-userpass': { confirmation: 'auto' } } } },
   });
 }, 60_000);

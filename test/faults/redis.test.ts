@@ -26,7 +26,7 @@ beforeAll(async () => {
       breakerFailures: 3,
       breakerRetryAfter: '1s',
     },
-    rateLimits: { failedLoginsPerAccountAndAddress: 3 },
+    rateLimits: { failedLoginsPerAccountAndAddress: 3, failedLoginsPerAddress: 1_000 },
     apps: { [APP]: { providers: { 'local-userpass': { confirmation: 'auto' } } } },
   });
 }, 60_000);

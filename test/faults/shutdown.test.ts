@@ -18,6 +18,8 @@ describe('graceful shutdown', () => {
     const file = join(dir, 'gatehouse.db');
     const gatehouse = await startGatehouseProcess({
       database: { url: `sqlite:${file}` },
+      // The load signs up many accounts from one address.
+      rateLimits: { newAccountsPerAddress: 1_000_000 },
       apps: { [APP]: { providers: { 'local-userpass': { confirmation: 'auto' } } } },
     });
     const load = startLoad(gatehouse.url, { tag: 'drain', workers: 6, pauseMs: 5 });
