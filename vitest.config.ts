@@ -15,6 +15,8 @@ export default defineConfig({
       { find: /^@gatehouse-auth\/client\/node$/, replacement: src('client/src/node/index.ts') },
       { find: /^@gatehouse-auth\/client$/, replacement: src('client/src/index.ts') },
       { find: /^@gatehouse-auth\/react$/, replacement: src('react/src/index.ts') },
+      { find: /^@gatehouse-auth\/ui\/(.+)$/, replacement: src('ui/src/elements/$1.ts') },
+      { find: /^@gatehouse-auth\/ui$/, replacement: src('ui/src/index.ts') },
     ],
   },
   test: {

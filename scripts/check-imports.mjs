@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Checks that packages import each other only in the direction ARCHITECTURE.md draws:
 //
-//   cli ──► server ──► storage ──► core          ui ──► client ──► core          react ──► client
+//   cli ──► server ──► storage ──► core          ui ──► client ──► core          react ──► ui, client
 //
 // A package may import itself and the packages listed for it below — in its package.json dependencies and
 // in its source — and never another package's files by path (no deep imports across packages).
@@ -13,7 +13,7 @@ const ALLOWED = {
   storage: ['core'],
   server: ['core', 'storage'],
   client: ['core'],
-  react: ['client', 'core'],
+  react: ['ui', 'client', 'core'],
   ui: ['client', 'core'],
   cli: ['server', 'storage', 'core'],
 };
@@ -55,8 +55,10 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
         const isTest = /\.test\.[jt]s$|\/testing\//.test(file);
         if (target !== pkg && !allowed.includes(target))
           problems.push(`${where}: imports ${spec} (allowed: ${allowed.join(', ') || 'none'})`);
-        // Only a package's public entry points; `/testing` helpers are for tests alone.
-        if (sub && !(sub === '/testing' && isTest)) problems.push(`${where}: deep import ${spec}`);
+        // Only a package's public entry points (its `exports`); `/testing` helpers are for tests alone.
+        const exported = JSON.parse(readFileSync(join(root, 'packages', target, 'package.json'), 'utf8')).exports ?? {};
+        if (sub && !(sub === '/testing' && isTest) && !(`.${sub}` in exported && sub !== '/testing'))
+          problems.push(`${where}: deep import ${spec}`);
       } else if (spec.startsWith('.')) {
         const target = resolve(file, '..', spec);
         if (!target.startsWith(join(root, 'packages', pkg) + '/'))

@@ -414,7 +414,13 @@ describe.each(['sqlite', 'postgres'] as const)('createAccounts against Gatehouse
     const list = accounts.loginServiceConfiguration();
     expect([...list].sort((a, b) => a.type.localeCompare(b.type))).toEqual([
       { type: 'anon-user' },
-      { type: 'local-userpass' },
+      {
+        type: 'local-userpass',
+        password: { minLength: 8, maxLength: 256, rejectCommon: true },
+        confirmation: 'auto',
+        reset: 'email',
+        signUp: true,
+      },
       { type: 'oauth2-google', service: 'google', clientId: 'google-client-id.apps.example' },
     ]);
     expect(JSON.stringify(list)).not.toContain(GOOGLE_SECRET);

@@ -309,6 +309,44 @@ describe.each(['sqlite', 'postgres'] as const)('@gatehouse-auth/client against G
     expect(() => owner.apiKeys.fetch('')).toThrow(TypeError);
   });
 
+  it('sessions: list every device, end one, end all others — this device stays signed in', async () => {
+    const email = await account(newApp(), 'sessions');
+    const [here, phone, laptop] = [newApp(), newApp(), newApp()];
+    const user = await here.logIn(Credentials.emailPassword(email, PASSWORD));
+    const onPhone = await phone.logIn(Credentials.emailPassword(email, PASSWORD));
+    const onLaptop = await laptop.logIn(Credentials.emailPassword(email, PASSWORD));
+    server.requests.length = 0;
+    const sessions = await user.sessions.list();
+    expect(server.requests[0]).toMatchObject({ method: 'GET', path: `${API}/auth/sessions`, auth: 'access' });
+    expect(sessions).toHaveLength(3);
+    expect(sessions.filter((s) => s.current)).toHaveLength(1);
+    expect(sessions[0]).toEqual({
+      id: expect.any(String),
+      deviceId: expect.stringMatching(/^[0-9a-f]{24}$/),
+      providerType: 'local-userpass',
+      kind: 'refresh',
+      createdAt: expect.any(Date),
+      lastUsedAt: expect.any(Date),
+      expiresAt: expect.any(Date),
+      current: expect.any(Boolean),
+    });
+    expect(sessions.every((s) => s.expiresAt > s.createdAt)).toBe(true);
+
+    // The phone's session ends: its next refresh is refused and the phone's app logs the user out.
+    const phoneSession = (await onPhone.sessions.list()).find((s) => s.current);
+    await user.sessions.revoke(phoneSession!.id);
+    await expect(onPhone.refreshAccessToken()).rejects.toMatchObject({ code: 'InvalidSession' });
+    expect(onPhone.isLoggedIn).toBe(false);
+    await expect(user.sessions.revoke(phoneSession!.id)).rejects.toMatchObject({ code: 'NotFound', status: 404 });
+    expect(() => user.sessions.revoke('')).toThrow(TypeError);
+
+    expect(await user.sessions.revokeOthers()).toBe(1);
+    await expect(onLaptop.refreshAccessToken()).rejects.toMatchObject({ code: 'InvalidSession' });
+    const left = await user.sessions.list();
+    expect(left.map((s) => s.current)).toEqual([true]);
+    expect(user.isLoggedIn).toBe(true);
+  });
+
   it('linkCredentials adds an identity and keeps the session', async () => {
     const app = newApp();
     const user = await app.logIn(Credentials.anonymous(false));

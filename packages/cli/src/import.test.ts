@@ -40,7 +40,7 @@ describe('gatehouse import meteor', () => {
     const storage = await createStorage(config.database.url.replace('sqlite:./', `sqlite:${dir}/`));
     try {
       expect(await storage.getUser(appId, 'QwkSmTCZiw5KDx3L6')).toMatchObject({ username: 'ada' });
-      expect(await storage.getPasswordHash('QwkSmTCZiw5KDx3L6')).toMatch(/^meteor-sha256:\$2[ab]\$04\$/);
+      expect(await storage.getPasswordHash(appId, 'QwkSmTCZiw5KDx3L6')).toMatch(/^meteor-sha256:\$2[ab]\$04\$/);
     } finally {
       await storage.close();
     }

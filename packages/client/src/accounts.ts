@@ -32,6 +32,14 @@ export interface LoginServiceConfiguration {
   service?: string;
   /** For OAuth providers, the public client id. */
   clientId?: string;
+  /** For `local-userpass`: the password rules, to show before a form is submitted (the server checks them). */
+  password?: { minLength: number; maxLength: number; rejectCommon: boolean };
+  /** For `local-userpass`: how new accounts are confirmed. */
+  confirmation?: 'auto' | 'email' | 'function';
+  /** For `local-userpass`: how a forgotten password is reset. */
+  reset?: 'email' | 'function';
+  /** For `local-userpass`: false when the app forbids creating accounts from clients. */
+  signUp?: boolean;
 }
 
 /** What `onLogin`, `onLoginFailure` and `onLogout` return (Meteor's handle). */

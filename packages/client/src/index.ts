@@ -52,6 +52,7 @@ export {
 export { ServerError, ServerError as MongoDBRealmError } from './errors.js';
 export { handleAuthRedirect } from './oauth2.js';
 export type { DefaultUserProfileData, UserIdentity } from './profile.js';
+export type { SessionAuth, SessionInfo } from './sessions.js';
 export { memoryStorage, type StorageAdapter, type WebStorageLike, webStorage } from './storage.js';
 export type { AuthEvent, AuthEvents, AuthSnapshot, LogOutReason } from './store.js';
 export type { FetchFunction } from './transport.js';

@@ -7,6 +7,7 @@ import { badResponse, isInvalidSession, loggedOutError } from './errors.js';
 import { readClaims } from './jwt.js';
 import type { StoredUser } from './persist.js';
 import { type DefaultUserProfileData, type Profile, parseProfile, type UserIdentity } from './profile.js';
+import { type SessionAuth, sessionAuth } from './sessions.js';
 import type { AuthEvent, LogOutReason } from './store.js';
 import { AUTH, asObject, readBody } from './transport.js';
 
@@ -119,6 +120,8 @@ export class User<
   readonly providerType: ProviderType;
   /** The user's API keys. */
   readonly apiKeys: ApiKeyAuth;
+  /** The user's sessions on every device: list them, end one, end all others. */
+  readonly sessions: SessionAuth;
 
   readonly #ctx: AppContext;
   #accessToken: string | null;
@@ -154,6 +157,7 @@ export class User<
       enable: async (keyId) => void (await keys('PUT', key(keyId, '/enable'))),
       disable: async (keyId) => void (await keys('PUT', key(keyId, '/disable'))),
     };
+    this.sessions = sessionAuth((call) => this.#send('access', call));
   }
 
   /** The current access token (a JWT), or `null` when logged out. It may have expired: see {@link getAccessToken}. */

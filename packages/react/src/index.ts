@@ -24,5 +24,16 @@ export {
   useApp,
   useAuthSnapshot,
 } from './app-provider.js';
+export {
+  type GatehouseElementProps,
+  LoginButtons,
+  type LoginButtonsProps,
+  SignIn,
+  type SignInProps,
+  SignUp,
+  type SignUpProps,
+  UserButton,
+  type UserButtonProps,
+} from './components.js';
 export { useAllUsers, useLoggingIn, useLoggingOut, useMeteorUser, useUser, useUserId } from './hooks.js';
 export { type UseAuth, type UseEmailPasswordAuth, useAuth, useEmailPasswordAuth } from './use-auth.js';

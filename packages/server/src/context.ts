@@ -1,9 +1,11 @@
 import type { Storage } from '@gatehouse-auth/storage';
-import type { AccountEvents, TransportFacts, UserChanges } from './accounts/index.js';
 import type { AppSettings, ResolvedConfig } from './config/resolve.js';
 import type { MailQueue, OutboxMailer } from './email/index.js';
+import type { UserChanges } from './events/changes.js';
+import type { AccountEvents } from './events/index.js';
 import type { DatabaseOutages } from './health/outages.js';
 import type { Logger } from './logger.js';
+import type { TransportFacts } from './net/client-address.js';
 import type { PasswordHasher } from './passwords/index.js';
 import type { RateLimiter } from './rate-limit/index.js';
 import type { SigningKey } from './tokens/keys.js';

@@ -6,14 +6,7 @@ import {
   type Storage,
   StorageUnavailableError,
 } from '@gatehouse-auth/storage';
-import {
-  ACCOUNT_EVENTS,
-  clientAddressResolver,
-  createAccountEvents,
-  createUserChanges,
-  type ServerAccounts,
-  serverAccounts,
-} from './accounts/index.js';
+import { type ServerAccounts, serverAccounts } from './accounts/index.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { GatehouseConfigInput } from './config/schema.js';
 import type { RequestInfo, ServerContext } from './context.js';
@@ -26,9 +19,12 @@ import {
   type Mailer,
   type OutboxMailer,
 } from './email/index.js';
+import { createUserChanges } from './events/changes.js';
+import { ACCOUNT_EVENTS, createAccountEvents } from './events/index.js';
 import { createDatabaseOutages, type DatabaseState } from './health/outages.js';
 import { createCors } from './http/cors.js';
 import { createLogger, type Logger } from './logger.js';
+import { clientAddressResolver } from './net/client-address.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/index.js';
 import type { RedisState } from './rate-limit/redis.js';

@@ -26,7 +26,13 @@ describe.each(['sqlite', 'postgres'] as const)('maintenance (%s)', (dialect) => 
     await token(live, now + 600_000);
     t.advance(2_000);
     const consume = (id: string) =>
-      storage.consumeOneTimeToken({ id, tokenHash: `hash-${id}`, purpose: 'oauth-state', now: t.now() });
+      storage.consumeOneTimeToken({
+        appId: t.appId,
+        id,
+        tokenHash: `hash-${id}`,
+        purpose: 'oauth-state',
+        now: t.now(),
+      });
     // After a few timer periods the expired row is gone: a delete now finds nothing left to delete (it would
     // find 1 had the timer not run); the live token still works.
     await new Promise((r) => setTimeout(r, 300));

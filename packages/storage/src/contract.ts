@@ -2,8 +2,9 @@ import type { JsonObject, UserType } from '@gatehouse-auth/core';
 
 /**
  * The storage contract: everything Gatehouse keeps, in the words of its domain. One implementation
- * (Kysely) serves SQLite and PostgreSQL; the conformance suite (`conformance.ts`) holds both to every promise
- * written here.
+ * (Kysely) serves SQLite and PostgreSQL; the conformance suite (`runStorageConformance` in
+ * `@gatehouse-auth/storage/testing`, see `docs/storage-adapters.md`) holds it — and any third-party
+ * implementation — to every promise written here.
  *
  * Conventions:
  * - Times are milliseconds since the epoch (`number`).
@@ -12,7 +13,7 @@ import type { JsonObject, UserType } from '@gatehouse-auth/core';
  *   leaves nothing behind.
  * - Secrets are never stored: callers pass hashes (`refreshHash`, `tokenHash`, `keyHash`, password PHC strings).
  */
-export interface Storage {
+export interface Storage extends StorageTransaction {
   /** `'sqlite'` or `'postgres'`; for diagnostics only — behaviour does not differ. */
   readonly dialect: StorageDialect;
 
@@ -22,7 +23,18 @@ export interface Storage {
   ping(): Promise<void>;
   /** Closes connections and pools. Further calls fail. */
   close(): Promise<void>;
+}
 
+/**
+ * The data part of the contract: every read and write, and nothing about the storage's life. A transaction's
+ * `tx` handle is one of these, so work inside a transaction cannot migrate, ping or close the storage.
+ *
+ * **Apps never see each other's rows.** Every call that names a user-owned row (a user, email, identity,
+ * password, session, API key or one-time token) takes the app id first (or in its input object) and matches
+ * it in the query: a row of another app is not found (`null`, `[]`, `0` or `false`) and is left untouched,
+ * even when its id or hash is known.
+ */
+export interface StorageTransaction {
   /**
    * Runs `work` in one database transaction: every storage call made through the `tx` handle commits
    * together, or — if `work` throws — none does. Calls made outside `tx` are not part of it (and on SQLite,
@@ -31,7 +43,7 @@ export interface Storage {
    * `transaction()` on a `tx` handle joins the same transaction through a savepoint: if its `work` throws, only
    * its writes are undone. Calls through one `tx` handle must not overlap (await each in turn).
    */
-  transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: StorageTransaction) => Promise<T>): Promise<T>;
 
   // ---- apps -------------------------------------------------------------------------------------------
   /** Records an app id (idempotent). Users belong to an app; config stays the source of app settings. */
@@ -45,33 +57,42 @@ export interface Storage {
    * Two concurrent calls for the same email (in any letter case) leave exactly one user.
    */
   createUser(input: NewUser): Promise<UserRecord>;
-  /** The user with its emails and identities, or `null`. */
+  /** The user with its emails and identities, or `null` (also for a user of another app). */
   getUser(appId: string, userId: string): Promise<UserRecord | null>;
   /** The user owning `email` in the app (case-insensitive), or `null`. */
   findUserByEmail(appId: string, email: string): Promise<UserRecord | null>;
   /**
-   * Users whose username equals `username` exactly, or — when no exact match exists — case-insensitively.
-   * Returns at most two (enough to tell "unique" from "ambiguous").
+   * Users of the app whose username equals `username` exactly, or — when no exact match exists — by its
+   * comparison key (`usernameKey` in `@gatehouse-auth/core`: case- and width-folded). Returns at most two
+   * (enough to tell "unique" from "ambiguous"). Usernames are unique by that key, as `createUser` and
+   * `setUsername` enforce with `StorageConflictError('username')`.
    */
   findUsersByUsername(appId: string, username: string): Promise<UserRecord[]>;
   /** The user owning identity (`providerId`, `subject`) in the app, or `null`. */
   findUserByIdentity(appId: string, providerId: string, subject: string): Promise<UserRecord | null>;
   /**
    * Deletes the user and everything that hangs off it (emails, identities, password, sessions, API keys,
-   * one-time tokens) atomically. `false` if there was no such user.
+   * one-time tokens) atomically. `false` if the app has no such user.
    */
   deleteUser(appId: string, userId: string): Promise<boolean>;
-  /** Replaces `profile`. `false` if no such user. */
+  /** Replaces `profile`. `false` if the app has no such user. */
   setUserProfile(appId: string, userId: string, profile: JsonObject, now: number): Promise<boolean>;
-  /** Replaces `custom_data`. `false` if no such user. */
+  /** Replaces `custom_data`. `false` if the app has no such user. */
   setUserCustomData(appId: string, userId: string, customData: JsonObject, now: number): Promise<boolean>;
-  /** Sets `disabled`. `false` if no such user. */
+  /**
+   * Sets `disabled` (a disabled user cannot log in or use its sessions). `false` if the app has no such user.
+   */
   setUserDisabled(appId: string, userId: string, disabled: boolean, now: number): Promise<boolean>;
-  /** Sets or clears the username; throws `StorageConflictError('username')` if taken. */
+  /** Sets or clears the username; throws `StorageConflictError('username')` if taken. `false` if no such user. */
   setUsername(appId: string, userId: string, username: string | null, now: number): Promise<boolean>;
+
+  // ---- emails and identities --------------------------------------------------------------------------
   /** Marks one of the user's emails verified (or not). `false` if the user has no such address (any case). */
   setEmailVerified(appId: string, userId: string, address: string, verified: boolean): Promise<boolean>;
-  /** Adds an email; throws `StorageConflictError('email')` if any user of the app has it. */
+  /**
+   * Adds an email; throws `StorageConflictError('email')` if any user of the app has it. Rejects (with an
+   * error that is not a conflict) if the app has no such user.
+   */
   addEmail(appId: string, userId: string, email: NewEmail, now: number): Promise<void>;
   /**
    * Replaces one of the user's emails (`oldAddress` matched in any letter case) in place — same position — with
@@ -81,89 +102,90 @@ export interface Storage {
   replaceEmail(appId: string, userId: string, oldAddress: string, email: NewEmail): Promise<boolean>;
   /** Removes an email (matched in any letter case). `false` if the user had no such address. */
   removeEmail(appId: string, userId: string, address: string): Promise<boolean>;
-  /** Adds an identity to an existing user; throws `StorageConflictError('identity')` if it is anyone's. */
+  /**
+   * Adds an identity to an existing user of the app; throws `StorageConflictError('identity')` if it is
+   * anyone's. Rejects (with an error that is not a conflict) if the app has no such user.
+   */
   addIdentity(appId: string, userId: string, identity: NewIdentity, now: number): Promise<IdentityRecord>;
   /**
    * Removes the user's identity (`providerId`, `subject`) — when an account is reclaimed by its address's
-   * owner, or an identity is unlinked. `false` if the user had no such identity.
+   * owner, or an identity is unlinked. `false` if the user of the app had no such identity.
    */
   removeIdentity(appId: string, userId: string, providerId: string, subject: string): Promise<boolean>;
-  /** Counts users of an app (diagnostics, CLI). */
-  countUsers(appId: string): Promise<number>;
 
   // ---- passwords --------------------------------------------------------------------------------------
-  /** The user's PHC password hash, or `null` if the user has no password. */
-  getPasswordHash(userId: string): Promise<string | null>;
-  /** Sets (inserts or replaces) the user's password hash. */
-  setPasswordHash(userId: string, hash: string, now: number): Promise<void>;
+  /** The user's PHC password hash, or `null` if the user has no password or is not a user of the app. */
+  getPasswordHash(appId: string, userId: string): Promise<string | null>;
+  /** Sets (inserts or replaces) the user's password hash. `false` (and nothing stored) if the app has no such user. */
+  setPasswordHash(appId: string, userId: string, hash: string, now: number): Promise<boolean>;
 
   // ---- sessions ---------------------------------------------------------------------------------------
-  /** Stores a new session (one per login). `refreshHash` is the hash of the secret only the client holds. */
+  /**
+   * Stores a new session (one per login). `refreshHash` is the hash of the secret only the client holds.
+   * Rejects if the app has no user `userId`.
+   */
   createSession(input: NewSession): Promise<SessionRecord>;
-  /** A session by id — revoked or expired ones too (callers check); `null` if unknown. */
-  getSession(sessionId: string): Promise<SessionRecord | null>;
+  /** A session of the app by id — revoked or expired ones too (callers check); `null` if unknown. */
+  getSession(appId: string, sessionId: string): Promise<SessionRecord | null>;
   /**
-   * A session — revoked or expired ones too — with the state of its user, in **one read**: what a token
-   * refresh needs, so that hot path costs a single round trip. `null` if the session is unknown.
+   * A session of the app — revoked or expired ones too — with the state of its user, in **one read**: what a
+   * token refresh needs, so that hot path costs a single round trip. `null` if the session is unknown.
    */
-  getSessionWithUser(sessionId: string): Promise<{ session: SessionRecord; user: UserState } | null>;
-  /** An active or inactive session by the hash of its secret; `null` if unknown. */
-  findSessionByHash(refreshHash: string): Promise<SessionRecord | null>;
-  /** Records use of a session (`lastUsedAt`). */
-  touchSession(sessionId: string, now: number): Promise<void>;
-  /**
-   * Replaces the secret hash of an **active** session in one step (rotation, Meteor `getNewToken`) and records
-   * use at `now`. Only the call that presents the current `previousHash` wins; returns `false` otherwise.
-   */
-  rotateSessionSecret(sessionId: string, previousHash: string, nextHash: string, now: number): Promise<boolean>;
+  getSessionWithUser(appId: string, sessionId: string): Promise<{ session: SessionRecord; user: UserState } | null>;
+  /** An active or inactive session of the app by the hash of its secret; `null` if unknown. */
+  findSessionByHash(appId: string, refreshHash: string): Promise<SessionRecord | null>;
+  /** Records use of a session of the app (`lastUsedAt`). */
+  touchSession(appId: string, sessionId: string, now: number): Promise<void>;
   /** Revokes one session. `true` only if it was active before the call (a second revoke returns `false`). */
-  revokeSession(sessionId: string, now: number): Promise<boolean>;
+  revokeSession(appId: string, sessionId: string, now: number): Promise<boolean>;
   /** Revokes every active session of the user except `exceptSessionId`; returns how many it revoked. */
-  revokeUserSessions(userId: string, now: number, exceptSessionId?: string): Promise<number>;
+  revokeUserSessions(appId: string, userId: string, now: number, exceptSessionId?: string): Promise<number>;
   /** The user's active (not revoked, not expired at `now`) sessions, newest first. */
-  listActiveSessions(userId: string, now: number): Promise<SessionRecord[]>;
+  listActiveSessions(appId: string, userId: string, now: number): Promise<SessionRecord[]>;
 
   // ---- one-time tokens --------------------------------------------------------------------------------
-  /** Stores a one-time token (email confirmation, password reset, enrollment, OAuth state). */
+  /**
+   * Stores a one-time token (email confirmation, password reset, enrollment, OAuth state). Rejects if
+   * `userId` is set and the app has no such user.
+   */
   createOneTimeToken(input: NewOneTimeToken): Promise<void>;
   /**
-   * Atomically consumes the token `id` if its hash equals `tokenHash`, its purpose matches, it has not been
-   * consumed and it has not expired at `now`. Exactly one of any number of concurrent calls gets the record;
-   * all others (and every later call) get `null`.
+   * Atomically consumes the token `id` of the app if its hash equals `tokenHash`, its purpose matches, it has
+   * not been consumed and it has not expired at `now`. Exactly one of any number of concurrent calls gets the
+   * record; all others (and every later call) get `null`.
    */
   consumeOneTimeToken(query: ConsumeOneTimeToken): Promise<OneTimeTokenRecord | null>;
   /** Deletes a user's unconsumed tokens of one purpose (a new reset mail voids the older ones). */
-  deleteOneTimeTokens(userId: string, purpose: OneTimeTokenPurpose): Promise<number>;
-  /** Deletes tokens that expired before `now`; returns how many. */
+  deleteOneTimeTokens(appId: string, userId: string, purpose: OneTimeTokenPurpose): Promise<number>;
+  /** Deletes tokens of every app that expired before `now` (housekeeping); returns how many. */
   deleteExpiredOneTimeTokens(now: number): Promise<number>;
 
   // ---- API keys ---------------------------------------------------------------------------------------
-  /** Stores a key; throws `StorageConflictError('apiKeyName')` if the owner already has one of that name. */
+  /**
+   * Stores a key; throws `StorageConflictError('apiKeyName')` if the owner already has one of that name.
+   * Rejects if the app has no user `userId`.
+   */
   createApiKey(input: NewApiKey): Promise<ApiKeyRecord>;
   /** A key of `userId` by id, or `null` (also when it belongs to someone else). */
-  getApiKey(userId: string, keyId: string): Promise<ApiKeyRecord | null>;
+  getApiKey(appId: string, userId: string, keyId: string): Promise<ApiKeyRecord | null>;
   /** The owner's keys, oldest first. */
-  listApiKeys(userId: string): Promise<ApiKeyRecord[]>;
+  listApiKeys(appId: string, userId: string): Promise<ApiKeyRecord[]>;
   /** The app's keys of one kind, oldest first (the CLI lists server keys with it). */
   listAppApiKeys(appId: string, kind: ApiKeyKind): Promise<ApiKeyRecord[]>;
   /** A key of the app by the hash of its secret, or `null`. */
   findApiKeyByHash(appId: string, keyHash: string): Promise<ApiKeyRecord | null>;
   /** Counts the owner's keys. */
-  countApiKeys(userId: string): Promise<number>;
+  countApiKeys(appId: string, userId: string): Promise<number>;
   /** Enables or disables a key of `userId`. `false` if not found. */
-  setApiKeyDisabled(userId: string, keyId: string, disabled: boolean): Promise<boolean>;
+  setApiKeyDisabled(appId: string, userId: string, keyId: string, disabled: boolean): Promise<boolean>;
   /** Deletes a key of `userId`. `false` if not found. */
-  deleteApiKey(userId: string, keyId: string): Promise<boolean>;
-  /** Records use of a key. */
-  touchApiKey(keyId: string, now: number): Promise<void>;
-
-  // ---- service configurations -------------------------------------------------------------------------
-  /** The stored settings of an OAuth service for an app, or `null`. Secrets are in here: never send them out. */
-  getServiceConfiguration(appId: string, service: string): Promise<JsonObject | null>;
-  /** Inserts or replaces a service's settings. */
-  setServiceConfiguration(appId: string, service: string, config: JsonObject, now: number): Promise<void>;
+  deleteApiKey(appId: string, userId: string, keyId: string): Promise<boolean>;
+  /** Records use of a key of the app. */
+  touchApiKey(appId: string, keyId: string, now: number): Promise<void>;
 
   // ---- mail outbox ------------------------------------------------------------------------------------
+  // One queue for the whole deployment: every instance sends the mail of every app, so `claimDueMail` and
+  // `mailQueueDepth` span apps; the per-address count is per app.
   /**
    * Stores one mail for delivery (status `pending`, due at `now`). With `replaces`, pending mails of the same
    * app, recipient (any letter case) and `kind` are taken out in the same transaction — deleted, or, when a
@@ -386,6 +408,7 @@ export interface NewOneTimeToken {
 }
 
 export interface ConsumeOneTimeToken {
+  appId: string;
   id: string;
   tokenHash: string;
   purpose: OneTimeTokenPurpose;

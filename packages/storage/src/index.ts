@@ -2,7 +2,8 @@
  * `@gatehouse-auth/storage`: the storage contract, its one implementation over Kysely, and the SQLite and
  * PostgreSQL drivers (optional peer dependencies, loaded only when used).
  *
- * Test helpers (the conformance suite, throw-away databases) live in `src/testing/`, outside the build.
+ * The conformance suite every `Storage` implementation must pass, and throw-away test databases, are in
+ * `@gatehouse-auth/storage/testing` (see `docs/storage-adapters.md`).
  */
 export {
   type ApiKeyKind,
@@ -32,6 +33,7 @@ export {
   type Storage,
   StorageConflictError,
   type StorageDialect,
+  type StorageTransaction,
   StorageUnavailableError,
   type UserRecord,
   type UserState,

@@ -45,7 +45,10 @@ export interface UsersTable {
   id: string;
   app_id: string;
   username: string | null;
-  /** Unique per app; what makes usernames case-insensitively unique. */
+  /**
+   * Unique per app: the comparison key (`usernameKey` of core, width- and case-folded), so `ａdmin` and
+   * `Admin` collide with `admin`.
+   */
   username_lower: string | null;
   type: UserType;
   disabled: BoolColumn;

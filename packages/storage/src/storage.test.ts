@@ -4,45 +4,59 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { objectId } from '@gatehouse-auth/core';
+import { runStorageConformance } from '@gatehouse-auth/storage/testing';
 import BetterSqlite3 from 'better-sqlite3';
+import * as vitest from 'vitest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeStorageConformance } from './conformance.js';
 import { missingDriverError } from './dialects/missing-driver.js';
 import { createPostgresStorage, createSqliteStorage, createStorage, parseStorageUrl, type Storage } from './index.js';
 import { createTestDatabase } from './testing/postgres.js';
 
 const NOW = Date.UTC(2025, 5, 1);
 
-describeStorageConformance('sqlite in memory', async () => {
-  const storage = await createSqliteStorage({ filename: ':memory:' });
-  await storage.migrate();
-  return { storage, cleanup: () => storage.close() };
+// The built-in dialects prove themselves through the same export a third-party adapter uses.
+runStorageConformance({
+  name: 'sqlite in memory',
+  open: async () => {
+    const storage = await createSqliteStorage({ filename: ':memory:' });
+    await storage.migrate();
+    return { storage, cleanup: () => storage.close() };
+  },
+  test: vitest,
 });
 
-describeStorageConformance('sqlite file', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-storage-'));
-  const storage = await createSqliteStorage({ filename: join(dir, 'data', 'gatehouse.db') });
-  await storage.migrate();
-  return {
-    storage,
-    async cleanup() {
-      await storage.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+runStorageConformance({
+  name: 'sqlite file',
+  open: async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gatehouse-storage-'));
+    const storage = await createSqliteStorage({ filename: join(dir, 'data', 'gatehouse.db') });
+    await storage.migrate();
+    return {
+      storage,
+      async cleanup() {
+        await storage.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
+  test: vitest,
 });
 
-describeStorageConformance('postgres', async () => {
-  const database = await createTestDatabase();
-  const storage = await createPostgresStorage({ connectionString: database.url });
-  await storage.migrate();
-  return {
-    storage,
-    async cleanup() {
-      await storage.close();
-      await database.drop();
-    },
-  };
+runStorageConformance({
+  name: 'postgres',
+  open: async () => {
+    const database = await createTestDatabase();
+    const storage = await createPostgresStorage({ connectionString: database.url });
+    await storage.migrate();
+    return {
+      storage,
+      async cleanup() {
+        await storage.close();
+        await database.drop();
+      },
+    };
+  },
+  test: vitest,
 });
 
 describe('parseStorageUrl()', () => {

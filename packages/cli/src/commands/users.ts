@@ -50,7 +50,7 @@ const ACTIONS: Record<string, Action> = {
         profile,
         customData,
         // Names and states only: a key's secret was shown once at creation and only its hash is stored.
-        apiKeys: (await gatehouse.storage.listApiKeys(user.id)).map((k) => ({
+        apiKeys: (await gatehouse.storage.listApiKeys(appId, user.id)).map((k) => ({
           id: k.id,
           name: k.name,
           kind: k.kind,

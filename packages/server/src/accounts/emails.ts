@@ -1,5 +1,5 @@
 import { GatehouseError } from '@gatehouse-auth/core';
-import type { EmailRecord, Storage, UserRecord } from '@gatehouse-auth/storage';
+import type { EmailRecord, StorageTransaction, UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import { functionStatus, runConfigFunction } from '../functions/index.js';
 import { nameTaken } from './create.js';
@@ -38,7 +38,7 @@ export async function findAccountByEmail(
  * keys and identities are never swept away by a first password reset. Returns what happened.
  */
 export async function verifyAddress(
-  tx: Storage,
+  tx: StorageTransaction,
   app: AppSettings,
   user: UserRecord,
   address: string,
@@ -47,8 +47,8 @@ export async function verifyAddress(
   const neverConfirmed = !user.emails.some((e) => e.verified);
   if (!(await tx.setEmailVerified(app.id, user.id, address, true))) return { verified: false, reclaimed: false };
   if (!neverConfirmed || passwordSettings(app).confirmation === 'auto') return { verified: true, reclaimed: false };
-  await tx.revokeUserSessions(user.id, now);
-  for (const key of await tx.listApiKeys(user.id)) await tx.deleteApiKey(user.id, key.id);
+  await tx.revokeUserSessions(app.id, user.id, now);
+  for (const key of await tx.listApiKeys(app.id, user.id)) await tx.deleteApiKey(app.id, user.id, key.id);
   for (const identity of user.identities)
     if (identity.providerType !== PASSWORD_PROVIDER)
       await tx.removeIdentity(app.id, user.id, identity.providerId, identity.subject);
@@ -236,7 +236,7 @@ export async function replaceEmail(
     throw nameTaken(error);
   }
   if (!replaced) throw new GatehouseError('NotFound', 'No user could be found with old email');
-  await forgetLinks(ctx, user.id);
+  await forgetLinks(ctx, app, user.id);
   await ctx.events.emit({ type: 'email-replaced', appId: app.id, userId: user.id, detail: { by: 'server' } });
 }
 
@@ -249,7 +249,7 @@ export async function removeEmail(
 ): Promise<void> {
   if (typeof email !== 'string' || !(await ctx.storage.removeEmail(app.id, user.id, email)))
     throw new GatehouseError('BadRequest', 'No such email for user.');
-  await forgetLinks(ctx, user.id);
+  await forgetLinks(ctx, app, user.id);
   await ctx.events.emit({ type: 'email-removed', appId: app.id, userId: user.id, detail: { by: 'server' } });
 }
 

@@ -20,7 +20,7 @@ describe.each(['sqlite', 'postgres'] as const)('accounts settings (%s)', (dialec
     const res = await register({ email: 'a@example.com' });
     expect(res.status).toBe(403);
     expect(res.json.error).toBe('Signups forbidden');
-    expect(await t.gatehouse.storage.countUsers(t.appId)).toBe(0);
+    expect(await t.countUsers()).toBe(0);
   });
 
   it('restrictCreationByEmailDomain as a domain', async () => {

@@ -96,7 +96,7 @@ describe.each(['sqlite', 'postgres'] as const)('account hooks (%s)', (dialect) =
     expect(banned.json).toEqual({ error: 'Login forbidden', error_code: 'Forbidden' });
     // No session was made for the refused attempt.
     const bannedUser = await t.gatehouse.storage.findUserByEmail(t.appId, 'banned@example.com');
-    expect(await t.gatehouse.storage.listActiveSessions(bannedUser!.id, t.now())).toHaveLength(0);
+    expect(await t.gatehouse.storage.listActiveSessions(t.appId, bannedUser!.id, t.now())).toHaveLength(0);
 
     const wrong = await login('fine@example.com', 'wrong password!');
     expect(wrong.json.error_code).toBe('InvalidPassword');

@@ -10,8 +10,6 @@
  * @module
  */
 
-export { createUserChanges, type UserChanges } from './changes.js';
-export { clientAddressResolver, isAddressOrRange, type TransportFacts, type TrustProxy } from './client-address.js';
 export { createAccount, MAX_PROFILE_BYTES, type NewAccount } from './create.js';
 export {
   addEmail,
@@ -23,13 +21,6 @@ export {
   retryCustomConfirmation,
   sendVerificationEmail,
 } from './emails.js';
-export {
-  ACCOUNT_EVENTS,
-  type AccountEvent,
-  type AccountEvents,
-  type AccountEventType,
-  createAccountEvents,
-} from './events.js';
 export { findOrCreateUserForIdentity, identityTaken, linkIdentity, type ProvenIdentity } from './external.js';
 export {
   type AccountOrigin,

@@ -29,9 +29,9 @@ export async function linkPasswordAccount(
   const fresh =
     identity !== undefined &&
     account.identities.length === 1 &&
-    (await ctx.storage.listActiveSessions(account.id, now)).length === 0;
+    (await ctx.storage.listActiveSessions(app.id, account.id, now)).length === 0;
   if (!fresh) throw identityTaken();
-  const hash = await ctx.storage.getPasswordHash(account.id);
+  const hash = await ctx.storage.getPasswordHash(app.id, account.id);
   await ctx.storage.transaction(async (tx) => {
     // Deleting the empty account first frees its email and identity for `user`.
     await tx.deleteUser(app.id, account.id);
@@ -47,7 +47,7 @@ export async function linkPasswordAccount(
       },
       now,
     );
-    if (hash) await tx.setPasswordHash(user.id, hash, now);
+    if (hash) await tx.setPasswordHash(app.id, user.id, hash, now);
   });
   await ctx.events.emit({
     type: 'identity-linked',

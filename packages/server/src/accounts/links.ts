@@ -42,7 +42,7 @@ export async function issueLinkToken(
   email: string,
 ): Promise<LinkToken> {
   const lifetimeMs = lifetimeOf(app, purpose);
-  await ctx.storage.deleteOneTimeTokens(user.id, purpose);
+  await ctx.storage.deleteOneTimeTokens(app.id, user.id, purpose);
   const now = ctx.now();
   const token = randomSecret();
   const tokenId = objectId(now);
@@ -79,6 +79,7 @@ export async function consumeLinkToken(
     return null;
   for (const purpose of purposes) {
     const record = await ctx.storage.consumeOneTimeToken({
+      appId: app.id,
       id: input.tokenId,
       tokenHash: secretHash(input.token),
       purpose,
@@ -95,9 +96,9 @@ export async function consumeLinkToken(
 }
 
 /** Links name an address; after it left the user, the user's pending links go too (a new one is a mail away). */
-export async function forgetLinks(ctx: ServerContext, userId: string): Promise<void> {
+export async function forgetLinks(ctx: ServerContext, app: AppSettings, userId: string): Promise<void> {
   for (const purpose of ['confirm-email', 'reset-password', 'enroll'] as const)
-    await ctx.storage.deleteOneTimeTokens(userId, purpose);
+    await ctx.storage.deleteOneTimeTokens(app.id, userId, purpose);
 }
 
 /**

@@ -41,7 +41,7 @@ export async function verifyPassword(
   const user = await findUserBySelector(ctx, app, input.selector);
   const limits = attemptLimits(ctx, app, user ? `user:${user.id}` : selectorKey(input.selector), info.address);
   await limits.check();
-  const phc = user ? await ctx.storage.getPasswordHash(user.id) : null;
+  const phc = user ? await ctx.storage.getPasswordHash(app.id, user.id) : null;
   const verdict = await checkStoredPassword(ctx, phc, input.password);
   if (!user || phc === null || !verdict.ok) {
     const reason: PasswordFailure = !user ? 'unknown-user' : phc === null ? 'no-password' : 'wrong-password';
@@ -60,7 +60,7 @@ export async function verifyPassword(
   if (user.disabled) throw new GatehouseError('UserDisabled', 'user disabled');
   if (settings.confirmation !== 'auto') assertConfirmed(user, input.selector);
   if (verdict.needsRehash)
-    await ctx.storage.setPasswordHash(user.id, await rehash(ctx, phc, input.password), ctx.now());
+    await ctx.storage.setPasswordHash(app.id, user.id, await rehash(ctx, phc, input.password), ctx.now());
   return user;
 }
 

@@ -41,7 +41,7 @@ export async function changePassword(
   assertPasswordLength(app, input.currentPassword);
   const limits = attemptLimits(ctx, app, `user:${user.id}`, info?.address ?? null);
   await limits.check();
-  const stored = await ctx.storage.getPasswordHash(user.id);
+  const stored = await ctx.storage.getPasswordHash(app.id, user.id);
   if (!stored) throw new GatehouseError('BadRequest', 'user has no password set');
   if (typeof input.newPassword === 'string') checkPassword(input.newPassword, passwordPolicy(app));
   const verdict = await checkStoredPassword(ctx, stored, input.currentPassword);
@@ -60,8 +60,8 @@ export async function changePassword(
   const hash = await hashNewPassword(ctx, app, input.newPassword);
   const now = ctx.now();
   await ctx.storage.transaction(async (tx) => {
-    await tx.setPasswordHash(user.id, hash, now);
-    await tx.revokeUserSessions(user.id, now, current.id);
+    await tx.setPasswordHash(app.id, user.id, hash, now);
+    await tx.revokeUserSessions(app.id, user.id, now, current.id);
   });
   await ctx.events.emit({ type: 'password-changed', appId: app.id, userId: user.id, address: info?.address ?? null });
 }
@@ -81,10 +81,10 @@ export async function setPassword(
   const hash = await hashNewPassword(ctx, app, password);
   const now = ctx.now();
   await ctx.storage.transaction(async (tx) => {
-    await tx.setPasswordHash(user.id, hash, now);
-    await tx.deleteOneTimeTokens(user.id, 'reset-password');
-    await tx.deleteOneTimeTokens(user.id, 'enroll');
-    if (logout) await tx.revokeUserSessions(user.id, now);
+    await tx.setPasswordHash(app.id, user.id, hash, now);
+    await tx.deleteOneTimeTokens(app.id, user.id, 'reset-password');
+    await tx.deleteOneTimeTokens(app.id, user.id, 'enroll');
+    if (logout) await tx.revokeUserSessions(app.id, user.id, now);
     if (!user.identities.some((i) => i.providerType === PASSWORD_PROVIDER))
       await tx.addIdentity(
         app.id,
@@ -154,7 +154,7 @@ export async function callResetPasswordFunction(
     throw new GatehouseError('UserNotFound', 'user not found');
   }
   const { user, email: entry } = account;
-  const current = await ctx.storage.getPasswordHash(user.id);
+  const current = await ctx.storage.getPasswordHash(app.id, user.id);
   const currentPasswordValid = (await checkStoredPassword(ctx, current, password)).ok;
   if (!currentPasswordValid) await limits.failed();
   const { token, tokenId } = await issueLinkToken(ctx, app, user, 'reset-password', entry.address);
@@ -164,7 +164,7 @@ export async function callResetPasswordFunction(
   ]);
   const status = functionStatus(result, settings.resetFunction);
   if (status === 'fail') {
-    await ctx.storage.deleteOneTimeTokens(user.id, 'reset-password');
+    await ctx.storage.deleteOneTimeTokens(app.id, user.id, 'reset-password');
     throw new GatehouseError('BadRequest', `failed to reset password for user "${entry.address}"`);
   }
   if (status === 'success') {
@@ -212,8 +212,8 @@ async function applyNewPassword(
 ): Promise<UserRecord> {
   const now = ctx.now();
   const reclaimed = await ctx.storage.transaction(async (tx) => {
-    await tx.setPasswordHash(user.id, hash, now);
-    await tx.revokeUserSessions(user.id, now);
+    await tx.setPasswordHash(app.id, user.id, hash, now);
+    await tx.revokeUserSessions(app.id, user.id, now);
     // An enrollment link was sent by the operator to an account they made: following it proves the address
     // without reclaiming anything (the operator chose its username and profile).
     if (enrolled) await tx.setEmailVerified(app.id, user.id, enrolled, true);

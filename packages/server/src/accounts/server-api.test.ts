@@ -40,7 +40,7 @@ describe.each(['sqlite', 'postgres'] as const)('server-side account changes (%s)
       profile: { name: 'Ada' },
       identities: [{ providerType: 'local-userpass' }],
     });
-    expect(await t.gatehouse.storage.getPasswordHash(id)).toBeNull();
+    expect(await t.gatehouse.storage.getPasswordHash(t.appId, id)).toBeNull();
     expect((await login('ada@example.com')).status).toBe(401);
     // Clients still cannot sign up: forbidClientAccountCreation is about them, not the operator.
     const signup = await t.request('POST', t.appPath('/auth/providers/local-userpass/register'), {
@@ -258,13 +258,50 @@ describe('the user document and the public login methods over HTTP', () => {
     expect(providers.json).toEqual({
       providers: [
         { type: 'anon-user' },
-        { type: 'local-userpass' },
+        {
+          type: 'local-userpass',
+          password: { minLength: 8, maxLength: 256, rejectCommon: true },
+          confirmation: 'auto',
+          reset: 'email',
+          signUp: true,
+        },
         { type: 'oauth2-google', service: 'google', clientId: 'web.apps.googleusercontent.com' },
       ],
     });
     expect(providers.text).not.toContain('secret');
     expect((await t.request('GET', '/api/client/v2.0/app/nope/auth/providers')).json).toMatchObject({
       error_code: 'AppNotFound',
+    });
+  });
+
+  it('GET /auth/providers shows the password policy and modes a login form needs, as configured', async () => {
+    t = await startTestGatehouse('sqlite', {
+      app: {
+        accounts: { forbidClientAccountCreation: true },
+        providers: {
+          'local-userpass': {
+            confirmation: 'function',
+            confirmationFunction: 'confirm',
+            reset: 'function',
+            resetFunction: 'reset',
+            minPasswordLength: 15,
+            maxPasswordLength: 64,
+            rejectCommonPasswords: false,
+          },
+        },
+      },
+      config: { functions: { confirm: () => ({ status: 'success' }), reset: () => ({ status: 'fail' }) } } as never,
+    });
+    expect((await t.request('GET', t.appPath('/auth/providers'))).json).toEqual({
+      providers: [
+        {
+          type: 'local-userpass',
+          password: { minLength: 15, maxLength: 64, rejectCommon: false },
+          confirmation: 'function',
+          reset: 'function',
+          signUp: false,
+        },
+      ],
     });
   });
 

@@ -38,7 +38,7 @@ describe.each(['sqlite', 'postgres'] as const)('sessions and tokens (%s)', (dial
     expect(access.baas_device_id).toBe(login.device_id);
     expect(refresh.baas_device_id).toBe(login.device_id);
     // The secret inside the refresh token is never stored: only its hash is.
-    expect(JSON.stringify(await t.gatehouse.storage.getSession(access.sid))).not.toContain(refresh.secret);
+    expect(JSON.stringify(await t.gatehouse.storage.getSession(t.appId, access.sid))).not.toContain(refresh.secret);
   });
 
   it('keeps the device id the client sends as an EJSON ObjectId (spec §2.4)', async () => {

@@ -139,7 +139,7 @@ export async function verifyResumeToken(
   app: AppSettings,
   token: string,
 ): Promise<{ user: UserRecord; session: SessionRecord }> {
-  const session = await ctx.storage.findSessionByHash(hashLoginToken(token));
+  const session = await ctx.storage.findSessionByHash(app.id, hashLoginToken(token));
   const now = ctx.now();
   if (session?.kind !== 'resume' || session.appId !== app.id || session.revokedAt !== null)
     throw new GatehouseError('InvalidSession', "You've been logged out by the server. Please log in again.");
@@ -147,7 +147,7 @@ export async function verifyResumeToken(
     throw new GatehouseError('InvalidSession', 'Your session has expired. Please log in again.');
   const user = await ctx.storage.getUser(app.id, session.userId);
   if (!user || user.disabled) throw new GatehouseError('UserDisabled', 'Login forbidden');
-  await ctx.storage.touchSession(session.id, now);
+  await ctx.storage.touchSession(app.id, session.id, now);
   return { user, session };
 }
 
@@ -161,7 +161,7 @@ export async function renewResumeSession(
   sessionId: string,
   info: RequestInfo | null,
 ): Promise<ResumeLogin> {
-  const current = await ctx.storage.getSession(sessionId);
+  const current = await ctx.storage.getSession(app.id, sessionId);
   if (!current || current.appId !== app.id || !isActive(current, ctx.now()))
     throw new GatehouseError('InvalidSession', 'Invalid login token');
   return startResumeSession(ctx, app, current.userId, {
@@ -195,7 +195,7 @@ async function sessionOfRefreshToken(
 ): Promise<{ session: SessionRecord; user: UserState }> {
   const now = ctx.now();
   const claims = await ctx.tokens.verifyRefresh(refreshToken, now);
-  const found = await ctx.storage.getSessionWithUser(claims.sid);
+  const found = await ctx.storage.getSessionWithUser(claims.aud, claims.sid);
   if (!found) throw deadRefresh();
   const { session } = found;
   if (!isActive(session, now) || session.userId !== claims.sub || session.kind !== 'refresh') throw deadRefresh();
@@ -225,7 +225,7 @@ export async function refreshAccessToken(ctx: ServerContext, refreshToken: strin
   const app = ctx.config.apps.get(session.appId);
   if (!app || user.disabled) throw deadRefresh();
   const now = ctx.now();
-  if (now - session.lastUsedAt > TOUCH_INTERVAL_MS) await ctx.storage.touchSession(session.id, now);
+  if (now - session.lastUsedAt > TOUCH_INTERVAL_MS) await ctx.storage.touchSession(app.id, session.id, now);
   return issueAccessToken(ctx, app, session, user);
 }
 
@@ -267,7 +267,7 @@ export async function logOutSession(
   info: RequestInfo | null,
 ): Promise<boolean> {
   const now = ctx.now();
-  if (!(await ctx.storage.revokeSession(session.id, now))) return false;
+  if (!(await ctx.storage.revokeSession(session.appId, session.id, now))) return false;
   await ctx.events.emit({
     type: 'logout',
     appId: session.appId,
@@ -277,7 +277,7 @@ export async function logOutSession(
   });
   const user = await ctx.storage.getUser(session.appId, session.userId);
   await notifyLogout(ctx, user, info);
-  if (user && isAnonymousOnly(user) && (await ctx.storage.listActiveSessions(user.id, now)).length === 0) {
+  if (user && isAnonymousOnly(user) && (await ctx.storage.listActiveSessions(user.appId, user.id, now)).length === 0) {
     await ctx.storage.deleteUser(user.appId, user.id);
   }
   return true;
@@ -295,7 +295,7 @@ export async function authenticateAccess(ctx: ServerContext, accessToken: string
   if (!app) throw invalidAccess();
   // Both ids come from the verified token, so the two reads run side by side.
   const [session, user] = await Promise.all([
-    ctx.storage.getSession(claims.sid),
+    ctx.storage.getSession(app.id, claims.sid),
     ctx.storage.getUser(app.id, claims.sub),
   ]);
   if (!session || !isActive(session, now) || session.userId !== claims.sub || session.appId !== app.id)
@@ -339,7 +339,7 @@ export async function listSessions(
   user: UserRecord,
   currentId: string | null,
 ): Promise<SessionView[]> {
-  const sessions = await ctx.storage.listActiveSessions(user.id, ctx.now());
+  const sessions = await ctx.storage.listActiveSessions(user.appId, user.id, ctx.now());
   return sessions.map((s) => ({
     id: s.id,
     device_id: s.deviceId,
@@ -359,8 +359,8 @@ export async function revokeOwnSession(
   sessionId: string,
   info: RequestInfo | null,
 ): Promise<void> {
-  const session = await ctx.storage.getSession(sessionId);
-  if (!session || session.userId !== user.id || !(await ctx.storage.revokeSession(session.id, ctx.now())))
+  const session = await ctx.storage.getSession(user.appId, sessionId);
+  if (!session || session.userId !== user.id || !(await ctx.storage.revokeSession(user.appId, session.id, ctx.now())))
     throw new GatehouseError('NotFound', 'session not found');
   await ctx.events.emit({
     type: 'session-revoked',
@@ -381,7 +381,7 @@ export async function logoutOtherSessions(
   keepSessionId: string,
   info: RequestInfo | null,
 ): Promise<number> {
-  const count = await ctx.storage.revokeUserSessions(user.id, ctx.now(), keepSessionId);
+  const count = await ctx.storage.revokeUserSessions(user.appId, user.id, ctx.now(), keepSessionId);
   await ctx.events.emit({
     type: 'other-sessions-revoked',
     appId: user.appId,

@@ -90,7 +90,7 @@ export async function setUserDisabled(
   const now = ctx.now();
   await ctx.storage.transaction(async (tx) => {
     await tx.setUserDisabled(user.appId, user.id, disabled, now);
-    if (disabled) await tx.revokeUserSessions(user.id, now);
+    if (disabled) await tx.revokeUserSessions(user.appId, user.id, now);
   });
   await ctx.events.emit({ type: disabled ? 'user-disabled' : 'user-enabled', appId: user.appId, userId: user.id });
 }

@@ -1,6 +1,6 @@
 import { parseDuration } from '@gatehouse-auth/core';
 import { z } from 'zod';
-import { isAddressOrRange } from '../accounts/client-address.js';
+import { isAddressOrRange } from '../net/client-address.js';
 import { apiKeyConfig } from '../providers/api-key/config.js';
 import { customFunctionConfig } from '../providers/custom-function/config.js';
 import { customTokenConfig } from '../providers/custom-token/config.js';

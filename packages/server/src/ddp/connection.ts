@@ -158,7 +158,7 @@ export class DdpConnection {
   async #sync(): Promise<void> {
     const login = this.#login;
     if (!login || this.#closed) return;
-    const session = await this.#ctx.storage.getSession(login.sessionId);
+    const session = await this.#ctx.storage.getSession(this.#app.id, login.sessionId);
     if (!session || !isActive(session, this.#ctx.now())) {
       this.close(1000, 'logged out');
       return;

@@ -458,7 +458,9 @@ describe.each(['sqlite', 'postgres'] as const)('DDP endpoint (%s)', (dialect) =>
         ).result.id,
       ).toBe(`imported${dialect}01`);
       // The digest login moved the bcrypt hash to today's argon2id of the digest; both kinds of login still work.
-      expect(await gatehouse.storage.getPasswordHash(`imported${dialect}01`)).toMatch(/^meteor-sha256:\$argon2id\$/);
+      expect(await gatehouse.storage.getPasswordHash(APP, `imported${dialect}01`)).toMatch(
+        /^meteor-sha256:\$argon2id\$/,
+      );
       expect(
         (await c.call('login', { user: { username: `grace-${dialect}` }, password: 'cobol forever' })).result.id,
       ).toBe(`imported${dialect}01`);

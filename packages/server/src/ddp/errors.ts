@@ -31,10 +31,15 @@ export function toMeteorError(thrown: unknown, app: AppSettings): MeteorErrorJso
       return meteorError(403, ambiguous ? AMBIGUOUS : plain);
     }
     case 'AccountNameInUse':
-      // Meteor raises duplicates through `_handleError`, which makes them ambiguous too.
+      // Meteor raises duplicates through `_handleError`, which makes them ambiguous too; an app that hides
+      // which names have accounts never tells, whatever its Meteor setting.
       return meteorError(
         403,
-        ambiguous ? AMBIGUOUS : details.taken === 'email' ? 'Email already exists.' : 'Username already exists.',
+        ambiguous || app.preventAccountEnumeration
+          ? AMBIGUOUS
+          : details.taken === 'email'
+            ? 'Email already exists.'
+            : 'Username already exists.',
       );
     case 'UserNotFound':
       return meteorError(403, ambiguous ? AMBIGUOUS : 'User not found');

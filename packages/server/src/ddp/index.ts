@@ -1,5 +1,5 @@
-import type { TransportFacts } from '../accounts/index.js';
 import type { ServerContext } from '../context.js';
+import type { TransportFacts } from '../net/client-address.js';
 import { addressKey } from '../rate-limit/index.js';
 import { DdpConnection, type DdpHeartbeat, type DdpSocket } from './connection.js';
 

@@ -1,3 +1,5 @@
+import { withHeaders } from './responses.js';
+
 /**
  * CORS for browsers running realm-web or the SDK (spec §3.3). Tokens travel in the `Authorization` header,
  * never in cookies, so answering any allowed origin is safe; the origin is echoed (with `Vary: Origin`)
@@ -47,13 +49,12 @@ export function createCors(origins: readonly string[]): Cors {
     decorate(request, response) {
       const origin = request.headers.get('origin');
       if (!allow(origin)) return response;
-      // Responses built with `new Response` have mutable headers; fetch() responses would not, but we only
-      // ever decorate our own.
-      response.headers.set('access-control-allow-origin', origin);
-      response.headers.append('vary', 'Origin');
-      response.headers.set('access-control-expose-headers', 'X-BAAS-Location, Retry-After');
-      if (isOAuthLogin(request, request.method)) response.headers.set('access-control-allow-credentials', 'true');
-      return response;
+      return withHeaders(response, (headers) => {
+        headers.set('access-control-allow-origin', origin);
+        headers.append('vary', 'Origin');
+        headers.set('access-control-expose-headers', 'X-BAAS-Location, Retry-After');
+        if (isOAuthLogin(request, request.method)) headers.set('access-control-allow-credentials', 'true');
+      });
     },
   };
 }

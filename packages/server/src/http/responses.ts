@@ -4,12 +4,23 @@
  * no content type at all.
  */
 export function json(body: unknown, status = 200, headers?: Record<string, string>): Response {
-  const response = new Response(JSON.stringify(body), { status, headers });
-  response.headers.set('content-type', 'application/json');
-  response.headers.set('x-content-type-options', 'nosniff');
+  const all = new Headers(headers);
+  all.set('content-type', 'application/json');
+  all.set('x-content-type-options', 'nosniff');
   // Answers of an auth API carry tokens and account data: no cache keeps them, unless a route says otherwise.
-  if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'no-store');
-  return response;
+  if (!all.has('cache-control')) all.set('cache-control', 'no-store');
+  return new Response(JSON.stringify(body), { status, headers: all });
+}
+
+/**
+ * The same response with headers changed by `edit`. A new response rather than an edited one: headers set on
+ * a built response are lost by some `Response` implementations (`@hono/node-server` installs one whose headers
+ * revert when its body is read), so Gatehouse never edits a response in place.
+ */
+export function withHeaders(response: Response, edit: (headers: Headers) => void): Response {
+  const headers = new Headers(response.headers);
+  edit(headers);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /** 204 No Content, without a content type (realm-web returns `null` for it). */

@@ -63,6 +63,7 @@ describe.each(['sqlite', 'postgres'] as const)('Meteor import (%s)', (dialect) =
 
     // The resume token's session is there under Meteor's own hash.
     const session = await t.gatehouse.storage.findSessionByHash(
+      t.appId,
       hashedToken('N50Gmknk__geP63YD9pHKdl07b8XXxNGpB_cz5Lte4d'),
     );
     expect(session).toMatchObject({
@@ -76,7 +77,9 @@ describe.each(['sqlite', 'postgres'] as const)('Meteor import (%s)', (dialect) =
       t.request('POST', t.appPath('/auth/providers/local-userpass/login'), { body: { username, password } });
     expect((await login('ada@example.com', 'wrong password!')).status).toBe(401);
     expect((await login('ada@example.com', 'analytical engine')).json.user_id).toBe('QwkSmTCZiw5KDx3L6');
-    expect(await t.gatehouse.storage.getPasswordHash('QwkSmTCZiw5KDx3L6')).toMatch(/^meteor-sha256:\$argon2id\$/);
+    expect(await t.gatehouse.storage.getPasswordHash(t.appId, 'QwkSmTCZiw5KDx3L6')).toMatch(
+      /^meteor-sha256:\$argon2id\$/,
+    );
     expect((await login('ada@example.com', 'analytical engine')).status).toBe(200);
     // An unverified imported email still needs confirmation in this app's mode.
     expect((await login('grace@example.com', 'cobol rules')).json.error_code).toBe('AuthError');
@@ -114,7 +117,7 @@ describe.each(['sqlite', 'postgres'] as const)('Meteor import (%s)', (dialect) =
       now: t.now,
     });
     expect(second).toMatchObject({ imported: 0, unchanged: 2 });
-    expect(await t.gatehouse.storage.countUsers(t.appId)).toBe(2);
+    expect(await t.countUsers()).toBe(2);
   });
 
   it('reads a --jsonArray export and skips expired resume tokens', async () => {

@@ -94,7 +94,7 @@ describe('Node adapter', () => {
     // New connections are refused once closed.
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
     // The database pool is closed: further storage calls fail.
-    await expect(storage.countUsers(appId)).rejects.toThrow();
+    await expect(storage.getUser(appId, '0123456789abcdef01234567')).rejects.toThrow();
     await cleanup().catch(() => {});
   });
 });

@@ -148,7 +148,7 @@ describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oid
     expect(q.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(q.get('nonce')?.length).toBeGreaterThanOrEqual(43);
     // Our state at the IdP is a fresh ticket, not the client's state.
-    expect(q.get('state')).toMatch(/^[0-9a-f]{24}\.[A-Za-z0-9_-]{43}$/);
+    expect(q.get('state')).toMatch(/^[A-Za-z0-9_-]+\.[0-9a-f]{24}\.[A-Za-z0-9_-]{43}$/);
 
     const back = await callback(await throughIdp(idpUrl.toString(), 'alice'));
     expect(back.status, back.text).toBe(302);
@@ -376,6 +376,13 @@ describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oid
     const attacker = await t.request('POST', `/api/client/v2.0/app/${TEST_APP_ID}/auth/providers/anon-user/login`, {
       body: {},
     });
+    // Regression: the page named "your account" by emails[0], username or profile.name — all written by the
+    // account's holder, here the attacker, who dresses the anonymous account up as the victim's.
+    const dressed = await t.request('PATCH', '/api/client/v2.0/auth/user', {
+      token: attacker.json.access_token,
+      body: { $set: { 'profile.name': 'victim@example.com (your account)' } },
+    });
+    expect(dressed.status).toBe(200);
     const started = await t.request(
       'GET',
       loginPath({ link: 'true', state: 'csrfstatexyz', redirect: APP_PAGE, providerRedirectHeader: 'true' }),
@@ -384,6 +391,8 @@ describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oid
     const asked = await callback(await throughIdp(started.headers.get('x-baas-location') as string, 'victim'));
     expect(asked.status).toBe(200);
     expect(asked.text).toContain('victim@example.com');
+    expect(asked.text).not.toContain('your account)');
+    expect(asked.text).toMatch(/\(an anonymous account created \d{4}-\d{2}-\d{2}\)/);
     // The victim cancels: nothing is linked, the app page hears why.
     const cancelled = fragment((await confirm(asked.text, 'cancel')).headers.get('location') as string);
     expect(cancelled._baas_error).toBe('the link was cancelled');

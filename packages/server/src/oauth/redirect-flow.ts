@@ -1,4 +1,13 @@
-import { GatehouseError, isGatehouseError, type JsonObject, objectId, randomSecret } from '@gatehouse-auth/core';
+import {
+  fromBase64Url,
+  GatehouseError,
+  isGatehouseError,
+  type JsonObject,
+  objectId,
+  randomSecret,
+  toBase64Url,
+  utf8,
+} from '@gatehouse-auth/core';
 import * as oauth from 'oauth4webapi';
 import {
   type Authenticated,
@@ -51,8 +60,11 @@ export const CALLBACK_PATH = '/api/client/v2.0/auth/callback';
 const CLIENT_STATE = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_REDIRECT_LENGTH = 2048;
 const MAX_DEVICE_LENGTH = 4096;
-/** Our state at the IdP: `<token id>.<secret>`. */
-const OUR_STATE = /^([0-9a-f]{24})\.([A-Za-z0-9_-]{43})$/;
+/**
+ * Our state at the IdP: `<app id, base64url>.<token id>.<secret>`. The callback URL names no app, and the
+ * ticket is stored under its app, so the state carries the app id.
+ */
+const OUR_STATE = /^([A-Za-z0-9_-]{1,256})\.([0-9a-f]{24})\.([A-Za-z0-9_-]{43})$/;
 
 /** What is kept between the two requests (the one-time token's data). */
 interface PendingLogin {
@@ -412,7 +424,7 @@ async function issueTicket(ctx: ServerContext, appId: string, userId: string | n
     now,
     expiresAt: now + STATE_LIFETIME_MS,
   });
-  return `${tokenId}.${secret}`;
+  return `${toBase64Url(utf8(appId))}.${tokenId}.${secret}`;
 }
 
 /**
@@ -432,16 +444,18 @@ async function consumeTicket<T extends { redirect: string; clientState: string }
   back: (fields: [string, string][]) => { redirect: string };
 } | null> {
   const match = OUR_STATE.exec(value);
-  if (!match) return null;
+  const appIdBytes = match && fromBase64Url(match[1] as string);
+  const app = appIdBytes && ctx.config.apps.get(new TextDecoder().decode(appIdBytes));
+  if (!match || !app) return null;
   const record = await ctx.storage.consumeOneTimeToken({
-    id: match[1] as string,
-    tokenHash: secretHash(match[2] as string),
+    appId: app.id,
+    id: match[2] as string,
+    tokenHash: secretHash(match[3] as string),
     purpose: 'oauth-state',
     now: ctx.now(),
   });
-  const app = record && ctx.config.apps.get(record.appId);
   const data = record && read(record.data);
-  if (!record || !app || !data || !app.oauthRedirectUris.includes(data.redirect)) return null;
+  if (!record || !data || !app.oauthRedirectUris.includes(data.redirect)) return null;
   const back = (fields: [string, string][]) => ({
     redirect: resultUrl(data.redirect, [['_baas_client_app_id', app.id], ['_baas_state', data.clientState], ...fields]),
   });
@@ -450,7 +464,7 @@ async function consumeTicket<T extends { redirect: string; clientState: string }
 
 /** The user whose session started a link, while that session lives; `InvalidSession` once it has ended. */
 async function linkingSession(ctx: ServerContext, app: AppSettings, userId: string | null, sessionId: string) {
-  const session = await ctx.storage.getSession(sessionId);
+  const session = await ctx.storage.getSession(app.id, sessionId);
   const user = userId === null ? null : await ctx.storage.getUser(app.id, userId);
   if (!session || !isActive(session, ctx.now()) || session.userId !== userId || !user || user.disabled)
     throw new GatehouseError('InvalidSession', 'invalid session: the session that started the link has ended');

@@ -145,7 +145,7 @@ describe.each(['sqlite', 'postgres'] as const)('Google and Apple ID tokens (%s)'
     expect(code.status).toBe(400);
     expect(code.json.error).toContain('authCode');
     expect((await login('oauth2-google', { id_token: 'x', authCode: 'y' })).status).toBe(400);
-    expect(await t.gatehouse.storage.countUsers(t.appId)).toBe(0);
+    expect(await t.countUsers()).toBe(0);
   });
 
   it('Apple: email_verified as the string "true"; links to an anonymous user, and a linked identity is nobody else\'s', async () => {

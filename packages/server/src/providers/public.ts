@@ -8,6 +8,17 @@ export interface PublicProvider {
   service?: string;
   /** The OAuth client id (Facebook: the app id) — public by design, shown to browsers anyway. */
   clientId?: string;
+  /**
+   * For `local-userpass`: the password rules a sign-up form shows before submitting (the server still checks
+   * them), in code points after NFKC normalisation.
+   */
+  password?: { minLength: number; maxLength: number; rejectCommon: boolean };
+  /** For `local-userpass`: how new accounts are confirmed (`auto`, `email`, `function`). */
+  confirmation?: 'auto' | 'email' | 'function';
+  /** For `local-userpass`: how a forgotten password is reset (`email`: a mailed link; `function`). */
+  reset?: 'email' | 'function';
+  /** For `local-userpass`: whether clients may create accounts (Meteor's `forbidClientAccountCreation`). */
+  signUp?: boolean;
 }
 
 /**
@@ -17,13 +28,32 @@ export interface PublicProvider {
  *
  * @example
  * ```ts
- * publicProviders(app); // [{ type: 'local-userpass' }, { type: 'oauth2-google', service: 'google', clientId: '…' }]
+ * publicProviders(app);
+ * // [{ type: 'local-userpass', password: { minLength: 8, maxLength: 256, rejectCommon: true },
+ * //    confirmation: 'email', reset: 'email', signUp: true },
+ * //  { type: 'oauth2-google', service: 'google', clientId: '…' }]
  * ```
  */
 export function publicProviders(app: AppSettings): PublicProvider[] {
   return [...credentialProviders]
     .filter(([, provider]) => provider.enabled(app))
-    .map(([type]) => ({ type, ...oauthFields(app, type) }));
+    .map(([type]) => ({ type, ...oauthFields(app, type), ...passwordFields(app, type) }));
+}
+
+/** What a login form may know of the email/password provider's settings: rules and modes, nothing secret. */
+function passwordFields(app: AppSettings, type: string): Omit<PublicProvider, 'type'> {
+  const settings = type === 'local-userpass' ? app.providers['local-userpass'] : undefined;
+  if (!settings) return {};
+  return {
+    password: {
+      minLength: settings.minPasswordLength,
+      maxLength: settings.maxPasswordLength,
+      rejectCommon: settings.rejectCommonPasswords,
+    },
+    confirmation: settings.confirmation,
+    reset: settings.reset,
+    signUp: !app.accounts.forbidClientAccountCreation,
+  };
 }
 
 function oauthFields(app: AppSettings, type: string): Omit<PublicProvider, 'type'> {

@@ -28,8 +28,10 @@ interface Window {
 }
 
 /**
- * An in-memory limiter with a bounded number of keys: when full, expired windows are swept and, if still
- * full, the oldest keys are dropped, so an attacker cycling through keys cannot grow memory without bound.
+ * An in-memory limiter with a bounded number of keys. When full, expired windows are swept first; if it is
+ * still full, the least-hit tenth of the keys is dropped — never simply the oldest: an attacker cycling through
+ * fresh keys (one failure each) would otherwise push out a victim's counter that sits near its limit, and
+ * reset it. Fresh keys have the fewest hits, so flooding evicts the flood.
  */
 export function createMemoryRateLimiter(options: { maxKeys?: number } = {}): RateLimiter {
   const maxKeys = options.maxKeys ?? 100_000;
@@ -47,11 +49,10 @@ export function createMemoryRateLimiter(options: { maxKeys?: number } = {}): Rat
   const makeRoom = (now: number) => {
     if (windows.size < maxKeys) return;
     for (const [key, w] of windows) if (w.resetAt <= now) windows.delete(key);
-    // Map iteration is insertion order: the first keys are the oldest.
-    for (const key of windows.keys()) {
-      if (windows.size < maxKeys) break;
-      windows.delete(key);
-    }
+    if (windows.size < maxKeys) return;
+    const byHits = [...windows].sort(([, a], [, b]) => a.count - b.count);
+    const drop = Math.max(1, Math.ceil(maxKeys / 10));
+    for (const [key] of byHits.slice(0, drop)) windows.delete(key);
   };
 
   return {

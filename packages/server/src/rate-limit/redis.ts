@@ -1,6 +1,6 @@
 import { randomSecret } from '@gatehouse-auth/core';
 import { Redis } from 'ioredis';
-import type { UserChanges } from '../accounts/changes.js';
+import type { UserChanges } from '../events/changes.js';
 import type { Logger } from '../logger.js';
 import { createMemoryRateLimiter, type RateLimiter } from './index.js';
 

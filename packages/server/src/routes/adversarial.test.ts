@@ -179,7 +179,7 @@ describe.each(['sqlite', 'postgres'] as const)('hostile input (%s)', (dialect) =
   });
 
   it('nothing half-written: every user that exists is whole', async () => {
-    const users = await t.gatehouse.storage.countUsers(t.appId);
+    const users = await t.countUsers();
     expect(users).toBeGreaterThan(0);
     // Every email/password user created under fire has its identity and password.
     const probe = await t.request('POST', t.appPath('/auth/providers/local-userpass/register'), {
@@ -188,7 +188,7 @@ describe.each(['sqlite', 'postgres'] as const)('hostile input (%s)', (dialect) =
     expect(probe.status).toBe(201);
     const whole = await t.gatehouse.storage.findUserByEmail(t.appId, 'whole@example.com');
     expect(whole?.identities).toHaveLength(1);
-    expect(await t.gatehouse.storage.getPasswordHash(whole!.id)).toMatch(/^meteor-sha256:\$argon2id\$/);
+    expect(await t.gatehouse.storage.getPasswordHash(t.appId, whole!.id)).toMatch(/^meteor-sha256:\$argon2id\$/);
     const polluted = await t.gatehouse.storage.findUserByEmail(t.appId, 'p@example.com');
     expect(polluted).toBeNull();
     expect(({} as Record<string, unknown>).admin).toBeUndefined();

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { authenticateAccess } from '../accounts/index.js';
 import type { ServerContext } from '../context.js';
 import { assertNoNul, readBodyText } from '../http/body.js';
-import { html, json } from '../http/responses.js';
+import { html, json, withHeaders } from '../http/responses.js';
 import {
   type CallbackOutcome,
   confirmRedirectLink,
@@ -31,8 +31,9 @@ function single(params: URLSearchParams, name: string): string | undefined {
 }
 
 function withPrivacy(response: Response): Response {
-  for (const [name, value] of Object.entries(PRIVATE)) response.headers.set(name, value);
-  return response;
+  return withHeaders(response, (headers) => {
+    for (const [name, value] of Object.entries(PRIVATE)) headers.set(name, value);
+  });
 }
 
 function redirectTo(location: string): Response {
@@ -48,17 +49,16 @@ function refusal(ctx: ServerContext, error: unknown): Response {
 function answer(ctx: ServerContext, outcome: CallbackOutcome): Response {
   if ('redirect' in outcome) return redirectTo(outcome.redirect);
   if ('refused' in outcome) return refusal(ctx, outcome.refused);
-  const response = html(outcome.confirm.html);
   // The form posts here and is answered with a redirect to the app page: browsers apply `form-action` to that
   // redirect too, so the app's allowed pages are listed beside 'self'.
   const origins = [
     ...new Set([...ctx.config.apps.values()].flatMap((a) => a.oauthRedirectUris.map((u) => new URL(u).origin))),
   ];
-  response.headers.set(
-    'content-security-policy',
-    `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${origins.join(' ')}; base-uri 'none'; frame-ancestors 'none'`,
-  );
-  return withPrivacy(response);
+  const csp = `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${origins.join(' ')}; base-uri 'none'; frame-ancestors 'none'`;
+  return withHeaders(html(outcome.confirm.html), (headers) => {
+    headers.set('content-security-policy', csp);
+    for (const [name, value] of Object.entries(PRIVATE)) headers.set(name, value);
+  });
 }
 
 export function oauthRedirectRoutes(ctx: ServerContext): Hono<GatehouseEnv> {

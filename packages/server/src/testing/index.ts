@@ -11,6 +11,8 @@ import { generateSigningKey, type SigningKeyConfig } from '../tokens/keys.js';
 export interface TestGatehouse {
   gatehouse: Gatehouse;
   appId: string;
+  /** How many users the test app has, read straight from the database (the storage contract has no count). */
+  countUsers(): Promise<number>;
   /** Moves the clock forward. */
   advance(ms: number): void;
   now(): number;
@@ -58,7 +60,7 @@ export async function startTestGatehouse(
   dialect: 'sqlite' | 'postgres' = 'sqlite',
   options: { app?: AppConfig; config?: Partial<GatehouseConfigInput>; gatehouse?: GatehouseOptions } = {},
 ): Promise<TestGatehouse> {
-  const { storage, cleanup } = await openTestStorage(dialect);
+  const { storage, cleanup, countUsers } = await openTestStorage(dialect);
   let clock = Date.UTC(2026, 0, 1, 12, 0, 0);
   const appId = TEST_APP_ID;
   const config: GatehouseConfigInput = {
@@ -109,6 +111,7 @@ export async function startTestGatehouse(
   return {
     gatehouse,
     appId,
+    countUsers: () => countUsers(appId),
     advance: (ms) => {
       clock += ms;
     },

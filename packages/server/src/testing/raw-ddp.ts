@@ -19,8 +19,9 @@ export class RawDdp {
     });
     this.closed = new Promise((resolve) => ws.on('close', (code) => resolve({ code })));
   }
-  static async open(url: string, connect = true): Promise<RawDdp> {
-    const ws = new WebSocket(url);
+  /** Opens a connection; `headers` go on the WebSocket upgrade request (e.g. `X-Forwarded-For` through a proxy). */
+  static async open(url: string, connect = true, headers?: Record<string, string>): Promise<RawDdp> {
+    const ws = new WebSocket(url, headers ? { headers } : undefined);
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('error', reject);

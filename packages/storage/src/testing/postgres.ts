@@ -1,5 +1,5 @@
 import { randomBytes, toHex } from '@gatehouse-auth/core';
-import pg from 'pg';
+import { missingDriverError } from '../dialects/missing-driver.js';
 
 /** The server tests connect to; CI provides it. Override with `GATEHOUSE_TEST_PG_URL`. */
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -9,7 +9,7 @@ const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
  * `GATEHOUSE_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`, trust auth).
  *
  * PostgreSQL is required, not optional: when it is unreachable this rejects with a message saying so, and the
- * tests that need it fail rather than skip.
+ * tests that need it fail rather than skip. Needs the optional `pg` driver (loaded on first use).
  *
  * @example
  * ```ts
@@ -39,6 +39,12 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 }
 
 async function admin(adminUrl: string, statement: string): Promise<void> {
+  const pg = await import('pg').then(
+    (module) => module.default,
+    (error: unknown) => {
+      throw missingDriverError('pg', 'PostgreSQL', error);
+    },
+  );
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
   try {
     await client.connect();

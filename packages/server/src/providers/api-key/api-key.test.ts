@@ -69,7 +69,9 @@ describe.each(['sqlite', 'postgres'] as const)('API keys (%s)', (dialect) => {
         disabled: false,
       });
       // The secret is stored only as a hash, and never shown again.
-      expect(JSON.stringify(await t.gatehouse.storage.listApiKeys(ann.user_id))).not.toContain(created.json.key);
+      expect(JSON.stringify(await t.gatehouse.storage.listApiKeys(t.appId, ann.user_id))).not.toContain(
+        created.json.key,
+      );
       expect(JSON.stringify((await keys(ann.refresh_token)).json)).not.toContain(created.json.key);
 
       t.advance(5_000);
@@ -80,9 +82,9 @@ describe.each(['sqlite', 'postgres'] as const)('API keys (%s)', (dialect) => {
       expect(decodeJwt(login.json.access_token).sub).toBe(ann.user_id);
       expect((await profile(login.json.access_token)).type).toBe('normal');
       // `last used` is recorded at login; the session remembers the key.
-      const [stored] = await t.gatehouse.storage.listApiKeys(ann.user_id);
+      const [stored] = await t.gatehouse.storage.listApiKeys(t.appId, ann.user_id);
       expect(stored?.lastUsedAt).toBe(t.now());
-      const sessions = await t.gatehouse.storage.listActiveSessions(ann.user_id, t.now());
+      const sessions = await t.gatehouse.storage.listActiveSessions(t.appId, ann.user_id, t.now());
       expect(sessions.find((s) => s.apiKeyId === created.json._id)?.providerType).toBe('api-key');
     });
 
@@ -161,8 +163,8 @@ describe.each(['sqlite', 'postgres'] as const)('API keys (%s)', (dialect) => {
         expect(res.status).toBe(400);
         expect(res.json.error).toContain(`'${Object.keys(extra)[0]}'`);
       }
-      expect(await t.gatehouse.storage.countApiKeys(bob.user_id)).toBe(0);
-      expect(await t.gatehouse.storage.countApiKeys(ann.user_id)).toBe(0);
+      expect(await t.gatehouse.storage.countApiKeys(t.appId, bob.user_id)).toBe(0);
+      expect(await t.gatehouse.storage.countApiKeys(t.appId, ann.user_id)).toBe(0);
     });
 
     it('validates names: required strings of 1–100 characters, unique per user after trimming', async () => {
@@ -196,7 +198,7 @@ describe.each(['sqlite', 'postgres'] as const)('API keys (%s)', (dialect) => {
       // NFC: the composed and decomposed spellings are one name.
       expect((await create({ name: 'caf\u00e9' })).status).toBe(201);
       expect((await create({ name: 'cafe\u0301' })).status).toBe(409);
-      expect(await t.gatehouse.storage.countApiKeys(ann.user_id)).toBe(3);
+      expect(await t.gatehouse.storage.countApiKeys(t.appId, ann.user_id)).toBe(3);
       const raw = await t.request('POST', `${API}/auth/api_keys`, {
         token: ann.refresh_token,
         raw: '{"name":',
@@ -228,7 +230,7 @@ describe.each(['sqlite', 'postgres'] as const)('API keys (%s)', (dialect) => {
       const made = race.filter((r) => r.status === 201).length;
       expect(made).toBeLessThanOrEqual(1);
       expect(race.every((r) => r.status === 201 || r.json.error_code === 'InvalidParameter')).toBe(true);
-      expect(await t.gatehouse.storage.countApiKeys(ann.user_id)).toBe(1 + made);
+      expect(await t.gatehouse.storage.countApiKeys(t.appId, ann.user_id)).toBe(1 + made);
     });
 
     it('the default limit is 20 keys per user', async () => {

@@ -78,7 +78,7 @@ export async function createApiKey(
     new GatehouseError('InvalidParameter', `a user can have at most ${maxKeysPerUser} API keys`, {
       details: { maxKeysPerUser },
     });
-  if ((await ctx.storage.countApiKeys(user.id)) >= maxKeysPerUser) throw tooMany();
+  if ((await ctx.storage.countApiKeys(app.id, user.id)) >= maxKeysPerUser) throw tooMany();
   const { key, keyHash } = await newKeySecret();
   const now = ctx.now();
   let record: ApiKeyRecord;
@@ -100,8 +100,8 @@ export async function createApiKey(
   // Concurrent creates can all pass the count above. Each counts again after its own insert and steps back
   // when over the limit: the last insert to keep its key saw every other kept key, so the limit holds without
   // a lock (under contention, a create may be refused that would have fitted — never the other way round).
-  if ((await ctx.storage.countApiKeys(user.id)) > maxKeysPerUser) {
-    await ctx.storage.deleteApiKey(user.id, record.id);
+  if ((await ctx.storage.countApiKeys(app.id, user.id)) > maxKeysPerUser) {
+    await ctx.storage.deleteApiKey(app.id, user.id, record.id);
     throw tooMany();
   }
   await announce(ctx, app, user, 'api-key-created', record.id);
@@ -112,7 +112,7 @@ export async function createApiKey(
 export async function listApiKeys(ctx: ServerContext, app: AppSettings, user: UserRecord): Promise<ApiKeyView[]> {
   settingsOf(app);
   refuseServerUser(user);
-  return (await ctx.storage.listApiKeys(user.id)).map(view);
+  return (await ctx.storage.listApiKeys(app.id, user.id)).map(view);
 }
 
 /** `GET /auth/api_keys/{id}` (route 10): one of the caller's keys; another user's key is not found. */
@@ -124,7 +124,7 @@ export async function getApiKey(
 ): Promise<ApiKeyView> {
   settingsOf(app);
   refuseServerUser(user);
-  const key = await ctx.storage.getApiKey(user.id, keyIdOf(keyId));
+  const key = await ctx.storage.getApiKey(app.id, user.id, keyIdOf(keyId));
   if (!key) throw notFound();
   return view(key);
 }
@@ -144,8 +144,8 @@ export async function setApiKeyDisabled(
 ): Promise<void> {
   settingsOf(app);
   refuseServerUser(user);
-  if (!(await ctx.storage.setApiKeyDisabled(user.id, keyIdOf(keyId), disabled))) throw notFound();
-  if (disabled) await endSessionsOfKey(ctx.storage, user.id, keyId, ctx.now(), session.id);
+  if (!(await ctx.storage.setApiKeyDisabled(app.id, user.id, keyIdOf(keyId), disabled))) throw notFound();
+  if (disabled) await endSessionsOfKey(ctx.storage, app.id, user.id, keyId, ctx.now(), session.id);
   await announce(ctx, app, user, disabled ? 'api-key-disabled' : 'api-key-enabled', keyId);
 }
 
@@ -165,8 +165,8 @@ export async function deleteApiKey(
   keyIdOf(keyId);
   if (session.apiKeyId === keyId)
     throw new GatehouseError('Forbidden', 'cannot delete the API key of the current session');
-  if (!(await ctx.storage.deleteApiKey(user.id, keyId))) throw notFound();
-  await endSessionsOfKey(ctx.storage, user.id, keyId, ctx.now());
+  if (!(await ctx.storage.deleteApiKey(app.id, user.id, keyId))) throw notFound();
+  await endSessionsOfKey(ctx.storage, app.id, user.id, keyId, ctx.now());
   await announce(ctx, app, user, 'api-key-deleted', keyId);
 }
 
@@ -195,7 +195,7 @@ export const apiKeyProvider: CredentialProvider<{ key: string }> = {
       });
       throw new GatehouseError('InvalidPassword', 'invalid API key');
     }
-    await ctx.storage.touchApiKey(record.id, ctx.now());
+    await ctx.storage.touchApiKey(app.id, record.id, ctx.now());
     return { user, apiKeyId: record.id };
   },
 };

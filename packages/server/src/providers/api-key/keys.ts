@@ -1,5 +1,5 @@
 import { GatehouseError, randomSecret } from '@gatehouse-auth/core';
-import type { ApiKeyRecord, Storage } from '@gatehouse-auth/storage';
+import type { ApiKeyRecord, StorageTransaction } from '@gatehouse-auth/storage';
 import { secretHash } from '../../tokens/hash.js';
 
 /** The provider type of user and server API keys alike (spec §5.1: clients send `api-key` for both). */
@@ -51,16 +51,17 @@ export const keyHashOf = async (key: string): Promise<string> => secretHash(key)
  * caller's own session when it disables the very key it logged in with. Returns how many it ended.
  */
 export async function endSessionsOfKey(
-  storage: Storage,
+  storage: StorageTransaction,
+  appId: string,
   userId: string,
   keyId: string,
   now: number,
   keepSessionId?: string,
 ): Promise<number> {
   let ended = 0;
-  for (const session of await storage.listActiveSessions(userId, now)) {
+  for (const session of await storage.listActiveSessions(appId, userId, now)) {
     if (session.apiKeyId !== keyId || session.id === keepSessionId) continue;
-    if (await storage.revokeSession(session.id, now)) ended++;
+    if (await storage.revokeSession(appId, session.id, now)) ended++;
   }
   return ended;
 }

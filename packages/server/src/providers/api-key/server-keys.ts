@@ -70,18 +70,18 @@ export function serverApiKeys(storage: Storage, app: AppSettings, now: number) {
     /** Enables or disables a key; disabling ends the sessions it opened. `false` if the app has no such key. */
     async setDisabled(keyId: string, disabled: boolean): Promise<boolean> {
       const key = await find(keyId);
-      if (!key || !(await storage.setApiKeyDisabled(key.userId, key.id, disabled))) return false;
-      if (disabled) await endSessionsOfKey(storage, key.userId, key.id, now);
+      if (!key || !(await storage.setApiKeyDisabled(app.id, key.userId, key.id, disabled))) return false;
+      if (disabled) await endSessionsOfKey(storage, app.id, key.userId, key.id, now);
       return true;
     },
     /** Deletes a key with its server user (and so its sessions). `false` if the app has no such key. */
     async remove(keyId: string): Promise<boolean> {
       const key = await find(keyId);
-      if (!key || !(await storage.deleteApiKey(key.userId, key.id))) return false;
-      await endSessionsOfKey(storage, key.userId, key.id, now);
+      if (!key || !(await storage.deleteApiKey(app.id, key.userId, key.id))) return false;
+      await endSessionsOfKey(storage, app.id, key.userId, key.id, now);
       // The server user exists for this key alone; it goes with its last key.
       const owner = await storage.getUser(app.id, key.userId);
-      if (owner?.type === 'server' && (await storage.countApiKeys(owner.id)) === 0)
+      if (owner?.type === 'server' && (await storage.countApiKeys(app.id, owner.id)) === 0)
         await storage.deleteUser(app.id, owner.id);
       return true;
     },

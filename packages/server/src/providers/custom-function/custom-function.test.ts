@@ -44,7 +44,7 @@ describe.each(['sqlite', 'postgres'] as const)('custom-function (%s)', (dialect)
     expect(refused.json).toEqual({ error: 'wrong pin', error_code: 'AuthError' });
     const noId = await login({ username: 'no-id', pin: 1234 });
     expect(noId.json).toEqual({ error: 'authentication function returned no user id', error_code: 'AuthError' });
-    expect(await t.gatehouse.storage.countUsers(t.appId)).toBe(0);
+    expect(await t.countUsers()).toBe(0);
   });
 
   it('links to an anonymous user, which keeps its id; an id owned by another user is refused', async () => {
@@ -122,7 +122,7 @@ describe.each(['sqlite', 'postgres'] as const)('custom-function (%s)', (dialect)
     });
     value = 'x'.repeat(256);
     expect((await login({})).status).toBe(200);
-    expect(await t.gatehouse.storage.countUsers(t.appId)).toBe(1);
+    expect(await t.countUsers()).toBe(1);
   });
 
   it('whatever the function throws is a 401 AuthError with its message, never a 500', async () => {
@@ -163,7 +163,7 @@ describe.each(['sqlite', 'postgres'] as const)('custom-function (%s)', (dialect)
       const res = await login({ any: 'thing' });
       expect([res.status, res.json]).toEqual([401, { error: message, error_code: 'AuthError' }]);
     }
-    expect(await t.gatehouse.storage.countUsers(t.appId)).toBe(0);
+    expect(await t.countUsers()).toBe(0);
   });
 
   it('gives up after the configured timeout', async () => {
@@ -198,7 +198,7 @@ describe.each(['sqlite', 'postgres'] as const)('custom-function (%s)', (dialect)
       });
       expect([res.status, res.json.error_code], raw).toEqual([400, 'BadRequest']);
     }
-    expect(await t.gatehouse.storage.countUsers(t.appId)).toBe(0);
+    expect(await t.countUsers()).toBe(0);
   });
 
   it('answers 404 when the provider is off', async () => {

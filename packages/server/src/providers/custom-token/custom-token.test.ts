@@ -136,7 +136,7 @@ describe.each(['sqlite', 'postgres'] as const)('custom-token (%s)', (dialect) =>
       expect(res.json.error, why).toContain(why.split(' ')[0]);
       expect(res.json.error_code).toBe('AuthError');
     }
-    expect(await t.gatehouse.storage.countUsers(t.appId)).toBe(1);
+    expect(await t.countUsers()).toBe(1);
   });
 
   it('a JWKS URL: fetched, cached, refetched once for a new kid; down or slow is a quick, clear refusal', async () => {

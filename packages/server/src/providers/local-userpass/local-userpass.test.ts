@@ -54,7 +54,7 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
       await start({ confirmation: 'auto' });
       const results = await Promise.all([register('race@example.com'), register('RACE@example.com')]);
       expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
-      expect(await t.gatehouse.storage.countUsers(t.appId)).toBe(1);
+      expect(await t.countUsers()).toBe(1);
     });
 
     it('answers unknown user and wrong password alike', async () => {
@@ -154,7 +154,7 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
       await start({ confirmation: 'auto' });
       await register('g@example.com');
       const user = await t.gatehouse.storage.findUserByEmail(t.appId, 'g@example.com');
-      const before = await t.gatehouse.storage.getPasswordHash(user!.id);
+      const before = await t.gatehouse.storage.getPasswordHash(t.appId, user!.id);
       await t.close();
       t = await startTestGatehouse(dialect, {
         app: { providers: { 'local-userpass': { confirmation: 'auto' } } },
@@ -171,7 +171,7 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
       });
       expect(before).toContain('m=1024');
       expect((await login('g@example.com')).status).toBe(200);
-      const after = await t.gatehouse.storage.getPasswordHash(user!.id);
+      const after = await t.gatehouse.storage.getPasswordHash(t.appId, user!.id);
       expect(after).toContain('m=2048');
       expect((await login('g@example.com')).status).toBe(200);
     });
@@ -372,7 +372,7 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
       const res = await register('o@example.com');
       expect(res.status).toBe(400);
       expect(res.json.error).toBe('the CRM is down');
-      expect(await t.gatehouse.storage.countUsers(t.appId)).toBe(0);
+      expect(await t.countUsers()).toBe(0);
     });
 
     it('confirm/call runs the function again for a pending user', async () => {
@@ -566,7 +566,7 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
       // Logging out no longer deletes it: it is not anonymous-only any more.
       await t.request('DELETE', `${API}/auth/session`, { token: anon.refresh_token });
       expect(await t.gatehouse.storage.getUser(t.appId, anon.user_id)).not.toBeNull();
-      expect(await t.gatehouse.storage.countUsers(t.appId)).toBe(1);
+      expect(await t.countUsers()).toBe(1);
     });
 
     it('refuses an account that is in use, wrong credentials, and anonymous credentials', async () => {

@@ -130,7 +130,7 @@ describe.each(['sqlite', 'postgres'] as const)('Facebook login (%s)', (dialect) 
     expect(down.status).toBe(401);
     expect(down.json.error).toBe('invalid Facebook token: Facebook could not be reached');
     graph.mode = 'ok';
-    expect(await t.gatehouse.storage.countUsers(t.appId)).toBe(0);
+    expect(await t.countUsers()).toBe(0);
   });
 
   it('realm-web logs in with Credentials.facebook(token)', async () => {

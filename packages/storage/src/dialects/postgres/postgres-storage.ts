@@ -49,6 +49,14 @@ const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
  * @throws Error if `pg` is not installed.
  */
 export async function createPostgresStorage(options: PostgresStorageOptions): Promise<Storage> {
+  return createKyselyStorage(await openPostgresDatabase(options), postgresCapabilities);
+}
+
+/**
+ * The Kysely instance {@link createPostgresStorage} builds its storage on. Internal: the test helpers use it to
+ * look at rows no contract method reads.
+ */
+export async function openPostgresDatabase(options: PostgresStorageOptions): Promise<Kysely<Database>> {
   const pg = await loadPg();
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   const acquireTimeoutMs = options.acquireTimeoutMs ?? 5_000;
@@ -88,10 +96,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  return createKyselyStorage(
-    new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) }),
-    postgresCapabilities,
-  );
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) });
 }
 
 /**

@@ -33,6 +33,14 @@ const BUSY_TIMEOUT_MS = 5_000;
  * @throws Error if `better-sqlite3` is not installed or the file cannot be opened.
  */
 export async function createSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
+  return createKyselyStorage(await openSqliteDatabase(options), sqliteCapabilities);
+}
+
+/**
+ * The Kysely instance {@link createSqliteStorage} builds its storage on. Internal: the test helpers use it to
+ * look at rows no contract method reads.
+ */
+export async function openSqliteDatabase(options: SqliteStorageOptions): Promise<Kysely<Database>> {
   const { filename } = options;
   const BetterSqlite3 = await loadBetterSqlite3();
   const inMemory = filename === ':memory:' || filename === '';
@@ -64,7 +72,7 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
   // Kysely initialises its driver on first use and destroys only an initialised one; initialise it now so
   // close() always closes the file, even if nothing used the storage.
   await db.connection().execute(async () => undefined);
-  return createKyselyStorage(db, sqliteCapabilities);
+  return db;
 }
 
 async function loadBetterSqlite3() {

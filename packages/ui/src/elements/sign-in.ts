@@ -1,0 +1,115 @@
+import { isGatehouseError } from '@gatehouse-auth/client';
+import { html, nothing } from 'lit';
+import { define, GatehouseElement } from '../base.js';
+import { signupFields } from '../config.js';
+
+/**
+ * `<gatehouse-sign-in>`: the password sign-in form. Signs in with a username or an email as
+ * `passwordSignupFields` allows; after a refusal for an unconfirmed address it offers to send the confirmation
+ * email again. Signed in, it says who and offers "Sign out".
+ *
+ * Attributes: `app-id`, `base-url`, `password-signup-fields`, `sign-up-href`, `forgot-password-href`,
+ * `navigable` (show the links as buttons that only fire `gatehouse-navigate`), `no-heading`.
+ * Events: `gatehouse-signed-in` (`detail.user`), `gatehouse-signed-out`, `gatehouse-navigate` (`detail.to`:
+ * `sign-up` or `forgot-password`; cancelable).
+ */
+export class GatehouseSignIn extends GatehouseElement {
+  static override properties = {
+    fields: { attribute: 'password-signup-fields' },
+    signUpHref: { attribute: 'sign-up-href' },
+    forgotPasswordHref: { attribute: 'forgot-password-href' },
+    navigable: { type: Boolean },
+    noHeading: { type: Boolean, attribute: 'no-heading' },
+  };
+  declare fields: string | undefined;
+  declare signUpHref: string | undefined;
+  declare forgotPasswordHref: string | undefined;
+  declare navigable: boolean;
+  declare noHeading: boolean;
+
+  /** The email whose confirmation the server asked for, after an `AuthError`. */
+  #unconfirmed = '';
+
+  protected override view(): unknown {
+    const user = this.user;
+    if (user && user.providerType !== 'anon-user')
+      return html`<div class="stack">
+        <p part="signed-in">${this.t('signedInAs', { name: this.displayName() })}</p>
+        <button type="button" part="button" @click=${() => this.#signOut()}>${this.t('signOut')}</button>
+        ${this.regions()}
+      </div>`;
+    const mode = signupFields(this.fields);
+    const provider = this.passwordProvider;
+    const label = mode === 'EMAIL_ONLY' ? 'email' : mode === 'USERNAME_ONLY' ? 'username' : 'usernameOrEmail';
+    const links = this.navigable || this.signUpHref || this.forgotPasswordHref;
+    return html`${this.noHeading ? nothing : html`<h2 part="title">${this.t('signInTitle')}</h2>`}
+      <form novalidate part="form" aria-busy=${this.busy ? 'true' : 'false'} @submit=${this.#submit}>
+        ${this.field({
+          name: 'login',
+          label: this.t(label),
+          autocomplete: 'username',
+          type: mode === 'EMAIL_ONLY' ? 'email' : 'text',
+          inputmode: mode === 'EMAIL_ONLY' ? 'email' : undefined,
+        })}
+        ${this.field({ name: 'password', label: this.t('password'), type: 'password', autocomplete: 'current-password' })}
+        ${this.regions()}
+        ${
+          this.#unconfirmed
+            ? html`<button type="button" part="button" @click=${this.#resend}>${this.t('resendConfirmation')}</button>`
+            : nothing
+        }
+        ${this.submit(this.t('signIn'))}
+        ${
+          links
+            ? html`<div class="links">
+                ${
+                  mode !== 'USERNAME_ONLY' && provider?.reset !== 'function'
+                    ? this.navLink('forgot-password', this.t('forgotPassword'), this.forgotPasswordHref)
+                    : nothing
+                }
+                ${provider?.signUp !== false ? this.navLink('sign-up', this.t('createAccount'), this.signUpHref) : nothing}
+              </div>`
+            : nothing
+        }
+      </form>`;
+  }
+
+  #submit = (event: Event) => {
+    event.preventDefault();
+    const login = this.value('login');
+    const password = this.value('password');
+    const mode = signupFields(this.fields);
+    if (!this.check({ login: !login && this.t('required'), password: !password && this.t('required') })) return;
+    this.#unconfirmed = '';
+    this.run(mode === 'EMAIL_ONLY' ? 'signIn' : 'signInName', async () => {
+      try {
+        await this.accounts?.loginWithPassword(login, password);
+      } catch (error) {
+        // The server refuses an unconfirmed address with AuthError (App Services' "confirmation required").
+        if (isGatehouseError(error) && error.code === 'AuthError' && login.includes('@')) this.#unconfirmed = login;
+        throw error;
+      }
+      this.emit('gatehouse-signed-in', { user: this.user });
+      return undefined;
+    });
+  };
+
+  #resend = () =>
+    this.run('other', async () => {
+      await this.boundApp?.emailPasswordAuth.resendConfirmationEmail({ email: this.#unconfirmed });
+      this.#unconfirmed = '';
+      return this.t('confirmationSent');
+    });
+
+  async #signOut(): Promise<void> {
+    if (await this.run('other', async () => void (await this.accounts?.logout()))) this.emit('gatehouse-signed-out');
+  }
+}
+
+define('gatehouse-sign-in', GatehouseSignIn);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'gatehouse-sign-in': GatehouseSignIn;
+  }
+}

@@ -1,0 +1,242 @@
+#!/usr/bin/env node
+// Screenshots of every screen of @gatehouse-auth/ui, at desktop width and at 375 px, into docs/screenshots/:
+// a real Gatehouse (in memory) on loopback, the built browser bundle, Debian's Chromium.
+//
+//   npm run build && npm run screenshots
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { App, memoryStorage } from '@gatehouse-auth/client';
+import { createGatehouse, generateSigningKey, serveNode } from '@gatehouse-auth/server';
+import { chromium } from 'playwright-core';
+import { pageHtml, servePages } from './ui-pages.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const bundlePath = join(root, 'packages/ui/dist/browser/gatehouse-ui.js');
+const out = join(root, 'docs/screenshots');
+if (!existsSync(bundlePath)) {
+  console.error('packages/ui/dist/browser/gatehouse-ui.js is missing: run `npm run build` first');
+  process.exit(1);
+}
+mkdirSync(out, { recursive: true });
+
+const APP = 'demo-app';
+const PASSWORD = 'correct horse battery staple';
+const EMAIL = 'ada@example.com';
+const port = await new Promise((r) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port: free } = probe.address();
+    probe.close(() => r(free));
+  });
+});
+const baseUrl = `http://127.0.0.1:${port}`;
+const gatehouse = await createGatehouse({
+  publicUrl: baseUrl,
+  database: { url: 'sqlite::memory:' },
+  keys: [await generateSigningKey('ES256')],
+  passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+  logLevel: 'silent',
+  apps: {
+    [APP]: {
+      name: 'Demo',
+      providers: {
+        'anon-user': {},
+        'local-userpass': { confirmation: 'auto' },
+        'oauth2-google': { clientId: 'demo.apps.googleusercontent.com' },
+      },
+    },
+  },
+});
+const server = await serveNode(gatehouse, { host: '127.0.0.1', port });
+
+const sdk = () => new App({ id: APP, baseUrl, storage: memoryStorage() });
+await sdk().emailPasswordAuth.registerUser({ email: EMAIL, password: PASSWORD });
+let people = 0;
+
+const bodies = new Map();
+const pages = await servePages(readFileSync(bundlePath, 'utf8'), (_path, query) => {
+  const entry = bodies.get(query.get('s'));
+  return entry && pageHtml({ title: 'Gatehouse UI', lang: entry.lang, appId: APP, baseUrl, body: entry.body });
+});
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+
+const signIn = (page, email = EMAIL) =>
+  page.evaluate(
+    async ({ email, password, id, url }) => {
+      const app = window.gatehouseUi.appFor(id, url);
+      await app.logIn(app.constructor.Credentials.emailPassword(email, password));
+    },
+    { email, password: PASSWORD, id: APP, url: baseUrl },
+  );
+/** Someone new, signed in on two other devices already. */
+async function personOnTwoDevices() {
+  const email = `person${++people}@example.com`;
+  await sdk().emailPasswordAuth.registerUser({ email, password: PASSWORD });
+  for (let i = 0; i < 2; i++) await sdk().logIn(App.Credentials.emailPassword(email, PASSWORD));
+  return email;
+}
+const deep = (page, selector) => page.locator(selector).first();
+
+/** Every screen: a name, the page body, its language, and what to do before the picture. */
+const screens = [
+  [
+    'login-buttons',
+    '<header><gatehouse-login-buttons align="right"></gatehouse-login-buttons></header>',
+    'en',
+    async (p) => {
+      await deep(p, 'gatehouse-login-buttons [part~=toggle]').click();
+      await deep(p, 'gatehouse-oauth-buttons button').waitFor();
+    },
+  ],
+  [
+    'login-buttons-create-account',
+    '<header><gatehouse-login-buttons align="right"></gatehouse-login-buttons></header>',
+    'en',
+    async (p) => {
+      await deep(p, 'gatehouse-login-buttons [part~=toggle]').click();
+      await deep(p, 'gatehouse-login-buttons button:text("Create account")').click();
+      await deep(p, 'gatehouse-sign-up [part~=rules]').waitFor();
+    },
+  ],
+  [
+    'login-buttons-signed-in',
+    '<header><gatehouse-login-buttons align="right"></gatehouse-login-buttons></header>',
+    'en',
+    async (p) => {
+      await signIn(p);
+      await deep(p, 'gatehouse-login-buttons [part~=toggle]').click();
+    },
+  ],
+  [
+    'login-buttons-arabic',
+    '<header><gatehouse-login-buttons align="right"></gatehouse-login-buttons></header>',
+    'ar',
+    async (p) => {
+      await deep(p, 'gatehouse-login-buttons [part~=toggle]').click();
+      await deep(p, 'gatehouse-oauth-buttons button').waitFor();
+    },
+  ],
+  [
+    'sign-in-error',
+    '<main><gatehouse-sign-in sign-up-href="#" forgot-password-href="#"></gatehouse-sign-in></main>',
+    'en',
+    async (p) => {
+      await deep(p, 'gatehouse-sign-in input[name=login]').fill(EMAIL);
+      await deep(p, 'gatehouse-sign-in input[name=password]').fill('wrong password');
+      await deep(p, 'gatehouse-sign-in input[name=password]').press('Enter');
+      await p.waitForFunction(
+        () => document.querySelector('gatehouse-sign-in').shadowRoot.querySelector('[role=alert]').textContent,
+      );
+    },
+  ],
+  [
+    'sign-up',
+    '<main><gatehouse-sign-up sign-in-href="#"></gatehouse-sign-up></main>',
+    'en',
+    async (p) => {
+      await deep(p, 'gatehouse-sign-up [part~=rules]').waitFor();
+      await deep(p, 'gatehouse-sign-up input[name=email]').fill('grace@example.com');
+      await deep(p, 'gatehouse-sign-up input[name=password]').fill('a long passphrase');
+    },
+  ],
+  // Spanish rather than Japanese: Debian's Chromium here has no CJK font (fonts-noto-cjk would give it one).
+  [
+    'sign-up-spanish',
+    '<main><gatehouse-sign-up password-signup-fields="USERNAME_AND_EMAIL" sign-in-href="#"></gatehouse-sign-up></main>',
+    'es',
+    async (p) => deep(p, 'gatehouse-sign-up [part~=rules]').waitFor(),
+  ],
+  [
+    'forgot-password',
+    '<main><gatehouse-forgot-password sign-in-href="#"></gatehouse-forgot-password></main>',
+    'en',
+    async (p) => {
+      await deep(p, 'gatehouse-forgot-password input[name=email]').fill(EMAIL);
+      await deep(p, 'gatehouse-forgot-password input[name=email]').press('Enter');
+      await p.waitForFunction(
+        () => document.querySelector('gatehouse-forgot-password').shadowRoot.querySelector('[role=status]').textContent,
+      );
+    },
+  ],
+  [
+    'reset-password',
+    '<main><gatehouse-reset-password token="x" token-id="0123456789abcdef01234567"></gatehouse-reset-password></main>',
+    'en',
+    async (p) => deep(p, 'gatehouse-reset-password [part~=rules]').waitFor(),
+  ],
+  [
+    'confirm-email',
+    '<main><gatehouse-confirm-email token="x" token-id="0123456789abcdef01234567"></gatehouse-confirm-email></main>',
+    'de',
+    async () => {},
+  ],
+  [
+    'change-password',
+    '<main><gatehouse-change-password></gatehouse-change-password></main>',
+    'en',
+    async (p) => {
+      await signIn(p);
+      await deep(p, 'gatehouse-change-password [part~=rules]').waitFor();
+    },
+  ],
+  [
+    'user-menu',
+    '<header><gatehouse-user-menu align="right" change-password-href="#" sessions-href="#"></gatehouse-user-menu></header>',
+    'en',
+    async (p) => {
+      await signIn(p);
+      await deep(p, 'gatehouse-user-menu [part~=toggle]').click();
+    },
+  ],
+  [
+    'sessions',
+    '<main><gatehouse-sessions></gatehouse-sessions></main>',
+    'en',
+    async (p) => {
+      await signIn(p, await personOnTwoDevices());
+      await deep(p, 'gatehouse-sessions [part~=session]').waitFor();
+    },
+  ],
+  [
+    'guest',
+    '<main><gatehouse-guest></gatehouse-guest></main>',
+    'fr',
+    async (p) => {
+      await deep(p, 'gatehouse-guest button').click();
+      await deep(p, 'gatehouse-guest form').waitFor();
+    },
+  ],
+];
+
+let n = 0;
+for (const [name, body, lang, prepare] of screens) {
+  for (const [suffix, width] of [
+    ['desktop', 1024],
+    ['375', 375],
+  ]) {
+    const context = await browser.newContext({ viewport: { width, height: 120 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const key = String(++n);
+    bodies.set(key, { body, lang });
+    await page.goto(`${pages.url}/?s=${key}`);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('*')]
+        .filter((e) => e.localName.startsWith('gatehouse-'))
+        .every((e) => e.hasUpdated && !e.isUpdatePending),
+    );
+    await prepare(page);
+    await page.evaluate(() => document.activeElement?.blur?.());
+    await page.waitForTimeout(100);
+    const file = join(out, `${name}-${suffix}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    console.log(`docs/screenshots/${name}-${suffix}.png`);
+    await context.close();
+  }
+}
+
+await browser.close();
+await pages.close();
+await server.close();
