@@ -136,7 +136,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     });
     for (let i = 0; i < 100; i++) {
       try {
-        if (execFileSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).trim() === 'PONG') return;
+        const answer = execFileSync('redis-cli', ['-p', String(port), 'ping'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+        if (answer.trim() === 'PONG') return;
       } catch {
         // not yet
       }
