@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Checks that packages import each other only in the direction ARCHITECTURE.md draws:
+// Checks that packages import each other only downward (docs/design/account-core.md; the README's package list):
 //
 //   cli ──► server ──► storage ──► core          ui ──► client ──► core          react ──► ui, client
 //

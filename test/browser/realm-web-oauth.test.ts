@@ -10,7 +10,7 @@ import { startTestIdp, type TestIdp } from '../../packages/server/src/testing/oi
 import { freePort } from '../compat/serve.js';
 
 /**
- * The OAuth2 redirect flow (spec §8.1) with the real realm-web 2.0.1 in real Chromium: the app page calls
+ * The OAuth2 redirect flow with the real realm-web 2.0.1 in real Chromium: the app page calls
  * `app.logIn(Credentials.google({ redirectUrl }))`, realm-web opens the popup at Gatehouse, Gatehouse sends it
  * to a real OpenID provider (oidc-provider on loopback, playing Google) whose login and consent pages are
  * filled in, the provider returns to Gatehouse's callback, Gatehouse redirects to the app's redirect page,
@@ -166,7 +166,7 @@ describe('realm-web Credentials.google({ redirectUrl }) in Chromium', () => {
     await page.close();
   });
 
-  it('links through the popup (§8.3): CORS with credentials, X-BAAS-Location, identity appended', async () => {
+  it('links through the popup: CORS with credentials, X-BAAS-Location, identity appended', async () => {
     // A new context: a new browser profile, so the provider asks who is signing in.
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -115,7 +115,7 @@ async function scenario(sdk: Sdk, baseUrl: string): Promise<unknown[]> {
   record('alice logs out', { user: view(a), ...appState(app) });
   await app.removeUser(anon);
   record('remove the anonymous user', { user: view(anon), ...appState(app) });
-  await app.deleteUser(anon2); // the current user: realm-web's deleteUser deletes the current user (spec §9.3)
+  await app.deleteUser(anon2); // the current user: realm-web's deleteUser deletes the current user
   record('delete the linked user', { user: view(anon2), ...appState(app) });
   record('deleted user logs in', { error: await failure(app.logIn(Credentials.emailPassword(bob, PASSWORD))) });
   const back = await app.logIn(Credentials.emailPassword(alice, PASSWORD));
@@ -162,7 +162,7 @@ describe.each(['sqlite', 'postgres'] as const)('drop-in comparison with realm-we
     });
     expect(ours.at(-1)).toEqual({ step: 'end', current: null, all: [] });
 
-    // The wire: identical, except where @gatehouse-auth/client documents a fix (spec §9.3, §3.2).
+    // The wire: identical, except where @gatehouse-auth/client documents a fix.
     const known = (lines: string[], sdk: 'realm' | 'ours') =>
       lines
         .map((line) =>

@@ -128,7 +128,7 @@ describe.each(['sqlite', 'postgres'] as const)('@gatehouse-auth/client against G
     expect(device.deviceId).toEqual({ $oid: user.deviceId });
   });
 
-  it('realm-web §9.3 regression: anonymous() after the anonymous user logged out logs in anew, never `Bearer null`', async () => {
+  it('realm-web 2.0.1 bug, fixed here: anonymous() after the anonymous user logged out logs in anew, never `Bearer null`', async () => {
     const app = newApp();
     const first = await app.logIn(Credentials.anonymous());
     await first.logOut();
@@ -253,7 +253,7 @@ describe.each(['sqlite', 'postgres'] as const)('@gatehouse-auth/client against G
     expect(app.allUsers[alice.id]).toBeUndefined();
     expect(() => app.switchUser(alice)).toThrow(TypeError);
 
-    // realm-web §9.3 regression: deleteUser(bob) while anon is current deletes bob, with bob's own token.
+    // realm-web 2.0.1 bug, fixed here: deleteUser(bob) while anon is current deletes bob, with bob's own token.
     server.requests.length = 0;
     await app.deleteUser(bob);
     expect(server.requests.map((r) => [r.method, r.path, r.auth])).toEqual([
@@ -299,7 +299,7 @@ describe.each(['sqlite', 'postgres'] as const)('@gatehouse-auth/client against G
     const viaKey = await app.logIn(Credentials.apiKey(created.key));
     expect(viaKey).toBe(owner);
     expect(viaKey.providerType).toBe('local-userpass');
-    // The session now rests on that key, and the key in use cannot be deleted (spec §4.4).
+    // The session now rests on that key, and the key in use cannot be deleted.
     await expect(owner.apiKeys.delete(created._id)).rejects.toMatchObject({ code: 'Forbidden', status: 403 });
     await app.logIn(Credentials.emailPassword(owner.profile.email as string, PASSWORD));
 

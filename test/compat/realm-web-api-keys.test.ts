@@ -2,7 +2,7 @@ import * as Realm from 'realm-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServedGatehouse, serveGatehouse } from './serve.js';
 
-/** realm-web 2.0.1's `user.apiKeys.*` and `Credentials.apiKey` against `gatehouse serve` (spec §10). */
+/** realm-web 2.0.1's `user.apiKeys.*` and `Credentials.apiKey` against `gatehouse serve`. */
 describe.each(['sqlite', 'postgres'] as const)('realm-web API keys against gatehouse serve (%s)', (dialect) => {
   let served: ServedGatehouse;
   beforeAll(async () => {
@@ -36,7 +36,7 @@ describe.each(['sqlite', 'postgres'] as const)('realm-web API keys against gateh
     expect((await user.apiKeys.fetch(created._id)).disabled).toBe(true);
     await expect(app.logIn(Realm.Credentials.apiKey(created.key))).rejects.toMatchObject({ statusCode: 401 });
     await user.apiKeys.enable(created._id);
-    // realm-web put the API-key session into the owner's User object (spec §9.3): deleting the key that
+    // realm-web put the API-key session into the owner's User object: deleting the key that
     // session stands on is refused with 403, as Atlas did. Signing in with the password again allows it.
     await expect(user.apiKeys.delete(created._id)).rejects.toMatchObject({ statusCode: 403 });
     await app.logIn(Realm.Credentials.emailPassword(email, 'api key owner'));

@@ -70,7 +70,7 @@ describe.each(['sqlite', 'postgres'] as const)('realm-web credentials against ga
     expect(set).toMatchObject({ code: 0, stderr: '' });
     // Still the old token until the next refresh.
     expect(user.customData).toEqual({ kind: 'normal' });
-    // realm-web does not decode Extended JSON in user_data (spec §7.4): numbers arrive canonical.
+    // realm-web does not decode Extended JSON in user_data: numbers arrive canonical.
     expect(await user.refreshCustomData()).toEqual({ plan: 'pro', seats: { $numberInt: '3' }, kind: 'normal' });
     expect(user.customData.plan).toBe('pro');
     const shown = JSON.parse((await cli('users', 'show', user.id)).stdout);

@@ -4,7 +4,7 @@ import { openTestStorage } from '@gatehouse-auth/storage/testing';
 import * as Realm from 'realm-web';
 import { describe, expect, it } from 'vitest';
 
-/** realm-web's customData and refreshCustomData() (spec §7.4) against a started Gatehouse, both dialects. */
+/** realm-web's customData and refreshCustomData() against a started Gatehouse, both dialects. */
 describe.each(['sqlite', 'postgres'] as const)('realm-web custom user data (%s)', (dialect) => {
   it('customData comes from the hook, and refreshCustomData() sees a change after the next refresh', async () => {
     let plan = 'free';
@@ -24,7 +24,7 @@ describe.each(['sqlite', 'postgres'] as const)('realm-web custom user data (%s)'
     try {
       const app = new Realm.App({ id: 'data-app', baseUrl: server.url, skipLocationRequest: true });
       const user = await app.logIn(Realm.Credentials.anonymous(false));
-      // realm-web does not decode Extended JSON in user_data (spec §7.4): numbers arrive canonical.
+      // realm-web does not decode Extended JSON in user_data: numbers arrive canonical.
       expect(user.customData).toEqual({ plan: 'free', seats: { $numberInt: '3' } });
       plan = 'pro';
       expect(user.customData.plan).toBe('free');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServedGatehouse, serveGatehouse } from './serve.js';
 
 /**
- * realm-web 2.0.1's way to upgrade an anonymous user (spec §5.3): log in anonymously, register an
+ * realm-web 2.0.1's way to upgrade an anonymous user: log in anonymously, register an
  * email/password account, then `user.linkCredentials(...)` — the user keeps its id and gains the identity.
  */
 describe.each(['sqlite', 'postgres'] as const)('realm-web linkCredentials against gatehouse serve (%s)', (dialect) => {

@@ -25,7 +25,10 @@ describe('gatehouse dev', () => {
       expect(dev.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(out).toContain(`App id:       ${appId}`);
       expect(out).toContain(`Mail outbox:  ${dev.url}/dev/outbox`);
-      expect(out).toContain(`new Realm.App({ id: '${appId}', baseUrl: '${dev.url}' })`);
+      // Gatehouse's own SDK first; a realm-web app works unchanged too.
+      const sdk = out.indexOf(`new App({ id: '${appId}', baseUrl: '${dev.url}' })`);
+      expect(sdk).toBeGreaterThan(-1);
+      expect(out.indexOf(`new Realm.App({ id: '${appId}', baseUrl: '${dev.url}' })`)).toBeGreaterThan(sdk);
 
       const demo = await fetch(`${dev.url}/`);
       expect(demo.status).toBe(200);

@@ -1,9 +1,10 @@
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '@gatehouse-auth/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newAppId } from './commands/init.js';
 import { runCli, tempDirs } from './test-cli.js';
+import { version } from './version.js';
 
 const dirs = tempDirs();
 afterEach(() => dirs.cleanup());
@@ -25,6 +26,7 @@ describe('gatehouse init', () => {
     expect(result.stdout).toContain(path);
     expect(result.stdout).toContain(`App id:     ${appId}`);
     expect(result.stdout).toContain('Next steps');
+    expect(result.stdout).toContain(`new App({ id: '${appId}', baseUrl: 'http://localhost:8080' })`);
     expect(result.stdout).toContain(`new Realm.App({ id: '${appId}', baseUrl: 'http://localhost:8080' })`);
 
     expect(config.database.url).toBe('sqlite:./.gatehouse/gatehouse.db');
@@ -98,6 +100,22 @@ describe('gatehouse init', () => {
     expect(config.publicUrl).toBe('https://auth.example.com');
     expect(config.database.url).toBe('postgres://gatehouse@db.internal/gatehouse');
     expect(() => resolveConfig(config)).not.toThrow();
+  });
+
+  it("points $schema at the installed server's config schema, else at the published one", async () => {
+    const root = dirs.make();
+    const installed = join(root, 'node_modules', '@gatehouse-auth', 'server');
+    mkdirSync(installed, { recursive: true });
+    writeFileSync(join(installed, 'config.schema.json'), '{}');
+    expect((await runCli(['init', '--dir', root])).code).toBe(0);
+    expect(readConfig(root).$schema).toBe('./node_modules/@gatehouse-auth/server/config.schema.json');
+    const nested = join(root, 'services', 'auth');
+    expect((await runCli(['init', '--dir', nested])).code).toBe(0);
+    expect(readConfig(nested).$schema).toBe('../../node_modules/@gatehouse-auth/server/config.schema.json');
+
+    const alone = dirs.make(); // no node_modules above it (an `npx` run)
+    expect((await runCli(['init', '--dir', alone])).code).toBe(0);
+    expect(readConfig(alone).$schema).toBe(`https://unpkg.com/@gatehouse-auth/server@${version()}/config.schema.json`);
   });
 
   it('rejects a malformed app id or public URL as a usage error (exit 2)', async () => {

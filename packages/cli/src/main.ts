@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '@gatehouse-auth/server';
 import { closest, parseOptions } from './args.js';
 import { CliError, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, UsageError } from './command.js';
@@ -10,6 +9,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { usersCommand } from './commands/users.js';
 import { commandHelp, mainHelp } from './help.js';
+import { version } from './version.js';
 
 /** Every `gatehouse <verb>`, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -22,11 +22,7 @@ export const COMMANDS: readonly Command[] = [
   keysCommand,
 ];
 
-/** The CLI's version, from its package.json (one directory above both `src/` and `dist/`). */
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+export { version } from './version.js';
 
 /**
  * Runs the `gatehouse` command line in-process and resolves to its exit code: 0 done, 1 failed (the message

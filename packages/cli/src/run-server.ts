@@ -1,4 +1,4 @@
-import { type Gatehouse, type NodeServer, serveNode } from '@gatehouse-auth/server';
+import { type Gatehouse, type MetricsServer, type NodeServer, serveMetrics, serveNode } from '@gatehouse-auth/server';
 import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './command.js';
 
 /** Where to listen, and how to build the Gatehouse once the port is known. */
@@ -7,6 +7,11 @@ export interface StartOptions {
   port: number;
   /** Builds the Gatehouse; `port` is the port actually bound (meaningful when 0 was asked for). */
   create(listening: { port: number }): Promise<Gatehouse>;
+}
+
+/** A started server, with the metrics listener when `metrics.enabled`. */
+export interface StartedServer extends NodeServer {
+  metrics: MetricsServer | null;
 }
 
 /**
@@ -18,7 +23,7 @@ export interface StartOptions {
  * Throws a {@link CliError} when the port is taken or not permitted; whatever `create` throws otherwise (after
  * releasing the port).
  */
-export async function startServer(options: StartOptions): Promise<NodeServer> {
+export async function startServer(options: StartOptions): Promise<StartedServer> {
   let settle!: { resolve(g: Gatehouse): void; reject(error: unknown): void };
   const built = new Promise<Gatehouse>((resolve, reject) => (settle = { resolve, reject }));
   built.catch(() => {}); // a failed build is reported by startServer itself
@@ -28,36 +33,55 @@ export async function startServer(options: StartOptions): Promise<NodeServer> {
   } catch (error) {
     throw listenError(error, options.host, options.port);
   }
+  let metrics: MetricsServer | null = null;
   try {
-    settle.resolve(await options.create({ port: server.port }));
+    const gatehouse = await options.create({ port: server.port });
+    settle.resolve(gatehouse);
+    if (gatehouse.metrics) {
+      const { host, port } = gatehouse.config.metrics;
+      try {
+        metrics = await serveMetrics(gatehouse.metrics, { host, port });
+      } catch (error) {
+        throw listenError(error, host, port, 'metrics.port');
+      }
+    }
   } catch (error) {
     settle.reject(error);
     await server.close({ graceMs: 0 });
     throw error;
   }
-  return server;
+  return {
+    ...server,
+    metrics,
+    async close(closeOptions) {
+      await server.close(closeOptions);
+      await metrics?.close();
+    },
+  };
 }
 
 /**
  * Waits until `io.signal` aborts, then shuts the server down gracefully (in-flight requests finish, then the
  * database and hashing pool close). Returns the exit code.
  */
-export async function serveUntilStopped(server: NodeServer, io: Io): Promise<number> {
+export async function serveUntilStopped(
+  server: NodeServer,
+  io: Io,
+  say: (message: string) => void = (message) => io.stdout.write(`${message}\n`),
+): Promise<number> {
   const signal = io.signal;
   if (!signal)
     await new Promise(() => {}); // no way to be stopped: serve until the process ends
   else if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   const reason = signal?.reason;
-  io.stdout.write(
-    `${typeof reason === 'string' ? `Received ${reason}: s` : 'S'}hutting down (waiting for requests in flight)…\n`,
-  );
+  say(`${typeof reason === 'string' ? `Received ${reason}: s` : 'S'}hutting down (waiting for requests in flight)…`);
   try {
     await server.close();
   } catch (error) {
     io.stderr.write(`gatehouse: error while shutting down: ${(error as Error).message}\n`);
     return EXIT_FAILURE;
   }
-  io.stdout.write('Stopped.\n');
+  say('Stopped.');
   return EXIT_OK;
 }
 
@@ -68,17 +92,17 @@ export function browserHost(host: string): string {
   return host;
 }
 
-function listenError(error: unknown, host: string, port: number): unknown {
+function listenError(error: unknown, host: string, port: number, setting = '--port <n>'): unknown {
   const code = (error as NodeJS.ErrnoException).code;
   const where = `${host}:${port}`;
   if (code === 'EADDRINUSE')
     return new CliError(
       `port ${port} on ${host} is already in use (another Gatehouse, or another server?).\n` +
-        `Stop that process, or choose another port with --port <n>.`,
+        `Stop that process, or choose another port with ${setting}.`,
     );
   if (code === 'EACCES')
     return new CliError(
-      `not permitted to listen on ${where} (ports below 1024 need privileges): choose another port with --port <n>.`,
+      `not permitted to listen on ${where} (ports below 1024 need privileges): choose another port with ${setting}.`,
     );
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
     return new CliError(`cannot listen on ${where}: no such address on this machine (check --host or listen.host).`);

@@ -8,7 +8,14 @@ import { runCli, startCli, TEST_PASSWORD_HASHING, tempDirs } from './test-cli.js
 const dirs = tempDirs();
 afterEach(() => dirs.cleanup());
 
-const LISTENING = /listening on (http:\/\/[^\s(]+)/;
+/** `serve` logs JSON lines (at info: the tests' environment silences logs otherwise). */
+const LISTENING = /"url":"(http:\/\/[^"]+)".*"msg":"listening"/;
+const LOGS = { GATEHOUSE_LOG_LEVEL: 'info' };
+const jsonLines = (text: string): Record<string, any>[] =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 
 /** A config written by `init`, with test-speed hashing added. */
 async function configIn(dir: string, edit: (config: Record<string, any>) => void = () => {}): Promise<string> {
@@ -54,7 +61,10 @@ describe('gatehouse serve', () => {
   it('serves /healthz on an ephemeral port, without dev pages, and shuts down gracefully', async () => {
     const dir = dirs.make();
     const path = await configIn(dir);
-    const server = await startCli(['serve', '--config', path, '--port', '0'], LISTENING, { cwd: dirs.make() });
+    const server = await startCli(['serve', '--config', path, '--port', '0'], LISTENING, {
+      cwd: dirs.make(),
+      env: LOGS,
+    });
     expect(existsSync(join(dir, '.gatehouse', 'gatehouse.db'))).toBe(true); // beside the config, not in cwd
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(server.url).not.toMatch(/:0$/);
@@ -64,11 +74,18 @@ describe('gatehouse serve', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     expect((await fetch(`${server.url}/dev/outbox`)).status).toBe(404);
-    expect(server.stderr()).toContain('outbox'); // warned: no mail leaves a server on the outbox transport
 
     expect(await server.stop()).toBe(0);
-    expect(server.stdout()).toContain('Stopped.');
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    // Start-up, requests and shutdown: one JSON log on stdout, nothing else.
+    const lines = jsonLines(server.stdout());
+    expect(lines[0]).toMatchObject({ level: 30, service: 'gatehouse', msg: 'listening', url: server.url });
+    expect(lines[0]?.database).toMatch(/^sqlite:/);
+    // Warned: no mail leaves a server on the outbox transport.
+    expect(lines.find((l) => l.level === 40 && l.setting === 'email.transport')?.msg).toContain('outbox');
+    expect(lines.find((l) => l.msg === 'request completed' && l.route === '/readyz')).toBeUndefined(); // debug
+    expect(lines.at(-1)?.msg).toBe('Stopped.');
+    expect(server.stderr()).toBe('');
   });
 
   it('honours DATABASE_URL over the config file', async () => {
@@ -76,13 +93,32 @@ describe('gatehouse serve', () => {
     const path = await configIn(dir);
     const envDb = join(dir, 'from-env.db');
     const server = await startCli(['serve', '--config', path, '--port', '0'], LISTENING, {
-      env: { DATABASE_URL: `sqlite:${envDb}` },
+      env: { DATABASE_URL: `sqlite:${envDb}`, ...LOGS },
     });
     try {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       expect(existsSync(envDb)).toBe(true);
       expect(existsSync(join(dir, '.gatehouse', 'gatehouse.db'))).toBe(false);
       expect(server.stdout()).toContain(envDb);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('serves Prometheus metrics on their own port when GATEHOUSE_METRICS_PORT is set', async () => {
+    const dir = dirs.make();
+    const path = await configIn(dir);
+    const server = await startCli(['serve', '--config', path, '--port', '0'], LISTENING, {
+      env: { ...LOGS, GATEHOUSE_METRICS_PORT: '0' },
+    });
+    try {
+      const metricsUrl = jsonLines(server.stdout())[0]?.metrics as string;
+      expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      expect(new URL(metricsUrl).port).not.toBe(new URL(server.url).port);
+      await fetch(`${server.url}/healthz`);
+      const text = await (await fetch(metricsUrl)).text();
+      expect(text).toContain('gatehouse_http_requests_total{method="GET",route="/healthz",status="200"} 1');
+      expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
     } finally {
       expect(await server.stop()).toBe(0);
     }

@@ -21,7 +21,7 @@ const DOC: MeteorUser = parseMeteorUser(
   ID,
 );
 
-describe('loginName (Meteor selector rule, spec meteor-accounts §3)', () => {
+describe('loginName (Meteor selector rule)', () => {
   it('takes a username, an email, { username } and { email }', () => {
     expect(loginName('ada')).toBe('ada');
     expect(loginName('ada@example.com')).toBe('ada@example.com');

@@ -439,7 +439,7 @@ export function createAccounts(app: App): Accounts {
 }
 
 /**
- * The name a password login sends for `selector` (Meteor's rule, spec meteor-accounts §3: a string with `@`
+ * The name a password login sends for `selector` (Meteor's rule: a string with `@`
  * is an email, any other a username). Gatehouse's login takes either in `username` and tells them apart the
  * same way — so `{ username }` with `@` and `{ email }` without cannot mean what they say, and are refused.
  *

@@ -37,7 +37,7 @@ export interface AppConfiguration {
   /** The `fetch` to use (default: the global one, looked up at each call). */
   fetch?: FetchFunction;
   /**
-   * Send requests to `baseUrl` directly instead of the `hostname` the location request names (spec §1). For a
+   * Send requests to `baseUrl` directly instead of the `hostname` the location request names. For a
    * server behind a proxy that rewrites its public URL.
    */
   skipLocationRequest?: boolean;
@@ -130,7 +130,7 @@ export class App<
       throw new TypeError('storage needs get(key), set(key, value) and remove(key)');
 
     this.id = config.id;
-    // realm-web used baseUrl verbatim, so a trailing slash gave `//api/…` (spec §1.1).
+    // realm-web used baseUrl verbatim, so a trailing slash gave `//api/…`.
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.#local = config.app;
     this.#skipLocation = config.skipLocationRequest === true;
@@ -199,7 +199,7 @@ export class App<
 
   /**
    * The hostname all requests go to: the answer of the location request (`GET
-   * {baseUrl}/api/client/v2.0/app/{id}/location`, spec §1), made once on the first request and again after
+   * {baseUrl}/api/client/v2.0/app/{id}/location`), made once on the first request and again after
    * it failed; or `baseUrl` with `skipLocationRequest`.
    */
   get locationUrl(): Promise<string> {
@@ -239,7 +239,7 @@ export class App<
     return this.#ctx.track('loggingIn', async () => {
       if (credentials.reuse) {
         // Only a user that is still logged in: realm-web 2.0.1 also took a logged-out anonymous user, then
-        // sent `Authorization: Bearer null` and failed (spec §9.3).
+        // sent `Authorization: Bearer null` and failed.
         const reused = this.#users.find((u) => u.providerType === credentials.providerType && u.isLoggedIn);
         if (reused) {
           this.#toFront(reused);
@@ -323,7 +323,7 @@ export class App<
    * Deletes `user` on the server (`DELETE /auth/delete`), then forgets them here. Irreversible.
    *
    * Differences from realm-web 2.0.1, which sent the *current* user's access token — deleting whoever was
-   * current — and then a logout request for the deleted session (spec §9.3, §7.3): this sends `user`'s own
+   * current — and then a logout request for the deleted session: this sends `user`'s own
    * access token (refreshed if needed) and no logout request, since the server ended the sessions with the
    * user.
    *

@@ -7,8 +7,8 @@ import { API, asObject, readBody } from './transport.js';
 
 /**
  * Logs in (or, with `link`, links to the user whose access token `link` sends) with `credentials`:
- * `POST …/auth/providers/<name>/login[?link=true]` with the payload and `options.device` (spec §5), or the
- * browser redirect flow for OAuth 2.0 credentials that carry a `redirectUrl` (spec §8).
+ * `POST …/auth/providers/<name>/login[?link=true]` with the payload and `options.device`, or the
+ * browser redirect flow for OAuth 2.0 credentials that carry a `redirectUrl`.
  */
 export async function authenticate(
   ctx: AppContext,
@@ -22,7 +22,7 @@ export async function authenticate(
     const state = generateState();
     const redirect = encodeURIComponent(redirectUrl);
     if (!link) {
-      // The device travels in the URL here, its id as a plain hex string (spec §8.1 step 2).
+      // The device travels in the URL here, its id as a plain hex string.
       const json = JSON.stringify({ ...device, deviceId: device.deviceId?.toString() });
       const location = await ctx.location();
       return waitForRedirect(

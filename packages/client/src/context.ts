@@ -14,11 +14,11 @@ export interface AppContext {
   readonly id: string;
   readonly fetch: FetchFunction;
   readonly state: PersistedState;
-  /** Sends a request under the app's location and returns its JSON body (spec §1, §3). */
+  /** Sends a request under the app's location and returns its JSON body. */
   request(call: PathCall): Promise<unknown>;
   /** The same, returning the `Response` (for the OAuth link's `X-BAAS-Location` header). */
   send(call: PathCall): Promise<Response>;
-  /** The hostname every request goes to (the answer of the location request, spec §1). */
+  /** The hostname every request goes to (the answer of the location request). */
   location(): Promise<string>;
   /** `options.device` for a login. */
   device(): ReturnType<typeof deviceInformation>;

@@ -3,7 +3,7 @@ import { Credentials } from './credentials.js';
 import { readClaims } from './jwt.js';
 import { jwt } from './test-server.js';
 
-describe('Credentials: realm-web 2.0.1 payloads (spec §5.1)', () => {
+describe('Credentials: realm-web 2.0.1 payloads', () => {
   it('builds each provider’s payload', () => {
     const view = (c: Credentials) => [c.providerName, c.providerType, c.reuse, c.payload];
     expect(view(Credentials.anonymous())).toEqual(['anon-user', 'anon-user', true, {}]);

@@ -2,7 +2,7 @@ import type { ProviderType } from '@gatehouse-auth/core';
 
 /** Payload of {@link Credentials.anonymous}: nothing. */
 export type AnonymousPayload = Record<string, never>;
-/** Payload of {@link Credentials.emailPassword}; the wire calls the email `username` (spec §5.1). */
+/** Payload of {@link Credentials.emailPassword}; the wire calls the email `username`. */
 export type EmailPasswordPayload = { username: string; password: string };
 /** Payload of {@link Credentials.apiKey}. */
 export type ApiKeyPayload = { key: string };
@@ -10,7 +10,7 @@ export type ApiKeyPayload = { key: string };
 export type JWTPayload = { token: string };
 /** Payload of {@link Credentials.function}: whatever the server's function expects (sent as canonical EJSON). */
 export type FunctionPayload = Record<string, unknown>;
-/** Payload of an OAuth 2.0 login through a browser redirect (spec §8). */
+/** Payload of an OAuth 2.0 login through a browser redirect. */
 export type OAuth2RedirectPayload = { redirectUrl: string };
 /** Payload of {@link Credentials.google} with an authorization code. */
 export type GoogleAuthCodePayload = { authCode: string };
@@ -28,7 +28,7 @@ function text(value: unknown, what: string): string {
 
 /**
  * What a user proves their identity with, passed to `app.logIn()` or `user.linkCredentials()`. The factories
- * and the payloads they build are realm-web 2.0.1's (spec §5.1), so code written for realm-web works
+ * and the payloads they build are realm-web 2.0.1's, so code written for realm-web works
  * unchanged; a bad argument throws a `TypeError` at once.
  *
  * @example
@@ -42,7 +42,7 @@ export class Credentials<PayloadType extends Record<string, unknown> = Record<st
    * logged in is reused without a login request, as in realm-web.
    *
    * Unlike realm-web 2.0.1, a *logged-out* anonymous user is never reused: realm-web picked it up and then
-   * sent `Authorization: Bearer null`, so the call failed (spec §9.3). Here a new anonymous user logs in.
+   * sent `Authorization: Bearer null`, so the call failed. Here a new anonymous user logs in.
    */
   static anonymous(reuse = true): Credentials<AnonymousPayload> {
     return new Credentials('anon-user', 'anon-user', reuse, {});
@@ -111,7 +111,7 @@ export class Credentials<PayloadType extends Record<string, unknown> = Record<st
     );
   }
 
-  /** The provider's name in the login URL; equal to its type for every provider (spec §5.1). */
+  /** The provider's name in the login URL; equal to its type for every provider. */
   readonly providerName: string;
   readonly providerType: ProviderType;
   /** Reuse a logged-in user of the same provider instead of logging in again (anonymous only). */

@@ -21,7 +21,7 @@ const BROWSERS: [string, RegExp][] = [
   ['safari', /Version\/([\d.]+).*Safari/],
 ];
 
-/** `[platform, platformVersion]` as realm-web reports them: `node`, a browser's name, or `web` (spec §5.1). */
+/** `[platform, platformVersion]` as realm-web reports them: `node`, a browser's name, or `web`. */
 function platform(): [string, string] {
   const env = globalThis as Env;
   const node = env.process?.versions?.node;
@@ -36,7 +36,7 @@ function platform(): [string, string] {
 }
 
 /**
- * `options.device` of a login request, in realm-web's key order (spec §5.1): the device id (an ObjectId, so
+ * `options.device` of a login request, in realm-web's key order: the device id (an ObjectId, so
  * it goes out as `{"$oid": …}`) only once a login returned one.
  */
 export function deviceInformation(local: LocalAppConfiguration | undefined, deviceId: string | null) {

@@ -36,11 +36,11 @@ export interface CallResetPasswordFunctionDetails {
 }
 
 /**
- * The email/password provider's account flows (`app.emailPasswordAuth`, spec §11). The details object is
+ * The email/password provider's account flows (`app.emailPasswordAuth`). The details object is
  * sent as the body, as realm-web sends it; a missing or non-string field throws a `TypeError` at once.
  *
  * Difference from realm-web: these requests carry no `Authorization` header. realm-web sent the current
- * user's access token with them (spec §3.2), which the server ignores — and which leaked the token to an
+ * user's access token with them, which the server ignores — and which leaked the token to an
  * endpoint that has no use for it.
  */
 export class EmailPasswordAuth {

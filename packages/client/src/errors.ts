@@ -89,7 +89,7 @@ export function badResponse(what: string): GatehouseError {
   return new GatehouseError('InternalServerError', `unexpected response from the server: ${what}`);
 }
 
-/** True for the answer that means "this token is dead" (spec §4.3): 401 with `InvalidSession`. */
+/** True for the answer that means "this token is dead": 401 with `InvalidSession`. */
 export function isInvalidSession(error: unknown): boolean {
   return error instanceof ServerError && error.status === 401 && error.errorCode === 'InvalidSession';
 }

@@ -1,6 +1,6 @@
 import { fromBase64Url } from '@gatehouse-auth/core';
 
-/** The claims of an access token that the SDK reads (spec §2.1–§2.2). */
+/** The claims of an access token that the SDK reads. */
 export interface AccessTokenClaims {
   /** Expiry, seconds since the epoch. */
   exp: number;
@@ -9,7 +9,7 @@ export interface AccessTokenClaims {
   sub?: string;
   /** The device id, `000000000000000000000000` for none. */
   baas_device_id?: string;
-  /** Custom user data, canonical Extended JSON (spec §7.4). */
+  /** Custom user data, canonical Extended JSON. */
   user_data?: Record<string, unknown>;
 }
 

@@ -2,7 +2,7 @@ import { badResponse } from './errors.js';
 import { asObject } from './transport.js';
 
 /**
- * A user as Meteor's client sees them (`Meteor.user()`, spec meteor-accounts §1.1–§1.2): what Gatehouse
+ * A user as Meteor's client sees them (`Meteor.user()`): what Gatehouse
  * publishes to the user themselves. Other top-level fields the server sends are kept as they come.
  */
 export interface MeteorUser {

@@ -5,7 +5,7 @@ import { handleAuthRedirect } from './oauth2.js';
 import { memoryStorage } from './storage.js';
 import { fakeServer, jwt } from './test-server.js';
 
-/** The OAuth 2.0 redirect flow (spec §8) with a stand-in browser: window.open, localStorage, a popup. */
+/** The OAuth 2.0 redirect flow with a stand-in browser: window.open, localStorage, a popup. */
 function fakeBrowser() {
   const values = new Map<string, string>();
   const localStorage = {

@@ -15,18 +15,18 @@ type Browser = {
   location?: { hash: string };
 };
 
-// The key realm-web 2.0.1's browser build used (spec §8.1), so a redirect page still calling realm-web's
+// The key realm-web 2.0.1's browser build used, so a redirect page still calling realm-web's
 // handleAuthRedirect() hands its result to this SDK too.
 const resultKey = (state: string) => `realm-web:oauth2:state(${state}):result`;
 
-/** 12 random lowercase letters, as realm-web's `state` (spec §8.1). */
+/** 12 random lowercase letters, as realm-web's `state`. */
 export function generateState(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => String.fromCharCode(97 + (b % 26))).join('');
 }
 
 /**
  * Opens `url` in a popup and waits until the redirect page (same origin) has called
- * {@link handleAuthRedirect}, then closes the popup and returns the tokens (spec §8.1 steps 3–6).
+ * {@link handleAuthRedirect}, then closes the popup and returns the tokens.
  */
 export function waitForRedirect(url: string, state: string): Promise<AuthResponse> {
   const browser = globalThis as Browser;

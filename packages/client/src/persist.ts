@@ -12,13 +12,13 @@ export interface StoredUser {
 }
 
 /**
- * The per-user keys: realm-web's four (spec §9.1), and `document`, the user's document as `createAccounts()`
+ * The per-user keys: realm-web's four, and `document`, the user's document as `createAccounts()`
  * last fetched it (`GET /auth/user`, kept as canonical Extended JSON text).
  */
 export type UserField = 'accessToken' | 'refreshToken' | 'providerType' | 'profile' | 'document';
 
 /**
- * An app's state in a {@link StorageAdapter}, under realm-web 2.0.1's keys (spec §9.1):
+ * An app's state in a {@link StorageAdapter}, under realm-web 2.0.1's keys:
  * `app(<id>):userIds`, `app(<id>):deviceId`, `app(<id>):user(<userId>):<field>`. Profiles are kept with
  * canonical Extended JSON in `data` so that dates and ObjectIds come back as what they were.
  */

@@ -2,14 +2,14 @@ import type { ProviderType, UserType } from '@gatehouse-auth/core';
 import { badResponse } from './errors.js';
 import { asObject } from './transport.js';
 
-/** A user's identity at one provider (spec §6): the provider's id for the user and the provider's type. */
+/** A user's identity at one provider: the provider's id for the user and the provider's type. */
 export interface UserIdentity {
   id: string;
   providerType: ProviderType;
 }
 
 /**
- * What the server knows about a user (`data` of the profile, spec §6), with App Services' snake_case keys
+ * What the server knows about a user (`data` of the profile), with App Services' snake_case keys
  * renamed the way realm-web renames them. Other keys pass through unchanged.
  */
 export interface DefaultUserProfileData {
@@ -40,7 +40,7 @@ const RENAMED: Record<string, string> = {
   max_age: 'maxAge',
 };
 
-/** The answer of `GET /auth/profile` as a {@link Profile}; the same checks as realm-web's (spec §6). */
+/** The answer of `GET /auth/profile` as a {@link Profile}; the same checks as realm-web's. */
 export function parseProfile(body: unknown): Profile {
   const profile = asObject(body);
   const data = asObject(profile?.data);

@@ -56,7 +56,7 @@ export interface WebStorageLike {
  * and tabs) or `sessionStorage` (users are forgotten when the tab closes). Keys are prefixed with
  * `prefix` and a colon.
  *
- * The default prefix is `realm-web`, and the keys below it are the ones realm-web 2.0.1 wrote (spec §9.1), so
+ * The default prefix is `realm-web`, and the keys below it are the ones realm-web 2.0.1 wrote, so
  * an app that moves from realm-web to `@gatehouse-auth/client` keeps its logged-in users. Pass another prefix to
  * keep two apps on one origin apart.
  *

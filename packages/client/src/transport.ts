@@ -4,7 +4,7 @@ import { badResponse, ServerError } from './errors.js';
 /** The `fetch` the SDK calls; any WHATWG-compatible implementation (browsers, Node ≥ 18, React Native). */
 export type FetchFunction = (input: string, init?: RequestInit) => Promise<Response>;
 
-/** Path of the App Services client API (spec §0). */
+/** Path of the App Services client API. */
 export const API = '/api/client/v2.0';
 /** `/auth/session`, `/auth/profile`, `/auth/delete` and `/auth/api_keys` live here. */
 export const AUTH = `${API}/auth`;
@@ -15,12 +15,12 @@ export interface Call {
   url: string;
   token?: string | undefined;
   body?: unknown;
-  /** Extra fetch options (the OAuth link request needs `mode` and `credentials`, spec §8.3). */
+  /** Extra fetch options (the OAuth link request needs `mode` and `credentials`). */
   init?: RequestInit | undefined;
 }
 
 /**
- * Sends one request the way realm-web 2.0.1 does (spec §3.1): `Accept: application/json` always;
+ * Sends one request the way realm-web 2.0.1 does: `Accept: application/json` always;
  * `Content-Type: application/json` and a canonical-EJSON body only when there is a body; `Authorization:
  * Bearer …` only when there is a token. A non-2xx answer rejects with a {@link ServerError}.
  */

@@ -22,11 +22,11 @@ export const UserState = {
 } as const;
 export type UserState = (typeof UserState)[keyof typeof UserState];
 
-/** The type of a user (profile `type`, spec §6). */
+/** The type of a user (profile `type`). */
 export const UserType = { Normal: 'normal', Server: 'server' } as const;
 export type UserType = (typeof UserType)[keyof typeof UserType];
 
-/** A user API key as created: the secret `key` is returned this once only (spec §10). */
+/** A user API key as created: the secret `key` is returned this once only. */
 export interface ApiKey {
   _id: string;
   key: string;
@@ -38,7 +38,7 @@ export interface ApiKey {
 export type ApiKeyInfo = Omit<ApiKey, 'key'>;
 
 /**
- * A user's API keys (`user.apiKeys`), sent with the user's refresh token as realm-web does (spec §10). Keys
+ * A user's API keys (`user.apiKeys`), sent with the user's refresh token as realm-web does. Keys
  * log in with `Credentials.apiKey(key)` as this user.
  */
 export interface ApiKeyAuth {
@@ -182,7 +182,7 @@ export class User<
   }
 
   /**
-   * The custom user data the server put in the access token (`user_data`, spec §7.4), `{}` if none.
+   * The custom user data the server put in the access token (`user_data`), `{}` if none.
    *
    * Differences from realm-web: Extended JSON in it is decoded (`{ "$numberInt": "3" }` reads `3`; realm-web
    * left it encoded, realm-js issue #3326), and a logged-out user reads `{}` instead of throwing.
@@ -197,7 +197,7 @@ export class User<
   }
 
   /**
-   * The profile's data (spec §6) — `email`, `name`, `pictureUrl`, … — as last fetched (at login, by
+   * The profile's data — `email`, `name`, `pictureUrl`, … — as last fetched (at login, by
    * {@link refreshProfile}, or from storage after a restart). `{}` if it was never fetched (realm-web threw).
    */
   get profile(): UserProfileDataType {
@@ -266,7 +266,7 @@ export class User<
 
   /**
    * Adds the identity behind `credentials` to this user (`POST …/login?link=true` with the user's access
-   * token, spec §5.3), then refreshes the profile. The session stays the same.
+   * token), then refreshes the profile. The session stays the same.
    *
    * @example
    * ```ts
@@ -355,12 +355,12 @@ export class User<
    * One request with a token. With the refresh token: a 401 `InvalidSession` means the session is dead, so
    * the user is logged out locally. With the access token: refreshed first when about to expire, and on a
    * 401 `InvalidSession` refreshed (or the refresh another call made is awaited) and retried **once** —
-   * realm-web retried for as long as the server said 401, forever if it kept saying it (spec §4.3).
+   * realm-web retried for as long as the server said 401, forever if it kept saying it.
    */
   async #send(token: 'access' | 'refresh', call: PathCall): Promise<Response> {
     if (token === 'refresh') {
       const refreshToken = this.#refreshToken;
-      // realm-web sent `Bearer null` here (spec §9.3); a logged-out user makes no request at all.
+      // realm-web sent `Bearer null` here; a logged-out user makes no request at all.
       if (refreshToken === null) throw loggedOutError();
       try {
         return await this.#ctx.send({ ...call, token: refreshToken });
@@ -416,7 +416,7 @@ export class User<
     try {
       await this.#ctx.send({ method: 'DELETE', path: `${AUTH}/session`, token: refreshToken });
     } catch (error) {
-      // A session the server already ended is as good as ended now (spec §7.2).
+      // A session the server already ended is as good as ended now.
       if (!isInvalidSession(error)) throw error;
     } finally {
       if (this.#refreshToken === refreshToken) this.#clear(reason);

@@ -1,2 +1,2 @@
-/** This SDK's version, sent as `options.device.sdkVersion` at login (spec §5.1). */
+/** This SDK's version, sent as `options.device.sdkVersion` at login. */
 export const SDK_VERSION = '0.1.0';

@@ -1,7 +1,7 @@
 /**
- * The subset of MongoDB Extended JSON v2 that App Services clients put on the wire (spec §3.1): realm-web
+ * The subset of MongoDB Extended JSON v2 that App Services clients put on the wire: realm-web
  * serialises request bodies as *canonical* EJSON (`{"$numberInt":"1"}`, `{"$oid":"…"}`, `{"$date":…}`),
- * and App Services put custom user data into tokens the same way (spec §7.4).
+ * and App Services put custom user data into tokens the same way.
  */
 
 /** A BSON ObjectId carried as its 24-hex string. Serialises back to `{"$oid": hex}`. */

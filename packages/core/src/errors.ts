@@ -26,7 +26,7 @@ export class GatehouseError extends Error {
 
 /**
  * Every error code Gatehouse emits. Where App Services had a code for the same situation, the name is that
- * code (see `spec/app-services-protocol.md` §4.4), so the App Services layer can pass it through.
+ * code, so the App Services layer can pass it through (routes/errors.ts in the server).
  */
 export const ERROR_CODES = [
   // request shape

@@ -21,7 +21,7 @@ const processUnique = randomBytes(5);
 
 /**
  * A new 24-hex ObjectId string (4-byte seconds, 5-byte process-random, 3-byte counter), the id format App
- * Services and the Realm SDKs expect for users, sessions and devices (spec §2.4).
+ * Services and the Realm SDKs expect for users, sessions and devices.
  *
  * @example
  * ```ts
@@ -49,7 +49,7 @@ export function isObjectIdHex(value: unknown): value is string {
   return typeof value === 'string' && /^[0-9a-fA-F]{24}$/.test(value);
 }
 
-/** The all-zero device id App Services uses for "no device" (spec §2.4). */
+/** The all-zero device id App Services uses for "no device". */
 export const NO_DEVICE_ID = '000000000000000000000000';
 
 /** SHA-256 of the UTF-8 `text`, as base64url. Secrets of ≥ 128 bits are stored as this hash (ASVS 6.5.2). */

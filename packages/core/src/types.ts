@@ -1,4 +1,4 @@
-/** Provider types of the App Services protocol (spec §5.1); the provider *name* in URLs equals its type. */
+/** Provider types of the App Services protocol; the provider *name* in URLs equals its type. */
 export type ProviderType =
   | 'anon-user'
   | 'local-userpass'
@@ -9,7 +9,7 @@ export type ProviderType =
   | 'oauth2-facebook'
   | 'oauth2-apple';
 
-/** `normal` for app users, `server` for users behind server API keys (spec §6). */
+/** `normal` for app users, `server` for users behind server API keys. */
 export type UserType = 'normal' | 'server';
 
 /** A JSON object as stored in `profile`, `custom_data` and provider data. */

@@ -23,7 +23,9 @@ import { createUserChanges } from './events/changes.js';
 import { ACCOUNT_EVENTS, createAccountEvents } from './events/index.js';
 import { createDatabaseOutages, type DatabaseState } from './health/outages.js';
 import { createCors } from './http/cors.js';
+import { observeRequests } from './http/observe.js';
 import { createLogger, type Logger } from './logger.js';
+import { countingRefusals, createMetrics, type GatehouseMetrics } from './metrics/index.js';
 import { clientAddressResolver } from './net/client-address.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/index.js';
@@ -60,6 +62,10 @@ export interface Gatehouse {
   readonly ddp: DdpServer;
   /** The development outbox when email goes there. */
   readonly outbox: OutboxMailer | null;
+  /** The JSON logger (the Node adapter writes its request lines through it). */
+  readonly logger: Logger;
+  /** Prometheus metrics when `metrics.enabled`, else `null`; `serveMetrics` serves them on their own port. */
+  readonly metrics: GatehouseMetrics | null;
   /**
    * The server-side account changes of one app (Meteor's server `Accounts.*`: createUser, setPassword,
    * sendEnrollmentEmail, addEmail, setUsername, …). Throws `AppNotFound` for an app not in the config.
@@ -114,6 +120,14 @@ export async function createGatehouse(
 ): Promise<Gatehouse> {
   const config = isResolved(input) ? input : resolveConfig(input);
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Read at each scrape, from parts made below.
+  const metrics: GatehouseMetrics | null = config.metrics.enabled
+    ? createMetrics({
+        hashing: () => passwords.stats(),
+        ddpConnections: () => ddp.connectionCount(),
+        databasePool: () => storage.poolStats?.() ?? null,
+      })
+    : null;
   const keys = await importSigningKeys(config.keys);
   const storage = options.storage ?? (await openStorage(config));
   // The readiness probe has its own short limit: a frozen database answers 503 in that time, not after the
@@ -126,7 +140,8 @@ export async function createGatehouse(
       mailer = createSmtpMailer({ url: config.email.url, from: config.email.from, logger });
     else mailer = outbox = createOutboxMailer({ from: config.email.from, logger });
   }
-  const passwords = options.passwordHasher ?? createPasswordHasher(config.passwordHashing);
+  const passwords: PasswordHasher =
+    options.passwordHasher ?? createPasswordHasher(config.passwordHashing, { onWait: metrics?.observeHashWait });
   try {
     if (options.migrate !== false) await storage.migrate();
     for (const id of config.apps.keys()) await storage.ensureApp(id, (options.now ?? Date.now)());
@@ -160,6 +175,7 @@ export async function createGatehouse(
       })
     : null;
   await shared?.ready();
+  const limiter = options.rateLimiter ?? shared?.limiter ?? createMemoryRateLimiter();
   const events = createAccountEvents((error, event) =>
     logger.warn({ err: describe(error), event: event.type }, 'account event subscriber failed'),
   );
@@ -173,7 +189,7 @@ export async function createGatehouse(
     passwords,
     mail,
     outbox,
-    limiter: options.rateLimiter ?? shared?.limiter ?? createMemoryRateLimiter(),
+    limiter: metrics ? countingRefusals(limiter, metrics) : limiter,
     logger,
     outages,
     changes,
@@ -203,9 +219,11 @@ export async function createGatehouse(
   events.subscribe((event) => {
     if (event.userId !== null && ACCOUNT_EVENTS[event.type].changesUser) changes.userChanged(event.userId);
   });
+  if (metrics) events.subscribe((event) => metrics.observeAccountEvent(event));
 
   const cors = createCors(config.corsOrigins);
-  const router = httpRoutes(ctx, { ready: ping });
+  // Route, status and time of each request, for its log line and the metrics.
+  const router = httpRoutes(ctx, [observeRequests(metrics)], { ready: ping });
 
   // Housekeeping: one-time tokens that expired unused (mailed links nobody followed, OAuth logins abandoned at
   // the IdP) are deleted, so the table does not grow forever. Every instance may run it; it is idempotent.
@@ -237,6 +255,8 @@ export async function createGatehouse(
     storage,
     outbox,
     ddp,
+    logger,
+    metrics,
     accounts(appId) {
       const app = config.apps.get(appId);
       if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);
@@ -285,7 +305,7 @@ export async function createGatehouse(
 }
 
 /**
- * realm-web uses `baseUrl` verbatim, so a trailing slash in it yields `//api/client/…` (spec §1.1): collapse
+ * realm-web uses `baseUrl` verbatim, so a trailing slash in it yields `//api/client/…`: collapse
  * repeated slashes instead of answering 404.
  */
 function normalizePath(request: Request): Request {

@@ -10,6 +10,7 @@
  */
 
 export type { ServerAccounts } from './accounts/index.js';
+export { CONFIG_JSON_SCHEMA_FILE, configJsonSchema } from './config/json-schema.js';
 export { applyEnvironment, CONFIG_FILE_NAMES, findConfigFile, loadConfig, readConfigFile } from './config/load.js';
 export { type AppSettings, ConfigError, type ResolvedConfig, resolveConfig } from './config/resolve.js';
 export { configSchema, type GatehouseConfigInput } from './config/schema.js';
@@ -22,6 +23,8 @@ export {
   type MeteorImportReport,
   parseMongoExport,
 } from './meteor/import.js';
+export type { GatehouseMetrics, PoolUse } from './metrics/index.js';
+export { type MetricsServer, serveMetrics } from './node/metrics-server.js';
 export { type NodeServer, serveNode } from './node/serve.js';
 export { type ServerApiKeyView, serverApiKeys } from './providers/api-key/index.js';
 export { generateSigningKey, type SigningAlgorithm, type SigningKeyConfig } from './tokens/keys.js';

@@ -1,5 +1,13 @@
 import type { JsonObject, UserType } from '@gatehouse-auth/core';
 
+/** A connection pool's use: connections open (`total`, of which `idle`), queries `waiting`, and its size. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
 /**
  * The storage contract: everything Gatehouse keeps, in the words of its domain. One implementation
  * (Kysely) serves SQLite and PostgreSQL; the conformance suite (`runStorageConformance` in
@@ -23,6 +31,11 @@ export interface Storage extends StorageTransaction {
   ping(): Promise<void>;
   /** Closes connections and pools. Further calls fail. */
   close(): Promise<void>;
+  /**
+   * The connection pool's use right now, for metrics: `null` where there is no pool (SQLite's one connection).
+   * Optional, so an adapter without a pool may leave it out.
+   */
+  poolStats?(): PoolStats | null;
 }
 
 /**
@@ -285,7 +298,7 @@ export interface EmailRecord {
 }
 
 export interface IdentityRecord {
-  /** The identity id the profile shows (spec §6): subject for most providers. */
+  /** The identity id the profile shows: subject for most providers. */
   id: string;
   providerType: string;
   /** Provider instance name (equals the type for App Services providers). */
@@ -308,7 +321,7 @@ export interface UserRecord {
   updatedAt: number;
   /** In the order they were added. */
   emails: EmailRecord[];
-  /** In the order they were added (linking appends; spec §5.3). */
+  /** In the order they were added (linking appends). */
   identities: IdentityRecord[];
 }
 
@@ -358,7 +371,7 @@ export interface SessionRecord {
   refreshHash: string;
   /** The provider the session logged in with. */
   providerType: string;
-  /** The API key that authenticated this session, if any (it cannot delete itself; spec §4.4). */
+  /** The API key that authenticated this session, if any (it cannot delete itself). */
   apiKeyId: string | null;
   meta: JsonObject;
   createdAt: number;

@@ -28,6 +28,7 @@ export {
   type NewUser,
   type OneTimeTokenPurpose,
   type OneTimeTokenRecord,
+  type PoolStats,
   type SessionKind,
   type SessionRecord,
   type Storage,

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Storage, StorageTransaction } from './contract.js';
+import type { PoolStats, Storage, StorageTransaction } from './contract.js';
 import type { DialectCapabilities } from './dialects/capabilities.js';
 import { apiKeyQueries } from './kysely/api-keys.js';
 import { appQueries } from './kysely/apps.js';
@@ -18,6 +18,7 @@ import type { Database } from './schema.js';
  * The {@link Storage} implementation, over any Kysely instance whose dialect `capabilities` describes. The
  * dialect factories (`createSqliteStorage`, `createPostgresStorage`) build the Kysely instance and call this.
  * Each aggregate's queries live in a file of their own under `kysely/`; this file only assembles them.
+ * `options.poolStats` reports the connection pool's use, when there is a pool.
  *
  * @example
  * ```ts
@@ -25,7 +26,11 @@ import type { Database } from './schema.js';
  * await storage.migrate();
  * ```
  */
-export function createKyselyStorage(db: Kysely<Database>, capabilities: DialectCapabilities): Storage {
+export function createKyselyStorage(
+  db: Kysely<Database>,
+  capabilities: DialectCapabilities,
+  options: { poolStats?: () => PoolStats } = {},
+): Storage {
   const root = createRootScope(db, capabilities);
   return {
     dialect: capabilities.dialect,
@@ -37,6 +42,7 @@ export function createKyselyStorage(db: Kysely<Database>, capabilities: DialectC
       await sql`select 1`.execute(root.db);
     },
     close: () => root.close(),
+    poolStats: () => options.poolStats?.() ?? null,
   };
 }
 

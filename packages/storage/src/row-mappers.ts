@@ -55,7 +55,7 @@ export function createRowMappers({ decodeJson }: DialectCapabilities): RowMapper
     }),
     email: (row) => ({ address: row.address, verified: bool(row.verified) }),
     identity: (row) => ({
-      // Spec §6: the identity id a profile shows is the provider's user id.
+      // the identity id a profile shows is the provider's user id.
       id: row.subject,
       providerType: row.provider_type,
       providerId: row.provider_id,

@@ -2,6 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import {
   applyEnvironment,
   createGatehouse,
+  createLogger,
   findConfigFile,
   type ResolvedConfig,
   readConfigFile,
@@ -65,6 +66,9 @@ export function devConfig(raw: Record<string, unknown>, overrides: DevOverrides)
   };
 }
 
+/** The SDK the start-up text suggests (a constant, so the import checker does not take the text for an import). */
+const CLIENT_PACKAGE = '@gatehouse-auth/client';
+
 function record(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
@@ -125,12 +129,13 @@ export const devCommand = defineCommand({
     prepareSqliteDirectory(databaseUrl);
 
     let config = provisional;
+    const logger = createLogger(provisional.logLevel, io.stdout);
     const server = await startServer({
       host,
       port,
       create: async (listening) => {
         config = build(envPublicUrl ?? `http://${browserHost(host)}:${listening.port}`);
-        return createGatehouse(config);
+        return createGatehouse(config, { logger });
       },
     });
 
@@ -146,12 +151,16 @@ export const devCommand = defineCommand({
       `  App id:       ${appId}${apps.length > 1 ? `   (other apps: ${apps.slice(1).join(', ')})` : ''}`,
     ];
     if (server.url !== base) lines.push(`  Listening on: ${server.url}`);
+    if (server.metrics) lines.push(`  Metrics:      ${server.metrics.url}`);
     lines.push(
       `  Config:       ${displayPath(path, io.cwd)} (with development overrides in memory; the file is unchanged)`,
       `  Database:     ${sqlite ? displayPath(sqlite, io.cwd) : redactUrl(config.database.url)}`,
       '',
-      'Connect your app with realm-web:',
-      `  new Realm.App({ id: '${appId}', baseUrl: '${base}' })`,
+      `Connect your app with Gatehouse's SDK (npm install ${CLIENT_PACKAGE}):`,
+      `  import { App, Credentials } from '${CLIENT_PACKAGE}';`,
+      `  const app = new App({ id: '${appId}', baseUrl: '${base}' });`,
+      `  const user = await app.logIn(Credentials.anonymous());`,
+      `or leave a realm-web app as it is and point it here: new Realm.App({ id: '${appId}', baseUrl: '${base}' })`,
       '',
       'Press Ctrl+C to stop.',
       '',

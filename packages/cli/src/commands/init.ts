@@ -1,8 +1,9 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { findConfigFile, type GatehouseConfigInput, generateSigningKey } from '@gatehouse-auth/server';
 import { CliError, defineCommand, EXIT_OK, UsageError } from '../command.js';
 import { displayPath } from '../config-file.js';
+import { version } from '../version.js';
 
 /** The file `gatehouse init` writes. */
 export const CONFIG_FILE = 'gatehouse.config.json';
@@ -61,6 +62,7 @@ export async function initConfig(options: InitOptions): Promise<InitResult> {
     );
 
   const config = {
+    $schema: configSchemaReference(dir),
     publicUrl,
     database: { url: databaseUrl },
     keys: [await generateSigningKey('ES256')],
@@ -79,6 +81,31 @@ export async function initConfig(options: InitOptions): Promise<InitResult> {
   mkdirSync(dir, { recursive: true });
   writePrivateFile(path, `${JSON.stringify(config, null, 2)}\n`);
   return { path, appId, publicUrl, shadowedBy: existing && existing !== path ? existing : null };
+}
+
+/** Where `@gatehouse-auth/server` keeps the JSON Schema of the config file, inside `node_modules`. */
+const INSTALLED_SCHEMA = join('node_modules', '@gatehouse-auth', 'server', 'config.schema.json');
+
+/**
+ * The `$schema` of a new config file, so editors complete and check it: the schema of the server installed
+ * beside it (`./node_modules/@gatehouse-auth/server/config.schema.json`, found in `dir` or a parent), else the
+ * published copy of this version.
+ *
+ * @example
+ * ```ts
+ * configSchemaReference('/srv/app'); // './node_modules/@gatehouse-auth/server/config.schema.json'
+ * ```
+ */
+export function configSchemaReference(dir: string): string {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const candidate = join(at, INSTALLED_SCHEMA);
+    if (existsSync(candidate)) {
+      const path = relative(resolve(dir), candidate).split(sep).join('/');
+      return path.startsWith('../') ? path : `./${path}`;
+    }
+    if (dirname(at) === at) break;
+  }
+  return `https://unpkg.com/@gatehouse-auth/server@${version()}/config.schema.json`;
 }
 
 /**
@@ -144,8 +171,9 @@ export function describeInit(result: InitResult, cwd: string): string {
     '      a development server with the demo page and a mail outbox',
     `  gatehouse serve${here ? '' : ` --config ${file}`}`,
     '      production mode (set DATABASE_URL, GATEHOUSE_SMTP_URL, … or edit the file)',
-    '  In your app (realm-web):',
-    `      new Realm.App({ id: '${result.appId}', baseUrl: '${result.publicUrl}' })`,
+    '  In your app (npm install @gatehouse-auth/client):',
+    `      new App({ id: '${result.appId}', baseUrl: '${result.publicUrl}' })`,
+    `  or, unchanged, a realm-web app: new Realm.App({ id: '${result.appId}', baseUrl: '${result.publicUrl}' })`,
     '',
   );
   return lines.join('\n');

@@ -1,4 +1,4 @@
-import { createGatehouse } from '@gatehouse-auth/server';
+import { createGatehouse, createLogger } from '@gatehouse-auth/server';
 import { parsePort } from '../args.js';
 import { defineCommand } from '../command.js';
 import { displayPath, loadServerConfig, locateConfigFile, prepareSqliteDirectory, redactUrl } from '../config-file.js';
@@ -30,22 +30,35 @@ export const serveCommand = defineCommand({
       });
     prepareSqliteDirectory(config.database.url);
 
-    const server = await startServer({ ...config.listen, create: () => createGatehouse(config) });
-    io.stdout.write(
-      `Gatehouse listening on ${server.url} (public URL ${config.publicUrl}; ` +
-        `apps: ${[...config.apps.keys()].join(', ')}; database: ${redactUrl(config.database.url)}; ` +
-        `config: ${displayPath(path, io.cwd)})\n`,
+    // One JSON log on stdout from the first line on: start-up, requests, shutdown.
+    const logger = createLogger(config.logLevel, io.stdout);
+    const server = await startServer({
+      ...config.listen,
+      create: () => createGatehouse(config, { logger }),
+    });
+    logger.info(
+      {
+        url: server.url,
+        publicUrl: config.publicUrl,
+        apps: [...config.apps.keys()],
+        database: redactUrl(config.database.url),
+        config: displayPath(path, io.cwd),
+        ...(server.metrics ? { metrics: server.metrics.url } : {}),
+      },
+      'listening',
     );
     if (config.dangerouslyEnableDevPages)
-      io.stderr.write(
-        'warning: dangerouslyEnableDevPages is on: the demo page and the mail outbox (every confirmation and reset ' +
-          'link) are served to anyone who can reach this server.\n',
+      logger.warn(
+        { setting: 'dangerouslyEnableDevPages' },
+        'dangerouslyEnableDevPages is on: the demo page and the mail outbox (every confirmation and reset link) ' +
+          'are served to anyone who can reach this server',
       );
     if (config.email.transport === 'outbox')
-      io.stderr.write(
-        'warning: email.transport is "outbox": no mail leaves this server. Set GATEHOUSE_SMTP_URL (or email in the ' +
-          'config) for confirmation and reset mails.\n',
+      logger.warn(
+        { setting: 'email.transport' },
+        'email.transport is "outbox": no mail leaves this server. Set GATEHOUSE_SMTP_URL (or email in the config) ' +
+          'for confirmation and reset mails',
       );
-    return serveUntilStopped(server, io);
+    return serveUntilStopped(server, io, (message) => logger.info({}, message));
   },
 });

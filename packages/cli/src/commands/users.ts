@@ -28,7 +28,7 @@ interface Action {
 
 /**
  * The actions of `gatehouse users`: looking at a user and the server-side account changes of Meteor's
- * `Accounts.*` (spec meteor-accounts §4.4) — each through `gatehouse.accounts(appId)`, so the CLI and code
+ * `Accounts.*` — each through `gatehouse.accounts(appId)`, so the CLI and code
  * share one implementation. Each returns the line to print.
  */
 const ACTIONS: Record<string, Action> = {

@@ -3,7 +3,7 @@ import { decodeJwt, startTestGatehouse, type TestGatehouse } from '../testing/in
 
 const API = '/api/client/v2.0';
 
-/** Custom user data (spec §7.4): the `customData(user)` hook or the stored data, in `user_data`, both dialects. */
+/** Custom user data: the `customData(user)` hook or the stored data, in `user_data`, both dialects. */
 describe.each(['sqlite', 'postgres'] as const)('custom user data (%s)', (dialect) => {
   let t: TestGatehouse;
   afterEach(() => t?.close());
@@ -31,7 +31,7 @@ describe.each(['sqlite', 'postgres'] as const)('custom user data (%s)', (dialect
       { plan: 'pro', seats: 3, ratio: 0.5, tags: ['a'], nested: { on: true, none: null } },
       t.now(),
     );
-    // Canonical Extended JSON, as App Services put it (spec §7.4).
+    // Canonical Extended JSON, as App Services put it.
     expect(await refresh(session.refresh_token)).toEqual({
       plan: 'pro',
       seats: { $numberInt: '3' },

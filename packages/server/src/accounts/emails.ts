@@ -101,22 +101,34 @@ export async function resendConfirmationEmail(
   info: RequestInfo | null,
 ): Promise<void> {
   const settings = passwordSettings(app);
-  const email = normalizeEmail(input.email);
-  const hide = app.preventAccountEnumeration;
-  const limits = attemptLimits(ctx, app, `email:${email.toLowerCase()}`, info?.address ?? null);
-  await limits.check();
-  await limits.failed(); // every request counts: this endpoint sends mail
-  const account = await findAccountByEmail(ctx, app, email);
-  if (!account) {
-    if (hide) return;
-    throw new GatehouseError('UserNotFound', 'user not found');
-  }
+  const account = await accountForMailRequest(ctx, app, input.email, info);
+  if (!account) return;
   if (account.email.verified) {
-    if (hide) return;
+    if (app.preventAccountEnumeration) return;
     throw alreadyConfirmed();
   }
   if (settings.confirmation !== 'email') return;
   mailAccountLink(ctx, app, account.user, 'confirm-email', account.email.address);
+}
+
+/**
+ * The account a request for account mail names (resend confirmation, reset mail, Meteor's `forgotPassword`).
+ * Every such request counts on the limits of that address and the client's (it sends mail). An unknown address
+ * is `UserNotFound` — or, when the app hides which addresses have accounts, `null`, to be answered like any other.
+ */
+export async function accountForMailRequest(
+  ctx: ServerContext,
+  app: AppSettings,
+  rawEmail: string,
+  info: RequestInfo | null,
+): Promise<{ user: UserRecord; email: EmailRecord } | null> {
+  const email = normalizeEmail(rawEmail);
+  const limits = attemptLimits(ctx, app, `email:${email.toLowerCase()}`, info?.address ?? null);
+  await limits.check();
+  await limits.failed();
+  const account = await findAccountByEmail(ctx, app, email);
+  if (!account && !app.preventAccountEnumeration) throw new GatehouseError('UserNotFound', 'user not found');
+  return account;
 }
 
 /** Runs the confirmation function again for a pending account (`confirm/call`). */

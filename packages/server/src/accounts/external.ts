@@ -12,7 +12,7 @@ export interface ProvenIdentity {
   subject: string;
   /** Provider data kept with the identity (never secrets or raw tokens). */
   data?: JsonObject;
-  /** Profile fields for a new user (name, email, picture, …, spec §6). */
+  /** Profile fields for a new user (name, email, picture, …). */
   profile?: JsonObject;
   /** An email the provider vouches for; stored only if `verified` is what the provider says. */
   email?: { address: string; verified: boolean };
@@ -65,7 +65,7 @@ export async function findOrCreateUserForIdentity(
 }
 
 /**
- * Adds a proven identity to `user` (spec §5.3). An identity that already belongs to this user is fine (a
+ * Adds a proven identity to `user`. An identity that already belongs to this user is fine (a
  * repeated link); one that belongs to another user is refused — accounts are never merged implicitly.
  */
 export async function linkIdentity(

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestGatehouse, type TestGatehouse } from '../testing/index.js';
 
-/** Per-app Accounts settings (spec meteor-accounts §4.1) over HTTP; their DDP side is in ddp/ddp.test.ts. */
+/** Per-app Accounts settings over HTTP; their DDP side is in ddp/ddp.test.ts. */
 describe.each(['sqlite', 'postgres'] as const)('accounts settings (%s)', (dialect) => {
   let t: TestGatehouse;
   afterEach(() => t?.close());

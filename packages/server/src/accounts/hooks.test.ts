@@ -4,7 +4,7 @@ import type { LoginAttempt } from './index.js';
 
 const PASSWORD = 'correct horse battery';
 
-/** Meteor's account hooks from the config module (spec meteor-accounts §2.5, §4.2), over HTTP. */
+/** Meteor's account hooks from the config module, over HTTP. */
 describe.each(['sqlite', 'postgres'] as const)('account hooks (%s)', (dialect) => {
   let t: TestGatehouse;
   afterEach(() => t?.close());

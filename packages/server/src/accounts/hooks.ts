@@ -311,7 +311,7 @@ function customDataUser(user: UserRecord, app: AppSettings): CustomDataUser {
 const MAX_CUSTOM_DATA_BYTES = 16_384;
 
 /**
- * The custom user data an access token carries (`user_data`, spec §7.4): what the config module's
+ * The custom user data an access token carries (`user_data`): what the config module's
  * `customData(user)` hook returns — called at every login and refresh, so `refreshCustomData()` sees
  * changes — or, without a hook, the stored `custom_data`. A failing hook, or one returning something that is
  * not a JSON object of at most 16 KiB, is logged and the stored data is used: a refresh never fails for it.

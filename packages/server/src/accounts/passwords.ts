@@ -3,7 +3,7 @@ import type { SessionRecord, UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import { functionStatus, runConfigFunction } from '../functions/index.js';
 import { checkPassword } from '../passwords/index.js';
-import { announceReclaim, findAccountByEmail, invalidToken, verifyAddress } from './emails.js';
+import { accountForMailRequest, announceReclaim, findAccountByEmail, invalidToken, verifyAddress } from './emails.js';
 import { normalizeEmail } from './identifiers.js';
 import { attemptLimits } from './limits.js';
 import { consumeLinkToken, issueLinkToken, type LinkToken, mailAccountLink } from './links.js';
@@ -189,15 +189,8 @@ export async function sendResetPasswordEmail(
 ): Promise<void> {
   const settings = passwordSettings(app);
   if (settings.reset === 'function') throw new GatehouseError('BadRequest', 'please use reset password via function');
-  const email = normalizeEmail(input.email);
-  const limits = attemptLimits(ctx, app, `email:${email.toLowerCase()}`, info?.address ?? null);
-  await limits.check();
-  await limits.failed();
-  const account = await findAccountByEmail(ctx, app, email);
-  if (!account) {
-    if (app.preventAccountEnumeration) return;
-    throw new GatehouseError('UserNotFound', 'user not found');
-  }
+  const account = await accountForMailRequest(ctx, app, input.email, info);
+  if (!account) return;
   mailAccountLink(ctx, app, account.user, 'reset-password', account.email.address);
 }
 

@@ -4,7 +4,7 @@ import type { AppSettings, ServerContext } from '../context.js';
 
 /**
  * A user editing their own `profile` with a Mongo update modifier, under Meteor's built-in rule for
- * `Meteor.users` (spec meteor-accounts §8): only fields under `profile`, only update operators — of which
+ * `Meteor.users`: only fields under `profile`, only update operators — of which
  * Gatehouse applies `$set`, `$unset` and `$inc` — at most 16 KiB, and only when the app allows profile edits
  * (`accounts.allowProfileUpdates`; `false` is Meteor's `deny({ update: () => true })`). Anything else is
  * refused and nothing is applied. DDP's `/users/update` and HTTP's `PATCH /auth/user` both come here.

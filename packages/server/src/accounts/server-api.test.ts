@@ -8,7 +8,7 @@ const API = '/api/client/v2.0';
 const PASSWORD = 'correct horse battery';
 const digestOf = (password: string) => ({ digest: meteorDigests(password)[0]!, algorithm: 'sha-256' });
 
-/** Meteor's server-side `Accounts.*` (spec meteor-accounts §4.4) through `gatehouse.accounts(appId)`. */
+/** Meteor's server-side `Accounts.*` through `gatehouse.accounts(appId)`. */
 describe.each(['sqlite', 'postgres'] as const)('server-side account changes (%s)', (dialect) => {
   let t: TestGatehouse;
   let server: NodeServer | undefined;

@@ -3,7 +3,7 @@ import { decodeJwt, startTestGatehouse, type TestGatehouse } from '../testing/in
 
 const API = '/api/client/v2.0';
 
-/** Tokens and sessions (spec §2, §7; ASVS V7, V9) on both dialects. */
+/** Tokens and sessions (ASVS V7, V9) on both dialects. */
 describe.each(['sqlite', 'postgres'] as const)('sessions and tokens (%s)', (dialect) => {
   let t: TestGatehouse;
   beforeAll(async () => {
@@ -21,7 +21,7 @@ describe.each(['sqlite', 'postgres'] as const)('sessions and tokens (%s)', (dial
     expect(res.json.error_code).toBe('InvalidSession');
   };
 
-  it('login answers the four fields; both tokens are JWTs with integer exp/iat (spec §2.1, §5.2)', async () => {
+  it('login answers the four fields; both tokens are JWTs with integer exp/iat', async () => {
     const login = await anonLogin();
     expect(login.user_id).toMatch(/^[0-9a-f]{24}$/);
     expect(login.device_id).toMatch(/^[0-9a-f]{24}$/);
@@ -41,7 +41,7 @@ describe.each(['sqlite', 'postgres'] as const)('sessions and tokens (%s)', (dial
     expect(JSON.stringify(await t.gatehouse.storage.getSession(t.appId, access.sid))).not.toContain(refresh.secret);
   });
 
-  it('keeps the device id the client sends as an EJSON ObjectId (spec §2.4)', async () => {
+  it('keeps the device id the client sends as an EJSON ObjectId', async () => {
     const login = await anonLogin({ options: { device: { deviceId: { $oid: 'aaaaaaaaaaaaaaaaaaaaaaaa' } } } });
     expect(login.device_id).toBe('aaaaaaaaaaaaaaaaaaaaaaaa');
     const zero = await anonLogin({ options: { device: { deviceId: { $oid: '000000000000000000000000' } } } });
@@ -50,7 +50,7 @@ describe.each(['sqlite', 'postgres'] as const)('sessions and tokens (%s)', (dial
     expect(junk.device_id).toMatch(/^[0-9a-f]{24}$/);
   });
 
-  it('profile lists the anonymous identity (spec §6)', async () => {
+  it('profile lists the anonymous identity', async () => {
     const login = await anonLogin();
     const res = await t.request('GET', `${API}/auth/profile`, { token: login.access_token });
     expect(res.status).toBe(200);
@@ -70,7 +70,7 @@ describe.each(['sqlite', 'postgres'] as const)('sessions and tokens (%s)', (dial
     const after = decodeJwt(res.json.access_token);
     expect(after.sid).toBe(before.sid);
     expect(after.iat).toBe(before.iat + 60);
-    // The old refresh token still works (App Services clients never rotate it, spec §2.3).
+    // The old refresh token still works (App Services clients never rotate it).
     expect((await t.request('POST', `${API}/auth/session`, { token: login.refresh_token })).status).toBe(201);
   });
 
@@ -117,7 +117,7 @@ describe.each(['sqlite', 'postgres'] as const)('sessions and tokens (%s)', (dial
     expectInvalidSession(await t.request('GET', `${API}/auth/profile`, { token: access_token }));
     const again = await t.request('POST', `${API}/auth/session`, { token: refresh_token });
     expectInvalidSession(again);
-    // realm-web's logOut() swallows exactly this message (spec §7.2).
+    // realm-web's logOut() swallows exactly this message.
     const twice = await t.request('DELETE', `${API}/auth/session`, { token: refresh_token });
     expectInvalidSession(twice);
     expect(twice.json.error).toBe('invalid session: failed to find refresh token');
@@ -131,7 +131,7 @@ describe.each(['sqlite', 'postgres'] as const)('sessions and tokens (%s)', (dial
     expect(await t.gatehouse.storage.getUser(t.appId, login.user_id)).toBeNull();
   });
 
-  it('delete removes the user and all its sessions; the later logout gets the tolerated error (spec §7.3)', async () => {
+  it('delete removes the user and all its sessions; the later logout gets the tolerated error', async () => {
     const email = `delete-${dialect}@example.com`;
     await t.request('POST', t.appPath('/auth/providers/local-userpass/register'), {
       body: { email, password: 'correct horse battery' },
@@ -157,7 +157,7 @@ describe.each(['sqlite', 'postgres'] as const)('sessions and tokens (%s)', (dial
     expect(relogin.json.error_code).toBe('InvalidPassword');
   });
 
-  it('custom data travels in user_data as canonical EJSON and changes after a refresh (spec §7.4)', async () => {
+  it('custom data travels in user_data as canonical EJSON and changes after a refresh', async () => {
     const login = await anonLogin();
     await t.gatehouse.storage.setUserCustomData(t.appId, login.user_id, { plan: 'pro', seats: 3 }, t.now());
     const res = await t.request('POST', `${API}/auth/session`, { token: login.refresh_token });

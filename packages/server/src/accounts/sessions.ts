@@ -22,7 +22,7 @@ import { customDataOf, notifyLogout } from './hooks.js';
  * change or reset, user deletion.
  */
 
-/** Tokens handed to a client after a login (spec §5.2). */
+/** Tokens handed to a client after a login. */
 export interface LoginResult {
   accessToken: string;
   refreshToken: string;
@@ -43,8 +43,8 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 /**
  * The device id for a new session: the one the client sent (`options.device.deviceId`, an EJSON ObjectId
- * from realm-web, spec §2.4) when it is a real one, else a new ObjectId. Never the all-zero "none" id, and
- * never anything that is not 24 hex — realm-web would throw on every later login (spec §2.4).
+ * from realm-web) when it is a real one, else a new ObjectId. Never the all-zero "none" id, and
+ * never anything that is not 24 hex — realm-web would throw on every later login.
  */
 export function deviceIdFrom(options: unknown): string {
   const device = (options as { device?: { deviceId?: unknown } } | undefined)?.device;
@@ -187,7 +187,7 @@ function accessLifetime(app: AppSettings, session: SessionRecord, now: number): 
 /**
  * The live session behind a refresh token, with its user's state, in one read: signature, expiry, and the
  * secret's hash against the stored one (constant time). Anything wrong is `InvalidSession` with the message
- * realm-web's `logOut` tolerates (spec §7.2).
+ * realm-web's `logOut` tolerates.
  */
 async function sessionOfRefreshToken(
   ctx: ServerContext,
@@ -204,7 +204,7 @@ async function sessionOfRefreshToken(
 }
 
 /**
- * Authenticates a refresh token for the routes that use one (the API-key routes, spec §3.2): the app, the
+ * Authenticates a refresh token for the routes that use one (the API-key routes): the app, the
  * user (whole) and the live session; anything wrong is `InvalidSession`.
  */
 export async function authenticateRefresh(ctx: ServerContext, refreshToken: string): Promise<Authenticated> {
@@ -217,8 +217,8 @@ export async function authenticateRefresh(ctx: ServerContext, refreshToken: stri
 
 /**
  * `POST /auth/session`: a new access token for the same session, carrying fresh custom data (how
- * `refreshCustomData()` works, spec §7.1). The refresh token is not rotated (clients only read the access
- * token, spec §2.3). One database read on the hot path; last-used times are written at most once a minute.
+ * `refreshCustomData()` works). The refresh token is not rotated (clients only read the access
+ * token). One database read on the hot path; last-used times are written at most once a minute.
  */
 export async function refreshAccessToken(ctx: ServerContext, refreshToken: string): Promise<string> {
   const { session, user } = await sessionOfRefreshToken(ctx, refreshToken);

@@ -2,7 +2,7 @@ import { GatehouseError, type JsonObject } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
 import type { RequestInfo, ServerContext } from '../context.js';
 
-/** The App Services profile of a user (spec §6). */
+/** The App Services profile of a user. */
 export interface AppServicesProfile {
   user_id: string;
   domain_id: string;
@@ -12,9 +12,9 @@ export interface AppServicesProfile {
 }
 
 /**
- * The profile document of `GET /auth/profile`: `identities` in the order they were added (linking appends,
- * spec §5.3), `data` with the user's profile fields and — for email accounts — `email` (realm-core's
- * email/password test reads it, spec §6). Values realm-core reads as strings stay strings.
+ * The profile document of `GET /auth/profile`: `identities` in the order they were added (linking appends),
+ * `data` with the user's profile fields and — for email accounts — `email` (realm-core's
+ * email/password test reads it). Values realm-core reads as strings stay strings.
  */
 export function appServicesProfile(user: UserRecord): AppServicesProfile {
   const data: JsonObject = { ...user.profile };
@@ -34,7 +34,7 @@ export function appServicesProfile(user: UserRecord): AppServicesProfile {
   };
 }
 
-/** A user as Meteor's `Meteor.user()` shows it (spec meteor-accounts §1.1–1.2): never services or secrets. */
+/** A user as Meteor's `Meteor.user()` shows it: never services or secrets. */
 export interface MeteorUserDocument {
   _id: string;
   username?: string;
@@ -60,7 +60,7 @@ export function meteorUserDocument(user: UserRecord): MeteorUserDocument {
 
 /**
  * Deletes a user with everything that hangs off it (identities, password, sessions, API keys, tokens) in
- * one transaction; the old credentials stop working at once (spec §7.3, ASVS 7.4.2).
+ * one transaction; the old credentials stop working at once (ASVS 7.4.2).
  */
 export async function deleteUser(
   ctx: ServerContext,

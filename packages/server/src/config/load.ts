@@ -79,6 +79,7 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
  * | `GATEHOUSE_CORS_ORIGINS` | `corsOrigins` (comma-separated) |
  * | `GATEHOUSE_TRUST_PROXY` | `trustProxy` (`true`/`false`) |
  * | `GATEHOUSE_LOG_LEVEL` | `logLevel` |
+ * | `GATEHOUSE_METRICS_PORT`, `GATEHOUSE_METRICS_HOST` | `metrics` (setting the port turns metrics on) |
  * | `REDIS_URL`, `GATEHOUSE_REDIS_KEY_PREFIX` | `redis.url`, `redis.keyPrefix` |
  */
 export function applyEnvironment(
@@ -138,6 +139,11 @@ export function applyEnvironment(
     out.trustProxy = v === 'true';
   });
   set('GATEHOUSE_LOG_LEVEL', (v) => (out.logLevel = v));
+  set(
+    'GATEHOUSE_METRICS_PORT',
+    (v) => (out.metrics = { ...object('metrics'), enabled: true, port: integer('GATEHOUSE_METRICS_PORT', v) }),
+  );
+  set('GATEHOUSE_METRICS_HOST', (v) => (out.metrics = { ...object('metrics'), host: v }));
   set('REDIS_URL', (v) => (out.redis = { ...object('redis'), url: v }));
   set('GATEHOUSE_REDIS_KEY_PREFIX', (v) => (out.redis = { ...object('redis'), keyPrefix: v }));
   if (issues.length) throw new ConfigError(issues);

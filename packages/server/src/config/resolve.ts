@@ -24,7 +24,7 @@ export interface LocalUserpassSettings
 export interface AppSettings {
   id: string;
   name: string;
-  /** Meteor's `Accounts.config` settings (spec meteor-accounts §4.1). */
+  /** Meteor's `Accounts.config` settings. */
   accounts: ParsedApp['accounts'];
   accessTokenLifetimeMs: number;
   refreshTokenLifetimeMs: number;
@@ -54,7 +54,7 @@ type WithDelivery<T> = T extends unknown ? Omit<T, 'delivery'> & { delivery: Mai
 
 /** The validated, defaulted, frozen configuration every feature reads. */
 export interface ResolvedConfig
-  extends Omit<GatehouseConfigParsed, 'apps' | 'rateLimits' | 'database' | 'redis' | 'email' | 'ddp'> {
+  extends Omit<GatehouseConfigParsed, 'apps' | 'rateLimits' | '$schema' | 'database' | 'redis' | 'email' | 'ddp'> {
   database: Omit<Parsed['database'], 'connectTimeout' | 'acquireTimeout' | 'queryTimeout' | 'readyTimeout'> & {
     connectTimeoutMs: number;
     acquireTimeoutMs: number;
@@ -128,7 +128,8 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
       }),
     );
   }
-  const { rateLimits, functions, hooks, database, redis, email, ddp, ...rest } = parsed;
+  // `$schema` is for editors only: it does not reach the resolved configuration.
+  const { rateLimits, functions, hooks, $schema: _editorsOnly, database, redis, email, ddp, ...rest } = parsed;
   const { connectTimeout, acquireTimeout, queryTimeout, readyTimeout, ...db } = database;
   const { delivery, ...mail } = email;
   return deepFreeze({

@@ -93,7 +93,7 @@ const hookFunction = z.custom<(...args: never[]) => unknown>((v) => typeof v ===
 const hookList = z.union([hookFunction, z.array(hookFunction)]);
 
 /**
- * A page of the app that realm-web's OAuth redirect flow may return to (spec §8.1): an absolute http(s) URL
+ * A page of the app that realm-web's OAuth redirect flow may return to: an absolute http(s) URL
  * without a fragment (the result is put there). Matched exactly, character for character (RFC 9700 §4.1).
  */
 const oauthRedirectUri = z
@@ -122,7 +122,7 @@ const app = z
      * a person who mistypes nothing but forgot they had an account learns it from their mailbox, not the form.
      */
     preventAccountEnumeration: z.boolean().default(false),
-    /** Meteor's `Accounts.config` for this app (spec meteor-accounts §4.1). */
+    /** Meteor's `Accounts.config` for this app. */
     accounts: z
       .object({
         /** Refuse sign-ups from clients (HTTP register and DDP createUser): 403 `Signups forbidden`. */
@@ -194,6 +194,8 @@ const appId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'app ids use
 
 export const configSchema = z
   .object({
+    /** The JSON Schema the file follows (`gatehouse init` writes it), for editors; ignored by the server. */
+    $schema: z.string().optional(),
     /** Public origin clients reach, without a trailing slash, e.g. `https://auth.example.com`. */
     publicUrl: z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, '')),
     listen: z
@@ -346,6 +348,18 @@ export const configSchema = z
     /** Development extras: the outbox page and the demo page. Never on in production. */
     dangerouslyEnableDevPages: z.boolean().default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * Prometheus metrics at `/metrics` on a listener of their own (`host`:`port`), never on the public one, so a
+     * proxy in front of Gatehouse cannot expose them by accident. Off by default.
+     */
+    metrics: z
+      .object({
+        enabled: z.boolean().default(false),
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(9464),
+      })
+      .strict()
+      .default({ enabled: false, host: '127.0.0.1', port: 9464 }),
     apps: z.record(appId, app).refine((v) => Object.keys(v).length > 0, 'at least one app is required'),
     /** Functions referenced by name (confirmation, reset). Only a `.js`/`.mjs` config module can carry them. */
     functions: z

@@ -80,7 +80,7 @@ export class DdpConnection {
   }
 
   /**
-   * Meteor's server heartbeat (spec §2.1, 15 s / 15 s): after `intervalMs` without a message from the client
+   * Meteor's server heartbeat (15 s / 15 s): after `intervalMs` without a message from the client
    * the server sends `ping`; a client that says nothing within `timeoutMs` more is gone, and the connection
    * closes. Any message counts as a sign of life. Not for DDP `pre1`, which had no heartbeat.
    */
@@ -145,7 +145,7 @@ export class DdpConnection {
 
   /**
    * Brings the connection up to date with the database: closes it if its session was revoked or expired
-   * elsewhere (spec §1.3), and sends `changed` for fields of the published user document that changed —
+   * elsewhere, and sends `changed` for fields of the published user document that changed —
    * whoever changed them (HTTP, the CLI, another instance). It waits for the messages before it: a method that
    * ends the connection's session and logs it in anew (`resetPassword`) is judged by its outcome.
    */
@@ -245,7 +245,7 @@ export class DdpConnection {
       this.#send({ msg: 'error', reason: 'Bad request', offendingMessage: message });
       return;
     }
-    // The login service configuration: the app's OAuth services, public settings only (spec §1.2).
+    // The login service configuration: the app's OAuth services, public settings only.
     if (name === 'meteor.loginServiceConfiguration') {
       for (const [service, fields] of loginServices(this.#app)) {
         this.#send({ msg: 'added', collection: 'meteor_accounts_loginServiceConfiguration', id: service, fields });
@@ -289,7 +289,7 @@ export class DdpConnection {
     this.#send({ msg: 'updated', methods: [id] });
   }
 
-  /** Counts first, then refuses the 6th call within the window; refused calls count too (spec §6). */
+  /** Counts first, then refuses the 6th call within the window; refused calls count too. */
   #rateLimit(method: string): void {
     if (!LIMITED_METHODS.has(method)) return;
     const now = this.#ctx.now();
@@ -338,7 +338,7 @@ export class DdpConnection {
   }
 }
 
-/** What Meteor publishes of the logged-in user (spec §1.2): `username`, `emails`, `profile` — never services. */
+/** What Meteor publishes of the logged-in user: `username`, `emails`, `profile` — never services. */
 function publishedFields(user: UserRecord): Record<string, unknown> {
   const { _id, createdAt, ...fields } = meteorUserDocument(user);
   return fields;

@@ -40,6 +40,8 @@ export interface DdpServer {
    * processes: another instance, the CLI). Resolves when all are done.
    */
   sync(): Promise<void>;
+  /** How many connections are open (a metric). */
+  connectionCount(): number;
   /** Closes every connection and stops the session sweep. */
   close(): void;
 }
@@ -104,6 +106,7 @@ export function createDdpServer(
     async sync() {
       await Promise.all([...connections].map(sync));
     },
+    connectionCount: () => connections.size,
     closed(connection) {
       connection.close();
       if (!connections.delete(connection)) return;

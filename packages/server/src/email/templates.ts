@@ -34,7 +34,7 @@ const HTML_ENTITIES: Record<string, string> = {
 
 /**
  * The mail that confirms a new email/password account (App Services `local-userpass` register and
- * `confirm/send`, spec §11): what it is, the link, when it expires, and to ignore it if unasked.
+ * `confirm/send`): what it is, the link, when it expires, and to ignore it if unasked.
  *
  * @example
  * ```ts
@@ -57,7 +57,7 @@ export function confirmationEmail(input: AccountEmailInput): MailMessage {
 }
 
 /**
- * The mail with a password-reset link (App Services `local-userpass` `reset/send`, spec §11): what it is,
+ * The mail with a password-reset link (App Services `local-userpass` `reset/send`): what it is,
  * the link, when it expires, and to ignore it if unasked.
  *
  * @example
@@ -81,8 +81,8 @@ export function resetPasswordEmail(input: AccountEmailInput): MailMessage {
 }
 
 /**
- * The mail that invites someone to an account made for them (Meteor's `Accounts.sendEnrollmentEmail`, spec
- * meteor-accounts §4.3): the link lets them choose their first password.
+ * The mail that invites someone to an account made for them (Meteor's `Accounts.sendEnrollmentEmail`): the
+ * link lets them choose their first password.
  *
  * @example
  * ```ts

@@ -43,7 +43,7 @@ export async function runConfigFunction(
   }
 }
 
-/** The `{ status }` App Services confirmation and reset functions return (spec §11). */
+/** The `{ status }` App Services confirmation and reset functions return. */
 export function functionStatus(result: unknown, name: string): 'success' | 'pending' | 'fail' {
   const status = (result as { status?: unknown } | null)?.status;
   if (status === 'success' || status === 'pending' || status === 'fail') return status;

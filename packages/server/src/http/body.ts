@@ -4,10 +4,10 @@ import { deserialize, EJSONError, GatehouseError } from '@gatehouse-auth/core';
  * Reads a request body as a JSON object, within `maxBytes` (see {@link readBodyText}).
  *
  * - An empty body is `{}`: realm-core sends `Content-Type: application/json;charset=utf-8` with an empty
- *   body on every method (spec §3.1, §13.6).
+ *   body on every method.
  * - A non-empty body must be labelled `application/json` (any parameters); anything else is 415. This also
  *   keeps HTML forms on other sites from posting to the API as "simple" requests.
- * - Canonical Extended JSON wrappers are decoded (spec §3.1): `{"$numberInt":"1"}` → `1`.
+ * - Canonical Extended JSON wrappers are decoded: `{"$numberInt":"1"}` → `1`.
  */
 export async function readJsonObject(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
   const text = await readBodyText(request, maxBytes);

@@ -1,7 +1,7 @@
 import { withHeaders } from './responses.js';
 
 /**
- * CORS for browsers running realm-web or the SDK (spec §3.3). Tokens travel in the `Authorization` header,
+ * CORS for browsers running realm-web or the SDK. Tokens travel in the `Authorization` header,
  * never in cookies, so answering any allowed origin is safe; the origin is echoed (with `Vary: Origin`)
  * rather than `*` so the same answer also works for credentialed requests later.
  */
@@ -13,7 +13,7 @@ export interface Cors {
 }
 
 /**
- * realm-web's OAuth link request (spec §8.3) is a `GET …/auth/providers/oauth2-…/login` sent with
+ * realm-web's OAuth link request is a `GET …/auth/providers/oauth2-…/login` sent with
  * `credentials: "include"`: its preflight and answer need `Access-Control-Allow-Credentials` (with the exact
  * origin, which is echoed anyway). No cookie carries any authority here, so allowing it grants nothing more.
  */
@@ -52,7 +52,8 @@ export function createCors(origins: readonly string[]): Cors {
       return withHeaders(response, (headers) => {
         headers.set('access-control-allow-origin', origin);
         headers.append('vary', 'Origin');
-        headers.set('access-control-expose-headers', 'X-BAAS-Location, Retry-After');
+        // X-Request-Id is set by the Node adapter; exposed so a browser app can show it in an error report.
+        headers.set('access-control-expose-headers', 'X-BAAS-Location, Retry-After, X-Request-Id');
         if (isOAuthLogin(request, request.method)) headers.set('access-control-allow-credentials', 'true');
       });
     },

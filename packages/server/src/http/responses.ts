@@ -1,5 +1,5 @@
 /**
- * JSON responses exactly as App Services clients need them (spec §4.1): `Content-Type: application/json`
+ * JSON responses exactly as App Services clients need them: `Content-Type: application/json`
  * with no charset parameter (realm-core compares the header for equality), and empty successes as 204 with
  * no content type at all.
  */

@@ -9,7 +9,7 @@ import {
 import { meteorHash } from '../passwords/index.js';
 
 /**
- * Importing a Meteor `users` collection (a `mongoexport`, spec meteor-accounts §1.1): ids, usernames, emails
+ * Importing a Meteor `users` collection (a `mongoexport`): ids, usernames, emails
  * with their verified flags, profiles and creation dates are kept; password hashes (`services.password.bcrypt`
  * or `.argon2`, hashes of the password's SHA-256 digest) verify at the next login and are upgraded then;
  * resume tokens (`services.resume.loginTokens`, stored hashed) become sessions, so logged-in users stay

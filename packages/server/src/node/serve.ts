@@ -5,6 +5,7 @@ import { getRequestListener } from '@hono/node-server';
 import { WebSocket, WebSocketServer } from 'ws';
 import { DdpRefusedError } from '../ddp/index.js';
 import type { Gatehouse } from '../gatehouse.js';
+import { withRequestLog } from './request-log.js';
 
 /** A Gatehouse listening on a Node HTTP server. */
 export interface NodeServer {
@@ -68,7 +69,7 @@ export async function serveNode(
       requestTimeout: 30_000,
       keepAliveTimeout: 5_000,
     },
-    listener,
+    withRequestLog(built, listener), // one log line per request, X-Request-Id
   );
   const ddp = attachDdp(
     server,
@@ -117,8 +118,8 @@ export async function serveNode(
  * Adjusts a response's head as it is written:
  *
  * - The Hono adapter labels every response without a content type `text/plain`. App Services clients need
- *   empty successes (204) to carry no content type at all — realm-web throws on any non-JSON type (spec §4.1)
- *   — so the label is taken off again.
+ *   empty successes (204) to carry no content type at all — realm-web throws on any non-JSON type — so the
+ *   label is taken off again.
  * - While the server drains, the response says `Connection: close`: Node then ends the connection after it
  *   and reads no further request from it.
  */
@@ -148,7 +149,7 @@ const MAX_DDP_FRAME_BYTES = 65_536;
 
 /**
  * Serves DDP on raw WebSockets at `/websocket` (the first app) and `/app/<id>/websocket` — the endpoint every
- * npm DDP client and Meteor's own Node client use (spec meteor-accounts §2.1).
+ * npm DDP client and Meteor's own Node client use.
  */
 function attachDdp(server: Server, started: () => Gatehouse | null, draining: () => boolean): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_DDP_FRAME_BYTES });

@@ -13,7 +13,7 @@ const APP_PAGE = 'https://myapp.example.com/auth/callback';
 const NO_SECRET_APP = 'no-secret-app';
 const DEVICE_ID = '65a1b2c3d4e5f60718293a4b';
 
-/** realm-web's `device` query parameter: standard base64 of the device JSON, `deviceId` as plain hex (§8.1). */
+/** realm-web's `device` query parameter: standard base64 of the device JSON, `deviceId` as plain hex. */
 const device = Buffer.from(
   JSON.stringify({ sdkVersion: '2.0.1', platform: 'chrome', platformVersion: '120.0.0', deviceId: DEVICE_ID }),
 ).toString('base64');
@@ -30,7 +30,7 @@ function fragment(location: string): Record<string, string> {
 }
 
 /**
- * The OAuth2 redirect flow (spec §8) against a real OpenID provider (oidc-provider) on loopback playing Google:
+ * The OAuth2 redirect flow against a real OpenID provider (oidc-provider) on loopback playing Google:
  * Gatehouse's GET login sends the browser there, the provider's development login and consent pages are
  * driven with fetch and a cookie jar, and its redirect back is followed to Gatehouse's callback.
  */
@@ -304,7 +304,7 @@ describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oid
     });
   });
 
-  it('links via redirect (§8.3): X-BAAS-Location over CORS, identity appended, same session', async () => {
+  it('links via redirect: X-BAAS-Location over CORS, identity appended, same session', async () => {
     const anon = await t.request('POST', `/api/client/v2.0/app/${TEST_APP_ID}/auth/providers/anon-user/login`, {
       body: { options: { device: { deviceId: { $oid: DEVICE_ID } } } },
     });
@@ -312,7 +312,7 @@ describe.each(['sqlite', 'postgres'] as const)('OAuth2 redirect flow against oid
     const { access_token: token, user_id: userId, device_id: deviceId } = anon.json;
     const query = { link: 'true', state: 'linkstatexyz', redirect: APP_PAGE, providerRedirectHeader: 'true' };
 
-    // The browser's preflight and the credentialed answer (spec §3.3).
+    // The browser's preflight and the credentialed answer.
     const origin = 'https://myapp.example.com';
     const preflight = await t.request('OPTIONS', loginPath(query), {
       headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },

@@ -30,10 +30,10 @@ import { secretHash } from '../tokens/hash.js';
 import type { RedirectProvider, RedirectSettings } from './redirect-provider.js';
 
 /**
- * The OAuth2 redirect flow of realm-web (spec §8): `GET …/login?state&redirect&device` sends the browser to
+ * The OAuth2 redirect flow of realm-web: `GET …/login?state&redirect&device` sends the browser to
  * the IdP with PKCE (S256), a single-use state and (OpenID Connect) a nonce; the IdP comes back to
  * `GET /auth/callback`, where the provider exchanges the code and proves the identity (`./redirect-provider.ts`),
- * the user is logged in (or the identity linked, §8.3) through the same hooks as every login, and the browser
+ * the user is logged in (or the identity linked) through the same hooks as every login, and the browser
  * is sent to the app's page with the result in the URL fragment.
  *
  * The pending login is a one-time token (`oauth-state`): only the hash of its secret is stored, consuming it is
@@ -56,7 +56,7 @@ const STARTS_WINDOW_MS = 10 * 60_000;
 /** The path the IdP returns to, under the public URL; register `<publicUrl>` + this at the IdP. */
 export const CALLBACK_PATH = '/api/client/v2.0/auth/callback';
 
-/** realm-web's state: 12 lowercase letters (spec §8.1); a little room for other clients, nothing more. */
+/** realm-web's state: 12 lowercase letters; a little room for other clients, nothing more. */
 const CLIENT_STATE = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_REDIRECT_LENGTH = 2048;
 const MAX_DEVICE_LENGTH = 4096;
@@ -74,7 +74,7 @@ interface PendingLogin {
   deviceId: string;
   codeVerifier: string;
   nonce: string;
-  /** For a link (§8.3): the session that asked for it. */
+  /** For a link: the session that asked for it. */
   linkSessionId?: string;
 }
 
@@ -132,7 +132,7 @@ export async function startRedirectLogin(
     provider: type,
     clientState: input.state,
     redirect: input.redirect,
-    // A link keeps the session's device; a login takes realm-web's (a plain hex `deviceId`, spec §8.1).
+    // A link keeps the session's device; a login takes realm-web's (a plain hex `deviceId`).
     deviceId: linking ? linking.session.deviceId : deviceIdFrom({ device: decodeDevice(input.device) }),
     codeVerifier,
     nonce,
@@ -167,7 +167,7 @@ export type CallbackOutcome =
 /**
  * Finishes a redirect login at the callback. Without a valid, unexpired, unused state nothing is known about
  * where to go, so the answer is a refusal page (`refused`) and no redirect. Once the state is consumed, every
- * outcome — success or failure — goes to the app page the login started with, as realm-web expects (§8.1).
+ * outcome — success or failure — goes to the app page the login started with, as realm-web expects.
  */
 export async function finishRedirectLogin(
   ctx: ServerContext,
@@ -282,7 +282,7 @@ function verifiedLabel(user: Authenticated['user']): string {
 
 /**
  * The answer to the confirmation page: with `decision=link` the identity is linked to the user whose session
- * started it and that session gets a new access token (§8.3: `_baas_link=ok`, an empty refresh part); anything
+ * started it and that session gets a new access token (`_baas_link=ok`, an empty refresh part); anything
  * else cancels. Either way the browser goes back to the app page the link started with.
  */
 export async function confirmRedirectLink(ctx: ServerContext, form: URLSearchParams): Promise<CallbackOutcome> {
@@ -294,7 +294,7 @@ export async function confirmRedirectLink(ctx: ServerContext, form: URLSearchPar
   if (form.get('decision') !== 'link') return back([['_baas_error', 'the link was cancelled']]);
   try {
     const accessToken = await linkWithSession(ctx, app, userId, link.linkSessionId, link.identity);
-    // §8.3: the refresh part may be empty; realm-web keeps its refresh token.
+    // the refresh part may be empty; realm-web keeps its refresh token.
     return back([
       ['_baas_link', 'ok'],
       ['_baas_ua', `${accessToken}$$${userId}$${link.deviceId}`],
@@ -330,7 +330,7 @@ export function callbackUrl(ctx: ServerContext): string {
 /**
  * `<redirect>#k=v&…` with every value percent-encoded: realm-web splits on `&` and `=` and keeps only the
  * first two pieces, so a literal `=` (base64 padding, a JWT never has one, an error message may) would cut a
- * value short (spec §8.1 step 5).
+ * value short.
  */
 export function resultUrl(redirect: string, fields: [string, string][]): string {
   return `${redirect}#${fields.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
@@ -344,7 +344,7 @@ function settingsFor(app: AppSettings, type: string): RedirectSettings {
   return settings;
 }
 
-/** realm-web's `device`: standard base64 of a JSON object (spec §8.1). Informational: junk is ignored. */
+/** realm-web's `device`: standard base64 of a JSON object. Informational: junk is ignored. */
 function decodeDevice(device: string | undefined): unknown {
   if (device === undefined || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(device)) return undefined;
   try {
@@ -471,7 +471,7 @@ async function linkingSession(ctx: ServerContext, app: AppSettings, userId: stri
   return { user, session };
 }
 
-/** §8.3: adds the identity to the user whose session asked, and issues that session a new access token. */
+/** adds the identity to the user whose session asked, and issues that session a new access token. */
 async function linkWithSession(
   ctx: ServerContext,
   app: AppSettings,

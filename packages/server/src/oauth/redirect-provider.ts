@@ -2,7 +2,7 @@ import type { ProvenIdentity } from '../accounts/index.js';
 import type { AppSettings, ServerContext } from '../context.js';
 
 /**
- * How a provider takes part in the OAuth2 redirect flow (spec §8, `./redirect-flow.ts`): what goes into the
+ * How a provider takes part in the OAuth2 redirect flow (`./redirect-flow.ts`): what goes into the
  * authorization request, and how the IdP's answer becomes a proven identity. The flow itself — state, PKCE,
  * allowlist, hooks, sessions, the fragment — is the same for all.
  */

@@ -1,6 +1,6 @@
 import { escapeHtml } from '../email/index.js';
 
-/** A plain, self-contained HTML page (no external assets; the styled UI comes with the UI package). */
+/** A plain, self-contained HTML page (no external assets). */
 export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">

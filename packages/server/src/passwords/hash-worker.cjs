@@ -80,4 +80,16 @@ function lowerThreadPriority() {
   }
 }
 
-module.exports = run;
+/**
+ * What the pool calls: runs one job and also says when it started, on the wall clock the main thread shares
+ * (`performance.timeOrigin + performance.now()`), so the hasher can tell how long the job waited for a thread.
+ *
+ * @param {HashTask} task
+ * @returns {[string | boolean, number]} the job's result and its start time in milliseconds since the epoch
+ */
+function runTimed(task) {
+  const startedAt = performance.timeOrigin + performance.now();
+  return [run(task), startedAt];
+}
+
+module.exports = runTimed;

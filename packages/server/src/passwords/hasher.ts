@@ -114,7 +114,7 @@ function storedDigest(password: string): string {
 /**
  * Every digest a stored hash of `password` may be of, the likeliest first: the normalised password's (what
  * Gatehouse stores), then the password as typed (what Meteor stored: it did not normalise) — each in Meteor's
- * encoding and, for characters outside the BMP, standard UTF-8 (spec §1.4). For ASCII passwords all are one.
+ * encoding and, for characters outside the BMP, standard UTF-8. For ASCII passwords all are one.
  */
 function candidateDigests(password: string): string[] {
   return [...new Set([...meteorDigests(normalizePassword(password)), ...meteorDigests(password)])];
@@ -128,7 +128,8 @@ const IDLE_TIMEOUT_MS = 60_000;
  * each at a lower priority than the event-loop thread (Linux: nice +19), so token refreshes and other requests
  * stay fast while logins saturate the CPU.
  *
- * Throws a `RangeError` naming the option when an option is out of range (a start-up failure).
+ * Throws a `RangeError` naming the option when an option is out of range (a start-up failure). `observe.onWait`
+ * hears how long each job waited for a thread (the hash-queue wait metric).
  *
  * @example
  * ```ts
@@ -139,7 +140,10 @@ const IDLE_TIMEOUT_MS = 60_000;
  * await hasher.close();
  * ```
  */
-export function createPasswordHasher(options: PasswordHashingOptions): PasswordHasher {
+export function createPasswordHasher(
+  options: PasswordHashingOptions,
+  observe: { onWait?: (seconds: number) => void } = {},
+): PasswordHasher {
   const cost = {
     // The same bounds verify() accepts, so every hash made here can be verified.
     memoryCost: integerOption('memoryCost', options.memoryCost, 8, ARGON2_LIMITS.memoryCost),
@@ -152,7 +156,7 @@ export function createPasswordHasher(options: PasswordHashingOptions): PasswordH
   const maxThreads = integerOption('maxThreads', options.maxThreads ?? availableParallelism(), 1, 1024);
   const maxQueue = integerOption('maxQueue', options.maxQueue ?? 256, 0, 1_000_000);
 
-  const pool = new Piscina<HashTask, string | boolean>({
+  const pool = new Piscina<HashTask, [string | boolean, number]>({
     filename: WORKER_URL.href,
     minThreads: 1,
     maxThreads,
@@ -172,9 +176,16 @@ export function createPasswordHasher(options: PasswordHashingOptions): PasswordH
       return Promise.reject(new GatehouseError('ServiceBusy', 'too many password checks in progress, try again'));
     }
     inFlight++;
-    return pool.run(task).finally(() => {
-      inFlight--;
-    });
+    const submittedAt = performance.timeOrigin + performance.now();
+    return pool
+      .run(task)
+      .then(([result, startedAt]) => {
+        observe.onWait?.(Math.max(0, startedAt - submittedAt) / 1000);
+        return result;
+      })
+      .finally(() => {
+        inFlight--;
+      });
   }
 
   async function hashNormalized(password: string): Promise<string> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * Password hashes imported from Meteor (`services.password.bcrypt` / `.argon2`) are hashes of the password's
- * SHA-256 hex digest, not of the password (spec meteor-accounts §1.4). They are stored with this prefix so
+ * SHA-256 hex digest, not of the password. They are stored with this prefix so
  * the hasher knows to digest first; the next successful login replaces them with a native argon2id hash.
  *
  * @example
@@ -21,7 +21,7 @@ export function meteorHash(hash: string): string {
  * The digests a Meteor client could have hashed for `password`: Meteor's own SHA-256 first, which encodes each
  * UTF-16 code unit on its own (a surrogate pair becomes two 3-byte sequences, CESU-8 style), then — only when
  * the password has characters outside the Basic Multilingual Plane, where the two differ — SHA-256 of standard
- * UTF-8, which a fixed Meteor (PR #14277) would use (spec §1.4: "try both").
+ * UTF-8, which a fixed Meteor (PR #14277) would use (so: try both).
  *
  * @example
  * ```ts

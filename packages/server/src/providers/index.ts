@@ -9,7 +9,7 @@ import { googleProvider } from './oauth2-google/index.js';
 import type { CredentialProvider } from './registry.js';
 
 /**
- * Every credential kind Gatehouse knows, by provider type (spec §5.1). A provider is served for an app only
+ * Every credential kind Gatehouse knows, by provider type. A provider is served for an app only
  * when the app's configuration enables it.
  */
 export const credentialProviders: ReadonlyMap<string, CredentialProvider> = new Map(

@@ -8,7 +8,7 @@ import { startTestGatehouse, type TestGatehouse } from '../testing/index.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 
-/** Google and Apple ID-token login (spec §8.2): key sets generated here, served on loopback. */
+/** Google and Apple ID-token login: key sets generated here, served on loopback. */
 describe.each(['sqlite', 'postgres'] as const)('Google and Apple ID tokens (%s)', (dialect) => {
   let t: TestGatehouse;
   let server: Server;
@@ -55,7 +55,7 @@ describe.each(['sqlite', 'postgres'] as const)('Google and Apple ID tokens (%s)'
       ...(token ? { token } : {}),
     });
 
-  it('Google: verified token → user keyed on sub, profile in spec §6 keys, email verified only if Google says so', async () => {
+  it('Google: verified token → user keyed on sub, profile in App Services keys, email verified only if Google says so', async () => {
     t = await start();
     const token = await google({
       sub: '1001',

@@ -65,7 +65,7 @@ export function emailVerified(value: unknown): boolean {
   return value === true || value === 'true';
 }
 
-/** The identity and profile an ID token proves (spec §6 profile keys, string values). */
+/** The identity and profile an ID token proves (App Services profile keys, string values). */
 export function identityFromIdToken(providerType: string, payload: JWTPayload): ProvenIdentity {
   const profile: JsonObject = {};
   const text = (v: unknown) => (typeof v === 'string' && v.length <= 1024 ? v : undefined);

@@ -22,7 +22,7 @@ export interface PublicProvider {
 }
 
 /**
- * The app's enabled login methods with public fields only — never secrets (spec meteor-accounts §1.2: Meteor
+ * The app's enabled login methods with public fields only — never secrets (Meteor
  * strips `secret` from its service configurations; here nothing secret is copied in the first place). The
  * login UI, the SDK's `loginServicesConfigured()` and DDP's `meteor.loginServiceConfiguration` read it.
  *

@@ -11,7 +11,7 @@ import { RawDdp } from '../testing/raw-ddp.js';
 import { createRedisShared } from './redis.js';
 
 /**
- * Several instances sharing Redis (ARCHITECTURE "Scaled"), against the real Redis on 127.0.0.1:6379. Each test
+ * Several instances sharing Redis, against the real Redis on 127.0.0.1:6379. Each test
  * uses its own key prefix and deletes its keys afterwards: no state is shared between runs.
  */
 const REDIS_URL = 'redis://127.0.0.1:6379';

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import { createMemoryRateLimiter, type RateLimiter } from './index.js';
 
 /**
- * What several Gatehouse instances behind a load balancer share through Redis (ARCHITECTURE "Scaled"): the
+ * What several Gatehouse instances behind a load balancer share through Redis: the
  * rate-limit counters, and the news that a user changed — so a session revoked or a profile edited on one
  * instance reaches the DDP connections on every other one at once, not at their next 10 s sweep.
  *

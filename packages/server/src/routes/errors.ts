@@ -3,11 +3,11 @@ import { asServiceUnavailable } from '../health/outages.js';
 import { json } from '../http/responses.js';
 
 /**
- * Gatehouse error codes → App Services wire errors (spec §4.2, §4.4). The `error_code` is App Services' own
+ * Gatehouse error codes → App Services wire errors. The `error_code` is App Services' own
  * name where it had one, so realm-core maps it to the same numeric code it always did.
  *
  * 401 is reserved for dead sessions and failed credentials: realm-web refreshes and retries on a 401
- * `InvalidSession` (spec §4.3), so any other refusal must use another status.
+ * `InvalidSession`, so any other refusal must use another status.
  */
 const WIRE: Record<ErrorCode, { status: number; errorCode: string }> = {
   BadRequest: { status: 400, errorCode: 'BadRequest' },
@@ -39,8 +39,7 @@ const WIRE: Record<ErrorCode, { status: number; errorCode: string }> = {
 
 /**
  * The App Services error response for any thrown value: `{"error","error_code"}` with exactly
- * `Content-Type: application/json`; never `null` members (realm-core ignores the whole body then, spec
- * §4.2). Unknown errors become a generic 500 — their details go to the log, not the client.
+ * `Content-Type: application/json`; never `null` members (realm-core ignores the whole body then). Unknown errors become a generic 500 — their details go to the log, not the client.
  */
 export function errorResponse(error: unknown): Response {
   const known = isGatehouseError(error)

@@ -1,5 +1,5 @@
 import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { ServerContext } from '../context.js';
 import { json } from '../http/responses.js';
 import { jwks } from '../tokens/keys.js';
@@ -12,10 +12,11 @@ import { hostedPages } from './hosted-pages.js';
 /**
  * Every HTTP route of a Gatehouse, in one router: health and readiness, the published keys, the App Services
  * client API (`/api/client/v2.0`), the hosted pages email links land on (`/app/<id>/…`), and — in development
- * only — the demo page and the mail outbox.
+ * only — the demo page and the mail outbox. `before` runs ahead of every route (request observation).
  */
 export function httpRoutes(
   ctx: ServerContext,
+  before: readonly MiddlewareHandler<GatehouseEnv>[] = [],
   options: {
     /** What `/readyz` waits for: the database's answer within its own short limit (default: `storage.ping()`). */
     ready?: () => Promise<void>;
@@ -34,6 +35,7 @@ export function httpRoutes(
     return errorResponse(error);
   });
   router.notFound(() => errorResponse(new GatehouseError('NotFound', 'no such endpoint')));
+  for (const middleware of before) router.use(middleware);
 
   router.get('/healthz', () => json({ status: 'ok' }));
   router.get('/readyz', async () => {

@@ -15,11 +15,11 @@ import { errorResponse } from './errors.js';
 import { bearerToken } from './middleware.js';
 
 /**
- * The two GET routes of the OAuth2 redirect flow (spec §0 rows 21–22, §8), mounted under `/api/client/v2.0`:
+ * The two GET routes of the OAuth2 redirect flow (routes 21–22), mounted under `/api/client/v2.0`:
  * `GET /app/{app}/auth/providers/{p}/login` (the POST login route is separate) and `GET /auth/callback`.
  */
 
-/** Headers on every answer of the flow: URLs here carry codes and states (RFC 9700 §4.2, §4.3). */
+/** Headers on every answer of the flow: URLs here carry codes and states (RFC 9700 §4.2). */
 const PRIVATE = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } as const;
 
 /** Query parameters sent twice are refused (parameter pollution, CVE-2026-9689). */
@@ -76,7 +76,7 @@ export function oauthRedirectRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
         device: single(params, 'device'),
       };
       const link = single(params, 'link');
-      // §8.3: the link request carries the linking user's access token; the popup that follows carries
+      // the link request carries the linking user's access token; the popup that follows carries
       // nothing, so the pending link is bound to that session server-side.
       const linking =
         link === undefined ? undefined : await authenticateAccess(ctx, bearerToken(c.req.header('authorization')));

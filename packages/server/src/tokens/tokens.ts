@@ -2,7 +2,7 @@ import { GatehouseError, type JsonObject, serialize } from '@gatehouse-auth/core
 import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { SigningKey } from './keys.js';
 
-/** Claims of an access token (spec §2.2; ARCHITECTURE "Tokens and sessions"). */
+/** Claims of an access token. */
 export interface AccessClaims {
   sub: string;
   aud: string;
@@ -22,7 +22,7 @@ const MAX_TOKEN_LENGTH = 8192;
 
 /**
  * Signs and verifies Gatehouse's JWTs. Both token kinds are JWTs with integer `exp`/`iat` because
- * realm-core parses both (spec §2.1); `typ` tells them apart so one can never stand in for the other
+ * realm-core parses both; `typ` tells them apart so one can never stand in for the other
  * (ASVS 9.2.2).
  */
 export interface TokenService {
@@ -104,7 +104,7 @@ export function createTokenService(options: { keys: readonly SigningKey[]; issue
           sid: sessionId,
           typ: 'access',
           baas_device_id: deviceId,
-          // App Services put custom data into the token as canonical EJSON (spec §7.4).
+          // App Services put custom data into the token as canonical EJSON.
           user_data: serialize(customData) as JsonObject,
         },
         now,

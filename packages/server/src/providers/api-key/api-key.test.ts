@@ -6,7 +6,7 @@ const API = '/api/client/v2.0';
 const OTHER_APP = 'other-app-fghij';
 const PASSWORD = 'correct horse battery';
 
-/** User API keys (spec §10, §0 rows 8–13), server API keys and `api-key` login, on both dialects. */
+/** User API keys (routes 8–13), server API keys and `api-key` login, on both dialects. */
 describe.each(['sqlite', 'postgres'] as const)('API keys (%s)', (dialect) => {
   let t: TestGatehouse;
   afterEach(() => t?.close());
@@ -77,7 +77,7 @@ describe.each(['sqlite', 'postgres'] as const)('API keys (%s)', (dialect) => {
       t.advance(5_000);
       const login = await loginWithKey(created.json.key);
       expect(login.status).toBe(200);
-      // Spec §5.2: an API-key login returns the owning user.
+      // an API-key login returns the owning user.
       expect(login.json.user_id).toBe(ann.user_id);
       expect(decodeJwt(login.json.access_token).sub).toBe(ann.user_id);
       expect((await profile(login.json.access_token)).type).toBe('normal');
@@ -251,7 +251,7 @@ describe.each(['sqlite', 'postgres'] as const)('API keys (%s)', (dialect) => {
         { error: 'anonymous users cannot own API keys', error_code: 'InvalidParameter' },
       ]);
       expect((await keys(anon.refresh_token)).json).toEqual([]);
-      // An access token is not a refresh token (spec §3.2); nor is nothing, or garbage.
+      // An access token is not a refresh token; nor is nothing, or garbage.
       for (const token of [ann.access_token, 'null', 'garbage.garbage.garbage']) {
         const res = await keys(token);
         expect([res.status, res.json.error_code]).toEqual([401, 'InvalidSession']);
@@ -263,7 +263,7 @@ describe.each(['sqlite', 'postgres'] as const)('API keys (%s)', (dialect) => {
       expect((await keys(ann.refresh_token)).status).toBe(401);
     });
 
-    it('a key cannot delete itself from the session it opened (spec §4.4: 403)', async () => {
+    it('a key cannot delete itself from the session it opened (403)', async () => {
       const { ann } = await setup();
       const { _id, key } = (await keys(ann.refresh_token, 'POST', '', { name: 'self' })).json;
       const viaKey = (await loginWithKey(key)).json;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Settings of the `api-key` provider: user API keys (spec §10) and server API keys (`gatehouse keys`), and
+ * Settings of the `api-key` provider: user API keys and server API keys (`gatehouse keys`), and
  * `api-key` login with either.
  *
  * @example

@@ -12,7 +12,7 @@ import type { CredentialProvider } from '../registry.js';
 import { type ApiKeyView, checkName, endSessionsOfKey, keyHashOf, newKeySecret, PROVIDER, view } from './keys.js';
 
 /**
- * User API keys (spec §10, routes 8–13) and `api-key` login (spec §5). A non-anonymous user makes named keys,
+ * User API keys (routes 8–13) and `api-key` login. A non-anonymous user makes named keys,
  * each shown once and stored only as its SHA-256; logging in with one gives the owning user a session that
  * remembers the key. Every function here acts on the caller's own keys: the owner always comes from the
  * authenticated session, never from the request (CVE-2025-61928).
@@ -57,7 +57,7 @@ async function announce(
 
 /**
  * `POST /auth/api_keys` (route 8): makes a key for `user`; the secret is in the answer and nowhere else.
- * Anonymous users cannot own keys (spec §10); a user holds at most `maxKeysPerUser` (App Services: 20).
+ * Anonymous users cannot own keys; a user holds at most `maxKeysPerUser` (App Services: 20).
  *
  * @example
  * ```ts
@@ -151,7 +151,7 @@ export async function setApiKeyDisabled(
 
 /**
  * `DELETE /auth/api_keys/{id}` (route 11): deletes a key and ends the sessions it opened. The key that
- * authenticated the calling session cannot delete itself (spec §4.4: 403, as Atlas did).
+ * authenticated the calling session cannot delete itself (403, as Atlas did).
  */
 export async function deleteApiKey(
   ctx: ServerContext,
@@ -171,7 +171,7 @@ export async function deleteApiKey(
 }
 
 /**
- * `api-key` login (spec §5, body `{"key"}`): the owner of an enabled key of this app — a user key's owner, or
+ * `api-key` login (body `{"key"}`): the owner of an enabled key of this app — a user key's owner, or
  * a server key's server user. Unknown, disabled and deleted keys get one answer (401 `InvalidPassword`), and
  * failures count against the client address like failed passwords. The session remembers the key.
  */

@@ -2,10 +2,10 @@ import { GatehouseError, randomSecret } from '@gatehouse-auth/core';
 import type { ApiKeyRecord, StorageTransaction } from '@gatehouse-auth/storage';
 import { secretHash } from '../../tokens/hash.js';
 
-/** The provider type of user and server API keys alike (spec §5.1: clients send `api-key` for both). */
+/** The provider type of user and server API keys alike (clients send `api-key` for both). */
 export const PROVIDER = 'api-key';
 
-/** The shape App Services returned for a key: `_id` as a plain 24-hex string (realm-core needs it, spec §10). */
+/** The shape App Services returned for a key: `_id` as a plain 24-hex string (realm-core needs it). */
 export interface ApiKeyView {
   _id: string;
   name: string;

@@ -22,7 +22,7 @@ const serverView = (key: ApiKeyRecord): ServerApiKeyView => ({
  * Server API keys of one app, made by the operator (the CLI), never by clients. As in App Services ("when
  * you create a server API key, you also create an associated server user"), **each key has its own user of
  * type `server`**, with one identity (`api-key`, subject = the key id): a login with the key gives that user,
- * `type: "server"` in its profile (spec §6). Holders of different keys are different users, so one cannot
+ * `type: "server"` in its profile. Holders of different keys are different users, so one cannot
  * see or end another's sessions; deleting a key deletes its user, and with it every session it opened.
  *
  * @example

@@ -17,7 +17,7 @@ const functions = {
 };
 const providers = { 'anon-user': {}, 'custom-function': { function: 'authenticate' } };
 
-/** `custom-function` login (spec §5.1) on both dialects, and with realm-web's `Credentials.function`. */
+/** `custom-function` login on both dialects, and with realm-web's `Credentials.function`. */
 describe.each(['sqlite', 'postgres'] as const)('custom-function (%s)', (dialect) => {
   let t: TestGatehouse;
   afterEach(() => t?.close());

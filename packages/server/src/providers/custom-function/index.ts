@@ -6,7 +6,7 @@ import { runConfigFunction } from '../../functions/index.js';
 import type { CredentialProvider } from '../registry.js';
 
 /**
- * `custom-function` login (spec §5.1): realm-web's `Credentials.function(payload)` sends the payload object
+ * `custom-function` login: realm-web's `Credentials.function(payload)` sends the payload object
  * itself as canonical Extended JSON; the body reader has decoded it. The config module's function receives it
  * and returns the external user id, or throws to refuse — its message is the answer (401 `AuthError`). The
  * user is keyed on (`custom-function`, id); the first login creates it, and `?link=true` adds the identity to

@@ -5,7 +5,7 @@ const SYMMETRIC = ['HS256', 'HS384', 'HS512'] as const;
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 /**
- * Settings of the `custom-token` provider (custom JWT, spec §5.1): exactly one key source — a shared
+ * Settings of the `custom-token` provider (custom JWT): exactly one key source — a shared
  * `secret` (HS*), `publicKeys` (PEM or JWK), or a `jwksUrl` — an algorithm allowlist that never mixes
  * symmetric and asymmetric algorithms, optional `audience`/`issuer` checks, and metadata fields copied from
  * the token into the user's profile.

@@ -33,7 +33,7 @@ class JwksServer {
   }
 }
 
-/** Custom JWT login (spec §5.1, security B1 V9) on both dialects. */
+/** Custom JWT login  on both dialects. */
 describe.each(['sqlite', 'postgres'] as const)('custom-token (%s)', (dialect) => {
   let t: TestGatehouse;
   const jwks = new JwksServer();

@@ -8,7 +8,7 @@ import type { CredentialProvider } from '../registry.js';
 import { DEFAULT_ALGORITHMS } from './config.js';
 
 /**
- * `custom-token` login (custom JWT, spec §5.1): a JWT signed by the app's own issuer. The signature is
+ * `custom-token` login (custom JWT): a JWT signed by the app's own issuer. The signature is
  * checked first, against configured keys only (never `jku`/`x5u`/`jwk` from the token), with an algorithm
  * allowlist that never mixes HMAC and public-key algorithms (no `none`, no HS/RS confusion); `exp` is
  * required, `nbf` honoured, `aud`/`iss` checked when configured. The user is keyed on `sub`.

@@ -4,7 +4,7 @@ import { decodeJwt, startTestGatehouse, type TestGatehouse, tokenFromLink } from
 const API = '/api/client/v2.0';
 const PASSWORD = 'correct horse battery';
 
-/** The email/password provider (spec §11, §4.4) in each confirmation and reset mode, on both dialects. */
+/** The email/password provider in each confirmation and reset mode, on both dialects. */
 describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) => {
   let t: TestGatehouse;
   afterEach(() => t?.close());
@@ -280,22 +280,23 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
     it('sends one address at most 5 mails an hour, answering the same either way', async () => {
       await start({ confirmation: 'email' });
       await register('flood@example.com');
-      const delivered = () => t.gatehouse.outbox?.list().filter((m) => m.to === 'flood@example.com').length ?? 0;
-      const settle = async (count: number) => {
-        for (let i = 0; i < 100 && delivered() < count; i++) await new Promise((r) => setTimeout(r, 10));
+      // Mail goes out after the answers: wait until the sends settle (on a loaded machine that takes a while).
+      const sent = () => t.gatehouse.outbox?.list().filter((m) => m.to === 'flood@example.com').length ?? 0;
+      const settled = async (count: number) => {
+        for (let i = 0; i < 200 && sent() < count; i++) await new Promise((r) => setTimeout(r, 10));
       };
       // Each resend waits for the mail before it: a resend made while the previous mail still waits replaces it.
-      await settle(1);
+      await settled(1);
       for (let i = 0; i < 8; i++) {
         expect((await post('/confirm/send', { email: 'flood@example.com' })).status).toBe(200);
-        await settle(Math.min(i + 2, 5));
+        await settled(Math.min(i + 2, 5));
       }
-      await new Promise((r) => setTimeout(r, 50));
-      expect(delivered()).toBe(5);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(sent()).toBe(5);
       t.advance(61 * 60_000);
       expect((await post('/confirm/send', { email: 'flood@example.com' })).status).toBe(200);
-      await settle(6);
-      expect(delivered()).toBe(6);
+      await settled(6);
+      expect(sent()).toBe(6);
     });
 
     it('the hosted confirm page confirms only when its button is pressed', async () => {
@@ -535,7 +536,7 @@ describe.each(['sqlite', 'postgres'] as const)('local-userpass (%s)', (dialect) 
     });
   });
 
-  describe('linking (spec §5.3)', () => {
+  describe('linking', () => {
     const anonymous = async () =>
       (await t.request('POST', t.appPath('/auth/providers/anon-user/login'), { body: {} })).json;
     const link = (token: string, username: string, password = PASSWORD) =>

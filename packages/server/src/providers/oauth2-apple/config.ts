@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Settings of the `oauth2-apple` provider (Sign in with Apple ID tokens, spec §8.2). */
+/** Settings of the `oauth2-apple` provider (Sign in with Apple ID tokens). */
 export const appleConfig = z
   .object({
     enabled: z.boolean().default(true),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * Settings of the `oauth2-facebook` provider: token-based Facebook login (spec §8.2) and realm-web's redirect
- * flow (spec §8.1, `Credentials.facebook(redirectUrl)`, see oauth/redirect-flow.ts).
+ * Settings of the `oauth2-facebook` provider: token-based Facebook login and realm-web's redirect
+ * flow (`Credentials.facebook(redirectUrl)`, see oauth/redirect-flow.ts).
  */
 export const facebookConfig = z
   .object({

@@ -88,7 +88,7 @@ export const facebookProvider: CredentialProvider<{ accessToken: string }> = {
 };
 
 /**
- * `Credentials.facebook(redirectUrl)` (spec §8.1): Facebook's login dialog, then the code is exchanged at the
+ * `Credentials.facebook(redirectUrl)`: Facebook's login dialog, then the code is exchanged at the
  * Graph API's `oauth/access_token` (with the app secret, the callback URL and the PKCE verifier), and the user
  * access token that comes back is checked exactly as a token login's is. Facebook's classic login is not
  * OpenID Connect: no nonce, no ID token.

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * Settings of the `oauth2-google` provider: token-based Google login (spec §8.2) and, when `clientSecret` is
- * set, realm-web's redirect flow (spec §8.1, `Credentials.google({ redirectUrl })`, see oauth/redirect-flow.ts).
+ * Settings of the `oauth2-google` provider: token-based Google login and, when `clientSecret` is
+ * set, realm-web's redirect flow (`Credentials.google({ redirectUrl })`, see oauth/redirect-flow.ts).
  */
 export const googleConfig = z
   .object({

@@ -52,7 +52,7 @@ function acceptedIssuers(issuer: string): string[] {
 }
 
 /**
- * `Credentials.google({ redirectUrl })` (spec §8.1): the authorization-code flow with the first client id and
+ * `Credentials.google({ redirectUrl })`: the authorization-code flow with the first client id and
  * the client secret; without a secret the provider serves token logins only.
  */
 export const googleRedirect = oidcRedirectProvider(PROVIDER, (app) => {

@@ -49,7 +49,11 @@ const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
  * @throws Error if `pg` is not installed.
  */
 export async function createPostgresStorage(options: PostgresStorageOptions): Promise<Storage> {
-  return createKyselyStorage(await openPostgresDatabase(options), postgresCapabilities);
+  const { db, pool } = await openPostgres(options);
+  const max = options.max ?? 10;
+  return createKyselyStorage(db, postgresCapabilities, {
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
+  });
 }
 
 /**
@@ -57,6 +61,11 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
  * look at rows no contract method reads.
  */
 export async function openPostgresDatabase(options: PostgresStorageOptions): Promise<Kysely<Database>> {
+  return (await openPostgres(options)).db;
+}
+
+/** The pool and the Kysely instance over it (the pool's figures feed `poolStats()`). */
+async function openPostgres(options: PostgresStorageOptions) {
   const pg = await loadPg();
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   const acquireTimeoutMs = options.acquireTimeoutMs ?? 5_000;
@@ -96,7 +105,7 @@ export async function openPostgresDatabase(options: PostgresStorageOptions): Pro
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) });
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) }), pool };
 }
 
 /**
