@@ -126,6 +126,9 @@ export async function createGatehouse(
         hashing: () => passwords.stats(),
         ddpConnections: () => ddp.connectionCount(),
         databasePool: () => storage.poolStats?.() ?? null,
+        databaseAvailable: () => outages.state().available,
+        mailQueue: () => mail.depth().catch(() => null),
+        redisShared: () => (shared ? shared.state().limits === 'shared' : null),
       })
     : null;
   const keys = await importSigningKeys(config.keys);
