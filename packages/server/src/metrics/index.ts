@@ -178,12 +178,14 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
     },
   });
   new Gauge({
-    name: 'gatehouse_redis_limits_shared',
-    help: '1 while rate limits are shared through Redis; 0 while Redis is away and each process counts alone (absent without Redis).',
+    name: 'gatehouse_redis_limits',
+    help: 'How rate limits are counted with Redis configured: mode="shared" (through Redis) or mode="per_process" (Redis is away) is 1. Absent without Redis.',
+    labelNames: ['mode'],
     registers,
     collect() {
+      this.reset();
       const shared = sources.redisShared?.();
-      if (shared !== null && shared !== undefined) this.set(shared ? 1 : 0);
+      if (shared !== null && shared !== undefined) this.set({ mode: shared ? 'shared' : 'per_process' }, 1);
     },
   });
 
