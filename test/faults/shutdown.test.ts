@@ -39,8 +39,15 @@ describe('graceful shutdown', () => {
         `stopped in ${stoppedMs} ms`,
     );
     expect(code).toBe(0);
+    // Every request the server had accepted before the signal succeeded. The one exception a client can see is a
+    // connection still in the kernel's accept queue in the last instant before the listener closed: it is reset
+    // without the server ever reading it (a registration in it is not in the database, checked below).
+    const neverAccepted = (s: (typeof samples)[number]) =>
+      s.status === 0 && /ECONNRESET|ECONNREFUSED/.test(s.error ?? '') && sigtermAt - s.start < 100;
     expect(
-      before.filter((s) => s.status < 200 || s.status >= 300).map((s) => `${s.op} ${s.status} ${s.error ?? ''}`),
+      before
+        .filter((s) => (s.status < 200 || s.status >= 300) && !neverAccepted(s))
+        .map((s) => `${s.op} ${s.status} ${s.error ?? ''}`),
     ).toEqual([]);
     // After the signal the only failures are connections the server never took: refused once the port closed,
     // or reset by the kernel when the listening socket closed with them still in its backlog.
@@ -57,7 +64,9 @@ describe('graceful shutdown', () => {
       expect(ack.filter((email) => !stored.has(email))).toEqual([]);
       expect(ack.length).toBeGreaterThan(0);
       // … and none of them reached Gatehouse: no registration was committed without an answer.
-      const unansweredRegistrations = unanswered.filter((s) => s.op === 'register').map((s) => s.email as string);
+      const unansweredRegistrations = [...unanswered, ...before.filter(neverAccepted)]
+        .filter((s) => s.op === 'register')
+        .map((s) => s.email as string);
       expect(unansweredRegistrations.filter((email) => stored.has(email))).toEqual([]);
     } finally {
       db.close();
