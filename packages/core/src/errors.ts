@@ -58,6 +58,8 @@ export const ERROR_CODES = [
   // protection
   'TooManyRequests',
   'ServiceBusy',
+  /** A service Gatehouse depends on (the database) is unreachable: retry later (503 with `Retry-After`). */
+  'ServiceUnavailable',
   'InternalServerError',
 ] as const;
 

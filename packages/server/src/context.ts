@@ -1,8 +1,9 @@
 import type { Storage } from '@gatehouse-auth/storage';
 import type { AppSettings, ResolvedConfig } from './config/resolve.js';
-import type { Mailer, OutboxMailer } from './email/index.js';
+import type { MailQueue, OutboxMailer } from './email/index.js';
 import type { UserChanges } from './events/changes.js';
 import type { AccountEvents } from './events/index.js';
+import type { DatabaseOutages } from './health/outages.js';
 import type { Logger } from './logger.js';
 import type { TransportFacts } from './net/client-address.js';
 import type { PasswordHasher } from './passwords/index.js';
@@ -20,11 +21,17 @@ export interface ServerContext {
   readonly keys: readonly SigningKey[];
   readonly tokens: TokenService;
   readonly passwords: PasswordHasher;
-  readonly mailer: Mailer;
+  /** Outgoing mail: `mail.send(appId, message, { kind })` writes it to the durable outbox; delivery follows. */
+  readonly mail: MailQueue;
   /** The development outbox when mail goes there, else `null`. */
   readonly outbox: OutboxMailer | null;
   readonly limiter: RateLimiter;
   readonly logger: Logger;
+  /**
+   * Database outages: `outages.note(error)` counts an error that says the database is unreachable (and logs the
+   * first of an outage) and returns true; other errors return false and are logged by the caller as usual.
+   */
+  readonly outages: DatabaseOutages;
   /**
    * News that a user's document or sessions changed, for live DDP connections (and, with Redis, other
    * instances). The account core does not call it: it emits events, and a subscriber passes them on.

@@ -1,13 +1,27 @@
 import { GatehouseError } from '@gatehouse-auth/core';
-import { createPostgresStorage, createSqliteStorage, parseStorageUrl, type Storage } from '@gatehouse-auth/storage';
+import {
+  createPostgresStorage,
+  createSqliteStorage,
+  parseStorageUrl,
+  type Storage,
+  StorageUnavailableError,
+} from '@gatehouse-auth/storage';
 import { type ServerAccounts, serverAccounts } from './accounts/index.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { GatehouseConfigInput } from './config/schema.js';
 import type { RequestInfo, ServerContext } from './context.js';
 import { createDdpServer, type DdpHeartbeat, type DdpServer, SWEEP_MS } from './ddp/index.js';
-import { createOutboxMailer, createSmtpMailer, type Mailer, type OutboxMailer } from './email/index.js';
+import {
+  createMailQueue,
+  createOutboxMailer,
+  createSealer,
+  createSmtpMailer,
+  type Mailer,
+  type OutboxMailer,
+} from './email/index.js';
 import { createUserChanges } from './events/changes.js';
 import { ACCOUNT_EVENTS, createAccountEvents } from './events/index.js';
+import { createDatabaseOutages, type DatabaseState } from './health/outages.js';
 import { createCors } from './http/cors.js';
 import { observeRequests } from './http/observe.js';
 import { createLogger, type Logger } from './logger.js';
@@ -16,6 +30,7 @@ import { clientAddressResolver } from './net/client-address.js';
 import { type ServiceAdmin, serviceAdmin } from './oauth/meteor/settings.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/index.js';
+import type { RedisState } from './rate-limit/redis.js';
 import { errorResponse } from './routes/errors.js';
 import { describe, httpRoutes } from './routes/index.js';
 import { importSigningKeys } from './tokens/keys.js';
@@ -33,8 +48,13 @@ export interface Gatehouse {
    * `X-Forwarded-For` entry the configured proxies vouch for.
    */
   clientAddress(socketAddress: string | null, forwardedFor: string | null): string | null;
-  /** Resolves when the database answers; rejects otherwise (what `/readyz` reports). */
+  /** Resolves when the database answers within `database.readyTimeout`; rejects otherwise (what `/readyz` reports). */
   ready(): Promise<void>;
+  /**
+   * How the parts Gatehouse depends on are doing, for a metrics or health endpoint: the database (outages,
+   * requests refused), the mail outbox's depth, and Redis (whether limits are shared or counted per process).
+   */
+  status(): Promise<GatehouseStatus>;
   /** Waits for background work (mail), then closes the hashing pool, the mailer and the database. */
   close(): Promise<void>;
   readonly config: ResolvedConfig;
@@ -57,6 +77,15 @@ export interface Gatehouse {
    * register), set in the database, remove, import Meteor's settings. Throws `AppNotFound`.
    */
   services(appId: string): ServiceAdmin;
+}
+
+/** What {@link Gatehouse.status} reports. */
+export interface GatehouseStatus {
+  database: DatabaseState;
+  /** Mails waiting in the outbox, and how long the oldest has been due; `null` if the database did not answer. */
+  mailQueue: { pending: number; oldestDueForMs: number } | null;
+  /** `null` without Redis. */
+  redis: RedisState | null;
 }
 
 /** Parts a caller (tests, the CLI) may provide instead of having them built from the configuration. */
@@ -103,10 +132,16 @@ export async function createGatehouse(
         hashing: () => passwords.stats(),
         ddpConnections: () => ddp.connectionCount(),
         databasePool: () => storage.poolStats?.() ?? null,
+        databaseAvailable: () => outages.state().available,
+        mailQueue: () => mail.depth().catch(() => null),
+        redisShared: () => (shared ? shared.state().limits === 'shared' : null),
       })
     : null;
   const keys = await importSigningKeys(config.keys);
   const storage = options.storage ?? (await openStorage(config));
+  // The readiness probe has its own short limit: a frozen database answers 503 in that time, not after the
+  // pool's and the statement's timeouts.
+  const ping = () => withinTime(storage.ping(), config.database.readyTimeoutMs);
   let outbox: OutboxMailer | null = null;
   let mailer = options.mailer;
   if (!mailer) {
@@ -118,14 +153,24 @@ export async function createGatehouse(
     options.passwordHasher ?? createPasswordHasher(config.passwordHashing, { onWait: metrics?.observeHashWait });
   try {
     if (options.migrate !== false) await storage.migrate();
-    const now = options.now ?? Date.now;
-    for (const id of config.apps.keys()) await storage.ensureApp(id, now());
+    for (const id of config.apps.keys()) await storage.ensureApp(id, (options.now ?? Date.now)());
   } catch (error) {
     await Promise.allSettled([storage.close(), passwords.close(), mailer.close()]);
     throw error;
   }
 
   const pending = new Set<Promise<unknown>>();
+  const outages = createDatabaseOutages({ logger, probe: ping });
+  const now = options.now ?? Date.now;
+  const mail = createMailQueue({
+    storage,
+    transport: mailer,
+    sealer: await createSealer(config.keys),
+    delivery: config.email.delivery,
+    logger,
+    now,
+    onError: (error, what) => outages.note(error, what),
+  });
   // Shared state for several instances, when configured: rate limits and news of changed users.
   // (Loaded only when configured: a single instance never pays for the Redis client.)
   const shared = config.redis
@@ -133,6 +178,9 @@ export async function createGatehouse(
         url: config.redis.url,
         prefix: config.redis.keyPrefix,
         logger,
+        commandTimeoutMs: config.redis.commandTimeoutMs,
+        breakerFailures: config.redis.breakerFailures,
+        breakerRetryAfterMs: config.redis.breakerRetryAfterMs,
       })
     : null;
   await shared?.ready();
@@ -148,18 +196,19 @@ export async function createGatehouse(
     keys,
     tokens: createTokenService({ keys, issuer: config.publicUrl }),
     passwords,
-    mailer,
+    mail,
     outbox,
     limiter: metrics ? countingRefusals(limiter, metrics) : limiter,
     logger,
+    outages,
     changes,
     events,
     clientAddress: resolveAddress,
-    now: options.now ?? Date.now,
+    now,
     background(what, task) {
       const p = Promise.resolve()
         .then(task)
-        .catch((err) => logger.error({ err: describe(err), what }, 'background task failed'))
+        .catch((err) => outages.note(err, what) || logger.error({ err: describe(err), what }, 'background task failed'))
         .finally(() => pending.delete(p));
       pending.add(p);
     },
@@ -183,7 +232,7 @@ export async function createGatehouse(
 
   const cors = createCors(config.corsOrigins);
   // Route, status and time of each request, for its log line and the metrics.
-  const router = httpRoutes(ctx, [observeRequests(metrics)]);
+  const router = httpRoutes(ctx, [observeRequests(metrics)], { ready: ping });
 
   // Housekeeping: one-time tokens that expired unused (mailed links nobody followed, OAuth logins abandoned at
   // the IdP) are deleted, so the table does not grow forever. Every instance may run it; it is idempotent.
@@ -191,13 +240,24 @@ export async function createGatehouse(
     storage
       .deleteExpiredOneTimeTokens(ctx.now())
       .then((count) => count > 0 && logger.debug({ count }, 'expired one-time tokens deleted'))
-      .catch((error) => logger.warn({ err: describe(error) }, 'deleting expired one-time tokens failed'));
+      .catch(
+        (error) =>
+          outages.note(error, 'housekeeping') ||
+          logger.warn({ err: describe(error) }, 'deleting expired one-time tokens failed'),
+      );
+    // Finished mail is kept a week without its body: the hourly per-address limit reads the last hour of it.
+    storage
+      .deleteFinishedMail(ctx.now() - 7 * 86_400_000)
+      .catch(
+        (error) => outages.note(error, 'housekeeping') || logger.warn({ err: describe(error) }, 'mail cleanup failed'),
+      );
   }, options.maintenanceIntervalMs ?? 3_600_000);
   maintenance.unref();
 
   const ddp = createDdpServer(ctx, {
     ...(options.ddpHeartbeat ? { heartbeat: options.ddpHeartbeat } : {}),
     sweepMs: shared ? SWEEP_MS.withRedis : SWEEP_MS.alone,
+    ...(shared ? { newsDown: () => shared.state().limits === 'per-process' } : {}),
   });
   return {
     config,
@@ -238,11 +298,20 @@ export async function createGatehouse(
       return crossOrigin ? cors.decorate(request, response) : response;
     },
     clientAddress: (socketAddress, forwardedFor) => resolveAddress({ socketAddress, forwardedFor }),
-    ready: () => storage.ping(),
+    ready: ping,
+    async status() {
+      return {
+        database: outages.state(),
+        mailQueue: await mail.depth().catch(() => null),
+        redis: shared?.state() ?? null,
+      };
+    },
     async close() {
       clearInterval(maintenance);
       ddp.close();
       await Promise.allSettled([...pending]);
+      await mail.close();
+      outages.close();
       await Promise.allSettled([passwords.close(), mailer.close(), ctx.limiter.close(), shared?.close()]);
       await storage.close();
     },
@@ -270,7 +339,26 @@ async function openStorage(config: ResolvedConfig): Promise<Storage> {
   const location = parseStorageUrl(config.database.url);
   return location.dialect === 'sqlite'
     ? createSqliteStorage({ filename: location.filename })
-    : createPostgresStorage({ connectionString: location.connectionString, max: config.database.poolSize });
+    : createPostgresStorage({
+        connectionString: location.connectionString,
+        max: config.database.poolSize,
+        connectTimeoutMs: config.database.connectTimeoutMs,
+        acquireTimeoutMs: config.database.acquireTimeoutMs,
+        queryTimeoutMs: config.database.queryTimeoutMs,
+      });
+}
+
+/** `promise`, or a `StorageUnavailableError` when it has not settled within `ms`. */
+function withinTime(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StorageUnavailableError({ cause: new Error(`no answer within ${ms} ms`) })),
+      ms,
+    );
+  });
+  promise.catch(() => {}); // settles after the deadline: nobody waits for it any more
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** The paths other origins may call: the client API and the published keys. */

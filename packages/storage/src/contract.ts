@@ -217,6 +217,38 @@ export interface StorageTransaction {
   /** Removes a service's settings. `false` if there were none. */
   deleteServiceConfiguration(appId: string, service: string): Promise<boolean>;
 
+  // ---- mail outbox ------------------------------------------------------------------------------------
+  // One queue for the whole deployment: every instance sends the mail of every app, so `claimDueMail` and
+  // `mailQueueDepth` span apps; the per-address count is per app.
+  /**
+   * Stores one mail for delivery (status `pending`, due at `now`). With `replaces`, pending mails of the same
+   * app, recipient (any letter case) and `kind` are taken out in the same transaction — deleted, or, when a
+   * sender holds one, marked `dropped` so its `finishMail`/`retryMail` return `false`: a newer confirmation or
+   * reset mail voids the links of the older ones, so only it is worth sending.
+   */
+  enqueueMail(mail: NewMail, options?: { replaces?: boolean }): Promise<void>;
+  /**
+   * Claims up to `limit` pending mails that are due at `now` and held by no sender (or whose hold expired), for
+   * `leaseMs`: each gets a fresh `claim` and one more `attempts`. Exactly one of any number of concurrent
+   * callers (on any instance) claims a given mail; a claim that expires (its sender died) lets another
+   * sender take the mail over. Oldest due first.
+   */
+  claimDueMail(now: number, leaseMs: number, limit: number): Promise<MailRecord[]>;
+  /**
+   * Ends a claimed mail: `sent`, `dropped` (over a limit) or `failed` (given up), at `now`, with an optional
+   * reason (never a body or secret). The body is deleted — it carries one-time links. `false` when `claim` no
+   * longer holds the mail (it expired and another sender took over).
+   */
+  finishMail(id: string, claim: string, outcome: MailOutcome): Promise<boolean>;
+  /** Gives a claimed mail back for another attempt at `nextAttemptAt`. `false` when `claim` no longer holds it. */
+  retryMail(id: string, claim: string, nextAttemptAt: number, error: string): Promise<boolean>;
+  /** How many mails to `recipient` (any letter case) of the app were sent at or after `since`. */
+  countSentMail(appId: string, recipient: string, since: number): Promise<number>;
+  /** Mails waiting for delivery, and the due time of the oldest (`null` when none waits): the queue's depth. */
+  mailQueueDepth(): Promise<{ pending: number; oldestDueAt: number | null }>;
+  /** Deletes finished mails (sent, dropped, failed) that finished before `before`; returns how many. */
+  deleteFinishedMail(before: number): Promise<number>;
+
   // ---- audit ------------------------------------------------------------------------------------------
   /** Appends an audit event (logins, failures, credential changes). Never pass secrets in `detail`. */
   recordAuditEvent(event: NewAuditEvent): Promise<void>;
@@ -238,6 +270,31 @@ export class StorageConflictError extends Error {
   ) {
     super(`storage conflict: ${target} already exists`, options);
   }
+}
+
+/**
+ * The database could not be reached or did not answer in time (refused or dropped connection, a server
+ * restarting, a connection, statement or pool-wait timeout). Nothing can be said about a write that failed
+ * this way unless it ran in a transaction (then it was rolled back). The protocol layers answer it with 503
+ * and `Retry-After`.
+ */
+export class StorageUnavailableError extends Error {
+  override readonly name = 'StorageUnavailableError';
+  constructor(options?: { cause?: unknown }) {
+    super(`storage unavailable: ${describeCause(options?.cause)}`, options);
+  }
+}
+
+/** True when `value` is a {@link StorageUnavailableError}, also one from another copy of this package. */
+export function isStorageUnavailableError(value: unknown): value is StorageUnavailableError {
+  return value instanceof Error && value.name === 'StorageUnavailableError';
+}
+
+// The driver's own text (never a query or its parameters: drivers do not put those in connection errors).
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return 'the database did not answer';
+  const code = (cause as { code?: unknown }).code;
+  return `${cause.message}${typeof code === 'string' && !cause.message.includes(code) ? ` (${code})` : ''}`;
 }
 
 /**
@@ -425,6 +482,42 @@ export interface NewApiKey {
   name: string;
   keyHash: string;
   now: number;
+}
+
+/** What happened to a mail: see {@link Storage.finishMail}. */
+export type MailStatus = 'pending' | 'sent' | 'dropped' | 'failed';
+
+export interface NewMail {
+  id: string;
+  appId: string;
+  /** The one recipient address. */
+  recipient: string;
+  /** What the mail is (`confirm-email`, `reset-password`, …): mails of one kind to one address replace each other. */
+  kind: string;
+  /** The message, serialised (and sealed) by the mail layer; the storage layer does not read it. */
+  payload: string;
+  now: number;
+}
+
+/** A claimed mail, as {@link Storage.claimDueMail} hands it to a sender. */
+export interface MailRecord {
+  id: string;
+  appId: string;
+  recipient: string;
+  kind: string;
+  payload: string;
+  /** Attempts so far, this one included. */
+  attempts: number;
+  createdAt: number;
+  /** The sender's hold on the mail: pass it to `finishMail` / `retryMail`. */
+  claim: string;
+}
+
+export interface MailOutcome {
+  status: Exclude<MailStatus, 'pending'>;
+  now: number;
+  /** Why it was dropped or given up (a summary, never a body or credentials). */
+  reason?: string;
 }
 
 export interface NewAuditEvent {

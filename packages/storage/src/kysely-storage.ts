@@ -5,6 +5,7 @@ import { apiKeyQueries } from './kysely/api-keys.js';
 import { appQueries } from './kysely/apps.js';
 import { auditQueries } from './kysely/audit.js';
 import { emailAndIdentityQueries } from './kysely/emails-identities.js';
+import { mailOutboxQueries } from './kysely/mail-outbox.js';
 import { oneTimeTokenQueries } from './kysely/one-time-tokens.js';
 import { passwordQueries } from './kysely/passwords.js';
 import { createRootScope, type Scope } from './kysely/scope.js';
@@ -61,5 +62,6 @@ function dataOf(scope: Scope): StorageTransaction {
     ...apiKeyQueries(scope),
     ...serviceConfigurationQueries(scope),
     ...auditQueries(scope),
+    ...mailOutboxQueries(scope),
   };
 }

@@ -1,6 +1,6 @@
 import type { UserType } from '@gatehouse-auth/core';
 import type { ColumnType, Generated, Selectable, SqlBool } from 'kysely';
-import type { ApiKeyKind, OneTimeTokenPurpose, SessionKind } from './contract.js';
+import type { ApiKeyKind, MailStatus, OneTimeTokenPurpose, SessionKind } from './contract.js';
 
 /**
  * The tables as Kysely sees them. One schema serves both dialects; where a column's runtime type differs by
@@ -25,6 +25,7 @@ export interface Database {
   one_time_tokens: OneTimeTokensTable;
   service_configurations: ServiceConfigurationsTable;
   audit_events: AuditEventsTable;
+  mail_outbox: MailOutboxTable;
 }
 
 /** Milliseconds since the epoch. */
@@ -148,6 +149,26 @@ export interface AuditEventsTable {
   ip: string | null;
   detail: JsonColumn;
   at: Millis;
+}
+
+/** Mail waiting for delivery, and a short record of mail delivered, dropped or given up (migration 0002). */
+export interface MailOutboxTable {
+  id: string;
+  app_id: string;
+  recipient: string;
+  recipient_lower: string;
+  kind: string;
+  /** The sealed message; `null` once the mail finished (it carried one-time links). */
+  payload: string | null;
+  status: MailStatus;
+  attempts: number;
+  created_at: Millis;
+  next_attempt_at: Millis;
+  /** Until when the sender named by `claim` holds the mail; `null` when nobody does. */
+  locked_until: Millis | null;
+  claim: string | null;
+  finished_at: Millis | null;
+  last_error: string | null;
 }
 
 export type UserRow = Selectable<UsersTable>;

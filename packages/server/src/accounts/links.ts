@@ -117,10 +117,11 @@ export function mailAccountLink(
   passwordSettings(app);
   ctx.background('account mail', async () => {
     const link = linkUrl(ctx, app, purpose, await issueLinkToken(ctx, app, user, purpose, email));
-    await sendAccountMail(
-      ctx,
-      app,
+    // The mail layer keeps it until it is delivered and applies the per-address hourly limit.
+    await ctx.mail.send(
+      app.id,
       template({ appName: app.name, to: email, link, expiresIn: linkLifetimeText(app, purpose) }),
+      { kind: purpose },
     );
   });
 }
@@ -142,26 +143,6 @@ export function linkUrl(ctx: ServerContext, app: AppSettings, purpose: LinkPurpo
 /** How long a link of `purpose` works, in words (for mails). */
 export function linkLifetimeText(app: AppSettings, purpose: LinkPurpose): string {
   return humanDuration(lifetimeOf(app, purpose));
-}
-
-/** Mails one address receives per hour at most, so nobody can flood an inbox. */
-const MAILS_PER_ADDRESS_PER_HOUR = 5;
-
-/**
- * Sends an account mail unless the address already got its hourly share; then the mail is dropped silently —
- * the caller's answer, given before, stays the same.
- */
-export async function sendAccountMail(ctx: ServerContext, app: AppSettings, message: MailMessage): Promise<void> {
-  const key = `mail:${app.id}:${message.to.toLowerCase()}`;
-  const now = ctx.now();
-  // Count first, then look: mails go out from concurrent background tasks, and a look-then-count would let
-  // several of them pass the same last free place.
-  await ctx.limiter.count([key], 3_600_000, now);
-  if (await ctx.limiter.blocked([{ key, limit: MAILS_PER_ADDRESS_PER_HOUR + 1 }], now)) {
-    ctx.logger.warn({ app: app.id }, 'mail to an address over its hourly limit dropped');
-    return;
-  }
-  await ctx.mailer.send(message);
 }
 
 /** `1800000` → `30 minutes`, `172800000` → `48 hours`. */

@@ -48,8 +48,41 @@ export interface AppSettings {
   };
 }
 
+type Parsed = GatehouseConfigParsed;
+
+/** How the mail outbox delivers, in milliseconds. */
+export interface MailDeliverySettings {
+  firstRetryMs: number;
+  maxRetryMs: number;
+  giveUpAfterMs: number;
+  pollIntervalMs: number;
+}
+
+/** Each kind of `email` setting with its delivery durations in milliseconds. */
+type WithDelivery<T> = T extends unknown ? Omit<T, 'delivery'> & { delivery: MailDeliverySettings } : never;
+
 /** The validated, defaulted, frozen configuration every feature reads. */
-export interface ResolvedConfig extends Omit<GatehouseConfigParsed, 'apps' | 'rateLimits' | '$schema'> {
+export interface ResolvedConfig
+  extends Omit<GatehouseConfigParsed, 'apps' | 'rateLimits' | '$schema' | 'database' | 'redis' | 'email' | 'ddp'> {
+  database: Omit<Parsed['database'], 'connectTimeout' | 'acquireTimeout' | 'queryTimeout' | 'readyTimeout'> & {
+    connectTimeoutMs: number;
+    acquireTimeoutMs: number;
+    queryTimeoutMs: number;
+    readyTimeoutMs: number;
+  };
+  redis:
+    | (Omit<NonNullable<Parsed['redis']>, 'commandTimeout' | 'breakerRetryAfter'> & {
+        commandTimeoutMs: number;
+        breakerRetryAfterMs: number;
+      })
+    | undefined;
+  email: WithDelivery<Parsed['email']>;
+  ddp: {
+    connectTimeoutMs: number;
+    pre1IdleTimeoutMs: number;
+    maxConnections: number;
+    maxConnectionsPerAddress: number;
+  };
   apps: ReadonlyMap<string, AppSettings>;
   rateLimits: {
     failedLoginsPerAccountAndAddress: number;
@@ -109,9 +142,40 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
     );
   }
   // `$schema` is for editors only: it does not reach the resolved configuration.
-  const { rateLimits, functions, hooks, $schema: _editorsOnly, ...rest } = parsed;
+  const { rateLimits, functions, hooks, $schema: _editorsOnly, database, redis, email, ddp, ...rest } = parsed;
+  const { connectTimeout, acquireTimeout, queryTimeout, readyTimeout, ...db } = database;
+  const { delivery, ...mail } = email;
   return deepFreeze({
     ...rest,
+    database: {
+      ...db,
+      connectTimeoutMs: ms(connectTimeout),
+      acquireTimeoutMs: ms(acquireTimeout),
+      queryTimeoutMs: ms(queryTimeout),
+      readyTimeoutMs: ms(readyTimeout),
+    },
+    redis: redis && {
+      url: redis.url,
+      keyPrefix: redis.keyPrefix,
+      breakerFailures: redis.breakerFailures,
+      commandTimeoutMs: ms(redis.commandTimeout),
+      breakerRetryAfterMs: ms(redis.breakerRetryAfter),
+    },
+    email: {
+      ...mail,
+      delivery: {
+        firstRetryMs: ms(delivery.firstRetry),
+        maxRetryMs: ms(delivery.maxRetry),
+        giveUpAfterMs: ms(delivery.giveUpAfter),
+        pollIntervalMs: ms(delivery.pollInterval),
+      },
+    },
+    ddp: {
+      connectTimeoutMs: ms(ddp.connectTimeout),
+      pre1IdleTimeoutMs: ms(ddp.pre1IdleTimeout),
+      maxConnections: ddp.maxConnections,
+      maxConnectionsPerAddress: ddp.maxConnectionsPerAddress,
+    },
     // Functions are frozen by reference only: freezing a function's properties would be surprising.
     functions: Object.freeze({ ...functions }),
     hooks: Object.freeze({ ...hooks }),

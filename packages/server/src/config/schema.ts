@@ -73,6 +73,22 @@ const localUserpass = z
       ctx.addIssue({ code: 'custom', path: ['minPasswordLength'], message: 'must not exceed maxPasswordLength' });
   });
 
+const MAIL_DELIVERY_DEFAULTS = { firstRetry: '30s', maxRetry: '15m', giveUpAfter: '24h', pollInterval: '5s' };
+
+/** How the mail outbox delivers: retries with doubling waits, given up after a while (see docs/operations). */
+const mailDelivery = z
+  .object({
+    /** Wait before the second attempt; each further wait doubles, up to `maxRetry`. */
+    firstRetry: duration(MAIL_DELIVERY_DEFAULTS.firstRetry),
+    maxRetry: duration(MAIL_DELIVERY_DEFAULTS.maxRetry),
+    /** A mail not delivered this long after it was written is given up (and recorded as failed). */
+    giveUpAfter: duration(MAIL_DELIVERY_DEFAULTS.giveUpAfter),
+    /** How often each instance looks for due mail (its own new mail goes out at once). */
+    pollInterval: duration(MAIL_DELIVERY_DEFAULTS.pollInterval),
+  })
+  .strict()
+  .default(MAIL_DELIVERY_DEFAULTS);
+
 const anonUser = z.object({ enabled: z.boolean().default(true) }).strict();
 
 const hookFunction = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function');
@@ -238,6 +254,14 @@ export const configSchema = z
         url: z.string().min(1),
         /** PostgreSQL pool size. */
         poolSize: z.number().int().min(1).max(200).default(10),
+        /** PostgreSQL: longest wait for a new connection to be established. */
+        connectTimeout: duration('5s'),
+        /** PostgreSQL: longest wait for a pooled connection (a free one, or a new one); then 503. */
+        acquireTimeout: duration('5s'),
+        /** PostgreSQL: longest run of one statement (`statement_timeout`; a silent server is given up shortly after). */
+        queryTimeout: duration('10s'),
+        /** How long `/readyz` waits for the database before it answers 503. */
+        readyTimeout: duration('2s'),
       })
       .strict(),
     /**
@@ -252,6 +276,15 @@ export const configSchema = z
           .string()
           .regex(/^[\w:.-]{1,100}$/, 'letters, digits, ":", ".", "_" and "-", at most 100')
           .default('gatehouse:'),
+        /**
+         * Longest wait for one Redis round trip (a rate-limit check or count); past it the request goes on with
+         * the per-process counters.
+         */
+        commandTimeout: duration('250ms'),
+        /** Failed round trips in a row after which Gatehouse stops asking Redis for `retryAfter`. */
+        breakerFailures: z.number().int().min(1).max(1000).default(3),
+        /** How long the breaker stays open before one round trip tries Redis again. */
+        breakerRetryAfter: duration('5s'),
       })
       .strict()
       .optional(),
@@ -288,13 +321,32 @@ export const configSchema = z
             transport: z.literal('smtp'),
             url: z.string().regex(/^smtps?:\/\//, 'expected smtp:// or smtps://'),
             from: z.string().min(3),
+            delivery: mailDelivery,
           })
           .strict(),
         z
-          .object({ transport: z.literal('outbox'), from: z.string().min(3).default('Gatehouse <no-reply@localhost>') })
+          .object({
+            transport: z.literal('outbox'),
+            from: z.string().min(3).default('Gatehouse <no-reply@localhost>'),
+            delivery: mailDelivery,
+          })
           .strict(),
       ])
-      .default({ transport: 'outbox', from: 'Gatehouse <no-reply@localhost>' }),
+      .default({ transport: 'outbox', from: 'Gatehouse <no-reply@localhost>', delivery: MAIL_DELIVERY_DEFAULTS }),
+    /** DDP (Meteor) WebSocket connections. */
+    ddp: z
+      .object({
+        /** A socket that has not sent DDP `connect` by then is closed. */
+        connectTimeout: duration('10s'),
+        /** A `pre1` connection (no heartbeat in that DDP version) silent for this long is closed. */
+        pre1IdleTimeout: duration('5m'),
+        /** Open DDP connections per process; more are refused with close code 1013 (try again later). */
+        maxConnections: z.number().int().min(1).max(1_000_000).default(10_000),
+        /** Open DDP connections per client address (IPv6: per /64); more are refused with 1013. */
+        maxConnectionsPerAddress: z.number().int().min(1).max(1_000_000).default(100),
+      })
+      .strict()
+      .default({ connectTimeout: '10s', pre1IdleTimeout: '5m', maxConnections: 10_000, maxConnectionsPerAddress: 100 }),
     passwordHashing: z
       .object({
         memoryCost: z.number().int().min(1024).max(4_194_304).default(19456),

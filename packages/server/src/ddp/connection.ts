@@ -51,6 +51,9 @@ export class DdpConnection {
   readonly #heartbeat: DdpHeartbeat;
   #heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
   #awaitingPong = false;
+  /** Until `connect`: the connect timeout; on a `pre1` connection (no heartbeat): the idle limit. */
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #pre1 = false;
 
   constructor(
     ctx: ServerContext,
@@ -63,6 +66,17 @@ export class DdpConnection {
     this.#socket = socket;
     this.#info = { address: info.address, userAgent: info.userAgent };
     this.#heartbeat = info.heartbeat ?? DEFAULT_HEARTBEAT;
+    // A socket that never says `connect` would otherwise stay open forever.
+    this.#idleTimer = setTimeout(() => this.close(1008, 'DDP connect expected'), ctx.config.ddp.connectTimeoutMs);
+    this.#idleTimer.unref?.();
+  }
+
+  /** DDP `pre1` has no heartbeat: a connection that says nothing for `pre1IdleTimeout` is closed instead. */
+  #resetPre1Idle(): void {
+    clearTimeout(this.#idleTimer);
+    if (this.#closed) return;
+    this.#idleTimer = setTimeout(() => this.close(1000, 'DDP connection idle'), this.#ctx.config.ddp.pre1IdleTimeoutMs);
+    this.#idleTimer.unref?.();
   }
 
   /**
@@ -99,6 +113,7 @@ export class DdpConnection {
   receive(text: string): void {
     if (this.#closed) return;
     if (this.#heartbeatTimer !== undefined) this.#resetHeartbeat();
+    if (this.#pre1) this.#resetPre1Idle();
     if (++this.#pending > MAX_PENDING_MESSAGES) {
       this.close(1008, 'too many messages');
       return;
@@ -116,6 +131,7 @@ export class DdpConnection {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#heartbeatTimer);
+    clearTimeout(this.#idleTimer);
     try {
       this.#socket.close(code, reason);
     } catch {
@@ -191,7 +207,12 @@ export class DdpConnection {
         return;
       }
       this.#connected = true;
+      clearTimeout(this.#idleTimer);
       if (wanted !== 'pre1') this.#resetHeartbeat();
+      else {
+        this.#pre1 = true;
+        this.#resetPre1Idle();
+      }
       this.#send({ msg: 'connected', session: randomSecret(12) });
       return;
     }
@@ -261,7 +282,8 @@ export class DdpConnection {
       reply = { msg: 'result', id, ...(result === undefined ? {} : { result }) };
     } catch (error) {
       const wire = toMeteorError(error, this.#app);
-      if (wire.error === 500) this.#ctx.logger.warn({ err: describe(error), method }, 'DDP method failed');
+      if (wire.error === 500 && !this.#ctx.outages.note(error, 'DDP method'))
+        this.#ctx.logger.warn({ err: describe(error), method }, 'DDP method failed');
       reply = { msg: 'result', id, error: wire };
     }
     this.#send(reply);

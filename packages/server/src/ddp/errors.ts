@@ -1,5 +1,6 @@
 import { isGatehouseError } from '@gatehouse-auth/core';
 import type { AppSettings } from '../context.js';
+import { asServiceUnavailable } from '../health/outages.js';
 import { MeteorError, type MeteorErrorJson, meteorError } from './wire.js';
 
 /** Since Meteor 3.0.3 credential errors are ambiguous by default (`accounts.ambiguousErrorMessages`). */
@@ -12,6 +13,9 @@ export const AMBIGUOUS = 'Something went wrong. Please check your credentials.';
  */
 export function toMeteorError(thrown: unknown, app: AppSettings): MeteorErrorJson {
   if (thrown instanceof MeteorError) return meteorError(thrown.error, thrown.reason, thrown.details);
+  // The database is away: 503 with the wait in `details`, as `Retry-After` says it over HTTP.
+  const unavailable = asServiceUnavailable(thrown);
+  if (unavailable) return meteorError(503, unavailable.message, unavailable.details);
   if (!isGatehouseError(thrown)) return INTERNAL;
   const ambiguous = app.accounts.ambiguousErrorMessages;
   const details = thrown.details ?? {};

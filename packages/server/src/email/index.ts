@@ -30,6 +30,8 @@ export {
   type SmtpTimeouts,
 } from './mailer.js';
 export { type OutboxPageOptions, renderOutboxPage } from './outbox-page.js';
+export { createMailQueue, MAILS_PER_ADDRESS_PER_HOUR, type MailQueue, type MailQueueOptions } from './queue.js';
+export { createSealer, type Sealer } from './seal.js';
 export {
   type AccountEmailInput,
   confirmationEmail,

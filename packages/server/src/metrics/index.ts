@@ -22,6 +22,12 @@ export interface MetricSources {
   ddpConnections(): number;
   /** The database pool's use, or `null` when there is no pool. */
   databasePool(): PoolUse | null;
+  /** Whether the database answers (false during an outage: requests get 503). */
+  databaseAvailable?(): boolean;
+  /** The mail outbox: mails waiting and how long the oldest has been due; `null` when it cannot be read. */
+  mailQueue?(): Promise<{ pending: number; oldestDueForMs: number } | null>;
+  /** With Redis: whether limits are shared through it (`true`) or counted per process; `null` without Redis. */
+  redisShared?(): boolean | null;
 }
 
 /**
@@ -141,6 +147,45 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
     collect() {
       const pool = sources.databasePool();
       if (pool) this.set(pool.waiting);
+    },
+  });
+
+  // ---- What Gatehouse depends on (docs/operations/when-things-fail.md) ----------------------------------------
+  new Gauge({
+    name: 'gatehouse_database_available',
+    help: '1 while the database answers; 0 during an outage (requests that need it get 503).',
+    registers,
+    collect() {
+      if (sources.databaseAvailable) this.set(sources.databaseAvailable() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_mail_queue_pending',
+    help: 'Mails waiting in the outbox for delivery (all instances share the queue).',
+    registers,
+    async collect() {
+      const queue = await sources.mailQueue?.();
+      if (queue) this.set(queue.pending);
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_mail_queue_oldest_due_seconds',
+    help: 'How long the oldest waiting mail has been due: grows while SMTP is down.',
+    registers,
+    async collect() {
+      const queue = await sources.mailQueue?.();
+      if (queue) this.set(queue.oldestDueForMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_redis_limits',
+    help: 'How rate limits are counted with Redis configured: mode="shared" (through Redis) or mode="per_process" (Redis is away) is 1. Absent without Redis.',
+    labelNames: ['mode'],
+    registers,
+    collect() {
+      this.reset();
+      const shared = sources.redisShared?.();
+      if (shared !== null && shared !== undefined) this.set({ mode: shared ? 'shared' : 'per_process' }, 1);
     },
   });
 

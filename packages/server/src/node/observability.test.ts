@@ -236,6 +236,10 @@ describe.each(['sqlite', 'postgres'] as const)('metrics (%s)', (dialect) => {
     expect(value(text, 'gatehouse_password_hash_wait_seconds_count')).toBeGreaterThanOrEqual(3);
     expect(value(text, 'gatehouse_password_hash_queue_depth')).toBe(0);
     expect(value(text, 'gatehouse_ddp_connections')).toBe(1);
+    expect(value(text, 'gatehouse_database_available')).toBe(1);
+    expect(value(text, 'gatehouse_mail_queue_pending')).toBe(0);
+    expect(value(text, 'gatehouse_mail_queue_oldest_due_seconds')).toBe(0);
+    expect(text).not.toMatch(/^gatehouse_redis_limits\{/m);
     expect(value(text, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
     expect(text).toMatch(/^gatehouse_build_info\{version="\d+\.\d+\.\d+.*"\} 1$/m);
     if (dialect === 'postgres') {

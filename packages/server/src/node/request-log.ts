@@ -79,6 +79,9 @@ function requestLog(gatehouse: Gatehouse, listener: RequestListener): RequestLis
       return id;
     },
     customLogLevel(req, res, error) {
+      // A 503 is a refusal while something Gatehouse depends on is away (the database, or hashing saturated):
+      // the outage itself is logged once, at error; each request it refuses is only a warning.
+      if (!error && res.statusCode === 503) return 'warn';
       if (error || res.statusCode >= 500) return 'error';
       return PROBES.has(pathOf(req)) ? 'debug' : 'info';
     },

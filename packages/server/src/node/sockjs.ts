@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import sockjs from 'sockjs';
+import { DdpRefusedError } from '../ddp/index.js';
 import type { Gatehouse } from '../gatehouse.js';
 
 /** Largest DDP message accepted over SockJS, as over the raw WebSocket; a bigger one closes the session. */
@@ -21,7 +22,7 @@ const MAX_DDP_MESSAGE_BYTES = 65_536;
  * attachSockJs(httpServer, gatehouse);
  * ```
  */
-export function attachSockJs(server: Server, started: () => Gatehouse | null): void {
+export function attachSockJs(server: Server, started: () => Gatehouse | null, draining: () => boolean): void {
   const service = sockjs.createServer({
     // One server for every app: the prefix is a regular expression (`/sockjs` or `/app/<id>/sockjs`).
     prefix: '(?:/app/[^/?#]+)?/sockjs',
@@ -34,25 +35,33 @@ export function attachSockJs(server: Server, started: () => Gatehouse | null): v
     if (!conn) return;
     const appId = /^\/app\/([^/?#]+)\/sockjs\//.exec(conn.pathname ?? conn.url ?? '')?.[1];
     const gatehouse = started();
-    if (!gatehouse) {
-      // Still starting (the port is bound before the database is open): try again shortly.
+    if (!gatehouse || draining()) {
+      // Still starting (the port is bound before the database is open), or shutting down: try again shortly.
       closeWith(conn, 1013, 'try again later');
       return;
     }
     const forwardedFor = conn.headers?.['x-forwarded-for'];
-    const connection = gatehouse.ddp.accept(
-      {
-        send: (text) => {
-          if (conn.readyState === 1) conn.write(text);
+    let connection: ReturnType<Gatehouse['ddp']['accept']>;
+    try {
+      connection = gatehouse.ddp.accept(
+        {
+          send: (text) => {
+            if (conn.readyState === 1) conn.write(text);
+          },
+          close: (code, reason) => closeWith(conn, code ?? 1000, reason ?? ''),
         },
-        close: (code, reason) => closeWith(conn, code ?? 1000, reason ?? ''),
-      },
-      {
-        ...(appId ? { appId: safeDecode(appId) } : {}),
-        transport: { socketAddress: conn.remoteAddress ?? null, forwardedFor: forwardedFor ?? null },
-        userAgent: conn.headers?.['user-agent'] ?? null,
-      },
-    );
+        {
+          ...(appId ? { appId: safeDecode(appId) } : {}),
+          transport: { socketAddress: conn.remoteAddress ?? null, forwardedFor: forwardedFor ?? null },
+          userAgent: conn.headers?.['user-agent'] ?? null,
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof DdpRefusedError)) throw error;
+      // Over a connection cap (the same caps as raw WebSockets): try again later.
+      closeWith(conn, 1013, error.message);
+      return;
+    }
     if (!connection) {
       closeWith(conn, 1008, 'unknown app');
       return;

@@ -69,20 +69,54 @@ describe('the Redis rate limiter', () => {
     }
   });
 
-  it('lets requests through when Redis cannot be reached, and says so in the log once', async () => {
+  it('counts per process when Redis cannot be reached, says so in the log once, and shows it in its state', async () => {
     const lines: string[] = [];
-    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
-    const down = createRedisShared({ url: 'redis://127.0.0.1:1', prefix: newPrefix(), logger });
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const down = createRedisShared({ url: 'redis://127.0.0.1:1', prefix: newPrefix(), logger, breakerFailures: 2 });
     await down.ready(300);
     try {
-      expect(await down.limiter.blocked([{ key: 'k', limit: 1 }], 0)).toBeNull();
+      const check = [{ key: 'k', limit: 2 }];
+      expect(await down.limiter.blocked(check, 0)).toBeNull();
       await down.limiter.count(['k'], 1000, 0);
+      expect(await down.limiter.blocked(check, 0)).toBeNull();
+      await down.limiter.count(['k'], 1000, 0);
+      // Limits still hold, counted in this process: never "unlimited" because Redis is away.
+      expect(await down.limiter.blocked(check, 10)).toEqual({ key: 'k', retryAfterMs: 990 });
       await down.limiter.reset('k');
+      expect(await down.limiter.blocked(check, 10)).toBeNull();
       down.changes.userChanged('someone');
+      expect(down.state()).toMatchObject({ limits: 'per-process', breaker: 'open' });
+      expect(down.state().degradedSince).toBeGreaterThan(0);
       const warnings = lines.filter((l) => l.includes('Redis unavailable'));
       expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('rate limits now count per process');
     } finally {
       await down.close();
+    }
+  });
+
+  it('shares limits again when Redis comes back after the breaker opened', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const prefix = newPrefix();
+    const shared = createRedisShared({ url: REDIS_URL, prefix, logger, breakerFailures: 1, breakerRetryAfterMs: 50 });
+    await shared.ready();
+    try {
+      expect(shared.state()).toEqual({ limits: 'shared', breaker: 'closed', failures: 0, degradedSince: null });
+      // A command Redis refuses counts as a failed round trip, like a lost connection.
+      await shared.limiter.count(['k'], 1000, 0);
+      const redis = new Redis(REDIS_URL);
+      await redis.set(`${prefix}broken`, 'not a number');
+      await shared.limiter.count(['broken'], 1000, 0);
+      expect(shared.state()).toMatchObject({ limits: 'per-process', breaker: 'open' });
+      await redis.del(`${prefix}broken`);
+      await redis.quit();
+      await new Promise((r) => setTimeout(r, 60));
+      expect(await shared.limiter.blocked([{ key: 'k', limit: 5 }], 0)).toBeNull();
+      expect(shared.state()).toEqual({ limits: 'shared', breaker: 'closed', failures: 0, degradedSince: null });
+      expect(lines.some((l) => l.includes('Redis reachable again'))).toBe(true);
+    } finally {
+      await shared.close();
     }
   });
 });

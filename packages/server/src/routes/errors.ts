@@ -1,4 +1,5 @@
 import { type ErrorCode, GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
+import { asServiceUnavailable } from '../health/outages.js';
 import { json } from '../http/responses.js';
 
 /**
@@ -32,6 +33,7 @@ const WIRE: Record<ErrorCode, { status: number; errorCode: string }> = {
   APIKeyAlreadyExists: { status: 409, errorCode: 'APIKeyAlreadyExists' },
   TooManyRequests: { status: 429, errorCode: 'TooManyRequests' },
   ServiceBusy: { status: 503, errorCode: 'ServiceUnavailable' },
+  ServiceUnavailable: { status: 503, errorCode: 'ServiceUnavailable' },
   InternalServerError: { status: 500, errorCode: 'InternalServerError' },
 };
 
@@ -40,7 +42,9 @@ const WIRE: Record<ErrorCode, { status: number; errorCode: string }> = {
  * `Content-Type: application/json`; never `null` members (realm-core ignores the whole body then). Unknown errors become a generic 500 — their details go to the log, not the client.
  */
 export function errorResponse(error: unknown): Response {
-  const known = isGatehouseError(error) ? error : new GatehouseError('InternalServerError', 'internal server error');
+  const known = isGatehouseError(error)
+    ? error
+    : (asServiceUnavailable(error) ?? new GatehouseError('InternalServerError', 'internal server error'));
   const wire = WIRE[known.code] ?? WIRE.InternalServerError;
   const headers: Record<string, string> = {};
   const retryAfter = known.details?.retryAfterSeconds;

@@ -2,6 +2,7 @@ import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
 import { Hono } from 'hono';
 import { confirmEmail, resetPassword } from '../accounts/index.js';
 import type { AppSettings, ServerContext } from '../context.js';
+import { asServiceUnavailable } from '../health/outages.js';
 import { assertNoNul, readBodyText } from '../http/body.js';
 import { html } from '../http/responses.js';
 import { escapeHtml, page } from '../pages/layout.js';
@@ -115,17 +116,18 @@ export function hostedPages(ctx: ServerContext): Hono<GatehouseEnv> {
   return pages;
 }
 
-function failure(app: AppSettings, title: string, error: unknown): Response {
+function failure(app: AppSettings, title: string, thrown: unknown): Response {
+  const error = asServiceUnavailable(thrown) ?? thrown;
   if (!isGatehouseError(error)) throw error;
   const text =
     error.code === 'UserpassTokenInvalid'
       ? 'This link is invalid, was already used, or has expired. Ask for a new one.'
-      : error.code === 'ServiceBusy' || error.code === 'TooManyRequests'
+      : error.code === 'ServiceBusy' || error.code === 'TooManyRequests' || error.code === 'ServiceUnavailable'
         ? 'The server is busy. Try again in a moment.'
         : error.message;
   return html(
     page(app.name, `<h1>${escapeHtml(title)}</h1><p class="error">${escapeHtml(text)}</p>`),
-    error.code === 'ServiceBusy' ? 503 : 400,
+    error.code === 'ServiceBusy' || error.code === 'ServiceUnavailable' ? 503 : 400,
   );
 }
 

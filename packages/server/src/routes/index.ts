@@ -19,11 +19,17 @@ import { hostedPages } from './hosted-pages.js';
 export function httpRoutes(
   ctx: ServerContext,
   before: readonly MiddlewareHandler<GatehouseEnv>[] = [],
+  options: {
+    /** What `/readyz` waits for: the database's answer within its own short limit (default: `storage.ping()`). */
+    ready?: () => Promise<void>;
+  } = {},
 ): Hono<GatehouseEnv> {
   const router = new Hono<GatehouseEnv>();
+  const ready = options.ready ?? (() => ctx.storage.ping());
   router.onError((error, c) => {
     const status = isGatehouseError(error) ? statusOf(error.code) : 500;
-    if (status >= 500)
+    // A database outage is logged once for all the requests it fails (with a count), not once per request.
+    if (status >= 500 && !ctx.outages.note(error))
       ctx.logger.error(
         { err: describe(error), method: c.req.method, path: new URL(c.req.url).pathname },
         'request failed',
@@ -36,10 +42,11 @@ export function httpRoutes(
   router.get('/healthz', () => json({ status: 'ok' }));
   router.get('/readyz', async () => {
     try {
-      await ctx.storage.ping();
+      await ready();
       return json({ status: 'ready' });
     } catch (error) {
-      ctx.logger.warn({ err: describe(error) }, 'readiness check failed');
+      if (!ctx.outages.note(error, 'readiness check'))
+        ctx.logger.warn({ err: describe(error) }, 'readiness check failed');
       return json({ status: 'unavailable', error: 'database unreachable', error_code: 'ServiceUnavailable' }, 503);
     }
   });

@@ -26,6 +26,11 @@ export interface DialectCapabilities {
    * the constraint, SQLite only lists the columns (`table.column`). `null` for any other error.
    */
   uniqueViolation(error: unknown): UniqueViolation | null;
+  /**
+   * True when `error` says the database could not be reached or did not answer in time (the storage layer
+   * turns it into a `StorageUnavailableError`), rather than refusing the statement itself.
+   */
+  unavailable(error: unknown): boolean;
 }
 
 export type UniqueViolation = { constraint: string } | { columns: string[] };
@@ -43,7 +48,41 @@ export const sqliteCapabilities: DialectCapabilities = {
     const match = /constraint failed: (.+)$/.exec(errorField(error, 'message') ?? '');
     return match?.[1] ? { columns: match[1].split(', ') } : null;
   },
+  // SQLite is a file in this process: there is no connection to lose. A lock held past the busy timeout is
+  // the one "come back later" it has.
+  unavailable: (error) => errorField(error, 'code') === 'SQLITE_BUSY',
 };
+
+/**
+ * PostgreSQL SQLSTATEs that mean "the server is going away or cannot take us now", not "your statement is
+ * wrong": connection exceptions (class 08), shutdowns and start-up (57P01–57P03), too many connections
+ * (53300), a statement cancelled by `statement_timeout` (57014).
+ */
+const PG_UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '25P03']);
+/** Socket errors on the way to the server. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
+/**
+ * node-postgres reports a lost connection and its own timeouts with an `Error` that has no code: these are
+ * its texts (pg 8 and pg-pool 3). The one place in Gatehouse that reads an error message, because the driver
+ * offers nothing else; the fault tests would catch a change of wording.
+ */
+const PG_DRIVER_TEXTS = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'timeout expired',
+  'Query read timeout',
+  'Client has encountered a connection error and is not queryable',
+];
 
 export const postgresCapabilities: DialectCapabilities = {
   dialect: 'postgres',
@@ -55,6 +94,15 @@ export const postgresCapabilities: DialectCapabilities = {
     if (errorField(error, 'code') !== '23505') return null;
     const constraint = errorField(error, 'constraint');
     return constraint ? { constraint } : null;
+  },
+  unavailable(error) {
+    for (let e = error, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+      const code = errorField(e, 'code');
+      if (code && (code.startsWith('08') || PG_UNAVAILABLE_STATES.has(code) || NETWORK_CODES.has(code))) return true;
+      const message = errorField(e, 'message');
+      if (message && PG_DRIVER_TEXTS.some((text) => message.startsWith(text))) return true;
+    }
+    return false;
   },
 };
 

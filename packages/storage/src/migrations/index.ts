@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
 import type { DialectCapabilities } from '../dialects/capabilities.js';
 import { initialMigration } from './0001-initial.js';
+import { mailOutboxMigration } from './0002-mail-outbox.js';
 
 /**
  * Every migration, by name; names sort in the order they run. Append only: a migration that has shipped is
@@ -9,6 +10,7 @@ import { initialMigration } from './0001-initial.js';
 export function storageMigrations(capabilities: DialectCapabilities): Record<string, Migration> {
   return {
     '0001_initial': initialMigration(capabilities.types),
+    '0002_mail_outbox': mailOutboxMigration(capabilities.types),
   };
 }
 

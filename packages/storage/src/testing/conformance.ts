@@ -1159,6 +1159,106 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       });
     });
 
+    describe('mail outbox', () => {
+      const mailInput = (appId: string, recipient: string, kind = 'confirm-email', now = NOW) => ({
+        id: objectId(),
+        appId,
+        recipient,
+        kind,
+        payload: `payload-${objectId()}`,
+        now,
+      });
+      /** Ends every mail still claimable at `now`, so the next case starts with an empty queue. */
+      const drain = async (now: number) => {
+        for (const mail of await storage.claimDueMail(now + 365 * DAY, 1, 1000))
+          await storage.finishMail(mail.id, mail.claim, { status: 'dropped', now });
+      };
+
+      it('hands a due mail to one claimant, takes it back for a retry, and records it sent without its body', async () => {
+        const appId = newAppId();
+        const mail = mailInput(appId, 'Ada@Example.com');
+        await storage.enqueueMail(mail);
+        expect(await storage.mailQueueDepth()).toEqual({ pending: 1, oldestDueAt: NOW });
+        expect(await storage.claimDueMail(NOW - 1, 60_000, 10)).toEqual([]);
+
+        const [claimed, ...others] = await storage.claimDueMail(NOW, 60_000, 10);
+        expect(others).toEqual([]);
+        expect(claimed).toMatchObject({
+          id: mail.id,
+          appId,
+          recipient: 'Ada@Example.com',
+          kind: 'confirm-email',
+          payload: mail.payload,
+          attempts: 1,
+          createdAt: NOW,
+        });
+        if (!claimed) return;
+        // Held: nobody else gets it until the lease ends.
+        expect(await storage.claimDueMail(NOW + 59_999, 60_000, 10)).toEqual([]);
+        expect(await storage.retryMail(claimed.id, 'not-the-claim', NOW + 1000, 'x')).toBe(false);
+        expect(await storage.retryMail(claimed.id, claimed.claim, NOW + 5_000, 'SMTP down')).toBe(true);
+        expect(await storage.claimDueMail(NOW + 4_999, 60_000, 10)).toEqual([]);
+        const [again] = await storage.claimDueMail(NOW + 5_000, 60_000, 10);
+        expect(again).toMatchObject({ id: mail.id, attempts: 2 });
+        if (!again) return;
+        expect(await storage.finishMail(again.id, claimed.claim, { status: 'sent', now: NOW + 6_000 })).toBe(false);
+        expect(await storage.finishMail(again.id, again.claim, { status: 'sent', now: NOW + 6_000 })).toBe(true);
+        expect(await storage.finishMail(again.id, again.claim, { status: 'sent', now: NOW + 6_000 })).toBe(false);
+        expect(await storage.mailQueueDepth()).toEqual({ pending: 0, oldestDueAt: null });
+        expect(await storage.claimDueMail(NOW + DAY, 60_000, 10)).toEqual([]);
+
+        expect(await storage.countSentMail(appId, 'ada@example.COM', NOW)).toBe(1);
+        expect(await storage.countSentMail(appId, 'ada@example.com', NOW + 6_001)).toBe(0);
+        expect(await storage.countSentMail(newAppId(), 'ada@example.com', NOW)).toBe(0);
+        expect(await storage.deleteFinishedMail(NOW + 6_000)).toBe(0);
+        expect(await storage.deleteFinishedMail(NOW + 6_001)).toBe(1);
+        expect(await storage.countSentMail(appId, 'ada@example.com', NOW)).toBe(0);
+      });
+
+      it('counts only sent mail for the per-address limit, not dropped, failed or pending mail', async () => {
+        const appId = newAppId();
+        for (const status of ['sent', 'dropped', 'failed', 'sent'] as const) {
+          await storage.enqueueMail(mailInput(appId, 'bo@example.com', status));
+          const [mail] = await storage.claimDueMail(NOW, 60_000, 1);
+          if (mail) await storage.finishMail(mail.id, mail.claim, { status, now: NOW, reason: 'r' });
+        }
+        await storage.enqueueMail(mailInput(appId, 'bo@example.com', 'pending-one'));
+        expect(await storage.countSentMail(appId, 'bo@example.com', NOW - 1)).toBe(2);
+        await drain(NOW);
+      });
+
+      it('replaces pending mails of the same kind to the same address, in any letter case', async () => {
+        const appId = newAppId();
+        await storage.enqueueMail(mailInput(appId, 'cy@example.com', 'reset-password'), { replaces: true });
+        await storage.enqueueMail(mailInput(appId, 'cy@example.com', 'confirm-email'), { replaces: true });
+        const newest = mailInput(appId, 'CY@example.com', 'reset-password', NOW + 1);
+        await storage.enqueueMail(newest, { replaces: true });
+        const claimed = await storage.claimDueMail(NOW + 1, 60_000, 10);
+        expect(claimed.map((m) => m.kind).sort()).toEqual(['confirm-email', 'reset-password']);
+        expect(claimed.find((m) => m.kind === 'reset-password')?.id).toBe(newest.id);
+        // A mail a sender holds is dropped too: its sender's next step finds it gone and does not retry it.
+        await storage.enqueueMail(mailInput(appId, 'cy@example.com', 'confirm-email', NOW + 2), { replaces: true });
+        expect(await storage.mailQueueDepth()).toMatchObject({ pending: 2 });
+        const held = claimed.find((m) => m.kind === 'confirm-email');
+        expect(held && (await storage.retryMail(held.id, held.claim, NOW + 3, 'SMTP down'))).toBe(false);
+        const sending = claimed.find((m) => m.kind === 'reset-password');
+        expect(sending && (await storage.finishMail(sending.id, sending.claim, { status: 'sent', now: NOW + 2 }))).toBe(
+          true,
+        );
+        await drain(NOW + 2);
+      });
+
+      it('gives each of many concurrent claimants different mails', async () => {
+        const appId = newAppId();
+        for (let i = 0; i < 12; i++) await storage.enqueueMail(mailInput(appId, `m${i}@example.com`));
+        const rounds = await Promise.all(Array.from({ length: 4 }, () => storage.claimDueMail(NOW, 60_000, 12)));
+        const ids = rounds.flat().map((m) => m.id);
+        expect(ids).toHaveLength(12);
+        expect(new Set(ids).size).toBe(12);
+        await drain(NOW + 60_000);
+      });
+    });
+
     describe('apps never see each other’s rows', () => {
       // Each case makes rows in app A, then calls every method that names them through app B, with their real
       // ids and hashes: nothing is found, nothing changes, and app A still sees exactly what it had.
