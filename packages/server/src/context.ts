@@ -48,6 +48,12 @@ export interface ServerContext {
    * Used for mail, so the time to answer does not reveal whether an account exists.
    */
   background(what: string, task: () => Promise<unknown>): void;
+  /**
+   * Resolves once the background work started so far has finished and the mail it wrote was handed over
+   * (or `ms` passed): the development outbox waits for it, so a mail is listed as soon as the call that sent
+   * it has answered.
+   */
+  settled(ms: number): Promise<void>;
 }
 
 /** Who made a request, as far as the transport knows. */

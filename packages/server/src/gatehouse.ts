@@ -212,6 +212,14 @@ export async function createGatehouse(
         .finally(() => pending.delete(p));
       pending.add(p);
     },
+    async settled(ms) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+      });
+      const work = Promise.allSettled([...pending]).then(() => mail.deliverDue());
+      await Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+    },
   };
 
   // Side effects of account changes, as subscribers: the audit log, and news to live DDP connections.

@@ -25,11 +25,17 @@ export function devRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
     const [app] = ctx.config.apps.values();
     return new Response(demoPage(app?.id ?? '', app?.name ?? 'Gatehouse', ctx.config.publicUrl), { headers });
   });
+  // Mail is written to the durable queue and delivered just after: the outbox lets that finish first, so a
+  // mail shows as soon as the call that sent it has answered.
+  const listed = async () => {
+    await ctx.settled(2_000);
+    return ctx.outbox?.list() ?? [];
+  };
   dev.get(
     '/dev/outbox',
-    () => new Response(renderOutboxPage(ctx.outbox?.list() ?? [], { title: 'Gatehouse outbox' }), { headers }),
+    async () => new Response(renderOutboxPage(await listed(), { title: 'Gatehouse outbox' }), { headers }),
   );
-  dev.get('/dev/outbox.json', () => json(ctx.outbox?.list() ?? []));
+  dev.get('/dev/outbox.json', async () => json(await listed()));
   return dev;
 }
 
