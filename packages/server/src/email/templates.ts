@@ -179,9 +179,9 @@ function fromTemplate(
   values: Record<(typeof TEMPLATE_VARIABLES)[number], string>,
   to: string,
 ): MailMessage {
-  const fill = (source: string, escape: (v: string) => string) =>
+  const fill = (source: string, encode: (v: string) => string) =>
     source.replace(VARIABLE, (whole, name: string) =>
-      name in values ? escape(values[name as keyof typeof values]) : whole,
+      name in values ? encode(values[name as keyof typeof values]) : whole,
     );
   const oneLine = (v: string) => v.replace(/[\r\n]+/g, ' ');
   const text = fill(template.text, (v) => v);
