@@ -318,6 +318,25 @@ window.signIn = () => window.notes.logIn(Credentials.hostedPage(location.origin 
     await context.close();
   });
 
+  it('the demo page of `gatehouse dev` is the login UI: sign in with the login buttons, see the user', async () => {
+    await account('demo@example.com');
+    const [context, page] = await newPage();
+    await page.goto(`${gatehouseUrl}/`);
+    const buttons = page.locator('gatehouse-login-buttons');
+    await buttons.locator('[part~=toggle]').click();
+    expect(await axe(page)).toEqual([]);
+    await buttons.getByLabel('Email').fill('demo@example.com');
+    await buttons.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await buttons.getByLabel('Password', { exact: true }).press('Enter');
+    await expect.poll(() => page.locator('#user').textContent()).toContain('demo@example.com');
+    expect(await page.locator('#claims').textContent()).toContain('"typ": "access"');
+    await expect.poll(() => buttons.locator('[part~=toggle]').textContent()).toContain('demo@example.com');
+    expect(await axe(page)).toEqual([]);
+    // The snippet on the page loads the same bundle from this server.
+    expect(await page.locator('pre code').first().textContent()).toContain(`${gatehouseUrl}/ui/gatehouse-ui.js`);
+    await context.close();
+  });
+
   it('reported no CSP violation on any page', () => {
     expect(cspViolations).toEqual([]);
   });
