@@ -323,6 +323,7 @@ window.signIn = () => window.notes.logIn(Credentials.hostedPage(location.origin 
     const [context, page] = await newPage();
     await page.goto(`${gatehouseUrl}/`);
     const buttons = page.locator('gatehouse-login-buttons');
+    expect(await page.locator('#devices').isVisible()).toBe(false);
     await buttons.locator('[part~=toggle]').click();
     expect(await axe(page)).toEqual([]);
     await buttons.getByLabel('Email').fill('demo@example.com');
@@ -331,6 +332,9 @@ window.signIn = () => window.notes.logIn(Credentials.hostedPage(location.origin 
     await expect.poll(() => page.locator('#user').textContent()).toContain('demo@example.com');
     expect(await page.locator('#claims').textContent()).toContain('"typ": "access"');
     await expect.poll(() => buttons.locator('[part~=toggle]').textContent()).toContain('demo@example.com');
+    // Signed in: the device list shows, the guest card goes.
+    await expect.poll(() => page.locator('gatehouse-sessions [part~=summary]').isVisible()).toBe(true);
+    expect(await page.locator('#guest').isVisible()).toBe(false);
     expect(await axe(page)).toEqual([]);
     // The snippet on the page loads the same bundle from this server.
     expect(await page.locator('pre code').first().textContent()).toContain(`${gatehouseUrl}/ui/gatehouse-ui.js`);

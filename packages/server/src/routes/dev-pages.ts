@@ -79,10 +79,12 @@ function demoPage(appId: string, appName: string, publicUrl: string, nonce: stri
   body { margin: 0; font: 16px/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #1d1d1f; background: #f4f4f5; }
   .bar { display: flex; align-items: center; gap: 1rem; padding: .5rem 1rem; background: #fff; border-bottom: 1px solid #d4d4d8; }
   .bar h1 { font-size: 1.2rem; margin: 0; } .bar .app { color: #52525b; flex: 1; } .bar code { color: #1d1d1f; }
+  .bar { flex-wrap: wrap; } .bar gatehouse-login-buttons { margin-inline-start: auto; }
+  @media (max-width: 600px) { .bar .app { order: 3; flex-basis: 100%; font-size: .9rem; } }
   main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
   .grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); align-items: start; }
   .card { background: #fff; border-radius: 10px; padding: 1rem 1.25rem; box-shadow: 0 1px 3px rgba(0,0,0,.1); }
-  .card:empty { display: none; }
+  .card[hidden] { display: none; }
   h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
   pre { background: #f6f6f6; padding: .75rem; overflow: auto; font-size: 13px; border-radius: 6px; margin: 0 0 .75rem; white-space: pre-wrap; overflow-wrap: anywhere; }
   a { color: #1f5fbf; }
@@ -101,8 +103,8 @@ function demoPage(appId: string, appName: string, publicUrl: string, nonce: stri
   waits in the <a href="dev/outbox" target="_blank">outbox</a>. Put the same sign-in on your page with two lines:</p>
   <pre><code>${escapeHtml(snippet)}</code></pre>
   <div class="grid">
-    <section class="card" aria-label="Guest"><gatehouse-guest></gatehouse-guest></section>
-    <section class="card" aria-label="Your devices"><gatehouse-sessions></gatehouse-sessions></section>
+    <section class="card" id="guest" aria-label="Guest"><gatehouse-guest></gatehouse-guest></section>
+    <section class="card" id="devices" aria-label="Your devices" hidden><gatehouse-sessions></gatehouse-sessions></section>
     <section class="card" aria-labelledby="who">
       <h2 id="who">Current user</h2>
       <pre id="user">Nobody is signed in.</pre>
@@ -128,7 +130,11 @@ function show() {
   const user = app.currentUser;
   const userView = document.getElementById('user');
   const claimsView = document.getElementById('claims');
-  if (!user || !user.isLoggedIn || !user.accessToken) {
+  const signedIn = Boolean(user && user.isLoggedIn && user.accessToken);
+  // The guest card serves signed-out people and guests; the device list, whoever is signed in.
+  document.getElementById('guest').hidden = signedIn && user.providerType !== 'anon-user';
+  document.getElementById('devices').hidden = !signedIn;
+  if (!signedIn) {
     userView.textContent = 'Nobody is signed in.';
     claimsView.textContent = '—';
     return;
