@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type NodeServer, serveNode } from '@gatehouse-auth/server';
 import { startTestGatehouse, type TestGatehouse } from '@gatehouse-auth/server/testing';
@@ -31,6 +31,8 @@ describe('the hosted pages in Chromium', () => {
   const cspViolations: string[] = [];
 
   const callback = () => `${pages.url}/callback`;
+  /** The same page with realm-web 2.0.1's own `handleAuthRedirect()` (its browser build, unmodified). */
+  const realmCallback = () => `${pages.url}/callback-realm-web`;
   const loginUrl = (query: Record<string, string>) =>
     `${gatehouseUrl}/app/${APP}/login?${new URLSearchParams(query).toString()}`;
 
@@ -53,7 +55,11 @@ describe('the hosted pages in Chromium', () => {
           alias: { '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts') },
         })
       ).outputFiles[0]?.text ?? '';
+    const realmWeb = readFileSync(join(ROOT, 'node_modules/realm-web/dist/bundle.iife.js'), 'utf8');
     pages = await servePages(sdk, (path: string) => {
+      if (path === '/callback-realm-web')
+        return `<!doctype html><meta charset="utf-8"><title>callback</title>
+<script>${realmWeb}</script><script>Realm.handleAuthRedirect();</script>`;
       if (path === '/callback')
         return `<!doctype html><meta charset="utf-8"><title>callback</title>
 <script type="module">import { handleAuthRedirect } from '/ui.js'; handleAuthRedirect();</script>`;
@@ -62,7 +68,7 @@ describe('the hosted pages in Chromium', () => {
 <script type="module">
 import { App, Credentials } from '/ui.js';
 window.notes = new App({ id: ${JSON.stringify(APP)}, baseUrl: ${JSON.stringify(gatehouseUrl)} });
-window.signIn = () => window.notes.logIn(Credentials.hostedPage(location.origin + '/callback'))
+window.signIn = (path = '/callback') => window.notes.logIn(Credentials.hostedPage(location.origin + path))
   .then((user) => ({ id: user.id, email: user.profile.email, providerType: user.providerType, loggedIn: user.isLoggedIn }));
 </script><main><h1>Notes</h1></main></html>`;
       return undefined;
@@ -74,7 +80,7 @@ window.signIn = () => window.notes.logIn(Credentials.hostedPage(location.origin 
         apps: {
           [APP]: {
             name: 'Notes',
-            oauthRedirectUris: [callback()],
+            oauthRedirectUris: [callback(), realmCallback()],
             branding: {
               appUrl: `${pages.url}/`,
               colors: { primary: PRIMARY },
@@ -190,6 +196,22 @@ window.signIn = () => window.notes.logIn(Credentials.hostedPage(location.origin 
     expect(
       await gatehousePage.evaluate(() => Object.keys(localStorage).length + Object.keys(sessionStorage).length),
     ).toBe(0);
+    await context.close();
+  });
+
+  it("hands over to realm-web's handleAuthRedirect() just the same", async () => {
+    await account('rita@example.com');
+    const [context, page] = await newPage();
+    await page.goto(`${pages.url}/`);
+    await page.waitForFunction(() => 'signIn' in window);
+    const popupOpened = page.waitForEvent('popup');
+    const result = page.evaluate(() => (window as any).signIn('/callback-realm-web'));
+    const popup = await popupOpened;
+    const signIn = popup.locator('gatehouse-sign-in');
+    await signIn.getByLabel('Email').fill('rita@example.com');
+    await signIn.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await signIn.getByLabel('Password', { exact: true }).press('Enter');
+    expect(await result).toMatchObject({ email: 'rita@example.com', loggedIn: true });
     await context.close();
   });
 
