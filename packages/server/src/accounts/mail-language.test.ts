@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { serveNode } from '../node/serve.js';
 import { startTestGatehouse, type TestGatehouse } from '../testing/index.js';
+import { RawDdp } from '../testing/raw-ddp.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -72,6 +74,29 @@ describe.each(['sqlite', 'postgres'] as const)('account mails per app and langua
     expect(spanish.subject).toBe('Confirma tu dirección de correo para Notes');
     expect(spanish.html).toContain('background:#7a2e0e');
     expect(spanish.html).toContain('<img src="https://cdn.example.com/notes.png"');
+  });
+
+  it("over DDP, writes in the language of the WebSocket upgrade's Accept-Language", async () => {
+    await start();
+    expect((await register('mika@example.com')).status).toBe(201);
+    const server = await serveNode(t.gatehouse, { host: '127.0.0.1', port: 0 });
+    try {
+      const ddp = await RawDdp.open(`${server.url.replace('http', 'ws')}/websocket`, true, {
+        'accept-language': 'es-MX,es;q=0.9',
+      });
+      expect((await ddp.call('forgotPassword', { email: 'mika@example.com' })).error).toBeUndefined();
+      ddp.close();
+      for (
+        let i = 0;
+        i < 200 && (t.gatehouse.outbox?.list().filter((m) => m.to === 'mika@example.com').length ?? 0) < 2;
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 10));
+      const [reset] = t.gatehouse.outbox?.list().filter((m) => m.to === 'mika@example.com') ?? [];
+      expect(reset?.subject).toBe('Restablece tu contraseña de Notes');
+    } finally {
+      await server.server.close();
+    }
   });
 
   it('refuses a template with an unknown variable or without the link, and a colour that is not hex', async () => {
