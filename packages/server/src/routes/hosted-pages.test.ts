@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestGatehouse, type TestGatehouse } from '../testing/index.js';
 
@@ -123,6 +124,16 @@ describe.each(['sqlite', 'postgres'] as const)('hosted pages (%s)', (dialect) =>
     expect(bundle.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(bundle.headers.get('access-control-allow-origin')).toBe('*');
     expect(bundle.text).toContain('gatehouse-login-buttons');
+    expect(bundle.headers.get('content-encoding')).toBeNull();
+    // Compressed for clients that accept gzip (about a third of the size).
+    const gzipped = await t.gatehouse.fetch(
+      new Request('http://gatehouse.test/ui/gatehouse-ui.js', { headers: { 'accept-encoding': 'gzip, br' } }),
+      { address: '127.0.0.1' },
+    );
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+    const raw = new Uint8Array(await gzipped.arrayBuffer());
+    expect(raw.length).toBeLessThan(bundle.text.length / 2);
+    expect(gunzipSync(raw).toString('utf8')).toBe(bundle.text);
     const script = await t.request('GET', '/ui/hosted.js');
     expect(script.text).toContain("from './gatehouse-ui.js'");
     expect(script.headers.get('access-control-allow-origin')).toBeNull();

@@ -55,10 +55,11 @@ export function hostedPages(ctx: ServerContext): Hono<GatehouseEnv> {
 
   // The UI's browser bundle and the hosted pages' script. Any page may load the bundle (it holds no secret),
   // so it is served to other origins too: `<script type="module">` fetches in CORS mode.
-  pages.get('/ui/gatehouse-ui.js', async () => {
-    const code = await uiBundle();
-    if (code === null) return new Response('@gatehouse-auth/ui is not built: run `npm run build`', { status: 404 });
-    return script(code, true);
+  pages.get('/ui/gatehouse-ui.js', async (c) => {
+    const built = await uiBundle();
+    if (built === null) return new Response('@gatehouse-auth/ui is not built: run `npm run build`', { status: 404 });
+    const gzip = /\bgzip\b/i.test(c.req.header('accept-encoding') ?? '');
+    return script(gzip ? built.gzipped : built.code, true, gzip);
   });
   pages.get('/ui/hosted.js', () => script(HOSTED_SCRIPT, false));
 
@@ -225,12 +226,14 @@ async function readForm(request: Request, maxBytes: number): Promise<URLSearchPa
   return form;
 }
 
-function script(code: string, crossOrigin: boolean): Response {
+function script(code: string | Uint8Array<ArrayBuffer>, crossOrigin: boolean, gzipped = false): Response {
   return new Response(code, {
     headers: {
       'content-type': 'text/javascript; charset=utf-8',
       'cache-control': 'public, max-age=300',
       'x-content-type-options': 'nosniff',
+      vary: 'accept-encoding',
+      ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
       ...(crossOrigin ? { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' } : {}),
     },
   });
