@@ -32,7 +32,7 @@ import { createPasswordHasher, type PasswordHasher } from './passwords/index.js'
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/index.js';
 import type { RedisState } from './rate-limit/redis.js';
 import { errorResponse } from './routes/errors.js';
-import { describe, httpRoutes } from './routes/index.js';
+import { describe, httpRoutes, mountedRoutes } from './routes/index.js';
 import { importSigningKeys } from './tokens/keys.js';
 import { createTokenService } from './tokens/tokens.js';
 
@@ -67,6 +67,11 @@ export interface Gatehouse {
   readonly logger: Logger;
   /** Prometheus metrics when `metrics.enabled`, else `null`; `serveMetrics` serves them on their own port. */
   readonly metrics: GatehouseMetrics | null;
+  /**
+   * The HTTP routes mounted (method and Hono path pattern, e.g. `GET /api/client/v2.0/app/:appId/location`):
+   * what the OpenAPI document at `/api/openapi.json` must describe, no more and no less.
+   */
+  readonly httpRoutes: readonly { method: string; path: string }[];
   /**
    * The server-side account changes of one app (Meteor's server `Accounts.*`: createUser, setPassword,
    * sendEnrollmentEmail, addEmail, setUsername, …). Throws `AppNotFound` for an app not in the config.
@@ -274,6 +279,7 @@ export async function createGatehouse(
     ddp,
     logger,
     metrics,
+    httpRoutes: mountedRoutes(router),
     accounts(appId) {
       const app = config.apps.get(appId);
       if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);

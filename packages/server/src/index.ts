@@ -28,5 +28,8 @@ export { type MetricsServer, serveMetrics } from './node/metrics-server.js';
 export { type NodeServer, serveNode } from './node/serve.js';
 export type { ServiceAdmin, ServiceView } from './oauth/meteor/settings.js';
 export { type EncryptionKeyConfig, generateEncryptionKey } from './oauth/vault.js';
+export { type Operation, openApiDocument } from './openapi/document.js';
+export { openApiMarkdown } from './openapi/markdown.js';
+export { allOperations } from './openapi/operations.js';
 export { type ServerApiKeyView, serverApiKeys } from './providers/api-key/index.js';
 export { generateSigningKey, type SigningAlgorithm, type SigningKeyConfig } from './tokens/keys.js';

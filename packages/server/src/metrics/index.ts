@@ -271,7 +271,8 @@ function label(value: unknown): string {
   return typeof value === 'string' && /^[a-z0-9][a-z0-9-]{0,39}$/.test(value) ? value : 'other';
 }
 
-function serverVersion(): string {
+/** The version in the server package's package.json (`unknown` if it cannot be read). */
+export function serverVersion(): string {
   try {
     // From `src/metrics/` and `dist/metrics/` alike, the package's package.json is two directories up.
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
