@@ -55,6 +55,11 @@ export interface Gatehouse {
    * requests refused), the mail outbox's depth, and Redis (whether limits are shared or counted per process).
    */
   status(): Promise<GatehouseStatus>;
+  /**
+   * Resolves once the background work started so far (mail written after a call answered) has finished and the
+   * mail due was handed to SMTP or the outbox — or after `ms`. The CLI waits for it before it closes.
+   */
+  settled(ms: number): Promise<void>;
   /** Waits for background work (mail), then closes the hashing pool, the mailer and the database. */
   close(): Promise<void>;
   readonly config: ResolvedConfig;
@@ -312,6 +317,7 @@ export async function createGatehouse(
       return crossOrigin ? cors.decorate(request, response) : response;
     },
     clientAddress: (socketAddress, forwardedFor) => resolveAddress({ socketAddress, forwardedFor }),
+    settled: (ms) => ctx.settled(ms),
     ready: ping,
     async status() {
       return {

@@ -9,7 +9,17 @@
  * ```
  */
 
+export type { ImportedAccount, ImportOutcome } from './accounts/import.js';
 export type { ServerAccounts } from './accounts/index.js';
+export {
+  type AppServicesExport,
+  ExportError,
+  type ImportedSettings,
+  type ParsedUsers,
+  parseAppServicesUsers,
+  readAppServicesExport,
+  settingsFromExport,
+} from './app-services/export.js';
 export { CONFIG_JSON_SCHEMA_FILE, configJsonSchema } from './config/json-schema.js';
 export { applyEnvironment, CONFIG_FILE_NAMES, findConfigFile, loadConfig, readConfigFile } from './config/load.js';
 export { type AppSettings, ConfigError, type ResolvedConfig, resolveConfig } from './config/resolve.js';

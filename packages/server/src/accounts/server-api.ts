@@ -5,6 +5,7 @@ import { servicesOfUser } from '../oauth/meteor/external-user.js';
 import { createAccount, nameTaken } from './create.js';
 import { addEmail, addressOf, removeEmail, replaceEmail, sendVerificationEmail } from './emails.js';
 import { normalizeUsername } from './identifiers.js';
+import { type ImportedAccount, type ImportOutcome, importAccount } from './import.js';
 import { mailAccountLink } from './links.js';
 import { PASSWORD_PROVIDER } from './password-rules.js';
 import { setPassword } from './passwords.js';
@@ -80,6 +81,18 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
      */
     async setPassword(userId: string, password: string, options: { logout?: boolean } = {}): Promise<void> {
       await setPassword(ctx, app, await userOf(userId), password, options);
+    },
+
+    /**
+     * Brings over a user of another system (App Services) with its id, identities and email, without a
+     * password; a user with that id already there is left as it is (docs/migrating-from-app-services.md).
+     */
+    async importUser(input: ImportedAccount): Promise<ImportOutcome> {
+      try {
+        return await importAccount(ctx, app, input);
+      } catch (error) {
+        return existing(error);
+      }
     },
 
     /** Mails an enrollment link (Meteor's `sendEnrollmentEmail`) to `email`, or to the first address. */
