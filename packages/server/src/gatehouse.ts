@@ -25,7 +25,7 @@ import { createDatabaseOutages, type DatabaseState } from './health/outages.js';
 import { createCors } from './http/cors.js';
 import { observeRequests } from './http/observe.js';
 import { createLogger, type Logger } from './logger.js';
-import { countingRefusals, createMetrics, type GatehouseMetrics } from './metrics/index.js';
+import { countingRefusals, createMetrics, type GatehouseMetrics, refreshedAtMostEvery } from './metrics/index.js';
 import { clientAddressResolver } from './net/client-address.js';
 import { type ServiceAdmin, serviceAdmin } from './oauth/meteor/settings.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
@@ -98,6 +98,9 @@ export interface GatehouseStatus {
   redis: RedisState | null;
 }
 
+/** The active-sessions gauge counts sessions in the database at most this often, however often it is scraped. */
+const ACTIVE_SESSIONS_REFRESH_MS = 15_000;
+
 /** Parts a caller (tests, the CLI) may provide instead of having them built from the configuration. */
 export interface GatehouseOptions {
   storage?: Storage;
@@ -113,6 +116,8 @@ export interface GatehouseOptions {
   ddpHeartbeat?: DdpHeartbeat;
   /** How often expired one-time tokens (links, OAuth states) are deleted; hourly by default; tests shorten it. */
   maintenanceIntervalMs?: number;
+  /** How often the active-sessions metric may count sessions in the database (default 15 s); tests shorten it. */
+  activeSessionsRefreshMs?: number;
 }
 
 /**
@@ -145,6 +150,11 @@ export async function createGatehouse(
         databaseAvailable: () => outages.state().available,
         mailQueue: () => mail.depth().catch(() => null),
         redisShared: () => (shared ? shared.state().limits === 'shared' : null),
+        activeSessions: refreshedAtMostEvery(
+          options.activeSessionsRefreshMs ?? ACTIVE_SESSIONS_REFRESH_MS,
+          () => storage.countActiveSessions(now()),
+          () => Date.now(),
+        ),
       })
     : null;
   const keys = await importSigningKeys(config.keys);
@@ -180,6 +190,7 @@ export async function createGatehouse(
     logger,
     now,
     onError: (error, what) => outages.note(error, what),
+    ...(metrics ? { onOutcome: (outcome, kind) => metrics.observeMail(outcome, kind) } : {}),
   });
   // Shared state for several instances, when configured: rate limits and news of changed users.
   // (Loaded only when configured: a single instance never pays for the Redis client.)
