@@ -433,27 +433,12 @@ export const devOperations: Operation[] = [
 ];
 
 /**
- * Every operation of the HTTP API, in the order of the reference. The admin API adds its own with
- * `registerOperations` when it is mounted.
+ * Every operation of the HTTP API, in the order of the reference (the development pages only when they are
+ * mounted). `httpRoutes` serves the document of this list, and a module that mounts more routes there (the
+ * admin API) appends its operations to the list beside its `router.route(…)` call — and to
+ * `referenceDocument()` for the reference page. `openapi.test.ts` fails while the list and the mounted routes
+ * differ.
  */
 export function allOperations(options: { devPages: boolean }): Operation[] {
-  return [...health, ...clientApi, ...extensions, ...pages, ...registered, ...(options.devPages ? devOperations : [])];
-}
-
-const registered: Operation[] = [];
-
-/**
- * Adds operations of another module (the admin API) to the document. Call it once, at import time of that
- * module, next to the route definitions it describes; `openapi.test.ts` then checks them against the mounted
- * routes like every other.
- *
- * @example
- * ```ts
- * registerOperations([{ method: 'get', path: '/api/admin/v1/users', summary: 'List users', tag: 'Admin',
- *   auth: 'admin', query: { cursor: 'Where the page starts.' }, responses: { 200: { description: 'OK', json: usersPage } } }]);
- * ```
- */
-export function registerOperations(operations: readonly Operation[]): void {
-  for (const op of operations)
-    if (!registered.some((r) => r.method === op.method && r.path === op.path)) registered.push(op);
+  return [...health, ...clientApi, ...extensions, ...pages, ...(options.devPages ? devOperations : [])];
 }

@@ -55,14 +55,13 @@ export function httpRoutes(
   });
   const keySet = jwks(ctx.keys);
   router.get('/.well-known/jwks.json', () => json(keySet, 200, { 'cache-control': 'public, max-age=300' }));
-  // The OpenAPI 3.1 document of these routes (docs/http-api.md), built on first request.
+  // The OpenAPI 3.1 document of the routes mounted here (docs/http-api.md), built on first request. A module
+  // mounting routes below appends its operations to `described` next to its `router.route(…)`.
+  const described = allOperations({ devPages: ctx.config.dangerouslyEnableDevPages });
   let document: string | undefined;
   router.get('/api/openapi.json', () => {
     document ??= JSON.stringify(
-      openApiDocument(allOperations({ devPages: ctx.config.dangerouslyEnableDevPages }), {
-        version: serverVersion(),
-        serverUrl: ctx.config.publicUrl,
-      }),
+      openApiDocument(described, { version: serverVersion(), serverUrl: ctx.config.publicUrl }),
     );
     return new Response(document, {
       headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' },
