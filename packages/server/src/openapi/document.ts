@@ -31,6 +31,8 @@ export interface Operation {
   /** Groups the reference by section: `App Services client API`, `Extensions`, `Pages`, `Health`, `Admin`. */
   tag: string;
   auth: Auth;
+  /** With `auth: 'none'`: the access token may be given too, and changes what the route does (`?link=true`). */
+  optionalAccess?: boolean;
   /** Query parameters, each `name: description` (all optional strings). */
   query?: Record<string, string>;
   /** A JSON body (`application/json`), validated with this schema. */
@@ -135,7 +137,7 @@ export function openApiDocument(operations: readonly Operation[], options: Docum
       ...(op.description ? { description: op.description } : {}),
       tags: [op.tag],
       ...(parameters.length ? { parameters } : {}),
-      security: op.auth === 'none' ? [] : [{ [SECURITY[op.auth]]: [] }],
+      security: op.auth !== 'none' ? [{ [SECURITY[op.auth]]: [] }] : op.optionalAccess ? [{}, { accessToken: [] }] : [],
     };
     if (op.body)
       operation.requestBody = {
@@ -192,6 +194,8 @@ export function openApiDocument(operations: readonly Operation[], options: Docum
       };
     }
     responses['4XX'] = { $ref: '#/components/responses/Error' };
+    // Anything that reads the database answers 503 while it is away; the liveness check reads nothing.
+    if (op.path !== '/healthz') responses['503'] ??= { $ref: '#/components/responses/Error' };
     operation.responses = responses;
     item[op.method] = operation;
   }
@@ -202,7 +206,7 @@ export function openApiDocument(operations: readonly Operation[], options: Docum
       version: options.version,
       description:
         'The App Services client API (what realm-web and the Realm SDKs send), Gatehouse’s extensions, the pages email links land on, and health checks. Every response carries `X-Request-Id`.',
-      license: { name: 'See the repository' },
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
     tags: tags.map((name) => ({ name })),
@@ -212,7 +216,7 @@ export function openApiDocument(operations: readonly Operation[], options: Docum
       responses: {
         Error: {
           description:
-            'A refusal: 400 bad input, 401 no or bad token, 403, 404 unknown app/user/key, 409, 429 rate limited, 503 the database is away.',
+            'A refusal: 400 bad input, 401 no or bad token, 403, 404 unknown app/user/key, 409, 429 rate limited (with `Retry-After`), 503 the database is away or password hashing is saturated (with `Retry-After`).',
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
         },
       },

@@ -36,8 +36,8 @@ export function openApiMarkdown(document: Json): string {
     for (const { method, path, op } of byTag.get(name) ?? []) {
       lines.push(`### \`${method.toUpperCase()} ${path}\``, '', `${op.summary}.`, '');
       if (op.description) lines.push(op.description, '');
-      const auth = (op.security as Json[]).map((s) => AUTH[Object.keys(s)[0] ?? ''] ?? '?');
-      lines.push(`- **Auth:** ${auth.length ? `${auth.join(' or ')} (\`Authorization: Bearer …\`)` : 'none'}`);
+      const auth = (op.security as Json[]).map((s) => AUTH[Object.keys(s)[0] ?? ''] ?? 'none');
+      lines.push(`- **Auth:** ${auth.length ? `${auth.join(', or ')} (\`Authorization: Bearer …\`)` : 'none'}`);
       const query = ((op.parameters ?? []) as Json[]).filter((p) => p.in === 'query');
       if (query.length)
         lines.push(`- **Query:** ${query.map((p) => `\`${p.name}\` — ${p.description ?? ''}`.trim()).join('; ')}`);

@@ -133,6 +133,7 @@ const clientApi: Operation[] = [
       'The body is the credential of `{provider}`; clients may add `provider` (a string) and `options` (e.g. `{ "device": { "deviceId": … } }`), which are taken off before the credential is checked. With `?link=true` and the caller’s access token, the credential is added to the caller and the answer has no refresh token.',
     tag: 'App Services client API',
     auth: 'none',
+    optionalAccess: true,
     query: { link: 'Present: link the credential to the user of the access token in `Authorization`.' },
     bodies: Object.fromEntries([...credentialProviders.values()].map((p) => [p.type, p.schema])),
     responses: { 200: ok(z.union([loggedIn, linked]), 'The tokens (a link: no refresh token).') },
@@ -143,6 +144,7 @@ const clientApi: Operation[] = [
     summary: 'Start an OAuth2 redirect login at Google, Facebook or Apple (routes 21–22)',
     tag: 'App Services client API',
     auth: 'none',
+    optionalAccess: true,
     query: {
       state: 'The client’s state, returned in the final redirect.',
       redirect: 'Where to send the browser at the end; must be in the app’s `oauthRedirectUris`.',
