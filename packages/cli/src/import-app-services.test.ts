@@ -13,7 +13,9 @@ afterEach(() => dirs.cleanup());
 
 /** A real export's shape: realm_config.json, auth/providers.json, auth/custom_user_data.json, functions/. */
 const EXPORT = new URL('../test-fixtures/app-services-export', import.meta.url).pathname;
-const USERS = join(EXPORT, 'users.json');
+/** The Admin API's user list, and a mongoexport of the custom user data collection (relaxed Extended JSON). */
+const USERS = new URL('../test-fixtures/app-services-users.json', import.meta.url).pathname;
+const CUSTOM_DATA = new URL('../test-fixtures/app-services-custom-data.jsonl', import.meta.url).pathname;
 const APP = 'tasks-qzxkv';
 const id = (n: number) => `64b7f0c2a1b2c3d4e5f6000${n}`;
 
@@ -27,7 +29,10 @@ describe.each(['sqlite', 'postgres'] as const)('gatehouse import app-services (%
       initial.passwordHashing = TEST_PASSWORD_HASHING;
       writeFileSync(path, JSON.stringify(initial, null, 2));
 
-      const first = await runCli(['import', 'app-services', EXPORT, '--config', path, '--users', USERS], { cwd: dir });
+      const first = await runCli(
+        ['import', 'app-services', EXPORT, '--config', path, '--users', USERS, '--custom-data', CUSTOM_DATA],
+        { cwd: dir },
+      );
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
 
@@ -76,6 +81,10 @@ describe.each(['sqlite', 'postgres'] as const)('gatehouse import app-services (%
       expect(first.stdout).toContain(`record 7 (${id(7)}): Email already exists.`);
       expect(first.stdout).toContain('2 email/password users have no password yet');
       expect(first.stdout).not.toContain('No SMTP is configured');
+      // Custom user data, by the export's user_id_field, for the users that are here.
+      expect(first.stdout).toContain("Custom user data (by 'user_id'): 1 user set; 2 skipped.");
+      expect(first.stdout).toContain(`document 2 (${id(5)}): no such user here`);
+      expect(first.stdout).toContain("document 3: no user id (24 hex digits) in 'user_id'");
 
       const storage = await createStorage(db ? db.url : config.database.url.replace('sqlite:./', `sqlite:${dir}/`));
       try {
@@ -89,6 +98,13 @@ describe.each(['sqlite', 'postgres'] as const)('gatehouse import app-services (%
           disabled: false,
         });
         expect(await storage.getPasswordHash(APP, id(1))).toBeNull();
+        expect(ada?.customData).toEqual({
+          _id: { $oid: '64b7f0c2a1b2c3d4e5f6c001' },
+          user_id: id(1),
+          plan: 'pro',
+          seats: 3,
+          since: { $date: '2023-07-19T14:18:42Z' },
+        });
         const grace = await storage.getUser(APP, id(2));
         expect(grace?.profile).toEqual({ name: 'Grace Hopper', picture: 'https://example.com/grace.png' });
         expect(grace?.identities.map((i) => [i.providerType, i.subject])).toEqual([
@@ -148,7 +164,15 @@ describe.each(['sqlite', 'postgres'] as const)('gatehouse import app-services (%
           password: 'a new passphrase for ada',
         });
         expect(login.status).toBe(200);
-        expect(((await login.json()) as { user_id: string }).user_id).toBe(id(1));
+        const tokens = (await login.json()) as { user_id: string; access_token: string };
+        expect(tokens.user_id).toBe(id(1));
+        // Her custom data travels in the token as App Services put it: canonical Extended JSON.
+        const claims = JSON.parse(Buffer.from(tokens.access_token.split('.')[1] ?? '', 'base64url').toString());
+        expect(claims.user_data).toMatchObject({
+          _id: { $oid: '64b7f0c2a1b2c3d4e5f6c001' },
+          plan: 'pro',
+          seats: { $numberInt: '3' },
+        });
       } finally {
         await gatehouse.close();
       }
@@ -178,6 +202,11 @@ describe('gatehouse import app-services: refusals', () => {
     expect(notExport.stderr).toContain('neither auth/providers.json nor auth_providers/');
     const noUsers = await runCli(['import', 'app-services', EXPORT, '--config', path, '--send-reset'], { cwd: dir });
     expect(noUsers.stderr).toContain('--send-reset needs --users');
+    const noUsersData = await runCli(
+      ['import', 'app-services', EXPORT, '--config', path, '--custom-data', CUSTOM_DATA],
+      { cwd: dir },
+    );
+    expect(noUsersData.stderr).toContain('--custom-data needs --users');
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
 });

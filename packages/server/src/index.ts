@@ -15,8 +15,10 @@ export {
   type AppServicesExport,
   ExportError,
   type ImportedSettings,
+  type ParsedCustomData,
   type ParsedUsers,
   parseAppServicesUsers,
+  parseCustomUserData,
   readAppServicesExport,
   settingsFromExport,
 } from './app-services/export.js';

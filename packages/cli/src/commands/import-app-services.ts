@@ -7,6 +7,7 @@ import {
   ExportError,
   type ImportedSettings,
   parseAppServicesUsers,
+  parseCustomUserData,
   readAppServicesExport,
   settingsFromExport,
 } from '@gatehouse-auth/server';
@@ -18,6 +19,7 @@ interface Values {
   config?: string | undefined;
   users?: string | undefined;
   'send-reset'?: boolean | undefined;
+  'custom-data'?: string | undefined;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -32,6 +34,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export async function importAppServices(values: Values, io: Io, dir: string | undefined): Promise<number> {
   if (!dir) throw new UsageError('import app-services takes the export directory', 'import');
   if (values['send-reset'] && !values.users) throw new UsageError('--send-reset needs --users <file>', 'import');
+  if (values['custom-data'] && !values.users)
+    throw new UsageError('--custom-data needs --users <file> (the users it belongs to)', 'import');
   let exported: ReturnType<typeof readAppServicesExport>;
   try {
     exported = readAppServicesExport(resolve(io.cwd, dir));
@@ -65,17 +69,12 @@ export async function importAppServices(values: Values, io: Io, dir: string | un
 
   const config = await loadServerConfig(path, io.env, io.cwd);
   if (!config.apps.has(appId)) throw new CliError(`no app '${appId}' in the config`);
-  let text: string;
-  try {
-    text = readFileSync(resolve(io.cwd, values.users), 'utf8');
-  } catch (error) {
-    throw new CliError(
-      `cannot read ${values.users}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
   let parsed: ReturnType<typeof parseAppServicesUsers>;
+  let customData: ReturnType<typeof parseCustomUserData> | null = null;
+  const userIdField = exported.customUserData?.user_id_field ?? 'user_id';
   try {
-    parsed = parseAppServicesUsers(text, Date.now());
+    parsed = parseAppServicesUsers(readText(io, values.users), Date.now());
+    if (values['custom-data']) customData = parseCustomUserData(readText(io, values['custom-data']), userIdField);
   } catch (error) {
     if (error instanceof ExportError) throw new CliError(error.message);
     throw error;
@@ -99,6 +98,27 @@ export async function importAppServices(values: Values, io: Io, dir: string | un
         if (!isGatehouseError(error)) throw error;
         failed.push({ record, id: user.id, reason: error.message });
       }
+    }
+    if (customData) {
+      let set = 0;
+      const skipped = [...customData.skipped];
+      for (const { record, userId, data } of customData.entries) {
+        try {
+          await accounts.setCustomData(userId, data as never);
+          set++;
+        } catch (error) {
+          if (!isGatehouseError(error)) throw error;
+          skipped.push({
+            record,
+            id: userId,
+            reason: error.code === 'UserNotFound' ? 'no such user here' : error.message,
+          });
+        }
+      }
+      io.stdout.write(
+        `Custom user data (by '${userIdField}'): ${plural(set, 'user')} set; ${skipped.length} skipped.\n`,
+      );
+      for (const f of skipped) io.stdout.write(`  document ${f.record}${f.id ? ` (${f.id})` : ''}: ${f.reason}\n`);
     }
     if (values['send-reset'])
       for (const id of withoutPassword) {
@@ -135,6 +155,14 @@ export async function importAppServices(values: Values, io: Io, dir: string | un
       `\nNo SMTP is configured, so the mail is shown here instead:\nTo: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}\n`,
     );
   return failed.length > 0 && imported + unchanged === 0 ? EXIT_FAILURE : EXIT_OK;
+}
+
+function readText(io: Io, file: string): string {
+  try {
+    return readFileSync(resolve(io.cwd, file), 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 /**

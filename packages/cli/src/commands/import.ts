@@ -12,7 +12,8 @@ export const importCommand = defineCommand({
     '`import app-services <export-dir>` reads an Atlas App Services app export (auth/providers.json, ' +
     'auth/custom_user_data.json), writes the providers into the app of gatehouse.config.json and prints what it ' +
     'could not carry (secrets, functions); with --users it imports the Admin API user list with ids, identities, ' +
-    'emails and disabled state — without passwords, which never leave App Services: --send-reset mails each ' +
+    'emails and disabled state, and with --custom-data a mongoexport of the custom user data collection as each ' +
+    "user's custom data — without passwords, which never leave App Services: --send-reset mails each " +
     'email/password user still without a password a link to choose one (run it again later: only those still ' +
     'without one get a mail). `import meteor <file>` imports a mongoexport of a Meteor `users` collection (JSON lines or --jsonArray; Extended JSON) into an app. ' +
     'Ids, usernames, emails with their verified flags, profiles and creation dates are kept; bcrypt and argon2 ' +
@@ -26,6 +27,11 @@ export const importCommand = defineCommand({
       description: 'App to import into (meteor: must be in the config; app-services: default the export’s app id)',
     },
     users: { type: 'string', value: '<file>', description: 'app-services: the users export (JSON array)' },
+    'custom-data': {
+      type: 'string',
+      value: '<file>',
+      description: 'app-services: a mongoexport of the custom user data collection, stored per user',
+    },
     'send-reset': {
       type: 'boolean',
       description: 'app-services: mail a set-your-password link to imported email/password users',

@@ -9,6 +9,7 @@ import { type ImportedAccount, type ImportOutcome, importAccount } from './impor
 import { mailAccountLink } from './links.js';
 import { PASSWORD_PROVIDER } from './password-rules.js';
 import { setPassword } from './passwords.js';
+import { setCustomData } from './users.js';
 
 /**
  * Account changes only the server makes — Meteor's server-side `Accounts.*`: create a user without logging in,
@@ -93,6 +94,14 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
       } catch (error) {
         return existing(error);
       }
+    },
+
+    /**
+     * Replaces the user's stored custom data (what access tokens carry as `user_data` from the next refresh,
+     * unless the config module has a `customData` hook); at most 16 KiB.
+     */
+    async setCustomData(userId: string, customData: JsonObject): Promise<void> {
+      await setCustomData(ctx, await userOf(userId), customData);
     },
 
     /** Mails an enrollment link (Meteor's `sendEnrollmentEmail`) to `email`, or to the first address. */

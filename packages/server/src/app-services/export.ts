@@ -338,3 +338,59 @@ export function parseAppServicesUsers(text: string, now: number): ParsedUsers {
   });
   return { users, skipped };
 }
+
+/** Documents of the custom user data collection, by the user they belong to. */
+export interface ParsedCustomData {
+  entries: { record: number; userId: string; data: JsonObject }[];
+  skipped: { record: number; id?: string; reason: string }[];
+}
+
+/**
+ * Parses a `mongoexport` of the custom user data collection (one document per line, or `--jsonArray`), in the
+ * Extended JSON mongoexport writes: each document is the user's custom data, whole, as App Services read it;
+ * `userIdField` (`custom_user_data.json`'s `user_id_field`) names its user (a string, or an `$oid`). The
+ * Extended JSON stays as it is written (`{ "$oid": … }`), as App Services' tokens carried it.
+ */
+export function parseCustomUserData(text: string, userIdField: string): ParsedCustomData {
+  const trimmed = text.trim();
+  const docs: { record: number; value: unknown; error?: string }[] = [];
+  if (trimmed.startsWith('[')) {
+    try {
+      (JSON.parse(trimmed) as unknown[]).forEach((value, i) => {
+        docs.push({ record: i + 1, value });
+      });
+    } catch (error) {
+      throw new ExportError(`the custom data file is not a JSON array: ${(error as Error).message}`);
+    }
+  } else
+    for (const [i, line] of text.split('\n').entries()) {
+      if (line.trim() === '') continue;
+      try {
+        docs.push({ record: i + 1, value: JSON.parse(line) });
+      } catch (error) {
+        docs.push({ record: i + 1, value: null, error: `not valid JSON: ${(error as Error).message}` });
+      }
+    }
+  const entries: ParsedCustomData['entries'] = [];
+  const skipped: ParsedCustomData['skipped'] = [];
+  for (const { record, value, error } of docs) {
+    if (error || !value || typeof value !== 'object' || Array.isArray(value)) {
+      skipped.push({ record, reason: error ?? 'not a document' });
+      continue;
+    }
+    const doc = value as JsonObject;
+    const raw = doc[userIdField];
+    const userId =
+      typeof raw === 'string'
+        ? raw
+        : raw && typeof raw === 'object' && typeof (raw as { $oid?: unknown }).$oid === 'string'
+          ? ((raw as { $oid: string }).$oid as string)
+          : null;
+    if (!userId || !isObjectIdHex(userId)) {
+      skipped.push({ record, reason: `no user id (24 hex digits) in '${userIdField}'` });
+      continue;
+    }
+    entries.push({ record, userId: userId.toLowerCase(), data: doc });
+  }
+  return { entries, skipped };
+}
