@@ -205,7 +205,7 @@ export function openApiDocument(operations: readonly Operation[], options: Docum
       title: 'Gatehouse HTTP API',
       version: options.version,
       description:
-        'The App Services client API (what realm-web and the Realm SDKs send), Gatehouse’s extensions, the pages email links land on, and health checks. Every response carries `X-Request-Id`.',
+        'The App Services client API (what realm-web and the Realm SDKs send), Gatehouse’s extensions, the pages email links land on, and health checks. Every response carries `X-Request-Id`. Not described here: Meteor’s DDP over WebSocket (`/websocket`, `/sockjs/…`), which is not request and response, and the Prometheus metrics, served on a listener of their own.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
