@@ -65,6 +65,7 @@ const ok = (json: z.ZodType, description = 'OK'): Answer => ({ description, json
 const noContent: Answer = { description: 'Done; no body.' };
 const page = (description: string): Answer => ({ description, content: 'html' });
 const redirect = (description: string): Answer => ({ description, headers: { location: 'Where to go next.' } });
+const script = (description: string): Answer => ({ description, content: 'javascript' });
 
 const CLIENT = '/api/client/v2.0';
 const APP = `${CLIENT}/app/:appId`;
@@ -375,15 +376,50 @@ const pages: Operation[] = [
         responses: { 200: page('The page that hands the credential to the opener.'), 302: redirect('To the service.') },
       })),
   ),
+  {
+    method: 'get',
+    path: '/app/:appId/login',
+    summary: 'The hosted sign-in page',
+    description:
+      'Sign in, sign up or ask for a reset link with the login UI\'s elements, then back to `redirect` with the session in the fragment, as the OAuth redirect flow does (docs/ui.md, "Hosted pages").',
+    tag: 'Pages',
+    auth: 'none',
+    query: {
+      redirect: "Where to return: one of the app's `oauthRedirectUris`, exactly.",
+      state: 'Handed back as `_baas_state` (1 to 64 letters, digits, `-`, `_`).',
+      lang: 'The language (else `Accept-Language`; else English).',
+    },
+    responses: {
+      200: page('The sign-in page.'),
+      400: page('A `redirect` missing or not on the list: the refusal, and no redirect.'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/ui/gatehouse-ui.js',
+    summary: "The login UI's browser bundle (`@gatehouse-auth/ui`), for any page",
+    tag: 'Pages',
+    auth: 'none',
+    responses: { 200: script('One ES module with every element and language; gzipped when accepted.') },
+  },
+  {
+    method: 'get',
+    path: '/ui/hosted.js',
+    summary: "The hosted pages' script",
+    tag: 'Pages',
+    auth: 'none',
+    responses: { 200: script('The script of the hosted pages.') },
+  },
   ...(['confirm', 'reset'] as const).flatMap((kind): Operation[] => [
     {
       method: 'get',
       path: `/app/:appId/${kind}`,
       summary: kind === 'confirm' ? 'The page of a confirmation link' : 'The page of a password reset link',
-      description: 'Opening the page spends nothing (mail scanners prefetch links): its form does.',
+      description:
+        'The login UI\'s element (a plain form without JavaScript), with "send a new link". Opening the page spends nothing (mail scanners prefetch links): its button does.',
       tag: 'Pages',
       auth: 'none',
-      query: { token: 'The mailed token.', tokenId: 'The mailed token id.' },
+      query: { token: 'The mailed token.', tokenId: 'The mailed token id.', lang: 'The language.' },
       responses: { 200: page('The page with its form.') },
     },
     {
@@ -415,6 +451,14 @@ export const devOperations: Operation[] = [
     tag: 'Development',
     auth: 'none',
     responses: { 200: page('The demo page.') },
+  },
+  {
+    method: 'get',
+    path: '/dev/demo.js',
+    summary: "The demo page's script (development only)",
+    tag: 'Development',
+    auth: 'none',
+    responses: { 200: script('The script of the demo page.') },
   },
   {
     method: 'get',
