@@ -9,6 +9,7 @@ import { customTokenConfig } from '../providers/custom-token/config.js';
 import { appleConfig } from '../providers/oauth2-apple/config.js';
 import { facebookConfig } from '../providers/oauth2-facebook/config.js';
 import { googleConfig } from '../providers/oauth2-google/config.js';
+import { passkeyConfig } from '../providers/passkey/config.js';
 
 /**
  * The configuration file's schema: what `gatehouse.config.json` (or the default export of a `.js`/`.mjs`
@@ -226,6 +227,7 @@ const app = z
         'oauth2-google': googleConfig.optional(),
         'oauth2-facebook': facebookConfig.optional(),
         'oauth2-apple': appleConfig.optional(),
+        passkey: passkeyConfig.optional(),
       })
       .strict()
       .default({}),
