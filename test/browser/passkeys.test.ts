@@ -1,0 +1,192 @@
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LiveGatehouse, startGatehouse, uniqueEmail } from '../client/harness.js';
+
+/**
+ * Passkeys in real Chromium, through `@gatehouse-auth/client/passkeys`, with the DevTools virtual authenticator
+ * (CTAP2, resident keys, user verification): register a passkey on a signed-in user, sign in with it through
+ * the passkey dialog and through autofill (conditional UI), and a cloned authenticator — the same credential
+ * with a lower signature counter — is refused. The page is served from `http://localhost:<port>` (a secure
+ * context, and a valid rp id); Gatehouse is another origin on 127.0.0.1.
+ */
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CHROMIUM = '/usr/bin/chromium';
+const APP = 'passkey-app';
+const PASSWORD = 'correct horse battery staple';
+
+describe('passkeys in Chromium (virtual authenticator)', () => {
+  let gatehouse: LiveGatehouse;
+  let pages: Server;
+  let pageUrl: string;
+  let browser: Browser;
+  let page: Page;
+  let cdp: CDPSession;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+    const bundle = await build({
+      stdin: {
+        contents: "export * from './index.ts'; export * from './passkeys.ts';",
+        resolveDir: join(ROOT, 'packages/client/src'),
+        loader: 'ts',
+      },
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      alias: { '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts') },
+    });
+    const sdk = bundle.outputFiles[0]?.text ?? '';
+    let html = '';
+    pages = createServer((request, response) => {
+      const [type, body] =
+        request.url === '/sdk.js' ? ['text/javascript', sdk] : request.url === '/' ? ['text/html', html] : [];
+      response.writeHead(body === undefined ? 404 : 200, { 'content-type': type ?? 'text/plain' });
+      response.end(body ?? 'not found');
+    });
+    await new Promise<void>((r) => pages.listen(0, '127.0.0.1', r));
+    const origin = `http://localhost:${(pages.address() as AddressInfo).port}`;
+    pageUrl = `${origin}/`;
+    gatehouse = await startGatehouse('sqlite', {
+      [APP]: {
+        providers: {
+          'local-userpass': { confirmation: 'auto' },
+          passkey: { rpId: 'localhost', origins: [origin], userVerification: 'required' },
+        },
+      },
+    });
+    gatehouse.setClockOffset(0);
+    html = `<!doctype html><meta charset="utf-8"><title>Passkeys</title>
+<form><input id="username" name="username" autocomplete="username webauthn"></form>
+<script type="module">
+  import * as sdk from '/sdk.js';
+  window.sdk = sdk;
+  window.app = new sdk.App({ id: ${JSON.stringify(APP)}, baseUrl: ${JSON.stringify(gatehouse.url)} });
+  window.ready = true;
+</script>`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    page = await browser.newPage();
+    cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable', { enableUI: false });
+    await page.goto(pageUrl);
+    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((r) => pages?.close(r));
+    await gatehouse?.close();
+  });
+
+  const addAuthenticator = async (): Promise<string> =>
+    (
+      await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+          protocol: 'ctap2',
+          transport: 'internal',
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+          automaticPresenceSimulation: true,
+        },
+      })
+    ).authenticatorId;
+
+  /** Signs in with a passkey from the page; resolves with the user id, or the error's name and code. */
+  const signIn = (useBrowserAutofill = false) =>
+    page.evaluate(async (autofill) => {
+      const { app, sdk } = window as any;
+      try {
+        const user = await sdk.logInWithPasskey(app, { useBrowserAutofill: autofill });
+        return { userId: user.id as string };
+      } catch (error) {
+        return { error: (error as Error).name, code: (error as { errorCode?: string }).errorCode };
+      }
+    }, useBrowserAutofill);
+
+  let userId = '';
+  let authenticatorId = '';
+
+  it('registers a passkey on a signed-in user, and signs in with it', async () => {
+    authenticatorId = await addAuthenticator();
+    const email = uniqueEmail('passkey');
+    const registered = await page.evaluate(
+      async ({ email, password }) => {
+        const { app, sdk } = window as any;
+        await app.emailPasswordAuth.registerUser({ email, password });
+        const user = await app.logIn(sdk.Credentials.emailPassword(email, password));
+        const passkey = await sdk.registerPasskey(user, { name: 'Virtual' });
+        const listed = await sdk.listPasskeys(user);
+        await user.logOut();
+        return { userId: user.id as string, passkey, listed: listed.map((p: { name: string }) => p.name) };
+      },
+      { email, password: PASSWORD },
+    );
+    userId = registered.userId;
+    expect(registered.passkey).toMatchObject({ name: 'Virtual', transports: ['internal'] });
+    expect(registered.listed).toEqual(['Virtual']);
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    expect(credentials[0]?.isResidentCredential).toBe(true);
+
+    expect(await signIn()).toEqual({ userId });
+    const events = await gatehouse.gatehouse.storage.listAuditEvents(APP, { userId, limit: 1 });
+    expect(events[0]).toMatchObject({ type: 'login', detail: { provider: 'passkey' } });
+    await page.evaluate(() => (window as any).app.currentUser.logOut());
+  });
+
+  it('signs in through autofill (conditional UI) on an input with autocomplete="username webauthn"', async () => {
+    expect(await page.evaluate(() => (window as any).sdk.browserSupportsPasskeyAutofill())).toBe(true);
+    await page.focus('#username');
+    // Record how the SDK asks the browser: autofill is `mediation: 'conditional'`, not the modal dialog.
+    await page.evaluate(() => {
+      const get = navigator.credentials.get.bind(navigator.credentials);
+      (window as any).mediations = [];
+      navigator.credentials.get = (options?: CredentialRequestOptions) => {
+        (window as any).mediations.push(options?.mediation ?? 'optional');
+        return get(options);
+      };
+    });
+    expect(await signIn(true)).toEqual({ userId });
+    expect(await page.evaluate(() => (window as any).mediations)).toEqual(['conditional']);
+    await page.evaluate(() => (window as any).app.currentUser.logOut());
+  });
+
+  it('refuses a cloned authenticator whose signature counter is behind', async () => {
+    // One more sign-in, so the server has seen a counter above the clone's.
+    expect(await signIn()).toEqual({ userId });
+    await page.evaluate(() => (window as any).app.currentUser.logOut());
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    const original = credentials[0];
+    if (!original) throw new Error('no credential');
+    expect(original.signCount).toBeGreaterThan(1);
+
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+    const clone = await addAuthenticator();
+    await cdp.send('WebAuthn.addCredential', {
+      authenticatorId: clone,
+      credential: { ...original, signCount: 0 },
+    });
+    expect(await signIn()).toMatchObject({ code: 'PasskeyRejected' });
+
+    // The original authenticator (its counter ahead of the server's) still gets in.
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: clone });
+    authenticatorId = await addAuthenticator();
+    await cdp.send('WebAuthn.addCredential', {
+      authenticatorId,
+      credential: { ...original, signCount: original.signCount + 5 },
+    });
+    expect(await signIn()).toEqual({ userId });
+  });
+});
