@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pageHtml } from '../../scripts/ui-pages.mjs';
 import { type LiveGatehouse, startGatehouse, uniqueEmail } from '../client/harness.js';
 
 /**
@@ -18,6 +19,8 @@ import { type LiveGatehouse, startGatehouse, uniqueEmail } from '../client/harne
 const ROOT = resolve(import.meta.dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
 const APP = 'passkey-app';
+/** An app without passkeys: its sign-in form shows no passkey button. */
+const PLAIN_APP = 'plain-app';
 const PASSWORD = 'correct horse battery staple';
 
 describe('passkeys in Chromium (virtual authenticator)', () => {
@@ -44,10 +47,38 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
       alias: { '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts') },
     });
     const sdk = bundle.outputFiles[0]?.text ?? '';
+    const uiBundle = await build({
+      entryPoints: [join(ROOT, 'packages/ui/src/index.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      charset: 'utf8',
+      write: false,
+      logLevel: 'silent',
+      alias: {
+        '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts'),
+        '@gatehouse-auth/client/passkeys': join(ROOT, 'packages/client/src/passkeys.ts'),
+        '@gatehouse-auth/client': join(ROOT, 'packages/client/src/index.ts'),
+      },
+    });
+    const ui = uiBundle.outputFiles[0]?.text ?? '';
     let html = '';
+    const uiPage = (appId: string) =>
+      pageHtml({ appId, baseUrl: gatehouse.url, body: '<main><gatehouse-sign-in></gatehouse-sign-in></main>' });
     pages = createServer((request, response) => {
       const [type, body] =
-        request.url === '/sdk.js' ? ['text/javascript', sdk] : request.url === '/' ? ['text/html', html] : [];
+        request.url === '/sdk.js'
+          ? ['text/javascript', sdk]
+          : request.url === '/ui.js'
+            ? ['text/javascript', ui]
+            : request.url === '/'
+              ? ['text/html', html]
+              : request.url === '/ui'
+                ? ['text/html', uiPage(APP)]
+                : request.url === '/plain'
+                  ? ['text/html', uiPage(PLAIN_APP)]
+                  : [];
       response.writeHead(body === undefined ? 404 : 200, { 'content-type': type ?? 'text/plain' });
       response.end(body ?? 'not found');
     });
@@ -61,6 +92,7 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
           passkey: { rpId: 'localhost', origins: [origin], userVerification: 'required' },
         },
       },
+      [PLAIN_APP]: { providers: { 'local-userpass': { confirmation: 'auto' } } },
     });
     gatehouse.setClockOffset(0);
     html = `<!doctype html><meta charset="utf-8"><title>Passkeys</title>
@@ -188,5 +220,74 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
       credential: { ...original, signCount: original.signCount + 5 },
     });
     expect(await signIn()).toEqual({ userId });
+  });
+
+  /** The sign-in element's state: signed in (its text), its name field's autocomplete, a passkey button. */
+  const signInElement = (target: Page) =>
+    target.evaluate(() => {
+      const root = document.querySelector('gatehouse-sign-in')?.shadowRoot;
+      return {
+        signedIn: root?.querySelector('[part~=signed-in]')?.textContent ?? null,
+        autocomplete: root?.querySelector('input[name=login]')?.getAttribute('autocomplete') ?? null,
+        passkeyButton: root?.querySelector('[part~=passkey]')?.textContent?.trim() ?? null,
+      };
+    });
+
+  it('<gatehouse-sign-in> signs in through passkey autofill when the app has passkeys on', async () => {
+    await page.goto(`${pageUrl}ui`);
+    await page.waitForFunction(() => {
+      const root = document.querySelector('gatehouse-sign-in')?.shadowRoot;
+      return !!root?.querySelector('[part~=signed-in]');
+    });
+    const state = await signInElement(page);
+    expect(state.signedIn).toContain('Signed in as');
+    const events = await gatehouse.gatehouse.storage.listAuditEvents(APP, { userId, limit: 1 });
+    expect(events[0]).toMatchObject({ type: 'login', detail: { provider: 'passkey' } });
+  });
+
+  it('<gatehouse-sign-in> has a passkey button (and no autofill where the browser has none)', async () => {
+    const other = await browser.newPage();
+    // A browser without passkey autofill: only the button signs in.
+    await other.addInitScript(() => {
+      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    });
+    const session = await other.context().newCDPSession(other);
+    await session.send('WebAuthn.enable', { enableUI: false });
+    const { authenticatorId: id } = await session.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    const [credential] = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+    if (!credential) throw new Error('no credential');
+    await session.send('WebAuthn.addCredential', {
+      authenticatorId: id,
+      credential: { ...credential, signCount: credential.signCount + 100 },
+    });
+    await other.goto(`${pageUrl}ui`);
+    const button = other.locator('gatehouse-sign-in [part~=passkey]');
+    await button.waitFor();
+    expect(await signInElement(other)).toEqual({
+      signedIn: null,
+      autocomplete: 'username webauthn',
+      passkeyButton: 'Sign in with a passkey',
+    });
+    await button.click();
+    await other.locator('gatehouse-sign-in [part~=signed-in]').waitFor();
+    expect((await signInElement(other)).signedIn).toContain('Signed in as');
+
+    // An app without passkeys: no button, a plain username field.
+    const providers = other.waitForResponse((r) => r.url().endsWith(`/app/${PLAIN_APP}/auth/providers`));
+    await other.goto(`${pageUrl}plain`);
+    await providers;
+    await other.locator('gatehouse-sign-in input[name=login]').waitFor();
+    await other.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+    expect(await signInElement(other)).toEqual({ signedIn: null, autocomplete: 'username', passkeyButton: null });
+    await other.close();
   });
 });

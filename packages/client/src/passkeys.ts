@@ -12,12 +12,13 @@
  * const user = await logInWithPasskey(app);
  * ```
  */
+// Only the app's context at run time (and types): this entry shares almost nothing with the main one, so a
+// bundler that splits it off (the login UI loads it on demand) moves no SDK code into a shared chunk.
 import type { App } from './app.js';
 import { contexts } from './context.js';
-import { Credentials } from './credentials.js';
-import { badResponse } from './errors.js';
-import { API, AUTH, asObject, readBody } from './transport.js';
-import { internals, type User } from './user.js';
+import type { User } from './user.js';
+
+const AUTH = '/api/client/v2.0/auth';
 
 /** One of the user's passkeys, as `listPasskeys()` returns it (never its key). */
 export interface PasskeyInfo {
@@ -43,6 +44,11 @@ export interface PasskeyLoginOptions {
    * appears; it resolves when a passkey is picked (and cancels with the next WebAuthn call).
    */
   useBrowserAutofill?: boolean;
+  /**
+   * With `useBrowserAutofill`, first check that the page has an `<input autocomplete="… webauthn">` (default:
+   * true). Pass `false` when the input is inside a shadow root, where the check cannot see it.
+   */
+  verifyBrowserAutofillInput?: boolean;
 }
 
 type Browser = typeof import('@simplewebauthn/browser');
@@ -72,20 +78,20 @@ export async function browserSupportsPasskeyAutofill(): Promise<boolean> {
  *   `WebAuthnError` / `NotAllowedError` when the person cancels.
  */
 export async function logInWithPasskey(app: App, options: PasskeyLoginOptions = {}): Promise<User> {
-  const ctx = contextOf(app);
-  const body = asObject(
-    await ctx.request({
+  const request = await optionsFrom(
+    contextOf(app).request({
       method: 'POST',
-      path: `${API}/app/${encodeURIComponent(app.id)}/auth/providers/passkey/options`,
+      path: `/api/client/v2.0/app/${encodeURIComponent(app.id)}/auth/providers/passkey/options`,
     }),
   );
-  const request = asObject(body?.options);
-  if (!request) throw badResponse('expected passkey options');
   const { startAuthentication } = await webauthn();
   const response = await startAuthentication({
     optionsJSON: request as never,
     useBrowserAutofill: options.useBrowserAutofill === true,
+    verifyBrowserAutofillInput: options.verifyBrowserAutofillInput !== false,
   });
+  // The app's own `Credentials` class (`App.Credentials`), so `logIn` knows it.
+  const { Credentials } = app.constructor as typeof App;
   return app.logIn(new Credentials('passkey', 'passkey', false, { response: response as never }));
 }
 
@@ -97,9 +103,7 @@ export async function logInWithPasskey(app: App, options: PasskeyLoginOptions = 
  *   cancels or the authenticator already holds a passkey of this user (`InvalidStateError`).
  */
 export async function registerPasskey(user: User, options: { name?: string } = {}): Promise<PasskeyInfo> {
-  const started = asObject(await call(user, 'POST', `${AUTH}/passkeys/options`));
-  const creation = asObject(started?.options);
-  if (!creation) throw badResponse('expected passkey options');
+  const creation = await optionsFrom(call(user, 'POST', `${AUTH}/passkeys/options`));
   const { startRegistration } = await webauthn();
   const response = await startRegistration({ optionsJSON: creation as never });
   const body = { response, ...(options.name ? { name: options.name } : {}) };
@@ -108,8 +112,8 @@ export async function registerPasskey(user: User, options: { name?: string } = {
 
 /** The user's passkeys, oldest first. */
 export async function listPasskeys(user: User): Promise<PasskeyInfo[]> {
-  const body = asObject(await call(user, 'GET', `${AUTH}/passkeys`));
-  if (!Array.isArray(body?.passkeys)) throw badResponse('expected a list of passkeys');
+  const body = (await call(user, 'GET', `${AUTH}/passkeys`)) as { passkeys?: unknown } | null;
+  if (!Array.isArray(body?.passkeys)) throw new TypeError('expected a list of passkeys');
   return body.passkeys.map(passkeyInfo);
 }
 
@@ -128,10 +132,16 @@ function path(passkeyId: string): string {
   return `${AUTH}/passkeys/${encodeURIComponent(passkeyId)}`;
 }
 
-/** A request with the user's access token (refreshed and retried once on an expired one, as every call). */
-async function call(user: User, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', to: string, body?: unknown) {
-  contextOf(user.app);
-  return readBody(await internals.send(user, 'access', { method, path: to, body }));
+/** A request with the user's access token (refreshed first when it is about to expire). */
+async function call(user: User, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) {
+  const ctx = contextOf(user.app);
+  return ctx.request({ method, path, body, token: await user.getAccessToken() });
+}
+
+async function optionsFrom(answer: Promise<unknown>): Promise<Record<string, unknown>> {
+  const options = ((await answer) as { options?: unknown } | null)?.options;
+  if (typeof options !== 'object' || options === null) throw new TypeError('expected passkey options');
+  return options as Record<string, unknown>;
 }
 
 function contextOf(app: App) {
@@ -141,8 +151,8 @@ function contextOf(app: App) {
 }
 
 function passkeyInfo(raw: unknown): PasskeyInfo {
-  const p = asObject(raw);
-  if (!p || typeof p.id !== 'string') throw badResponse('expected a passkey');
+  const p = (raw ?? {}) as Record<string, unknown>;
+  if (typeof p.id !== 'string') throw new TypeError('expected a passkey');
   return {
     id: p.id,
     name: String(p.name),
