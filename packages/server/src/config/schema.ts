@@ -485,6 +485,14 @@ export const configSchema = z
             message: `no function named '${name}' in the config module`,
           });
       }
+      // Passkeys are bound to a host name: an IP address is no valid rp id, so one must be named.
+      const pk = a.providers.passkey;
+      if (pk?.enabled && pk.rpId === undefined && /^(\[.*\]|[\d.]+)$/.test(new URL(config.publicUrl).hostname))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', id, 'providers', 'passkey', 'rpId'],
+          message: 'required when publicUrl is an IP address (passkeys need a host name, e.g. localhost)',
+        });
     }
   });
 
