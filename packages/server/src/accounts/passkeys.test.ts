@@ -221,6 +221,21 @@ describe.each(['sqlite', 'postgres'] as const)('passkeys (%s)', (dialect) => {
     expect(gone.json.error_code).toBe('PasskeyRejected');
   });
 
+  it('goes through the one login path: a disabled user is refused, a deleted user’s passkey is gone', async () => {
+    await setup();
+    const ann = await signUp('ann@example.com');
+    const { credential } = await register(ann.access_token);
+    await t.gatehouse.storage.setUserDisabled(TEST_APP_ID, ann.user_id, true, t.now());
+    const disabled = await signIn(credential);
+    expect(disabled.status).toBe(401);
+    expect(disabled.json.error_code).toBe('UserDisabled');
+    await t.gatehouse.storage.setUserDisabled(TEST_APP_ID, ann.user_id, false, t.now());
+    expect((await signIn(credential)).status).toBe(200);
+    expect((await t.request('DELETE', `${API}/auth/delete`, { token: ann.access_token })).status).toBe(204);
+    expect((await signIn(credential)).json.error_code).toBe('PasskeyRejected');
+    expect(await t.gatehouse.storage.findPasskeyByCredentialId(TEST_APP_ID, credential.id)).toBeNull();
+  });
+
   it('counts failures like passwords: a passkey refused too often is limited (429) for its account', async () => {
     await setup();
     const ann = await signUp('ann@example.com');

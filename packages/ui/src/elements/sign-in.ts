@@ -140,8 +140,9 @@ export class GatehouseSignIn extends GatehouseElement {
     if (autofill) {
       this.#autofill = true;
       attempt().catch((error) => {
-        // Aborted by the dialog (which restarts it); any other failure shows, and ends autofill here.
-        if (!cancelled(error)) this.set({ error: this.t(errorKey(error, 'other')) });
+        // Aborted by the dialog (which restarts it), or no WebAuthn here: silent. The server's refusal of a
+        // picked passkey shows, and ends autofill on this form.
+        if (isGatehouseError(error)) this.set({ error: this.t(errorKey(error, 'other')) });
       });
       return;
     }
