@@ -24,7 +24,7 @@ describe.each(['sqlite', 'postgres'] as const)('DDP passkey login (%s)', (dialec
     await cleanup?.();
   });
 
-  it('logs in with a passkey, and refuses a response for another origin or a used challenge', async () => {
+  const start = async () => {
     const opened = await openTestStorage(dialect);
     cleanup = opened.cleanup;
     gatehouse = await createGatehouse(
@@ -65,13 +65,18 @@ describe.each(['sqlite', 'postgres'] as const)('DDP passkey login (%s)', (dialec
       username: 'ann@example.com',
       password: PASSWORD,
     });
+    const ddp = await RawDdp.open(`${server.url.replace('http', 'ws')}/websocket`);
+    return { http, provider, ann, ddp };
+  };
+
+  it('logs in with a passkey, and refuses a response for another origin or a used challenge', async () => {
+    const { http, provider, ann, ddp } = await start();
     const authenticator = softAuthenticator(ORIGIN);
     const { response: created, credential } = await authenticator.register(
       (await http('POST', '/auth/passkeys/options', undefined, ann.access_token)).options,
     );
     expect((await http('POST', '/auth/passkeys', { response: created }, ann.access_token)).name).toBe('Passkey');
 
-    const ddp = await RawDdp.open(`${server.url.replace('http', 'ws')}/websocket`);
     const answer = async (overrides = {}) =>
       authenticator.authenticate(credential, (await http('POST', provider('/passkey/options'))).options, overrides);
 
@@ -87,6 +92,33 @@ describe.each(['sqlite', 'postgres'] as const)('DDP passkey login (%s)', (dialec
 
     const malformed = await ddp.call('login', { passkey: { response: { id: 'x' } } });
     expect(malformed.error).toMatchObject({ error: 400 });
+    ddp.close();
+  });
+
+  it('registers, lists, renames and removes passkeys of the connection’s user, and signs in with DDP alone', async () => {
+    const { ddp } = await start();
+    expect((await ddp.call('passkeys.registrationOptions')).error).toMatchObject({ error: 403 });
+    const login = await ddp.call('login', { user: { email: 'ann@example.com' }, password: PASSWORD });
+    expect(login.error).toBeUndefined();
+    const authenticator = softAuthenticator(ORIGIN);
+    const options = (await ddp.call('passkeys.registrationOptions')).result;
+    const { response, credential } = await authenticator.register(options);
+    const added = await ddp.call('passkeys.register', { response, name: 'Laptop' });
+    expect(added.result).toMatchObject({ name: 'Laptop', credentialId: credential.id });
+    expect((await ddp.call('passkeys.rename', added.result.id, 'Phone')).error).toBeUndefined();
+    expect((await ddp.call('passkeys.list')).result.map((p: { name: string }) => p.name)).toEqual(['Phone']);
+    expect((await ddp.call('passkeys.rename', 42)).error).toMatchObject({ error: 400 });
+
+    await ddp.call('logout');
+    const signIn = await ddp.call('login', {
+      passkey: {
+        response: await authenticator.authenticate(credential, (await ddp.call('passkeys.loginOptions')).result),
+      },
+    });
+    expect(signIn.result).toMatchObject({ id: login.result.id, type: 'passkey' });
+    expect((await ddp.call('passkeys.remove', added.result.id)).error).toBeUndefined();
+    expect((await ddp.call('passkeys.remove', added.result.id)).error).toMatchObject({ error: 404 });
+    expect((await ddp.call('passkeys.list')).result).toEqual([]);
     ddp.close();
   });
 });
