@@ -148,6 +148,11 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
     }, useBrowserAutofill);
 
   let userId = '';
+  /** How many passkey logins the audit log has of the user. */
+  const passkeyLogins = async () =>
+    (await gatehouse.gatehouse.storage.listAuditEvents(APP, { userId, limit: 1000 })).filter(
+      (e) => e.type === 'login' && e.detail.provider === 'passkey',
+    ).length;
   let authenticatorId = '';
 
   it('registers a passkey on a signed-in user, and signs in with it', async () => {
@@ -173,8 +178,7 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
     expect(credentials[0]?.isResidentCredential).toBe(true);
 
     expect(await signIn()).toEqual({ userId });
-    const events = await gatehouse.gatehouse.storage.listAuditEvents(APP, { userId, limit: 1 });
-    expect(events[0]).toMatchObject({ type: 'login', detail: { provider: 'passkey' } });
+    expect(await passkeyLogins()).toBe(1);
     await page.evaluate(() => (window as any).app.currentUser.logOut());
   });
 
@@ -234,6 +238,10 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
     });
 
   it('<gatehouse-sign-in> signs in through passkey autofill when the app has passkeys on', async () => {
+    // Signed out first (the page keeps its user in localStorage, which the element's page shares).
+    await page.evaluate(() => (window as any).app.currentUser?.logOut());
+    expect(await page.evaluate(() => (window as any).app.currentUser)).toBeNull();
+    const before = await passkeyLogins();
     await page.goto(`${pageUrl}ui`);
     await page.waitForFunction(() => {
       const root = document.querySelector('gatehouse-sign-in')?.shadowRoot;
@@ -241,8 +249,7 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
     });
     const state = await signInElement(page);
     expect(state.signedIn).toContain('Signed in as');
-    const events = await gatehouse.gatehouse.storage.listAuditEvents(APP, { userId, limit: 1 });
-    expect(events[0]).toMatchObject({ type: 'login', detail: { provider: 'passkey' } });
+    expect(await passkeyLogins()).toBe(before + 1);
   });
 
   it('<gatehouse-sign-in> has a passkey button (and no autofill where the browser has none)', async () => {
