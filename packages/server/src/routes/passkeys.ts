@@ -17,10 +17,12 @@ import { appOf } from './app-of.js';
 import type { GatehouseEnv } from './env.js';
 import { requireAccess } from './middleware.js';
 
-const schemas = {
+/** The request bodies of the passkey routes (the OpenAPI document shows these). */
+export const passkeySchemas = {
   register: z.object({ response: registrationResponse, name: z.string().max(100).optional() }).strict(),
   rename: z.object({ name: z.string().max(100) }).strict(),
 };
+const schemas = passkeySchemas;
 
 /**
  * Passkeys (WebAuthn), a Gatehouse extension of the client API (docs/passkeys.md):
