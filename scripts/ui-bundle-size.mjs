@@ -54,6 +54,7 @@ for (const block of BLOCKS) {
     logLevel: 'silent',
     alias: {
       '@gatehouse-auth/core': join(root, 'packages/core/src/index.ts'),
+      '@gatehouse-auth/client/passkeys': join(root, 'packages/client/src/passkeys.ts'),
       '@gatehouse-auth/client': join(root, 'packages/client/src/index.ts'),
     },
     plugins: [

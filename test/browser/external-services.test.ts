@@ -84,6 +84,7 @@ describe('external services in Chromium', () => {
           define: { global: 'globalThis', 'process.env.NODE_ENV': '"production"' },
           alias: {
             '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts'),
+            '@gatehouse-auth/client/passkeys': join(ROOT, 'packages/client/src/passkeys.ts'),
             '@gatehouse-auth/client': join(ROOT, 'packages/client/src/index.ts'),
           },
           logLevel: 'silent',

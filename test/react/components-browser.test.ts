@@ -48,6 +48,7 @@ hydrateRoot(document.getElementById('root'), createElement(Root, window.props), 
       define: { 'process.env.NODE_ENV': '"production"' },
       alias: {
         '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts'),
+        '@gatehouse-auth/client/passkeys': join(ROOT, 'packages/client/src/passkeys.ts'),
         '@gatehouse-auth/client': join(ROOT, 'packages/client/src/index.ts'),
         '@gatehouse-auth/react': join(ROOT, 'packages/react/src/index.ts'),
       },

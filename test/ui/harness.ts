@@ -50,6 +50,7 @@ export async function startUiWorld(): Promise<UiWorld> {
     logLevel: 'silent',
     alias: {
       '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts'),
+      '@gatehouse-auth/client/passkeys': join(ROOT, 'packages/client/src/passkeys.ts'),
       '@gatehouse-auth/client': join(ROOT, 'packages/client/src/index.ts'),
     },
   });

@@ -51,6 +51,7 @@ describe('<gatehouse-login-buttons> external service through the popup flow, in 
           logLevel: 'silent',
           alias: {
             '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts'),
+            '@gatehouse-auth/client/passkeys': join(ROOT, 'packages/client/src/passkeys.ts'),
             '@gatehouse-auth/client': join(ROOT, 'packages/client/src/index.ts'),
           },
         })

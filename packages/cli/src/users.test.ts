@@ -8,6 +8,57 @@ const dirs = tempDirs();
 afterEach(() => dirs.cleanup());
 
 describe('gatehouse users', () => {
+  it('lists a user’s passkeys and removes one, then all (a lost device)', async () => {
+    const dir = dirs.make();
+    const { path, appId } = await initConfig({ dir });
+    const storage = await createStorage(`sqlite:${join(dir, '.gatehouse/gatehouse.db')}`);
+    await storage.migrate();
+    const userId = '0123456789abcdef01234567';
+    await storage.createUser({ id: userId, appId, username: 'ann', now: Date.UTC(2026, 0, 1) });
+    const passkey = (id: string, name: string, at: number) =>
+      storage.createPasskey({
+        id,
+        appId,
+        userId,
+        credentialId: `cred-${id}`,
+        publicKey: 'secret-looking-public-key',
+        counter: 3,
+        transports: ['internal'],
+        name,
+        deviceType: 'multiDevice',
+        backedUp: true,
+        now: Date.UTC(2026, 0, at),
+      });
+    await passkey('aaaaaaaaaaaaaaaaaaaaaaaa', 'Laptop', 2);
+    await passkey('bbbbbbbbbbbbbbbbbbbbbbbb', 'Phone', 3);
+    await passkey('cccccccccccccccccccccccc', 'Key', 4);
+    await storage.close();
+    const cli = (...args: string[]) => runCli(['users', ...args, '--app', appId, '--config', path], { cwd: dir });
+
+    const listed = await cli('passkeys', userId);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({
+        id: 'aaaaaaaaaaaaaaaaaaaaaaaa',
+        name: 'Laptop',
+        createdAt: '2026-01-02T00:00:00.000Z',
+      }),
+      expect.objectContaining({ id: 'bbbbbbbbbbbbbbbbbbbbbbbb', name: 'Phone', lastUsedAt: null }),
+      expect.objectContaining({ id: 'cccccccccccccccccccccccc', name: 'Key' }),
+    ]);
+    expect(listed.stdout).not.toContain('secret-looking-public-key');
+    expect(JSON.parse((await cli('show', userId)).stdout).passkeys).toHaveLength(3);
+
+    const removed = await cli('remove-passkey', userId, 'aaaaaaaaaaaaaaaaaaaaaaaa');
+    expect(removed.stdout).toContain('Removed passkey aaaaaaaaaaaaaaaaaaaaaaaa');
+    const again = await cli('remove-passkey', userId, 'aaaaaaaaaaaaaaaaaaaaaaaa');
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('passkey not found');
+    expect((await cli('remove-passkey', userId, 'all')).stdout).toContain('Removed 2 passkeys');
+    expect(JSON.parse((await cli('passkeys', userId)).stdout)).toEqual([]);
+    expect((await cli('passkeys', 'nobody')).stderr).toContain('User not found');
+  });
+
   it('shows a user without secrets and sets its custom data', async () => {
     const dir = dirs.make();
     const { path, appId } = await initConfig({ dir });

@@ -55,6 +55,10 @@ export const ERROR_CODES = [
   // api keys
   'APIKeyNotFound',
   'APIKeyAlreadyExists',
+  // passkeys
+  /** A WebAuthn response that proves nothing: another challenge, origin or rp id, a bad signature, a clone. */
+  'PasskeyRejected',
+  'PasskeyNotFound',
   // protection
   'TooManyRequests',
   'ServiceBusy',

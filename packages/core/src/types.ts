@@ -9,7 +9,9 @@ export type ProviderType =
   | 'oauth2-facebook'
   | 'oauth2-apple'
   /** Gatehouse's extension: a credential from an external service login (Meteor's `login({ oauth })`). */
-  | 'oauth-credential';
+  | 'oauth-credential'
+  /** Gatehouse's extension: a passkey (WebAuthn) sign-in. */
+  | 'passkey';
 
 /** `normal` for app users, `server` for users behind server API keys. */
 export type UserType = 'normal' | 'server';

@@ -10,7 +10,7 @@ import {
   useSyncExternalStore,
 } from 'react';
 
-/** Names of the operations `useAuth` and `useEmailPasswordAuth` run (as `@realm/react`'s `AuthOperationName`). */
+/** Names of the operations `useAuth`, `useEmailPasswordAuth` and `usePasskeys` run (as `@realm/react`'s `AuthOperationName`). */
 export type AuthOperationName =
   | 'none'
   | 'logIn'
@@ -30,7 +30,11 @@ export type AuthOperationName =
   | 'retryCustomConfirmation'
   | 'sendResetPasswordEmail'
   | 'resetPassword'
-  | 'callResetPasswordFunction';
+  | 'callResetPasswordFunction'
+  | 'logInWithPasskey'
+  | 'registerPasskey'
+  | 'renamePasskey'
+  | 'removePasskey';
 
 /**
  * The state of the newest operation started through `useAuth` or `useEmailPasswordAuth` under one

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AppProvider, useAuthSnapshot } from './app-provider.js';
 import { useUser, useUserId } from './hooks.js';
 import { type UseAuth, useAuth } from './use-auth.js';
+import { type UsePasskeys, usePasskeys } from './use-passkeys.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -49,6 +50,30 @@ describe('@gatehouse-auth/react hooks', () => {
     await act(() => (auth as UseAuth).logInWithService('github'));
     expect(auth?.result).toMatchObject({ state: 'error', operation: 'logInWithService' });
     expect(auth?.result.error?.message).toBe('The login popup was blocked by the browser');
+    act(() => root.unmount());
+  });
+
+  it('usePasskeys keeps the state of passkey operations; they need a signed-in user, listing rejects without', async () => {
+    const fetch = async () =>
+      new Response(JSON.stringify({ error: 'passkeys are off', error_code: 'AuthProviderNotFound' }), {
+        status: 404,
+        headers: { 'content-type': 'application/json' },
+      });
+    const app = new App({ id: 'hooks', baseUrl: 'https://gatehouse.test', fetch, storage: memoryStorage() });
+    let passkeys: UsePasskeys | undefined;
+    function Probe(): ReactNode {
+      passkeys = usePasskeys();
+      return null;
+    }
+    const root = createRoot(document.createElement('div'));
+    await act(async () => root.render(createElement(AppProvider, { app }, createElement(Probe))));
+    await act(() => (passkeys as UsePasskeys).logInWithPasskey());
+    expect(passkeys?.result).toMatchObject({ state: 'error', operation: 'logInWithPasskey' });
+    expect(passkeys?.result.error).toMatchObject({ code: 'AuthProviderNotFound', status: 404 });
+    await act(() => (passkeys as UsePasskeys).registerPasskey({ name: 'Laptop' }));
+    expect(passkeys?.result).toMatchObject({ state: 'error', operation: 'registerPasskey' });
+    expect(passkeys?.result.error?.message).toBe('nobody is signed in');
+    await expect((passkeys as UsePasskeys).listPasskeys()).rejects.toThrow('nobody is signed in');
     act(() => root.unmount());
   });
 });

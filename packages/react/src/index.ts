@@ -37,3 +37,4 @@ export {
 } from './components.js';
 export { useAllUsers, useLoggingIn, useLoggingOut, useMeteorUser, useUser, useUserId } from './hooks.js';
 export { type UseAuth, type UseEmailPasswordAuth, useAuth, useEmailPasswordAuth } from './use-auth.js';
+export { type UsePasskeys, usePasskeys } from './use-passkeys.js';

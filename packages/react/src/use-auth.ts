@@ -2,13 +2,13 @@ import { type App, Credentials, createAccounts, type ExternalLoginOptions } from
 import { useMemo } from 'react';
 import { type AuthOperationName, type AuthResult, useProvider } from './app-provider.js';
 
-type Run = <A extends unknown[]>(
+export type Run = <A extends unknown[]>(
   name: AuthOperationName,
   work: (...args: A) => Promise<unknown>,
 ) => (...args: A) => Promise<void>;
 
 /** Wraps each operation so its pending / success / error state lands in the provider's {@link AuthResult}. */
-function useOperations<T>(build: (app: App, run: Run) => T): T {
+export function useOperations<T>(build: (app: App, run: Run) => T): T {
   const { app, setResult } = useProvider();
   return useMemo(() => {
     const run: Run =

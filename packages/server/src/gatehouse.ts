@@ -274,6 +274,13 @@ export async function createGatehouse(
           outages.note(error, 'housekeeping') ||
           logger.warn({ err: describe(error) }, 'deleting expired one-time tokens failed'),
       );
+    // WebAuthn challenges nobody answered (a passkey prompt dismissed) go the same way.
+    storage
+      .deleteExpiredWebauthnChallenges(ctx.now())
+      .catch(
+        (error) =>
+          outages.note(error, 'housekeeping') || logger.warn({ err: describe(error) }, 'challenge cleanup failed'),
+      );
     // Finished mail is kept a week without its body: the hourly per-address limit reads the last hour of it.
     storage
       .deleteFinishedMail(ctx.now() - 7 * 86_400_000)

@@ -28,6 +28,14 @@ const RULES: ReadonlyArray<{ constraint: string; columns: string; target: Confli
   { constraint: 'api_keys_key_hash_key', columns: 'api_keys.key_hash', target: 'apiKey' },
   { constraint: 'api_keys_user_name_key', columns: 'api_keys.user_id, api_keys.name', target: 'apiKeyName' },
   { constraint: 'one_time_tokens_pkey', columns: 'one_time_tokens.id', target: 'token' },
+  { constraint: 'passkeys_pkey', columns: 'passkeys.id', target: 'passkey' },
+  { constraint: 'passkeys_app_credential_key', columns: 'passkeys.app_id, passkeys.credential_id', target: 'passkey' },
+  { constraint: 'webauthn_challenges_pkey', columns: 'webauthn_challenges.id', target: 'token' },
+  {
+    constraint: 'webauthn_challenges_hash_key',
+    columns: 'webauthn_challenges.challenge_hash',
+    target: 'token',
+  },
 ];
 
 const byConstraint = new Map(RULES.map((rule) => [rule.constraint, rule.target]));

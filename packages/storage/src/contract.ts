@@ -212,6 +212,42 @@ export interface StorageTransaction {
   /** Records use of a key of the app. */
   touchApiKey(appId: string, keyId: string, now: number): Promise<void>;
 
+  // ---- passkeys (WebAuthn) ----------------------------------------------------------------------------
+  /**
+   * Stores a user's passkey; throws `StorageConflictError('passkey')` if the app already has a passkey with
+   * that credential id (of any user). Rejects if the app has no user `userId`.
+   */
+  createPasskey(input: NewPasskey): Promise<PasskeyRecord>;
+  /** The user's passkeys, oldest first. */
+  listPasskeys(appId: string, userId: string): Promise<PasskeyRecord[]>;
+  /** A passkey of the app by its credential id (base64url, exact), or `null`. */
+  findPasskeyByCredentialId(appId: string, credentialId: string): Promise<PasskeyRecord | null>;
+  /**
+   * Records a sign-in with a passkey: sets its counter to `newCounter` and its last use to `now`, only if its
+   * counter is still `expectedCounter`. `false` when it is not (another sign-in with the same counter got
+   * there first: of two clones presenting one counter, exactly one wins) or the passkey is gone.
+   */
+  usePasskey(appId: string, id: string, expectedCounter: number, newCounter: number, now: number): Promise<boolean>;
+  /** Renames a passkey of `userId`. `false` if not found. */
+  renamePasskey(appId: string, userId: string, id: string, name: string): Promise<boolean>;
+  /** Deletes a passkey of `userId`. `false` if not found. */
+  deletePasskey(appId: string, userId: string, id: string): Promise<boolean>;
+  /** Deletes every passkey of `userId` (an administrator's reset); returns how many. */
+  deleteUserPasskeys(appId: string, userId: string): Promise<number>;
+  /**
+   * Stores a WebAuthn challenge by its hash. Throws `StorageConflictError('token')` for a taken id or hash.
+   * Rejects if `userId` is set and the app has no such user.
+   */
+  createWebauthnChallenge(input: NewWebauthnChallenge): Promise<void>;
+  /**
+   * Atomically consumes (deletes) the app's challenge of `purpose` whose hash is `challengeHash`, if it has not
+   * expired at `now` and — when `userId` is given — belongs to that user. Exactly one of any number of
+   * concurrent calls gets the record; all others (and every later call) get `null`.
+   */
+  consumeWebauthnChallenge(query: ConsumeWebauthnChallenge): Promise<WebauthnChallengeRecord | null>;
+  /** Deletes challenges of every app that expired before `now` (housekeeping); returns how many. */
+  deleteExpiredWebauthnChallenges(now: number): Promise<number>;
+
   // ---- service configurations -------------------------------------------------------------------------
   /** The stored settings of an external service for an app, or `null`. Secrets are in here: never send them out. */
   getServiceConfiguration(appId: string, service: string): Promise<JsonObject | null>;
@@ -264,7 +300,16 @@ export interface StorageTransaction {
 export type StorageDialect = 'sqlite' | 'postgres';
 
 /** What collided in a {@link StorageConflictError}. */
-export type ConflictTarget = 'email' | 'username' | 'identity' | 'user' | 'apiKey' | 'apiKeyName' | 'session' | 'token';
+export type ConflictTarget =
+  | 'email'
+  | 'username'
+  | 'identity'
+  | 'user'
+  | 'apiKey'
+  | 'apiKeyName'
+  | 'session'
+  | 'token'
+  | 'passkey';
 
 /** A write refused because it would break a uniqueness rule. Nothing of that write was kept. */
 export class StorageConflictError extends Error {
@@ -543,4 +588,70 @@ export interface AuditEventRecord {
   ip: string | null;
   detail: JsonObject;
   at: number;
+}
+
+/** A user's WebAuthn credential. The public key is not secret; nothing here lets anyone sign in. */
+export interface PasskeyRecord {
+  id: string;
+  appId: string;
+  userId: string;
+  /** The credential id, base64url. */
+  credentialId: string;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+  /** The signature counter last seen (0 for authenticators that keep none). */
+  counter: number;
+  /** What the authenticator said it can be reached by (`internal`, `hybrid`, `usb`, …). */
+  transports: string[];
+  name: string;
+  /** `singleDevice` or `multiDevice` (a synced passkey). */
+  deviceType: string;
+  backedUp: boolean;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface NewPasskey {
+  id: string;
+  appId: string;
+  userId: string;
+  credentialId: string;
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  name: string;
+  deviceType: string;
+  backedUp: boolean;
+  now: number;
+}
+
+/** `registration`: a signed-in user adds a passkey; `authentication`: someone signs in with one. */
+export type WebauthnChallengePurpose = 'registration' | 'authentication';
+
+export interface WebauthnChallengeRecord {
+  id: string;
+  appId: string;
+  userId: string | null;
+  purpose: WebauthnChallengePurpose;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface NewWebauthnChallenge {
+  id: string;
+  appId: string;
+  userId: string | null;
+  purpose: WebauthnChallengePurpose;
+  challengeHash: string;
+  now: number;
+  expiresAt: number;
+}
+
+export interface ConsumeWebauthnChallenge {
+  appId: string;
+  purpose: WebauthnChallengePurpose;
+  challengeHash: string;
+  /** When set, only that user's challenge is consumed. */
+  userId?: string | null;
+  now: number;
 }

@@ -11,6 +11,7 @@ export {
   type AuditEventRecord,
   type ConflictTarget,
   type ConsumeOneTimeToken,
+  type ConsumeWebauthnChallenge,
   type EmailRecord,
   type IdentityRecord,
   isStorageConflictError,
@@ -24,10 +25,13 @@ export {
   type NewIdentity,
   type NewMail,
   type NewOneTimeToken,
+  type NewPasskey,
   type NewSession,
   type NewUser,
+  type NewWebauthnChallenge,
   type OneTimeTokenPurpose,
   type OneTimeTokenRecord,
+  type PasskeyRecord,
   type PoolStats,
   type SessionKind,
   type SessionRecord,
@@ -38,6 +42,8 @@ export {
   StorageUnavailableError,
   type UserRecord,
   type UserState,
+  type WebauthnChallengePurpose,
+  type WebauthnChallengeRecord,
 } from './contract.js';
 export { createStorage, parseStorageUrl, type StorageLocation } from './create-storage.js';
 export { createPostgresStorage, type PostgresStorageOptions } from './dialects/postgres/postgres-storage.js';

@@ -7,6 +7,7 @@ import { auditQueries } from './kysely/audit.js';
 import { emailAndIdentityQueries } from './kysely/emails-identities.js';
 import { mailOutboxQueries } from './kysely/mail-outbox.js';
 import { oneTimeTokenQueries } from './kysely/one-time-tokens.js';
+import { passkeyQueries } from './kysely/passkeys.js';
 import { passwordQueries } from './kysely/passwords.js';
 import { createRootScope, type Scope } from './kysely/scope.js';
 import { serviceConfigurationQueries } from './kysely/service-configurations.js';
@@ -63,5 +64,6 @@ function dataOf(scope: Scope): StorageTransaction {
     ...serviceConfigurationQueries(scope),
     ...auditQueries(scope),
     ...mailOutboxQueries(scope),
+    ...passkeyQueries(scope),
   };
 }

@@ -4,9 +4,11 @@ import type {
   EmailRecord,
   IdentityRecord,
   OneTimeTokenRecord,
+  PasskeyRecord,
   SessionRecord,
   UserRecord,
   UserState,
+  WebauthnChallengeRecord,
 } from './contract.js';
 import type { DialectCapabilities } from './dialects/capabilities.js';
 import type {
@@ -15,8 +17,10 @@ import type {
   EmailRow,
   IdentityRow,
   OneTimeTokenRow,
+  PasskeyRow,
   SessionRow,
   UserRow,
+  WebauthnChallengeRow,
 } from './schema.js';
 
 /** Rows → records. The only place that knows how columns become contract fields. */
@@ -29,6 +33,8 @@ export interface RowMappers {
   apiKey(row: ApiKeyRow): ApiKeyRecord;
   oneTimeToken(row: OneTimeTokenRow): OneTimeTokenRecord;
   auditEvent(row: AuditEventRow): AuditEventRecord;
+  passkey(row: PasskeyRow): PasskeyRecord;
+  webauthnChallenge(row: WebauthnChallengeRow): WebauthnChallengeRecord;
 }
 
 export function createRowMappers({ decodeJson }: DialectCapabilities): RowMappers {
@@ -106,6 +112,28 @@ export function createRowMappers({ decodeJson }: DialectCapabilities): RowMapper
       ip: row.ip,
       detail: decodeJson(row.detail),
       at: row.at,
+    }),
+    passkey: (row) => ({
+      id: row.id,
+      appId: row.app_id,
+      userId: row.user_id,
+      credentialId: row.credential_id,
+      publicKey: row.public_key,
+      counter: Number(row.counter),
+      transports: row.transports === '' ? [] : row.transports.split(','),
+      name: row.name,
+      deviceType: row.device_type,
+      backedUp: bool(row.backed_up),
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+    }),
+    webauthnChallenge: (row) => ({
+      id: row.id,
+      appId: row.app_id,
+      userId: row.user_id,
+      purpose: row.purpose,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
     }),
   };
 }

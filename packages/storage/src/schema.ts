@@ -1,6 +1,6 @@
 import type { UserType } from '@gatehouse-auth/core';
 import type { ColumnType, Generated, Selectable, SqlBool } from 'kysely';
-import type { ApiKeyKind, MailStatus, OneTimeTokenPurpose, SessionKind } from './contract.js';
+import type { ApiKeyKind, MailStatus, OneTimeTokenPurpose, SessionKind, WebauthnChallengePurpose } from './contract.js';
 
 /**
  * The tables as Kysely sees them. One schema serves both dialects; where a column's runtime type differs by
@@ -26,6 +26,8 @@ export interface Database {
   service_configurations: ServiceConfigurationsTable;
   audit_events: AuditEventsTable;
   mail_outbox: MailOutboxTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }
 
 /** Milliseconds since the epoch. */
@@ -171,6 +173,38 @@ export interface MailOutboxTable {
   last_error: string | null;
 }
 
+/** A user's WebAuthn credential (a passkey). */
+export interface PasskeysTable {
+  id: string;
+  app_id: string;
+  user_id: string;
+  /** The authenticator's credential id, base64url; unique per app. */
+  credential_id: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  counter: Millis;
+  /** Comma-separated transports (`internal,hybrid`), `''` when none were reported. */
+  transports: string;
+  name: string;
+  device_type: string;
+  backed_up: BoolColumn;
+  created_at: Millis;
+  last_used_at: Millis | null;
+}
+
+/** A WebAuthn challenge handed out and not yet answered; found by the hash of the challenge. */
+export interface WebauthnChallengesTable {
+  id: string;
+  app_id: string;
+  /** The user registering a passkey; `null` for a sign-in (the passkey names its user). */
+  user_id: string | null;
+  purpose: WebauthnChallengePurpose;
+  /** Unique. */
+  challenge_hash: string;
+  created_at: Millis;
+  expires_at: Millis;
+}
+
 export type UserRow = Selectable<UsersTable>;
 export type EmailRow = Pick<Selectable<UserEmailsTable>, 'user_id' | 'address' | 'verified'>;
 export type IdentityRow = Pick<
@@ -181,3 +215,5 @@ export type SessionRow = Selectable<SessionsTable>;
 export type ApiKeyRow = Omit<Selectable<ApiKeysTable>, 'key_hash'>;
 export type OneTimeTokenRow = Omit<Selectable<OneTimeTokensTable>, 'token_hash'>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+export type PasskeyRow = Selectable<PasskeysTable>;
+export type WebauthnChallengeRow = Omit<Selectable<WebauthnChallengesTable>, 'challenge_hash'>;

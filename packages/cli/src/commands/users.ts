@@ -57,6 +57,7 @@ const ACTIONS: Record<string, Action> = {
           disabled: k.disabled,
           lastUsedAt: k.lastUsedAt === null ? null : new Date(k.lastUsedAt).toISOString(),
         })),
+        passkeys: (await gatehouse.storage.listPasskeys(appId, user.id)).map((p) => ({ id: p.id, name: p.name })),
       };
       return JSON.stringify(shown, null, 2);
     },
@@ -152,6 +153,32 @@ const ACTIONS: Record<string, Action> = {
       return `Removed ${email} from ${userId}.`;
     },
   },
+  passkeys: {
+    usage: '<userId>',
+    arity: [1, 1],
+    async run({ accounts, args: [userId] }) {
+      const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+      const list = (await accounts.listPasskeys(userId as string)).map((p) => ({
+        id: p.id,
+        name: p.name,
+        deviceType: p.deviceType,
+        transports: p.transports,
+        createdAt: iso(p.createdAt),
+        lastUsedAt: iso(p.lastUsedAt),
+      }));
+      return JSON.stringify(list, null, 2);
+    },
+  },
+  'remove-passkey': {
+    usage: '<userId> <passkeyId | all>',
+    arity: [2, 2],
+    async run({ accounts, args: [userId, passkeyId] }) {
+      const count = await accounts.removePasskeys(userId as string, passkeyId as string);
+      return passkeyId === 'all'
+        ? `Removed ${count} passkey${count === 1 ? '' : 's'} of ${userId}.`
+        : `Removed passkey ${passkeyId} of ${userId}.`;
+    },
+  },
   'set-username': {
     usage: '<userId> <username>',
     arity: [2, 2],
@@ -167,14 +194,15 @@ export const usersCommand = defineCommand({
   summary: 'Look at users and change accounts as the server (Meteor’s server-side Accounts.*)',
   description:
     '`find` prints the id of the user with an email or username. ' +
-    '`show` prints a user (profile, emails, identities, custom data, API key names — never secrets). ' +
+    '`show` prints a user (profile, emails, identities, custom data, API key and passkey names — never secrets). ' +
     "`set-custom-data` replaces the user's custom data (tokens carry it from the next refresh, unless the " +
     'config module has a customData hook). `create` makes a user without logging in (forbidClientAccountCreation ' +
     'does not apply; the email-domain rule and the hooks do). `set-password` sets a password read from standard ' +
     'input and ends every session unless --keep-sessions. `send-enrollment`, `send-verification` and ' +
     '`send-reset` mail a link to the given or first (for verification: first unverified) address; without SMTP ' +
     'configured the mail is printed here instead. `add-email`, `replace-email` (--verified to mark the new ' +
-    'address verified), `remove-email` and `set-username` change the user; live DDP connections see it.',
+    'address verified), `remove-email` and `set-username` change the user; live DDP connections see it. ' +
+    "`passkeys` lists the user's passkeys; `remove-passkey` removes one by id, or `all` of them (a lost device).",
   options: {
     app: { type: 'string', value: '<id>', description: 'The app (must be in the config)' },
     config: { type: 'string', value: '<file>', description: 'Config file (default: found in the current directory)' },
@@ -185,7 +213,10 @@ export const usersCommand = defineCommand({
   arguments: [
     { name: '<action>', description: Object.keys(ACTIONS).join(' | ') },
     { name: '[userId]', description: 'The user (for create: the new username or email)' },
-    { name: '[value]', description: 'What the action takes next: custom data or profile JSON, an email, a username' },
+    {
+      name: '[value]',
+      description: 'What the action takes next: custom data or profile JSON, an email, a username, a passkey id',
+    },
     { name: '[newEmail]', description: 'For replace-email: the new address' },
   ],
   examples: [
@@ -197,6 +228,8 @@ export const usersCommand = defineCommand({
     'printf %s "$NEW_PASSWORD" | gatehouse users set-password --app myapp-abcde --password-stdin 6b02c4464…',
     'gatehouse users replace-email --app myapp-abcde 6b02c4464… old@example.com new@example.com',
     'gatehouse users set-username --app myapp-abcde 6b02c4464… ada',
+    'gatehouse users passkeys --app myapp-abcde 6b02c4464…',
+    'gatehouse users remove-passkey --app myapp-abcde 6b02c4464… all',
   ],
   async run(values, io, [actionName, ...args]) {
     const action = ACTIONS[actionName as string];

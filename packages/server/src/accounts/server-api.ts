@@ -7,6 +7,7 @@ import { addEmail, addressOf, removeEmail, replaceEmail, sendVerificationEmail }
 import { normalizeUsername } from './identifiers.js';
 import { type ImportedAccount, type ImportOutcome, importAccount } from './import.js';
 import { mailAccountLink } from './links.js';
+import { listPasskeys, type PasskeyInfo, removeAllPasskeys, removePasskey } from './passkeys.js';
 import { PASSWORD_PROVIDER } from './password-rules.js';
 import { setPassword } from './passwords.js';
 import { setCustomData } from './users.js';
@@ -14,7 +15,7 @@ import { setCustomData } from './users.js';
 /**
  * Account changes only the server makes — Meteor's server-side `Accounts.*`: create a user without logging in,
  * set a password, send enrollment / verification / reset mails, add, replace and remove emails, set the
- * username. The operator reaches them through `gatehouse users …` and code through `gatehouse.accounts(appId)`;
+ * username, list and remove passkeys. The operator reaches them through `gatehouse users …` and code through `gatehouse.accounts(appId)`;
  * clients never do (they have their own, narrower, routes). Each is one call into the account core, so the
  * same rules, hooks and events apply as for every other front.
  *
@@ -173,6 +174,23 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
      */
     async serviceData(userId: string): Promise<Record<string, JsonObject>> {
       return servicesOfUser(ctx, app, await userOf(userId));
+    },
+
+    /** The user's passkeys, oldest first (names, ids and use — never keys). */
+    async listPasskeys(userId: string): Promise<PasskeyInfo[]> {
+      return listPasskeys(ctx, await userOf(userId));
+    },
+
+    /**
+     * Removes one passkey of the user (`PasskeyNotFound` if the user has none by that id), or with `'all'`
+     * every one — for a user who lost the device. Returns how many were removed.
+     */
+    async removePasskeys(userId: string, passkeyId: string | 'all'): Promise<number> {
+      const user = await userOf(userId);
+      const info = { address: null, userAgent: null };
+      if (passkeyId === 'all') return removeAllPasskeys(ctx, user, info);
+      await removePasskey(ctx, user, passkeyId, info);
+      return 1;
     },
   };
 }

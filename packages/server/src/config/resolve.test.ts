@@ -86,6 +86,24 @@ describe('resolveConfig', () => {
     expect(typeof ok.functions.confirmIt).toBe('function');
   });
 
+  it('checks passkey settings at start-up: origins under the rp id, a host name for the rp id', () => {
+    const withPasskey = (publicUrl: string, passkey: Record<string, unknown>) => ({
+      ...minimal,
+      publicUrl,
+      apps: { 'my-app': { providers: { passkey } } },
+    });
+    expect(() => resolveConfig(withPasskey('https://auth.example.com', {}))).not.toThrow();
+    expect(
+      issuesOf(withPasskey('https://auth.example.com', { rpId: 'example.com', origins: ['https://evil.test'] })),
+    ).toEqual(['apps.my-app.providers.passkey.origins.0: host is not example.com or under it']);
+    expect(issuesOf(withPasskey('http://127.0.0.1:8080', {}))).toEqual([
+      'apps.my-app.providers.passkey.rpId: required when publicUrl is an IP address (passkeys need a host name, e.g. localhost)',
+    ]);
+    expect(issuesOf(withPasskey('https://auth.example.com', { origins: ['https://a.example.com/path'] }))).toHaveLength(
+      1,
+    );
+  });
+
   it('refuses a config without signing keys', () => {
     const { keys: _keys, ...noKeys } = minimal;
     expect(issuesOf(noKeys).join('\n')).toMatch(/^keys: /m);

@@ -11,6 +11,7 @@ import { customTokenConfig } from '../providers/custom-token/config.js';
 import { appleConfig } from '../providers/oauth2-apple/config.js';
 import { facebookConfig } from '../providers/oauth2-facebook/config.js';
 import { googleConfig } from '../providers/oauth2-google/config.js';
+import { passkeyConfig } from '../providers/passkey/config.js';
 
 /**
  * The configuration file's schema: what `gatehouse.config.json` (or the default export of a `.js`/`.mjs`
@@ -303,6 +304,7 @@ const app = z
         'oauth2-google': googleConfig.optional(),
         'oauth2-facebook': facebookConfig.optional(),
         'oauth2-apple': appleConfig.optional(),
+        passkey: passkeyConfig.optional(),
       })
       .strict()
       .default({}),
@@ -560,6 +562,14 @@ export const configSchema = z
             message: `no function named '${name}' in the config module`,
           });
       }
+      // Passkeys are bound to a host name: an IP address is no valid rp id, so one must be named.
+      const pk = a.providers.passkey;
+      if (pk?.enabled && pk.rpId === undefined && /^(\[.*\]|[\d.]+)$/.test(new URL(config.publicUrl).hostname))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', id, 'providers', 'passkey', 'rpId'],
+          message: 'required when publicUrl is an IP address (passkeys need a host name, e.g. localhost)',
+        });
     }
   });
 

@@ -58,6 +58,7 @@ export function toMeteorError(thrown: unknown, app: AppSettings): MeteorErrorJso
       return meteorError(403, 'Email not verified');
     case 'InvalidSession':
     case 'Forbidden':
+    case 'PasskeyRejected':
     case 'UserpassTokenInvalid':
       return meteorError(403, thrown.message);
     case 'AuthProviderNotFound':
@@ -68,6 +69,7 @@ export function toMeteorError(thrown: unknown, app: AppSettings): MeteorErrorJso
     case 'FunctionFailed':
       return meteorError(400, thrown.message);
     case 'NotFound':
+    case 'PasskeyNotFound':
       return meteorError(404, thrown.message);
     case 'ServiceBusy':
       return meteorError(503, thrown.message);

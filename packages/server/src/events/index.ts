@@ -46,6 +46,9 @@ export const ACCOUNT_EVENTS = {
   'api-key-enabled': { changesUser: false },
   'api-key-disabled': { changesUser: true },
   'api-key-deleted': { changesUser: true },
+  'passkey-added': { changesUser: false },
+  'passkey-renamed': { changesUser: false },
+  'passkey-removed': { changesUser: false },
 } as const satisfies Record<string, { changesUser: boolean }>;
 
 export type AccountEventType = keyof typeof ACCOUNT_EVENTS;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { credentialProviders } from '../providers/index.js';
 import { changePasswordSchema } from '../routes/account.js';
 import { nameSchema } from '../routes/api-keys.js';
+import { passkeySchemas } from '../routes/passkeys.js';
 import { userpassSchemas } from '../routes/userpass.js';
 import type { Answer, Operation } from './document.js';
 
@@ -58,6 +59,17 @@ const publicProvider = z.looseObject({
   service: z.string().optional(),
   clientId: z.string().optional(),
 });
+const passkey = z.object({
+  id: z.string(),
+  name: z.string(),
+  credentialId: z.string().describe('The WebAuthn credential id, base64url.'),
+  transports: z.array(z.string()),
+  deviceType: z.string().describe('`singleDevice` or `multiDevice` (synced).'),
+  backedUp: z.boolean(),
+  createdAt: z.number().describe('Milliseconds since 1970.'),
+  lastUsedAt: z.number().nullable(),
+});
+const webauthnOptions = (what: string) => z.object({ options: z.record(z.string(), z.unknown()).describe(what) });
 const empty = z.object({}).strict();
 const status = (value: string) => z.object({ status: z.literal(value) });
 
@@ -350,6 +362,57 @@ const extensions: Operation[] = [
     tag: 'Extensions',
     auth: 'access',
     body: changePasswordSchema,
+    responses: { 204: noContent },
+  },
+  {
+    method: 'post',
+    path: `${APP}/auth/providers/passkey/options`,
+    summary: 'Passkey sign-in options (then the `passkey` login with `{ response }`)',
+    description: 'A single-use challenge and an empty `allowCredentials`: the browser offers any passkey of the site.',
+    tag: 'Extensions',
+    auth: 'none',
+    responses: { 200: ok(webauthnOptions('For `navigator.credentials.get()` (`startAuthentication`).')) },
+  },
+  {
+    method: 'post',
+    path: `${CLIENT}/auth/passkeys/options`,
+    summary: 'Passkey registration options for the caller',
+    tag: 'Extensions',
+    auth: 'access',
+    responses: { 200: ok(webauthnOptions('For `navigator.credentials.create()` (`startRegistration`).')) },
+  },
+  {
+    method: 'post',
+    path: `${CLIENT}/auth/passkeys`,
+    summary: 'Register a passkey on the caller (the browser’s answer to the registration options)',
+    tag: 'Extensions',
+    auth: 'access',
+    body: passkeySchemas.register,
+    responses: { 201: ok(passkey, 'The new passkey.') },
+  },
+  {
+    method: 'get',
+    path: `${CLIENT}/auth/passkeys`,
+    summary: 'The caller’s passkeys, oldest first',
+    tag: 'Extensions',
+    auth: 'access',
+    responses: { 200: ok(z.object({ passkeys: z.array(passkey) })) },
+  },
+  {
+    method: 'patch',
+    path: `${CLIENT}/auth/passkeys/:passkeyId`,
+    summary: 'Rename one of the caller’s passkeys',
+    tag: 'Extensions',
+    auth: 'access',
+    body: passkeySchemas.rename,
+    responses: { 204: noContent },
+  },
+  {
+    method: 'delete',
+    path: `${CLIENT}/auth/passkeys/:passkeyId`,
+    summary: 'Remove one of the caller’s passkeys',
+    tag: 'Extensions',
+    auth: 'access',
     responses: { 204: noContent },
   },
 ];

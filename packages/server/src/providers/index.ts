@@ -7,6 +7,7 @@ import { localUserpassProvider } from './local-userpass/index.js';
 import { appleProvider } from './oauth2-apple/index.js';
 import { facebookProvider } from './oauth2-facebook/index.js';
 import { googleProvider } from './oauth2-google/index.js';
+import { passkeyProvider } from './passkey/index.js';
 import type { CredentialProvider } from './registry.js';
 
 /**
@@ -24,6 +25,7 @@ export const credentialProviders: ReadonlyMap<string, CredentialProvider> = new 
       googleProvider,
       appleProvider,
       facebookProvider,
+      passkeyProvider,
       // Meteor-style external services, redeemed over HTTP (oauth/meteor/login.ts).
       oauthCredentialProvider,
     ] as CredentialProvider[]

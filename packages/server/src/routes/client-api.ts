@@ -22,6 +22,7 @@ import { appOf } from './app-of.js';
 import type { GatehouseEnv } from './env.js';
 import { bearerToken, requireAccess } from './middleware.js';
 import { oauthRedirectRoutes } from './oauth.js';
+import { passkeyRoutes } from './passkeys.js';
 import { userpassRoutes } from './userpass.js';
 
 /**
@@ -45,6 +46,9 @@ export function clientApiRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
       ws_hostname: hostname.replace(/^http/, 'ws'),
     });
   });
+
+  // Passkeys' own routes, ahead of the generic provider route.
+  api.route('/', passkeyRoutes(ctx));
 
   // 2. login and 3. link (`?link=true` with the linking user's access token).
   api.post('/app/:appId/auth/providers/:provider/login', async (c) => {

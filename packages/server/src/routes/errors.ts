@@ -31,6 +31,8 @@ const WIRE: Record<ErrorCode, { status: number; errorCode: string }> = {
   Forbidden: { status: 403, errorCode: 'Forbidden' },
   AccountNameInUse: { status: 409, errorCode: 'AccountNameInUse' },
   APIKeyAlreadyExists: { status: 409, errorCode: 'APIKeyAlreadyExists' },
+  PasskeyRejected: { status: 401, errorCode: 'PasskeyRejected' },
+  PasskeyNotFound: { status: 404, errorCode: 'PasskeyNotFound' },
   TooManyRequests: { status: 429, errorCode: 'TooManyRequests' },
   ServiceBusy: { status: 503, errorCode: 'ServiceUnavailable' },
   ServiceUnavailable: { status: 503, errorCode: 'ServiceUnavailable' },

@@ -4,8 +4,10 @@ import {
   isStorageConflictError,
   type NewApiKey,
   type NewOneTimeToken,
+  type NewPasskey,
   type NewSession,
   type NewUser,
+  type NewWebauthnChallenge,
   type Storage,
   StorageConflictError,
   type UserRecord,
@@ -176,6 +178,35 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       name: `key-${objectId()}`,
       keyHash: `key-hash-${objectId()}`,
       now: NOW,
+      ...extra,
+    });
+
+    const passkeyInput = (user: UserRecord, extra: Partial<NewPasskey> = {}): NewPasskey => ({
+      id: objectId(),
+      appId: user.appId,
+      userId: user.id,
+      credentialId: `cred-${objectId()}`,
+      publicKey: `pk-${objectId()}`,
+      counter: 0,
+      transports: ['internal', 'hybrid'],
+      name: 'Laptop',
+      deviceType: 'multiDevice',
+      backedUp: true,
+      now: NOW,
+      ...extra,
+    });
+    const challengeInput = (
+      appId: string,
+      userId: string | null,
+      extra: Partial<NewWebauthnChallenge> = {},
+    ): NewWebauthnChallenge => ({
+      id: objectId(),
+      appId,
+      userId,
+      purpose: userId ? 'registration' : 'authentication',
+      challengeHash: `challenge-${objectId()}`,
+      now: NOW,
+      expiresAt: NOW + 5 * 60_000,
       ...extra,
     });
 
@@ -1125,6 +1156,156 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       });
     });
 
+    describe('passkeys', () => {
+      it('createPasskey() returns the record; listPasskeys() and findPasskeyByCredentialId() return it', async () => {
+        const appId = newAppId();
+        const owner = await createUser(appId);
+        const other = await createUser(appId);
+        const input = passkeyInput(owner, { counter: 2 ** 32 - 1 });
+        const created = await storage.createPasskey(input);
+        expect(created).toEqual({
+          id: input.id,
+          appId,
+          userId: owner.id,
+          credentialId: input.credentialId,
+          publicKey: input.publicKey,
+          counter: 2 ** 32 - 1,
+          transports: ['internal', 'hybrid'],
+          name: 'Laptop',
+          deviceType: 'multiDevice',
+          backedUp: true,
+          createdAt: NOW,
+          lastUsedAt: null,
+        });
+        const bare = await storage.createPasskey(
+          passkeyInput(owner, { transports: [], backedUp: false, deviceType: 'singleDevice', now: NOW + 1 }),
+        );
+        expect(bare).toMatchObject({ transports: [], backedUp: false, deviceType: 'singleDevice' });
+        expect(await storage.listPasskeys(appId, owner.id)).toEqual([created, bare]);
+        expect(await storage.listPasskeys(appId, other.id)).toEqual([]);
+        expect(await storage.findPasskeyByCredentialId(appId, input.credentialId)).toEqual(created);
+        expect(await storage.findPasskeyByCredentialId(appId, input.credentialId.toUpperCase())).toBeNull();
+      });
+
+      it('refuses a credential id the app already has (any user) or a taken id; another app may have it', async () => {
+        const appId = newAppId();
+        const owner = await createUser(appId);
+        const other = await createUser(appId);
+        const first = passkeyInput(owner);
+        await storage.createPasskey(first);
+        await expectConflict(
+          storage.createPasskey(passkeyInput(other, { credentialId: first.credentialId })),
+          'passkey',
+        );
+        await expectConflict(storage.createPasskey(passkeyInput(other, { id: first.id })), 'passkey');
+        const elsewhere = await createUser(newAppId());
+        await storage.createPasskey(passkeyInput(elsewhere, { credentialId: first.credentialId }));
+        expect(await storage.listPasskeys(appId, other.id)).toEqual([]);
+        await expect(storage.createPasskey(passkeyInput(owner, { userId: objectId() }))).rejects.toThrow();
+      });
+
+      it('usePasskey() moves the counter only from the expected value, once among concurrent calls', async () => {
+        const user = await createUser(newAppId());
+        const key = await storage.createPasskey(passkeyInput(user, { counter: 5 }));
+        expect(await storage.usePasskey(user.appId, key.id, 4, 9, NOW + 1)).toBe(false);
+        const outcomes = await Promise.all(
+          Array.from({ length: 5 }, (_, i) => storage.usePasskey(user.appId, key.id, 5, 6 + i, NOW + 2)),
+        );
+        expect(outcomes.filter(Boolean)).toHaveLength(1);
+        const after = await storage.findPasskeyByCredentialId(user.appId, key.credentialId);
+        expect(after?.lastUsedAt).toBe(NOW + 2);
+        expect([6, 7, 8, 9, 10]).toContain(after?.counter);
+        expect(await storage.usePasskey(user.appId, objectId(), 0, 1, NOW)).toBe(false);
+      });
+
+      it('renamePasskey(), deletePasskey() act only on the owner’s passkey; deleteUserPasskeys() clears a user', async () => {
+        const appId = newAppId();
+        const owner = await createUser(appId);
+        const stranger = await createUser(appId);
+        const key = await storage.createPasskey(passkeyInput(owner));
+        const second = await storage.createPasskey(passkeyInput(owner, { now: NOW + 1 }));
+        const theirs = await storage.createPasskey(passkeyInput(stranger));
+        expect(await storage.renamePasskey(appId, stranger.id, key.id, 'Mine now')).toBe(false);
+        expect(await storage.renamePasskey(appId, owner.id, key.id, 'Phone')).toBe(true);
+        expect((await storage.listPasskeys(appId, owner.id)).map((k) => k.name)).toEqual(['Phone', 'Laptop']);
+        expect(await storage.deletePasskey(appId, stranger.id, key.id)).toBe(false);
+        expect(await storage.deletePasskey(appId, owner.id, key.id)).toBe(true);
+        expect(await storage.deletePasskey(appId, owner.id, key.id)).toBe(false);
+        expect(await storage.listPasskeys(appId, owner.id)).toEqual([second]);
+        await storage.createPasskey(passkeyInput(owner));
+        expect(await storage.deleteUserPasskeys(appId, owner.id)).toBe(2);
+        expect(await storage.listPasskeys(appId, owner.id)).toEqual([]);
+        expect(await storage.listPasskeys(appId, stranger.id)).toEqual([theirs]);
+      });
+
+      it('deleteUser() deletes the user’s passkeys and challenges', async () => {
+        const user = await createUser(newAppId());
+        const key = await storage.createPasskey(passkeyInput(user));
+        const challenge = challengeInput(user.appId, user.id);
+        await storage.createWebauthnChallenge(challenge);
+        await storage.deleteUser(user.appId, user.id);
+        expect(await storage.findPasskeyByCredentialId(user.appId, key.credentialId)).toBeNull();
+        expect(await storage.consumeWebauthnChallenge({ ...challenge, now: NOW, purpose: 'registration' })).toBeNull();
+      });
+
+      it('consumeWebauthnChallenge() returns the record once, even to concurrent calls', async () => {
+        const user = await createUser(newAppId());
+        const input = challengeInput(user.appId, null);
+        await storage.createWebauthnChallenge(input);
+        const query = {
+          appId: user.appId,
+          purpose: 'authentication' as const,
+          challengeHash: input.challengeHash,
+          now: NOW,
+        };
+        const outcomes = await Promise.all(Array.from({ length: 5 }, () => storage.consumeWebauthnChallenge(query)));
+        const won = outcomes.filter((o) => o !== null);
+        expect(won).toHaveLength(1);
+        expect(won[0]).toEqual({
+          id: input.id,
+          appId: user.appId,
+          userId: null,
+          purpose: 'authentication',
+          createdAt: NOW,
+          expiresAt: NOW + 5 * 60_000,
+        });
+        expect(await storage.consumeWebauthnChallenge(query)).toBeNull();
+      });
+
+      it('consumeWebauthnChallenge() refuses a wrong hash, purpose, user or app, and an expired challenge', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId);
+        const other = await createUser(appId);
+        const input = challengeInput(appId, user.id);
+        await storage.createWebauthnChallenge(input);
+        const query = { appId, purpose: 'registration' as const, challengeHash: input.challengeHash, now: NOW };
+        await expectConflict(storage.createWebauthnChallenge(challengeInput(appId, null, { id: input.id })), 'token');
+        expect(await storage.consumeWebauthnChallenge({ ...query, challengeHash: 'nope' })).toBeNull();
+        expect(await storage.consumeWebauthnChallenge({ ...query, purpose: 'authentication' })).toBeNull();
+        expect(await storage.consumeWebauthnChallenge({ ...query, userId: other.id })).toBeNull();
+        expect(await storage.consumeWebauthnChallenge({ ...query, appId: newAppId() })).toBeNull();
+        expect(await storage.consumeWebauthnChallenge({ ...query, now: input.expiresAt })).toBeNull();
+        expect(await storage.consumeWebauthnChallenge({ ...query, userId: user.id })).toMatchObject({ id: input.id });
+        await storage.createWebauthnChallenge(challengeInput(appId, null, { challengeHash: 'taken-hash' }));
+        await expectConflict(
+          storage.createWebauthnChallenge(challengeInput(appId, null, { challengeHash: 'taken-hash' })),
+          'token',
+        );
+      });
+
+      it('deleteExpiredWebauthnChallenges() deletes challenges that expired before now', async () => {
+        const appId = newAppId();
+        const old = challengeInput(appId, null, { expiresAt: NOW - 1 });
+        const fresh = challengeInput(appId, null, { expiresAt: NOW + 60_000 });
+        await storage.createWebauthnChallenge(old);
+        await storage.createWebauthnChallenge(fresh);
+        expect((await storage.deleteExpiredWebauthnChallenges(NOW)) >= 1).toBe(true);
+        const query = { appId, purpose: 'authentication' as const, now: NOW - 10 };
+        expect(await storage.consumeWebauthnChallenge({ ...query, challengeHash: old.challengeHash })).toBeNull();
+        expect(await storage.consumeWebauthnChallenge({ ...query, challengeHash: fresh.challengeHash })).not.toBeNull();
+      });
+    });
+
     describe('service configurations', () => {
       it('stores, replaces, lists in name order, scopes by app and deletes a service’s settings', async () => {
         const appId = newAppId();
@@ -1380,6 +1561,21 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         await expect(storage.createApiKey(apiKeyInput(user, { appId: b }))).rejects.toThrow();
         expect(await storage.getApiKey(a, user.id, key.id)).toEqual(key);
         expect(await storage.listApiKeys(a, user.id)).toEqual([key]);
+      });
+
+      it('passkeys', async () => {
+        const [a, b] = [newAppId(), newAppId()];
+        const user = await createUser(a);
+        const key = await storage.createPasskey(passkeyInput(user));
+        expect(await storage.listPasskeys(b, user.id)).toEqual([]);
+        expect(await storage.findPasskeyByCredentialId(b, key.credentialId)).toBeNull();
+        expect(await storage.usePasskey(b, key.id, 0, 1, NOW)).toBe(false);
+        expect(await storage.renamePasskey(b, user.id, key.id, 'x')).toBe(false);
+        expect(await storage.deletePasskey(b, user.id, key.id)).toBe(false);
+        expect(await storage.deleteUserPasskeys(b, user.id)).toBe(0);
+        await expect(storage.createPasskey(passkeyInput(user, { appId: b }))).rejects.toThrow();
+        await expect(storage.createWebauthnChallenge(challengeInput(b, user.id))).rejects.toThrow();
+        expect(await storage.listPasskeys(a, user.id)).toEqual([key]);
       });
 
       it('audit events', async () => {

@@ -2,9 +2,14 @@ import { isGatehouseError } from '@gatehouse-auth/client';
 import { html, nothing } from 'lit';
 import { define, GatehouseElement } from '../base.js';
 import { signupFields } from '../config.js';
+import { errorKey } from '../errors.js';
+
+/** Passkeys' SDK, loaded only for apps that have them on (it carries the WebAuthn library). */
+const passkeys = () => import('@gatehouse-auth/client/passkeys');
 
 /**
- * `<gatehouse-sign-in>`: the password sign-in form. Signs in with a username or an email as
+ * `<gatehouse-sign-in>`: the password sign-in form; when the app has passkeys on, also a "Sign in with a
+ * passkey" button and the browser's passkey autofill on the name field (conditional UI). Signs in with a username or an email as
  * `passwordSignupFields` allows; after a refusal for an unconfirmed address it offers to send the confirmation
  * email again. Signed in, it says who and offers "Sign out".
  *
@@ -29,6 +34,21 @@ export class GatehouseSignIn extends GatehouseElement {
 
   /** The email whose confirmation the server asked for, after an `AuthError`. */
   #unconfirmed = '';
+  /** Whether a passkey autofill request is waiting. */
+  #autofill = false;
+
+  /** The app has passkeys on and the browser can use them. */
+  get #passkeys(): boolean {
+    return (
+      typeof PublicKeyCredential === 'function' &&
+      !!this.accounts?.loginServiceConfiguration().some((p) => p.type === 'passkey')
+    );
+  }
+
+  protected override updated(changed: Map<PropertyKey, unknown>): void {
+    super.updated(changed);
+    if (!this.#autofill && !this.user && this.#passkeys) this.#passkey(true);
+  }
 
   protected override view(): unknown {
     const user = this.user;
@@ -47,7 +67,7 @@ export class GatehouseSignIn extends GatehouseElement {
         ${this.field({
           name: 'login',
           label: this.t(label),
-          autocomplete: 'username',
+          autocomplete: this.#passkeys ? 'username webauthn' : 'username',
           type: mode === 'EMAIL_ONLY' ? 'email' : 'text',
           inputmode: mode === 'EMAIL_ONLY' ? 'email' : undefined,
         })}
@@ -59,6 +79,12 @@ export class GatehouseSignIn extends GatehouseElement {
             : nothing
         }
         ${this.submit(this.t('signIn'))}
+        ${
+          this.#passkeys
+            ? html`<button type="button" part="button passkey" @click=${() => this.#passkey(false)}>
+                ${this.t('signInWithPasskey')}</button>`
+            : nothing
+        }
         ${
           links
             ? html`<div class="links">
@@ -93,6 +119,43 @@ export class GatehouseSignIn extends GatehouseElement {
       return undefined;
     });
   };
+
+  /**
+   * Signs in with a passkey: from the dialog (the button), or from the name field's autofill (`autofill`,
+   * started when the form shows, waiting until a passkey is picked). A dismissed dialog is no error; the
+   * autofill is started again after it.
+   */
+  #passkey(autofill: boolean): void {
+    const app = this.boundApp;
+    if (!app) return;
+    const attempt = async () => {
+      const sdk = await passkeys();
+      if (autofill && !(await sdk.browserSupportsPasskeyAutofill())) return undefined;
+      await sdk.logInWithPasskey(app, { useBrowserAutofill: autofill, verifyBrowserAutofillInput: false });
+      this.#autofill = false;
+      this.emit('gatehouse-signed-in', { user: this.user });
+      return undefined;
+    };
+    const cancelled = (error: unknown) => /^(NotAllowed|Abort)Error$/.test((error as Error)?.name ?? '');
+    if (autofill) {
+      this.#autofill = true;
+      attempt().catch((error) => {
+        // Aborted by the dialog (which restarts it), or no WebAuthn here: silent. The server's refusal of a
+        // picked passkey shows, and ends autofill on this form.
+        if (isGatehouseError(error)) this.set({ error: this.t(errorKey(error, 'other')) });
+      });
+      return;
+    }
+    this.run('other', () =>
+      attempt().catch((error) => {
+        if (!cancelled(error)) throw error;
+        return undefined;
+      }),
+    ).then(() => {
+      this.#autofill = false;
+      this.requestUpdate();
+    });
+  }
 
   #resend = () =>
     this.run('other', async () => {

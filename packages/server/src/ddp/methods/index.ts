@@ -2,11 +2,12 @@ import { createUser } from './create-user.js';
 import { login } from './login.js';
 import { logout } from './logout.js';
 import type { DdpMethod } from './method.js';
+import { passkeyMethods } from './passkeys.js';
 import { changePassword, forgotPassword, resetPassword, verifyEmail } from './passwords.js';
 import { getNewToken, logoutOtherClients, removeOtherTokens } from './tokens.js';
 import { refuseUsersWrite, updateUser } from './users.js';
 
-/** Meteor's accounts methods Gatehouse serves over DDP, by name. */
+/** Meteor's accounts methods Gatehouse serves over DDP, by name, and its passkey methods. */
 export const ddpMethods: ReadonlyMap<string, DdpMethod> = new Map<string, DdpMethod>([
   ['login', login],
   ['createUser', createUser],
@@ -24,6 +25,7 @@ export const ddpMethods: ReadonlyMap<string, DdpMethod> = new Map<string, DdpMet
   ['/users/insertAsync', refuseUsersWrite],
   ['/users/remove', refuseUsersWrite],
   ['/users/removeAsync', refuseUsersWrite],
+  ...passkeyMethods,
 ]);
 
 export type { DdpLogin, DdpMethod, LoginResultValue, MethodCall } from './method.js';

@@ -1,5 +1,14 @@
-import { attemptLogin, logIn, PASSWORD_PROVIDER, verifyPassword, verifyResumeToken } from '../../accounts/index.js';
+import {
+  attemptLogin,
+  logIn,
+  PASSKEY_PROVIDER,
+  PASSWORD_PROVIDER,
+  verifyPasskeyLogin,
+  verifyPassword,
+  verifyResumeToken,
+} from '../../accounts/index.js';
 import { loginWithOAuthOverDdp } from '../../oauth/meteor/login.js';
+import { authenticationResponse } from '../../providers/passkey/schemas.js';
 import { MeteorError, matchFailed } from '../wire.js';
 import { isPlainObject, readPasswordLogin } from './args.js';
 import { type DdpMethod, loggedIn } from './method.js';
@@ -7,7 +16,8 @@ import { type DdpMethod, loggedIn } from './method.js';
 /**
  * `login(options)`: `{ resume: token }` resumes a session — the client keeps its token, no new one is made;
  * `{ user, password }` proves a password through the account core (limits, confirmation, hooks) and starts a
- * new session with a new login token.
+ * new session with a new login token. `{ passkey: { response } }` (Gatehouse's extension, docs/passkeys.md) signs
+ * in with a passkey's answer to options from `POST …/auth/providers/passkey/options`.
  */
 export const login: DdpMethod = async (call) => {
   const [options] = call.params;
@@ -37,6 +47,20 @@ export const login: DdpMethod = async (call) => {
       { kind: 'resume' },
     );
     return loggedIn(call, started, 'password');
+  }
+  if (options.passkey) {
+    const keys = Object.keys(options);
+    const parsed = authenticationResponse.safeParse((options.passkey as { response?: unknown })?.response);
+    if (keys.length !== 1 || !isPlainObject(options.passkey) || !parsed.success) throw matchFailed();
+    const response = parsed.data;
+    const started = await logIn(
+      ctx,
+      app,
+      { type: PASSKEY_PROVIDER, methodName: 'login', providerType: PASSKEY_PROVIDER, info },
+      async () => ({ user: await verifyPasskeyLogin(ctx, app, response, info) }),
+      { kind: 'resume' },
+    );
+    return loggedIn(call, started, PASSKEY_PROVIDER);
   }
   // Meteor's accounts-oauth handler: a credential from `/_oauth/<service>` (oauth/meteor/login.ts).
   if (options.oauth) return loginWithOAuthOverDdp(call, options.oauth);
