@@ -19,7 +19,7 @@ import {
   type Mailer,
   type OutboxMailer,
 } from './email/index.js';
-import { createUserChanges } from './events/changes.js';
+import { createUserChanges, type UserChanges } from './events/changes.js';
 import { ACCOUNT_EVENTS, createAccountEvents } from './events/index.js';
 import { createDatabaseOutages, type DatabaseState } from './health/outages.js';
 import { createCors } from './http/cors.js';
@@ -99,6 +99,11 @@ export interface GatehouseOptions {
   migrate?: boolean;
   passwordHasher?: PasswordHasher;
   rateLimiter?: RateLimiter;
+  /**
+   * News of changed users shared with other processes (the primary's relay under `gatehouse serve --workers`);
+   * by default through Redis when configured, else within this process.
+   */
+  userChanges?: UserChanges;
   /** DDP's server heartbeat (Meteor's 15 s ping, 15 s to answer); tests shorten it. */
   ddpHeartbeat?: DdpHeartbeat;
   /** How often expired one-time tokens (links, OAuth states) are deleted; hourly by default; tests shorten it. */
@@ -188,7 +193,7 @@ export async function createGatehouse(
   const events = createAccountEvents((error, event) =>
     logger.warn({ err: describe(error), event: event.type }, 'account event subscriber failed'),
   );
-  const changes = shared?.changes ?? createUserChanges();
+  const changes = options.userChanges ?? shared?.changes ?? createUserChanges();
   const resolveAddress = clientAddressResolver(config.trustProxy);
   const ctx: ServerContext = {
     config,

@@ -10,6 +10,14 @@
  */
 
 export type { ServerAccounts } from './accounts/index.js';
+export {
+  type ClusterClient,
+  type ClusterHub,
+  createClusterClient,
+  createClusterHub,
+  createHubRateLimiter,
+  type IpcEndpoint,
+} from './cluster/index.js';
 export { CONFIG_JSON_SCHEMA_FILE, configJsonSchema } from './config/json-schema.js';
 export { applyEnvironment, CONFIG_FILE_NAMES, findConfigFile, loadConfig, readConfigFile } from './config/load.js';
 export { type AppSettings, ConfigError, type ResolvedConfig, resolveConfig } from './config/resolve.js';
@@ -28,5 +36,6 @@ export { type MetricsServer, serveMetrics } from './node/metrics-server.js';
 export { type NodeServer, serveNode } from './node/serve.js';
 export type { ServiceAdmin, ServiceView } from './oauth/meteor/settings.js';
 export { type EncryptionKeyConfig, generateEncryptionKey } from './oauth/vault.js';
+export { createHashPool, createPasswordHasher, type HashPool, type PasswordHasher } from './passwords/index.js';
 export { type ServerApiKeyView, serverApiKeys } from './providers/api-key/index.js';
 export { generateSigningKey, type SigningAlgorithm, type SigningKeyConfig } from './tokens/keys.js';
