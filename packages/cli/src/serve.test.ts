@@ -189,7 +189,7 @@ describe('gatehouse serve --workers 2', () => {
       req.end(text);
     });
 
-  it('serves from both workers, shares hashing and rate limits, and drains every worker on SIGTERM', async () => {
+  it('serves from both workers, shares rate limits, replaces a dead worker, and drains every worker on SIGTERM', async () => {
     const dir = dirs.make();
     let appId = '';
     const path = await configIn(dir, (config) => {
@@ -222,6 +222,21 @@ describe('gatehouse serve --workers 2', () => {
       const requestLines = jsonLines(server.stdout()).filter((l) => l.msg === 'request completed');
       expect(new Set(requestLines.map((l) => l.worker))).toEqual(new Set([1, 2]));
 
+      // A worker that dies is replaced.
+      const pids = () =>
+        jsonLines(server.stdout())
+          .filter((l) => l.msg === 'worker listening')
+          .map((l) => l.pid);
+      expect(pids()).toHaveLength(2);
+      process.kill(pids()[0], 'SIGKILL');
+      for (let i = 0; i < 200 && pids().length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(pids()).toHaveLength(3);
+      expect(jsonLines(server.stdout()).find((l) => l.msg === 'worker exited: starting another')).toMatchObject({
+        level: 40,
+        signal: 'SIGKILL',
+      });
+      for (let i = 0; i < 4; i++) expect((await send(`${server.url}/healthz`)).status).toBe(200);
+
       // A request in flight (its body half sent) when SIGTERM arrives is still answered.
       const answered = new Promise<number>((resolve, reject) => {
         const req = httpRequest(`${api.replace('local-userpass', 'anon-user')}/login`, {
@@ -245,7 +260,7 @@ describe('gatehouse serve --workers 2', () => {
       await expect(send(`${server.url}/healthz`)).rejects.toThrow();
       const lines = jsonLines(server.stdout());
       expect(lines.at(-1)?.msg).toBe('Stopped.');
-      expect(lines.filter((l) => l.msg === 'Stopped.')).toHaveLength(3); // both workers, then the primary
+      expect(lines.filter((l) => l.msg === 'Stopped.')).toHaveLength(3); // both live workers, then the primary
       expect(server.stderr()).toBe('');
     } finally {
       if (!stopped) await server.stop();
