@@ -25,7 +25,7 @@ import { createDatabaseOutages, type DatabaseState } from './health/outages.js';
 import { createCors } from './http/cors.js';
 import { observeRequests } from './http/observe.js';
 import { createLogger, type Logger } from './logger.js';
-import { countingRefusals, createMetrics, type GatehouseMetrics } from './metrics/index.js';
+import type { GatehouseMetrics } from './metrics/index.js';
 import { clientAddressResolver } from './net/client-address.js';
 import { type ServiceAdmin, serviceAdmin } from './oauth/meteor/settings.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
@@ -131,9 +131,11 @@ export async function createGatehouse(
 ): Promise<Gatehouse> {
   const config = isResolved(input) ? input : resolveConfig(input);
   const logger = options.logger ?? createLogger(config.logLevel);
-  // Read at each scrape, from parts made below.
-  const metrics: GatehouseMetrics | null = config.metrics.enabled
-    ? createMetrics({
+  // Read at each scrape, from parts made below. (prom-client is loaded only when metrics are on: about 10 MB
+  // of every process's memory otherwise.)
+  const metricsModule = config.metrics.enabled ? await import('./metrics/index.js') : null;
+  const metrics: GatehouseMetrics | null = metricsModule
+    ? metricsModule.createMetrics({
         hashing: () => passwords.stats(),
         ddpConnections: () => ddp.connectionCount(),
         databasePool: () => storage.poolStats?.() ?? null,
@@ -203,7 +205,7 @@ export async function createGatehouse(
     passwords,
     mail,
     outbox,
-    limiter: metrics ? countingRefusals(limiter, metrics) : limiter,
+    limiter: metrics && metricsModule ? metricsModule.countingRefusals(limiter, metrics) : limiter,
     logger,
     outages,
     changes,
