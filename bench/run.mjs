@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import autocannon from 'autocannon';
@@ -653,11 +654,14 @@ async function stopChild(child, graceMs) {
   clearTimeout(timer);
 }
 
-async function startServer({ dialect, tmp, cpuProfDir, nodeOptions = [], workers = 1 }) {
+async function startServer({ dialect, tmp, cpuProfDir, nodeOptions = [], workers = 1, database: given }) {
   const port = await freePort();
-  let database;
-  if (dialect === 'sqlite') database = { url: `sqlite:${join(tmp, 'gatehouse.db')}`, name: 'gatehouse.db' };
-  else database = await createPostgresDatabase();
+  // A database made by the caller (bench/scale.mjs seeds one), else a fresh one.
+  const database =
+    given ??
+    (dialect === 'sqlite'
+      ? { url: `sqlite:${join(tmp, 'gatehouse.db')}`, name: 'gatehouse.db' }
+      : await createPostgresDatabase());
 
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const privateJwk = await exportJWK(privateKey);
@@ -679,7 +683,7 @@ async function startServer({ dialect, tmp, cpuProfDir, nodeOptions = [], workers
       [APP_ID]: {
         name: 'Gatehouse benchmark',
         accessTokenLifetime: '12h',
-        providers: { 'anon-user': {}, 'local-userpass': { confirmation: 'auto' } },
+        providers: { 'anon-user': {}, 'local-userpass': { confirmation: 'auto' }, 'api-key': {} },
       },
     },
   };
@@ -1248,8 +1252,31 @@ async function main() {
   process.exit(failed ? 1 : 0);
 }
 
-main().catch(async (error) => {
-  console.error(error);
-  await runCleanups();
-  process.exit(1);
-});
+// bench/scale.mjs imports the parts below; only `node bench/run.mjs` runs the benchmark.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  main().catch(async (error) => {
+    console.error(error);
+    await runCleanups();
+    process.exit(1);
+  });
+
+export {
+  anonymousSessions,
+  createPostgresDatabase,
+  API,
+  APP_ID,
+  cannon,
+  fmtRate,
+  HOST,
+  log,
+  markdownTable,
+  measure,
+  onCleanup,
+  PG_ADMIN_URL,
+  registerUsers,
+  request,
+  rotating,
+  rssSampler,
+  runCleanups,
+  startServer,
+};
