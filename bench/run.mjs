@@ -373,7 +373,16 @@ function topOthers(before, after, seconds) {
  * scenario. The figure that matters is the largest process (the target is per process); the sum is kept too.
  */
 function rssSampler(pid) {
-  const state = { maxKiB: 0, maxSumKiB: 0, samples: 0, current: null, perScenarioKiB: {}, atMax: null, processes: 0 };
+  const state = {
+    maxKiB: 0,
+    maxSumKiB: 0,
+    samples: 0,
+    current: null,
+    perScenarioKiB: {},
+    atMax: null,
+    processes: 0,
+    byRoleKiB: {},
+  };
   const read = () => {
     let sum = 0;
     const pids = serverProcesses(pid);
@@ -385,13 +394,15 @@ function rssSampler(pid) {
         const kib = field('VmRSS');
         if (Number.isNaN(kib)) continue;
         sum += kib;
+        const role = p === pid ? (pids.length > 1 ? 'primary' : 'server') : 'worker';
+        state.byRoleKiB[role] = Math.max(state.byRoleKiB[role] ?? 0, kib);
         if (kib > state.maxKiB) {
           // What the peak was made of: anonymous memory (heaps, argon2 buffers) vs mapped files, and threads.
           state.atMax = {
             rssAnonKiB: field('RssAnon'),
             rssFileKiB: field('RssFile'),
             threads: field('Threads'),
-            role: p === pid ? (pids.length > 1 ? 'primary' : 'server') : 'worker',
+            role,
           };
           state.atMax.scenario = state.current;
         }
@@ -418,6 +429,7 @@ function rssSampler(pid) {
         maxMB: mb(state.maxKiB),
         maxSumMB: mb(state.maxSumKiB),
         processes: state.processes,
+        maxByRoleMB: Object.fromEntries(Object.entries(state.byRoleKiB).map(([k, v]) => [k, mb(v)])),
         samples: state.samples,
         atMax: state.atMax,
         perScenarioMaxMB: Object.fromEntries(Object.entries(state.perScenarioKiB).map(([k, v]) => [k, mb(v)])),
@@ -1011,7 +1023,11 @@ function rows(results, opts) {
         p50: null,
         p99: null,
         non2xx: null,
-        valueText: `${r.rss.maxMB} MB${r.rss.processes > 1 ? ` (all: ${r.rss.maxSumMB} MB)` : ''}`,
+        valueText: `${r.rss.maxMB} MB${
+          r.rss.processes > 1
+            ? ` (primary ${r.rss.maxByRoleMB.primary} MB, worker ${r.rss.maxByRoleMB.worker} MB; all ${r.rss.maxSumMB} MB)`
+            : ''
+        }`,
         target: '≤ 150 MB',
         met: r.rss.maxMB <= 150 ? 'yes' : '**no**',
       });
@@ -1261,11 +1277,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   });
 
 export {
-  anonymousSessions,
-  createPostgresDatabase,
   API,
   APP_ID,
+  anonymousSessions,
   cannon,
+  createPostgresDatabase,
   fmtRate,
   HOST,
   log,
