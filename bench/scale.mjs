@@ -170,7 +170,11 @@ async function databaseBytes(dialect, database) {
   }
 }
 
-async function runSize(opts, size) {
+/**
+ * Seeds a database of `size` users and starts a server on it, with the fixtures the scenarios need. Returns
+ * the figures so far, `run(name)` to measure one scenario once, and `close()`.
+ */
+async function prepareSize(opts, size) {
   const { dialect } = opts;
   const tmp = await mkdtemp(join(os.tmpdir(), 'gatehouse-scale-'));
   const removeTmp = onCleanup(() => rm(tmp, { recursive: true, force: true }));
@@ -239,22 +243,44 @@ async function runSize(opts, size) {
         body: JSON.stringify({ key: keys[i] }),
       })),
     };
-    for (const name of SCENARIOS) {
-      rss.mark(name);
-      const m = await measure({ ...common, requests: scenarios[name] }, { serverPid: pid, what: null });
-      out.scenarios[name] = m;
-      log(
-        `${dialect} ${size.toLocaleString('en-US')} users: ${name}: ${fmtRate(m.reqPerSec)} req/s, ` +
-          `p50 ${m.p50} ms, p99 ${m.p99} ms${m.non2xx + m.errors ? `, ${m.non2xx + m.errors} failed` : ''}`,
-      );
-    }
-  } finally {
-    if (rss) out.rss = rss.stop();
+    const runs = {};
+    return {
+      out,
+      async run(name) {
+        rss.mark(name);
+        const m = await measure({ ...common, requests: scenarios[name] }, { serverPid: pid, what: null });
+        (runs[name] ??= []).push(m);
+        log(
+          `${dialect} ${size.toLocaleString('en-US')} users: ${name}: ${fmtRate(m.reqPerSec)} req/s, ` +
+            `p50 ${m.p50} ms, p99 ${m.p99} ms${m.non2xx + m.errors ? `, ${m.non2xx + m.errors} failed` : ''}`,
+        );
+      },
+      async close() {
+        // Each scenario ran twice (ABBA with the other size): report the mean of the two runs.
+        for (const [name, list] of Object.entries(runs)) {
+          const mean = (key) => Math.round((list.reduce((a, m) => a + m[key], 0) / list.length) * 10) / 10;
+          out.scenarios[name] = {
+            reqPerSec: mean('reqPerSec'),
+            p50: mean('p50'),
+            p99: mean('p99'),
+            non2xx: list.reduce((a, m) => a + m.non2xx, 0),
+            errors: list.reduce((a, m) => a + m.errors, 0),
+            runs: list,
+          };
+        }
+        out.rss = rss.stop();
+        await server.stop();
+        if (database.drop) await database.drop();
+        await removeTmp();
+      },
+    };
+  } catch (error) {
+    if (rss) rss.stop();
     if (server) await server.stop();
     if (database.drop) await database.drop();
     await removeTmp();
+    throw error;
   }
-  return out;
 }
 
 async function main() {
@@ -265,8 +291,13 @@ async function main() {
       .map((l) => l.toFixed(2))
       .join(' ');
   const startLoad = load();
-  const results = [];
-  for (const size of opts.sizes) results.push(await runSize(opts, size));
+  // Both servers stay up and each scenario runs small, large, large, small: the machine's other load then
+  // weighs on both sizes alike (this machine is shared; a one-after-the-other comparison measured the noise).
+  const prepared = [];
+  for (const size of opts.sizes) prepared.push(await prepareSize(opts, size));
+  for (const name of SCENARIOS) for (const p of [...prepared, ...[...prepared].reverse()]) await p.run(name);
+  for (const p of prepared) await p.close();
+  const results = prepared.map((p) => p.out);
   await runCleanups();
   const [small, large] = [results[0], results.at(-1)];
   const rows = [];
@@ -290,7 +321,7 @@ async function main() {
   console.log(`\n## Gatehouse at scale — ${opts.dialect}, ${sizes} users\n`);
   console.log(
     `${os.availableParallelism()} cores, node ${process.version}; ${opts.duration} s per scenario, ` +
-      `${opts.connections} connections, no warm-up beyond 1 s; load average ${startLoad} at the start, ${load()} at the end.\n`,
+      `${opts.connections} connections, each size measured twice (ABBA, mean shown); load average ${startLoad} at the start, ${load()} at the end.\n`,
   );
   console.log(markdownTable(['scenario', `req/s (${sizes})`, 'p50 ms', 'p99 ms', 'p50 and p99 within 10 %?'], rows));
   console.log('');
