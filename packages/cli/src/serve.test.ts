@@ -189,6 +189,13 @@ describe('gatehouse serve --workers 2', () => {
       req.end(text);
     });
 
+  it('refuses a --workers that is not a number from 1 to 64 or auto', async () => {
+    const path = await configIn(dirs.make());
+    const result = await runCli(['serve', '--config', path, '--port', '0', '--workers', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--workers must be a number from 1 to 64, or auto');
+  });
+
   it('serves from both workers, shares rate limits, replaces a dead worker, and drains every worker on SIGTERM', async () => {
     const dir = dirs.make();
     let appId = '';
