@@ -688,6 +688,7 @@ async function startServer({ dialect, tmp, cpuProfDir, nodeOptions = [], workers
       failedLoginsPerAccountAndAddress: 1e9,
       failedLoginsPerAccount: 1e9,
       failedLoginsPerAddress: 1e9,
+      newAccountsPerAddress: 1e9,
       window: '15m',
     },
     logLevel: 'warn',
@@ -994,7 +995,7 @@ function rows(results, opts) {
       row(
         'token refresh',
         m,
-        `≥ ${fmtRate(t)}${base ? ' (2× 1 worker)' : ''}${p99 ? ', p99 < 10' : ''}`,
+        `≥ ${fmtRate(t)}${base && d === 'sqlite' ? ' (2× 1 worker)' : ''}${p99 ? ', p99 < 10' : ''}`,
         verdict(m, m.reqPerSec >= t && (!p99 || m.p99 < 10)),
       );
     }
