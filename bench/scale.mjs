@@ -331,6 +331,11 @@ async function main() {
         `= ${r.bytesPerUser.toLocaleString('en-US')} bytes per user (user, email, identity, password hash, session, API key); ` +
         `server max RSS ${r.rss?.maxMB} MB`,
     );
+  if (results.length === 2) {
+    // An empty database is not free (PostgreSQL's catalogs are ~7 MB): the cost of a user is the difference.
+    const marginal = (large.databaseBytes - small.databaseBytes) / (large.users - small.users);
+    console.log(`- per user, between the two sizes: ${Math.round(marginal).toLocaleString('en-US')} bytes`);
+  }
   console.log('');
 }
 
