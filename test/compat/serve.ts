@@ -53,7 +53,8 @@ export async function serveGatehouse(
     process.execPath,
     [BIN, 'serve', '--config', file, '--port', String(port), '--host', '127.0.0.1'],
     {
-      env: { ...process.env, GATEHOUSE_PUBLIC_URL: `http://127.0.0.1:${port}` },
+      // One process (`serve` defaults to one per core): the compatibility suites test the protocol, not the cluster.
+      env: { ...process.env, GATEHOUSE_PUBLIC_URL: `http://127.0.0.1:${port}`, GATEHOUSE_WORKERS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
