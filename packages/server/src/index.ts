@@ -9,7 +9,19 @@
  * ```
  */
 
+export type { ImportedAccount, ImportOutcome } from './accounts/import.js';
 export type { ServerAccounts } from './accounts/index.js';
+export {
+  type AppServicesExport,
+  ExportError,
+  type ImportedSettings,
+  type ParsedCustomData,
+  type ParsedUsers,
+  parseAppServicesUsers,
+  parseCustomUserData,
+  readAppServicesExport,
+  settingsFromExport,
+} from './app-services/export.js';
 export {
   type ClusterClient,
   type ClusterHub,
@@ -36,6 +48,9 @@ export { type MetricsServer, serveMetrics } from './node/metrics-server.js';
 export { type NodeServer, serveNode } from './node/serve.js';
 export type { ServiceAdmin, ServiceView } from './oauth/meteor/settings.js';
 export { type EncryptionKeyConfig, generateEncryptionKey } from './oauth/vault.js';
+export { type Operation, openApiDocument } from './openapi/document.js';
+export { openApiMarkdown } from './openapi/markdown.js';
+export { allOperations } from './openapi/operations.js';
 export { createHashPool, createPasswordHasher, type HashPool, type PasswordHasher } from './passwords/index.js';
 export { type ServerApiKeyView, serverApiKeys } from './providers/api-key/index.js';
 export { generateSigningKey, type SigningAlgorithm, type SigningKeyConfig } from './tokens/keys.js';
