@@ -53,7 +53,13 @@ export async function serveGatehouse(
     process.execPath,
     [BIN, 'serve', '--config', file, '--port', String(port), '--host', '127.0.0.1'],
     {
-      env: { ...process.env, GATEHOUSE_PUBLIC_URL: `http://127.0.0.1:${port}` },
+      // One process unless GATEHOUSE_WORKERS asks for more (`GATEHOUSE_WORKERS=2 npx vitest run test/compat` runs the
+      // suites against a cluster); `serve` itself defaults to one per core.
+      env: {
+        ...process.env,
+        GATEHOUSE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+        GATEHOUSE_WORKERS: process.env.GATEHOUSE_WORKERS ?? '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

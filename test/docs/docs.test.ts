@@ -43,7 +43,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const APP_ID = 'myapp-zayvv';
 const RUNNABLE = new Set(['js', 'mjs', 'ts', 'tsx', 'jsx', 'sh', 'bash', 'shell']);
 /** Pages another branch is writing; linked already, and checked once they exist. */
-const PENDING = new Set(['docs/operations/workers-and-sizing.md']);
+const PENDING = new Set<string>();
 const SNIPPETS = join(ROOT, 'test/docs/.snippets');
 
 interface Block {

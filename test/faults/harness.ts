@@ -38,7 +38,8 @@ export async function startGatehouseProcess(config: Record<string, unknown>): Pr
     { mode: 0o600 },
   );
   const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--config', file], {
-    env: { ...process.env, GATEHOUSE_LOG_LEVEL: 'info' },
+    // One process: these faults are about one server's behaviour (its log lines, its pool), not a cluster's.
+    env: { ...process.env, GATEHOUSE_LOG_LEVEL: 'info', GATEHOUSE_WORKERS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -5,6 +5,7 @@ const ENVIRONMENT: [string, string][] = [
   ['DATABASE_URL', 'database.url (sqlite:<path> or postgres://…)'],
   ['GATEHOUSE_PUBLIC_URL', 'publicUrl'],
   ['GATEHOUSE_HOST, GATEHOUSE_PORT', 'listen.host, listen.port'],
+  ['GATEHOUSE_WORKERS', 'listen.workers (a number, or auto: one per core)'],
   ['GATEHOUSE_KEYS, GATEHOUSE_KEYS_FILE', 'keys (a JSON array, inline or in a file)'],
   ['GATEHOUSE_SMTP_URL, GATEHOUSE_EMAIL_FROM', 'email (SMTP transport)'],
   ['GATEHOUSE_DATABASE_POOL_SIZE', 'database.poolSize'],

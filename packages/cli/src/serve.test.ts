@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -165,5 +166,111 @@ describe('gatehouse migrate', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('postgres://gatehouse:***@127.0.0.1:1/gatehouse');
     expect(result.stdout + result.stderr).not.toContain('s3cret-password');
+  });
+});
+
+describe('gatehouse serve --workers 2', () => {
+  /** A request on a connection of its own (no keep-alive), so successive requests may reach either worker. */
+  const send = (url: string, method = 'GET', body?: unknown) =>
+    new Promise<{ status: number; json: any }>((resolve, reject) => {
+      const text = body === undefined ? undefined : JSON.stringify(body);
+      const req = httpRequest(url, {
+        method,
+        agent: false,
+        headers: text ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } : {},
+      });
+      req.on('response', (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (data += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: data ? JSON.parse(data) : null }));
+      });
+      req.on('error', reject);
+      req.end(text);
+    });
+
+  it('refuses a --workers that is not a number from 1 to 64 or auto', async () => {
+    const path = await configIn(dirs.make());
+    const result = await runCli(['serve', '--config', path, '--port', '0', '--workers', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--workers must be a number from 1 to 64, or auto');
+  });
+
+  it('serves from both workers, shares rate limits, replaces a dead worker, and drains every worker on SIGTERM', async () => {
+    const dir = dirs.make();
+    let appId = '';
+    const path = await configIn(dir, (config) => {
+      appId = Object.keys(config.apps)[0] as string;
+      config.apps[appId].providers['local-userpass'].confirmation = 'auto';
+      config.rateLimits = { failedLoginsPerAccountAndAddress: 3 };
+    });
+    const server = await startCli(['serve', '--config', path, '--port', '0', '--workers', '2'], LISTENING, {
+      env: { GATEHOUSE_LOG_LEVEL: 'debug' },
+    });
+    let stopped: Promise<number> | null = null;
+    try {
+      expect(jsonLines(server.stdout()).find((l) => l.msg === 'listening')).toMatchObject({ workers: 2 });
+      const api = `${server.url}/api/client/v2.0/app/${appId}/auth/providers/local-userpass`;
+      const credentials = { username: 'ada@example.com', password: 'correct horse battery staple' };
+      expect(
+        (await send(`${api}/register`, 'POST', { email: credentials.username, password: credentials.password })).status,
+      ).toBe(201);
+      const login = await send(`${api}/login`, 'POST', credentials);
+      expect(login.status).toBe(200);
+      expect(typeof login.json.refresh_token).toBe('string');
+      for (let i = 0; i < 6; i++) expect((await send(`${server.url}/healthz`)).status).toBe(200);
+
+      // Three failures, spread over both workers, reach the per-account-and-address limit of 3: counted once, in
+      // the primary (each worker counting alone would have seen at most two).
+      for (let i = 0; i < 3; i++)
+        expect((await send(`${api}/login`, 'POST', { ...credentials, password: 'wrong password!' })).status).toBe(401);
+      expect((await send(`${api}/login`, 'POST', credentials)).status).toBe(429);
+
+      const requestLines = jsonLines(server.stdout()).filter((l) => l.msg === 'request completed');
+      expect(new Set(requestLines.map((l) => l.worker))).toEqual(new Set([1, 2]));
+
+      // A worker that dies is replaced.
+      const pids = () =>
+        jsonLines(server.stdout())
+          .filter((l) => l.msg === 'worker listening')
+          .map((l) => l.pid);
+      expect(pids()).toHaveLength(2);
+      process.kill(pids()[0], 'SIGKILL');
+      for (let i = 0; i < 200 && pids().length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(pids()).toHaveLength(3);
+      expect(jsonLines(server.stdout()).find((l) => l.msg === 'worker exited: starting another')).toMatchObject({
+        level: 40,
+        signal: 'SIGKILL',
+      });
+      for (let i = 0; i < 4; i++) expect((await send(`${server.url}/healthz`)).status).toBe(200);
+
+      // A request in flight (its body half sent) when SIGTERM arrives is still answered.
+      const answered = new Promise<number>((resolve, reject) => {
+        const req = httpRequest(`${api.replace('local-userpass', 'anon-user')}/login`, {
+          method: 'POST',
+          agent: false,
+          headers: { 'content-type': 'application/json', 'content-length': 2 },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.write('{');
+        setTimeout(() => {
+          stopped = server.stop();
+          setTimeout(() => req.end('}'), 300);
+        }, 500);
+      });
+      expect(await answered).toBe(200);
+      expect(await (stopped as unknown as Promise<number>)).toBe(0);
+      await expect(send(`${server.url}/healthz`)).rejects.toThrow();
+      const lines = jsonLines(server.stdout());
+      expect(lines.at(-1)?.msg).toBe('Stopped.');
+      expect(lines.filter((l) => l.msg === 'Stopped.')).toHaveLength(3); // both live workers, then the primary
+      expect(server.stderr()).toBe('');
+    } finally {
+      if (!stopped) await server.stop();
+    }
   });
 });

@@ -14,7 +14,8 @@ export function captureIo(overrides: Partial<Io> = {}) {
   const io: Io = {
     stdout: { write: (text: string) => out.push(text) },
     stderr: { write: (text: string) => err.push(text) },
-    env: { GATEHOUSE_LOG_LEVEL: 'silent', ...overrides.env },
+    // One process unless a test asks for workers: `serve`'s default (`auto`) would fork one per core.
+    env: { GATEHOUSE_LOG_LEVEL: 'silent', GATEHOUSE_WORKERS: '1', ...overrides.env },
     cwd: overrides.cwd ?? process.cwd(),
     ...(overrides.signal ? { signal: overrides.signal } : {}),
     ...(overrides.readStdin ? { readStdin: overrides.readStdin } : {}),

@@ -19,13 +19,13 @@ import {
   type Mailer,
   type OutboxMailer,
 } from './email/index.js';
-import { createUserChanges } from './events/changes.js';
+import { createUserChanges, type UserChanges } from './events/changes.js';
 import { ACCOUNT_EVENTS, createAccountEvents } from './events/index.js';
 import { createDatabaseOutages, type DatabaseState } from './health/outages.js';
 import { createCors } from './http/cors.js';
 import { observeRequests } from './http/observe.js';
 import { createLogger, type Logger } from './logger.js';
-import { countingRefusals, createMetrics, type GatehouseMetrics, refreshedAtMostEvery } from './metrics/index.js';
+import type { GatehouseMetrics } from './metrics/index.js';
 import { clientAddressResolver } from './net/client-address.js';
 import { type ServiceAdmin, serviceAdmin } from './oauth/meteor/settings.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
@@ -112,6 +112,11 @@ export interface GatehouseOptions {
   migrate?: boolean;
   passwordHasher?: PasswordHasher;
   rateLimiter?: RateLimiter;
+  /**
+   * News of changed users shared with other processes (the primary's relay under `gatehouse serve --workers`);
+   * by default through Redis when configured, else within this process.
+   */
+  userChanges?: UserChanges;
   /** DDP's server heartbeat (Meteor's 15 s ping, 15 s to answer); tests shorten it. */
   ddpHeartbeat?: DdpHeartbeat;
   /** How often expired one-time tokens (links, OAuth states) are deleted; hourly by default; tests shorten it. */
@@ -141,16 +146,18 @@ export async function createGatehouse(
 ): Promise<Gatehouse> {
   const config = isResolved(input) ? input : resolveConfig(input);
   const logger = options.logger ?? createLogger(config.logLevel);
-  // Read at each scrape, from parts made below.
-  const metrics: GatehouseMetrics | null = config.metrics.enabled
-    ? createMetrics({
+  // Read at each scrape, from parts made below. (prom-client is loaded only when metrics are on: about 10 MB
+  // of every process's memory otherwise.)
+  const metricsModule = config.metrics.enabled ? await import('./metrics/index.js') : null;
+  const metrics: GatehouseMetrics | null = metricsModule
+    ? metricsModule.createMetrics({
         hashing: () => passwords.stats(),
         ddpConnections: () => ddp.connectionCount(),
         databasePool: () => storage.poolStats?.() ?? null,
         databaseAvailable: () => outages.state().available,
         mailQueue: () => mail.depth().catch(() => null),
         redisShared: () => (shared ? shared.state().limits === 'shared' : null),
-        activeSessions: refreshedAtMostEvery(
+        activeSessions: metricsModule.refreshedAtMostEvery(
           options.activeSessionsRefreshMs ?? ACTIVE_SESSIONS_REFRESH_MS,
           () => storage.countActiveSessions(now()),
           () => Date.now(),
@@ -209,7 +216,7 @@ export async function createGatehouse(
   const events = createAccountEvents((error, event) =>
     logger.warn({ err: describe(error), event: event.type }, 'account event subscriber failed'),
   );
-  const changes = shared?.changes ?? createUserChanges();
+  const changes = options.userChanges ?? shared?.changes ?? createUserChanges();
   const resolveAddress = clientAddressResolver(config.trustProxy);
   const ctx: ServerContext = {
     config,
@@ -219,7 +226,7 @@ export async function createGatehouse(
     passwords,
     mail,
     outbox,
-    limiter: metrics ? countingRefusals(limiter, metrics) : limiter,
+    limiter: metrics && metricsModule ? metricsModule.countingRefusals(limiter, metrics) : limiter,
     logger,
     outages,
     changes,

@@ -22,6 +22,14 @@ export {
   readAppServicesExport,
   settingsFromExport,
 } from './app-services/export.js';
+export {
+  type ClusterClient,
+  type ClusterHub,
+  createClusterClient,
+  createClusterHub,
+  createHubRateLimiter,
+  type IpcEndpoint,
+} from './cluster/index.js';
 export { CONFIG_JSON_SCHEMA_FILE, configJsonSchema } from './config/json-schema.js';
 export { applyEnvironment, CONFIG_FILE_NAMES, findConfigFile, loadConfig, readConfigFile } from './config/load.js';
 export { type AppSettings, ConfigError, type ResolvedConfig, resolveConfig } from './config/resolve.js';
@@ -43,5 +51,6 @@ export { type EncryptionKeyConfig, generateEncryptionKey } from './oauth/vault.j
 export { type Operation, openApiDocument } from './openapi/document.js';
 export { openApiMarkdown } from './openapi/markdown.js';
 export { allOperations } from './openapi/operations.js';
+export { createHashPool, createPasswordHasher, type HashPool, type PasswordHasher } from './passwords/index.js';
 export { type ServerApiKeyView, serverApiKeys } from './providers/api-key/index.js';
 export { generateSigningKey, type SigningAlgorithm, type SigningKeyConfig } from './tokens/keys.js';

@@ -43,11 +43,16 @@ export const NAMES_ITS_REQUEST = Symbol('gatehouse.namesItsRequest');
  * logger.info({ url: 'http://127.0.0.1:8080' }, 'listening');
  * ```
  */
-export function createLogger(level: string, destination?: { write(text: string): unknown }): Logger {
+export function createLogger(
+  level: string,
+  destination?: { write(text: string): unknown },
+  /** Fields on every line, after `service` (e.g. `{ worker: 2 }` in a worker of `gatehouse serve --workers`). */
+  fields: Record<string, string | number> = {},
+): Logger {
   return pino(
     {
       level,
-      base: { service: 'gatehouse' },
+      base: { service: 'gatehouse', ...fields },
       redact: {
         paths: [
           ...SECRET_FIELDS.map((field) => `*.${field}`),

@@ -72,6 +72,7 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
  * |---|---|
  * | `GATEHOUSE_PUBLIC_URL` | `publicUrl` |
  * | `GATEHOUSE_HOST`, `GATEHOUSE_PORT` | `listen.host`, `listen.port` |
+ * | `GATEHOUSE_WORKERS` | `listen.workers` (a number or `auto`) |
  * | `DATABASE_URL` | `database.url` |
  * | `GATEHOUSE_DATABASE_POOL_SIZE` | `database.poolSize` |
  * | `GATEHOUSE_KEYS` / `GATEHOUSE_KEYS_FILE` | `keys` (a JSON array, inline or in a file) |
@@ -111,6 +112,10 @@ export function applyEnvironment(
   set('GATEHOUSE_PUBLIC_URL', (v) => (out.publicUrl = v));
   set('GATEHOUSE_HOST', (v) => (out.listen = { ...object('listen'), host: v }));
   set('GATEHOUSE_PORT', (v) => (out.listen = { ...object('listen'), port: integer('GATEHOUSE_PORT', v) }));
+  set(
+    'GATEHOUSE_WORKERS',
+    (v) => (out.listen = { ...object('listen'), workers: v === 'auto' ? v : integer('GATEHOUSE_WORKERS', v) }),
+  );
   set('DATABASE_URL', (v) => (out.database = { ...object('database'), url: v }));
   set(
     'GATEHOUSE_DATABASE_POOL_SIZE',

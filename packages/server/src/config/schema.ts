@@ -324,9 +324,14 @@ export const configSchema = z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
+        /**
+         * Processes `gatehouse serve` runs, sharing the port: a number, or `auto` (one per CPU core). They share
+         * one password-hashing pool; `sqlite::memory:` always runs one.
+         */
+        workers: z.union([z.number().int().min(1).max(64), z.literal('auto')]).default('auto'),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8080 }),
+      .default({ host: '127.0.0.1', port: 8080, workers: 'auto' }),
     database: z
       .object({
         /** `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */

@@ -143,6 +143,7 @@ const IDLE_TIMEOUT_MS = 60_000;
 export function createPasswordHasher(
   options: PasswordHashingOptions,
   observe: { onWait?: (seconds: number) => void } = {},
+  pool?: HashPool,
 ): PasswordHasher {
   const cost = {
     // The same bounds verify() accepts, so every hash made here can be verified.
@@ -153,40 +154,10 @@ export function createPasswordHasher(
   if (cost.memoryCost < 8 * cost.parallelism) {
     throw new RangeError('passwordHashing.memoryCost must be at least 8 KiB per lane (8 × parallelism)');
   }
-  const maxThreads = integerOption('maxThreads', options.maxThreads ?? availableParallelism(), 1, 1024);
-  const maxQueue = integerOption('maxQueue', options.maxQueue ?? 256, 0, 1_000_000);
-
-  const pool = new Piscina<HashTask, [string | boolean, number]>({
-    filename: WORKER_URL.href,
-    minThreads: 1,
-    maxThreads,
-    idleTimeout: IDLE_TIMEOUT_MS,
-    // Admission is decided below; this only backs it up so the pool can never hold more than we allowed.
-    maxQueue: maxThreads + maxQueue,
-  });
-
-  let inFlight = 0;
-  let closing: Promise<void> | undefined;
+  const hashPool =
+    pool ?? createHashPool({ maxThreads: options.maxThreads, maxQueue: options.maxQueue }, { onWait: observe.onWait });
   let dummy: Promise<string> | undefined;
-
-  function run(task: HashTask): Promise<string | boolean> {
-    // Counted here rather than read from the pool, so the limit holds exactly even while threads start.
-    if (closing) return Promise.reject(new GatehouseError('ServiceBusy', 'server is shutting down, try again'));
-    if (inFlight >= maxThreads + maxQueue) {
-      return Promise.reject(new GatehouseError('ServiceBusy', 'too many password checks in progress, try again'));
-    }
-    inFlight++;
-    const submittedAt = performance.timeOrigin + performance.now();
-    return pool
-      .run(task)
-      .then(([result, startedAt]) => {
-        observe.onWait?.(Math.max(0, startedAt - submittedAt) / 1000);
-        return result;
-      })
-      .finally(() => {
-        inFlight--;
-      });
-  }
+  const run = (task: HashTask) => hashPool.run(task);
 
   async function hashNormalized(password: string): Promise<string> {
     const phc = await run({ op: 'hash', password, ...cost });
@@ -291,11 +262,81 @@ export function createPasswordHasher(
       return argon === null || isWeaker(argon);
     },
 
+    stats: () => hashPool.stats(),
+    close: () => hashPool.close(),
+  };
+}
+
+/**
+ * Where argon2id jobs run: threads of this process ({@link createHashPool}), or — under `gatehouse serve
+ * --workers` — the one pool of the cluster's primary process, reached over IPC, so a machine runs one set of
+ * hashing threads sized to its cores however many worker processes serve requests.
+ */
+export interface HashPool {
+  /**
+   * Runs one job: the PHC string for `hash`, whether the password matches for the verifications. Rejects with
+   * `GatehouseError('ServiceBusy')` at once when the pool's threads and queue are full, or it is closing.
+   */
+  run(task: HashTask): Promise<string | boolean>;
+  /** Jobs running on a thread, and jobs waiting for one. */
+  stats(): { running: number; queued: number };
+  /** Lets running and waiting jobs finish, then stops the threads; later jobs reject with `ServiceBusy`. */
+  close(): Promise<void>;
+}
+
+/**
+ * A pool of `maxThreads` low-priority hashing threads (default: one per CPU) with room for `maxQueue` more
+ * jobs (default 256); beyond that a job is refused at once with `ServiceBusy`, so a login burst slows logins
+ * only and never grows memory. `observe.onWait` hears how long each job waited for a thread.
+ *
+ * @example
+ * ```ts
+ * const pool = createHashPool({ maxThreads: 2 });
+ * const hasher = createPasswordHasher({ memoryCost: 19456, timeCost: 2, parallelism: 1 }, {}, pool);
+ * ```
+ */
+export function createHashPool(
+  options: { maxThreads?: number | undefined; maxQueue?: number | undefined },
+  observe: { onWait?: ((seconds: number) => void) | undefined } = {},
+): HashPool {
+  const maxThreads = integerOption('maxThreads', options.maxThreads ?? availableParallelism(), 1, 1024);
+  const maxQueue = integerOption('maxQueue', options.maxQueue ?? 256, 0, 1_000_000);
+
+  const pool = new Piscina<HashTask, [string | boolean, number]>({
+    filename: WORKER_URL.href,
+    minThreads: 1,
+    maxThreads,
+    idleTimeout: IDLE_TIMEOUT_MS,
+    // Admission is decided below; this only backs it up so the pool can never hold more than we allowed.
+    maxQueue: maxThreads + maxQueue,
+  });
+
+  let inFlight = 0;
+  let closing: Promise<void> | undefined;
+
+  return {
+    run(task) {
+      // Counted here rather than read from the pool, so the limit holds exactly even while threads start.
+      if (closing) return Promise.reject(new GatehouseError('ServiceBusy', 'server is shutting down, try again'));
+      if (inFlight >= maxThreads + maxQueue) {
+        return Promise.reject(new GatehouseError('ServiceBusy', 'too many password checks in progress, try again'));
+      }
+      inFlight++;
+      const submittedAt = performance.timeOrigin + performance.now();
+      return pool
+        .run(task)
+        .then(([result, startedAt]) => {
+          observe.onWait?.(Math.max(0, startedAt - submittedAt) / 1000);
+          return result;
+        })
+        .finally(() => {
+          inFlight--;
+        });
+    },
     stats() {
       const running = Math.min(inFlight, maxThreads);
       return { running, queued: inFlight - running };
     },
-
     close() {
       closing ??= pool.close();
       return closing;

@@ -19,8 +19,11 @@
  * @module
  */
 export { isCommonPassword } from './common-passwords.js';
+export type { HashTask } from './hash-worker.cjs';
 export {
+  createHashPool,
   createPasswordHasher,
+  type HashPool,
   type PasswordHasher,
   type PasswordHashingOptions,
   type PasswordVerification,
