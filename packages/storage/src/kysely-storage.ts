@@ -9,6 +9,7 @@ import { mailOutboxQueries } from './kysely/mail-outbox.js';
 import { oneTimeTokenQueries } from './kysely/one-time-tokens.js';
 import { passwordQueries } from './kysely/passwords.js';
 import { createRootScope, type Scope } from './kysely/scope.js';
+import { secondFactorQueries } from './kysely/second-factors.js';
 import { serviceConfigurationQueries } from './kysely/service-configurations.js';
 import { sessionQueries } from './kysely/sessions.js';
 import { userQueries } from './kysely/users.js';
@@ -63,5 +64,6 @@ function dataOf(scope: Scope): StorageTransaction {
     ...serviceConfigurationQueries(scope),
     ...auditQueries(scope),
     ...mailOutboxQueries(scope),
+    ...secondFactorQueries(scope),
   };
 }
