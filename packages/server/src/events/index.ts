@@ -46,6 +46,9 @@ export const ACCOUNT_EVENTS = {
   'api-key-enabled': { changesUser: false },
   'api-key-disabled': { changesUser: true },
   'api-key-deleted': { changesUser: true },
+  'two-factor-enabled': { changesUser: false },
+  'two-factor-disabled': { changesUser: false },
+  'login-token-sent': { changesUser: false },
 } as const satisfies Record<string, { changesUser: boolean }>;
 
 export type AccountEventType = keyof typeof ACCOUNT_EVENTS;

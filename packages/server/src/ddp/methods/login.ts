@@ -2,6 +2,7 @@ import {
   attemptLogin,
   logIn,
   PASSWORD_PROVIDER,
+  proveSecondFactor,
   type ResumeLogin,
   verifyPassword,
   verifyResumeToken,
@@ -10,6 +11,7 @@ import { loginWithOAuthOverDdp } from '../../oauth/meteor/login.js';
 import { MeteorError, matchFailed } from '../wire.js';
 import { isPlainObject, readPasswordLogin } from './args.js';
 import type { DdpMethod, LoginResultValue } from './method.js';
+import { passwordlessLogin } from './passwordless.js';
 
 /**
  * `login(options)`: `{ resume: token }` resumes a session — the client keeps its token, no new one is made;
@@ -40,11 +42,18 @@ export const login: DdpMethod = async (call) => {
       ctx,
       app,
       { type: 'password', methodName: 'login', providerType: PASSWORD_PROVIDER, info },
-      async () => ({ user: await verifyPassword(ctx, app, input, info) }),
+      async () => {
+        const user = await verifyPassword(ctx, app, input, info);
+        // accounts-2fa: after the password, the code of a user who has two-factor on.
+        await proveSecondFactor(ctx, app, user, input.code, info, { challenge: false, provider: PASSWORD_PROVIDER });
+        return { user };
+      },
       { kind: 'resume' },
     );
     return loggedIn(call, started, 'password');
   }
+  // Meteor's accounts-passwordless handler: `{ selector, token, code? }`.
+  if (options.token !== undefined) return passwordlessLogin(call, options);
   // Meteor's accounts-oauth handler: a credential from `/_oauth/<service>` (oauth/meteor/login.ts).
   if (options.oauth) return loginWithOAuthOverDdp(call, options.oauth);
   throw new MeteorError(400, 'Unrecognized options for login request');
