@@ -49,6 +49,7 @@ export { PASSWORD_PROVIDER, type PasswordInput, passwordPolicy, passwordSettings
 export {
   type LoginTokenFailure,
   type LoginTokenRequest,
+  linkPasswordlessAccount,
   PASSWORDLESS_PROVIDER,
   type PasswordlessUserData,
   passwordlessSettings,

@@ -5,6 +5,7 @@ import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import { loginCodeEmail } from '../email/index.js';
 import { secretHash } from '../tokens/hash.js';
 import { createAccount } from './create.js';
+import { identityTaken } from './external.js';
 import { failedLoginUser } from './hooks.js';
 import { findUserBySelector, type LoginSelector, selectorKey } from './identifiers.js';
 import { attemptLimits } from './limits.js';
@@ -228,6 +229,54 @@ export async function verifyLoginToken(
     });
   }
   return (await ctx.storage.getUser(app.id, user.id)) ?? user;
+}
+
+/**
+ * Links an address proven by a mailed code to `user` — how an anonymous user keeps their id when they sign in
+ * by email: request a code for the address (which makes a fresh account for it), then link `{ email, code }`.
+ * The fresh account — only its passwordless identity, never signed in — is folded into `user` (its address,
+ * now verified, and its identity move over; the empty account is removed) in one transaction. An account that
+ * has been used belongs to someone and is refused (`InvalidParameter`, as for any identity taken).
+ */
+export async function linkPasswordlessAccount(
+  ctx: ServerContext,
+  app: AppSettings,
+  user: UserRecord,
+  input: { email: string; code: string },
+  info: RequestInfo,
+): Promise<void> {
+  const account = await verifyLoginToken(ctx, app, { selector: { email: input.email }, token: input.code }, info);
+  if (account.id === user.id) return;
+  const identity = account.identities.find((i) => i.providerType === PASSWORDLESS_PROVIDER);
+  const now = ctx.now();
+  const fresh =
+    identity !== undefined &&
+    account.identities.length === 1 &&
+    (await ctx.storage.listActiveSessions(app.id, account.id, now)).length === 0;
+  if (!fresh) throw identityTaken();
+  await ctx.storage.transaction(async (tx) => {
+    // Deleting the empty account first frees its address and identity for `user`.
+    await tx.deleteUser(app.id, account.id);
+    for (const email of account.emails) await tx.addEmail(app.id, user.id, email, now);
+    await tx.addIdentity(
+      app.id,
+      user.id,
+      {
+        providerType: PASSWORDLESS_PROVIDER,
+        providerId: identity.providerId,
+        subject: identity.subject,
+        data: identity.data,
+      },
+      now,
+    );
+  });
+  await ctx.events.emit({
+    type: 'identity-linked',
+    appId: app.id,
+    userId: user.id,
+    address: info.address,
+    detail: { provider: PASSWORDLESS_PROVIDER },
+  });
 }
 
 async function createPasswordlessUser(

@@ -22,6 +22,7 @@ import { appOf } from './app-of.js';
 import type { GatehouseEnv } from './env.js';
 import { bearerToken, requireAccess } from './middleware.js';
 import { oauthRedirectRoutes } from './oauth.js';
+import { secondFactorRoutes } from './second-factors.js';
 import { userpassRoutes } from './userpass.js';
 
 /**
@@ -114,5 +115,6 @@ export function clientApiRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
   api.route('/', apiKeyRoutes(ctx));
   api.route('/', accountRoutes(ctx));
   api.route('/', userpassRoutes(ctx));
+  api.route('/', secondFactorRoutes(ctx));
   return api;
 }
