@@ -9,8 +9,7 @@ import {
 } from '../../accounts/index.js';
 import { MeteorError, matchFailed } from '../wire.js';
 import { isPlainObject } from './args.js';
-import { loggedIn } from './login.js';
-import type { DdpMethod, MethodCall } from './method.js';
+import { type DdpMethod, loggedIn, type MethodCall } from './method.js';
 
 /**
  * `requestLoginTokenForUser({ selector, userData?, options? })` (Meteor's accounts-passwordless): mails the
