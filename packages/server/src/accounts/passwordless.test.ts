@@ -24,10 +24,11 @@ describe.each(['sqlite', 'postgres'] as const)('passwordless sign-in over DDP (%
     await smtp?.close();
   });
 
-  const start = async (accounts: Record<string, unknown> = {}) => {
+  const start = async (accounts: Record<string, unknown> = {}, app: Record<string, unknown> = {}) => {
     smtp = await startSmtpCapture();
     t = await startTestGatehouse(dialect, {
       app: {
+        ...app,
         name: 'Notes',
         providers: { 'local-userpass': { confirmation: 'email' } },
         accounts: { passwordless: true, ...accounts },
@@ -83,6 +84,11 @@ describe.each(['sqlite', 'postgres'] as const)('passwordless sign-in over DDP (%
     expect(link.origin + link.pathname).toBe(`http://gatehouse.test/app/${t.appId}/login`);
     expect(link.searchParams.get('loginToken')).toBe(mail.code);
     expect(link.searchParams.get('selector')).toBe('ada@example.com');
+
+    // Without a loginTokenUrl the link opens a page that shows the code; opening it spends nothing.
+    const landing = await t.request('GET', `${link.pathname}${link.search}`);
+    expect(landing.status).toBe(200);
+    expect(landing.text).toContain(`<strong>${mail.code}</strong>`);
 
     // Meteor upper-cases the token it is given: a code typed in lower case works.
     const login = await d.call('login', { selector: { email: 'ada@example.com' }, token: mail.code.toLowerCase() });
@@ -192,5 +198,25 @@ describe.each(['sqlite', 'postgres'] as const)('passwordless sign-in over DDP (%
     });
     expect(refused.error).toMatchObject({ error: 403 });
     expect(await t.countUsers()).toBe(0);
+  });
+
+  it('an app that hides which addresses have accounts answers an unknown address like a known one', async () => {
+    await start({}, { preventAccountEnumeration: true });
+    const send = (email: string) =>
+      t.request('POST', t.appPath('/auth/providers/email-code/send'), { body: { email, createUser: false } });
+    await t.gatehouse.accounts(t.appId).createUser({ email: 'known@example.com' });
+    const known = await send('known@example.com');
+    const unknown = await send('unknown@example.com');
+    expect([known.status, known.json]).toEqual([200, {}]);
+    expect([unknown.status, unknown.json]).toEqual([200, {}]);
+    await mailTo('known@example.com');
+    const d = await ddp();
+    const overDdp = await d.call('requestLoginTokenForUser', {
+      selector: { email: 'unknown@example.com' },
+      options: { userCreationDisabled: true },
+    });
+    expect(overDdp.result).toEqual({ selector: { email: 'unknown@example.com' }, isNewUser: false });
+    expect(smtp.inbox.filter((m) => m.to === 'unknown@example.com')).toEqual([]);
+    expect(await t.countUsers()).toBe(1);
   });
 });

@@ -62,7 +62,8 @@ export function passwordlessSettings(app: AppSettings): { lifetimeMs: number; le
  * Mails login codes to the user the selector names — creating the user from `userData` when there is none,
  * through the core's one create path (sign-up rules, `forbidClientAccountCreation`, hooks, new-account budget),
  * unless `userCreationDisabled`. Answers whether the user is new, as Meteor's `requestLoginTokenForUser` does.
- * No such user and creation off: `UserNotFound`. The mail layer applies its hourly limit per address.
+ * No such user and creation off: `UserNotFound` — or, when the app sets `preventAccountEnumeration`, the same
+ * answer as for a known address (`userId: null`) and no mail. The mail layer applies its hourly limit per address.
  *
  * @example
  * ```ts
@@ -74,13 +75,16 @@ export async function requestLoginToken(
   app: AppSettings,
   input: LoginTokenRequest,
   info: RequestInfo,
-): Promise<{ userId: string; isNewUser: boolean }> {
+): Promise<{ userId: string | null; isNewUser: boolean }> {
   const settings = passwordlessSettings(app);
   let user = await findUserBySelector(ctx, app, input.selector);
   const isNewUser = user === null;
   if (!user) {
-    if (input.userCreationDisabled || app.accounts.forbidClientAccountCreation)
+    if (input.userCreationDisabled || app.accounts.forbidClientAccountCreation) {
+      // An app that hides which addresses have accounts answers as if a code went out.
+      if (app.preventAccountEnumeration) return { userId: null, isNewUser: false };
       throw new GatehouseError('UserNotFound', 'user not found');
+    }
     user = await createPasswordlessUser(ctx, app, input.userData ?? {}, info);
   }
   const named = 'email' in input.selector ? input.selector.email.trim().toLowerCase() : null;
