@@ -240,4 +240,30 @@ describe.each(['sqlite', 'postgres'] as const)('two-factor and passwordless sign
     expect(user?.emails).toEqual([{ address: 'eli@example.com', verified: true }]);
     expect(user?.identities.map((i) => i.providerType).sort()).toEqual(['anon-user', 'email-code']);
   });
+
+  it('wrong codes are limited per account even though the password before each one was right', async () => {
+    await start();
+    await provider('local-userpass', '/register', { email: 'gus@example.com', password: PASSWORD });
+    const first = await provider('local-userpass', '/login', { username: 'gus@example.com', password: PASSWORD });
+    const auth = { token: first.json.access_token as string };
+    const { json: activation } = await t.request('POST', '/api/client/v2.0/auth/two-factor/activation', {
+      ...auth,
+      body: {},
+    });
+    await t.request('POST', '/api/client/v2.0/auth/two-factor/enable', {
+      ...auth,
+      body: { code: totp(activation.secret, t.now()) },
+    });
+    t.advance(30_000);
+    const right = totp(activation.secret, t.now());
+    const wrong = right === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 10; i++) {
+      const { json } = await provider('local-userpass', '/login', { username: 'gus@example.com', password: PASSWORD });
+      expect((await provider('two-factor', '/login', { challenge: json.challenge, code: wrong })).status).toBe(401);
+    }
+    const { json } = await provider('local-userpass', '/login', { username: 'gus@example.com', password: PASSWORD });
+    const limited = await provider('two-factor', '/login', { challenge: json.challenge, code: right });
+    expect(limited.status).toBe(429);
+    expect(limited.json.error_code).toBe('TooManyRequests');
+  });
 });

@@ -90,7 +90,7 @@ export async function enableTwoFactor(
   code: string,
   info: RequestInfo,
 ): Promise<{ recoveryCodes: string[] }> {
-  const limits = attemptLimits(ctx, app, `user:${user.id}`, info.address);
+  const limits = secondFactorLimits(ctx, app, user.id, info);
   await limits.check();
   const factor = await ctx.storage.getSecondFactor(app.id, user.id);
   if (factor?.enabledAt != null) throw twoFactorEnabled();
@@ -177,7 +177,7 @@ export async function proveSecondFactor(
     if (options.challenge) details.challenge = await issueChallenge(ctx, app, user.id, options.provider);
     throw new GatehouseError('TwoFactorRequired', 'a two-factor code is required', { details });
   }
-  const limits = attemptLimits(ctx, app, `user:${user.id}`, info.address);
+  const limits = secondFactorLimits(ctx, app, user.id, info);
   await limits.check();
   const secret = vaultOf(ctx).open(factor.secret, sealContext(app, user.id));
   const now = ctx.now();
@@ -226,6 +226,15 @@ export async function finishTwoFactorLogin(
   const provider = typeof record.data.provider === 'string' ? record.data.provider : 'local-userpass';
   await proveSecondFactor(ctx, app, user, input.code, info, { challenge: false, provider });
   return { user, provider };
+}
+
+/**
+ * The failed-attempt limits of a user's second factor: the same three counters as passwords, under a name of
+ * their own — a right password clears the password's account-and-address counter, and must not clear the
+ * count of wrong codes that follow it.
+ */
+function secondFactorLimits(ctx: ServerContext, app: AppSettings, userId: string, info: { address: string | null }) {
+  return attemptLimits(ctx, app, `two-factor:${userId}`, info.address);
 }
 
 async function issueChallenge(ctx: ServerContext, app: AppSettings, userId: string, provider: string) {
