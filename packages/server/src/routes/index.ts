@@ -2,7 +2,10 @@ import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { ServerContext } from '../context.js';
 import { json } from '../http/responses.js';
+import { serverVersion } from '../metrics/index.js';
 import { externalServiceRoutes } from '../oauth/meteor/routes.js';
+import { openApiDocument } from '../openapi/document.js';
+import { allOperations } from '../openapi/operations.js';
 import { jwks } from '../tokens/keys.js';
 import { clientApiRoutes } from './client-api.js';
 import { devRoutes } from './dev-pages.js';
@@ -13,7 +16,7 @@ import { hostedPages } from './hosted-pages.js';
 /**
  * Every HTTP route of a Gatehouse, in one router: health and readiness, the published keys, the App Services
  * client API (`/api/client/v2.0`), Meteor's external-service callbacks (`/_oauth/<service>`), the hosted pages
- * email links land on (`/app/<id>/…`), and — in development only — the demo page and the mail outbox.
+ * email links land on (`/app/<id>/…`), the OpenAPI document describing them all (`/api/openapi.json`), and — in development only — the demo page and the mail outbox.
  * `before` runs ahead of every route (request observation).
  */
 export function httpRoutes(
@@ -52,12 +55,34 @@ export function httpRoutes(
   });
   const keySet = jwks(ctx.keys);
   router.get('/.well-known/jwks.json', () => json(keySet, 200, { 'cache-control': 'public, max-age=300' }));
+  // The OpenAPI 3.1 document of the routes mounted here (docs/http-api.md), built on first request. A module
+  // mounting routes below appends its operations to `described` next to its `router.route(…)`.
+  const described = allOperations({ devPages: ctx.config.dangerouslyEnableDevPages });
+  let document: string | undefined;
+  router.get('/api/openapi.json', () => {
+    document ??= JSON.stringify(
+      openApiDocument(described, { version: serverVersion(), serverUrl: ctx.config.publicUrl }),
+    );
+    return new Response(document, {
+      headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' },
+    });
+  });
   router.route('/api/client/v2.0', clientApiRoutes(ctx));
   // Meteor's `/_oauth/<service>` (and `/app/<id>/_oauth/<service>`): external services call back here.
   router.route('/', externalServiceRoutes(ctx));
   router.route('/app', hostedPages(ctx));
   if (ctx.config.dangerouslyEnableDevPages) router.route('/', devRoutes(ctx));
   return router;
+}
+
+/**
+ * The routes of a router, one per method and path: middleware (`use`, method `ALL`) left out, and a route
+ * with several handlers (an auth check, then the handler) listed once.
+ */
+export function mountedRoutes(router: Hono<GatehouseEnv>): { method: string; path: string }[] {
+  const seen = new Map<string, { method: string; path: string }>();
+  for (const { method, path } of router.routes) if (method !== 'ALL') seen.set(`${method} ${path}`, { method, path });
+  return [...seen.values()];
 }
 
 /** Error details for logs: message and stack, never request data. */

@@ -1,0 +1,11 @@
+import { serverVersion } from '../metrics/index.js';
+import { openApiDocument } from './document.js';
+import { allOperations } from './operations.js';
+
+/**
+ * The document the reference page (docs/api-reference.md) is rendered from: every production route, no
+ * server URL (a deployment's document names its `publicUrl`).
+ */
+export function referenceDocument(): Record<string, unknown> {
+  return openApiDocument(allOperations({ devPages: false }), { version: serverVersion() });
+}
