@@ -16,7 +16,8 @@ import { appOf, text } from './app-of.js';
 import type { GatehouseEnv } from './env.js';
 import { requireAccess } from './middleware.js';
 
-const schemas = {
+/** The bodies of these routes (the OpenAPI document describes them with these). */
+export const secondFactorSchemas = {
   send: z
     .object({
       email: text(1024),
@@ -45,7 +46,7 @@ export function secondFactorRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
 
   api.post('/app/:appId/auth/providers/email-code/send', async (c) => {
     const app = appOf(ctx, c.req.param('appId'));
-    const input = parseBody(schemas.send, await body(c.req.raw));
+    const input = parseBody(secondFactorSchemas.send, await body(c.req.raw));
     await requestLoginToken(
       ctx,
       app,
@@ -70,12 +71,12 @@ export function secondFactorRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
   });
   api.post('/auth/two-factor/activation', async (c) => {
     const { app, user } = c.var.auth;
-    const input = parseBody(schemas.activation, await body(c.req.raw));
+    const input = parseBody(secondFactorSchemas.activation, await body(c.req.raw));
     return json(await startTwoFactor(ctx, app, user, input.appName ?? app.name));
   });
   api.post('/auth/two-factor/enable', async (c) => {
     const { app, user } = c.var.auth;
-    const input = parseBody(schemas.enable, await body(c.req.raw));
+    const input = parseBody(secondFactorSchemas.enable, await body(c.req.raw));
     return json(await enableTwoFactor(ctx, app, user, input.code, c.env.requestInfo));
   });
   api.delete('/auth/two-factor', async (c) => {
