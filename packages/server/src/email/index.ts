@@ -37,6 +37,7 @@ export {
   confirmationEmail,
   enrollmentEmail,
   escapeHtml,
+  loginCodeEmail,
   resetPasswordEmail,
   signUpAttemptEmail,
 } from './templates.js';

@@ -119,6 +119,30 @@ export function signUpAttemptEmail(input: AccountEmailInput): MailMessage {
   });
 }
 
+/**
+ * The mail with a passwordless sign-in code and link (Meteor's `Accounts.sendLoginTokenEmail`): the code to type
+ * into the sign-in form, or the link that signs in at once.
+ *
+ * @example
+ * ```ts
+ * await mailer.send(loginCodeEmail({ appName: 'Notes', to: 'ada@example.com', code: '4F0A9C', link, expiresIn: '1 hour' }));
+ * ```
+ */
+export function loginCodeEmail(input: AccountEmailInput & { code: string }): MailMessage {
+  const app = displayName(input.appName);
+  return accountEmail(input, {
+    subject: `Your sign-in code for ${app}`,
+    heading: `Your sign-in code: ${input.code}`,
+    intro: [
+      `Someone, hopefully you, asked to sign in to ${app} as ${input.to}.`,
+      `Type this code into the sign-in form: ${input.code}`,
+      'Or open this link to sign in at once:',
+    ],
+    button: 'Sign in',
+    ignore: 'nobody can sign in without the code.',
+  });
+}
+
 interface Wording {
   subject: string;
   heading: string;

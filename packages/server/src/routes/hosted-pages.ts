@@ -10,7 +10,7 @@ import type { GatehouseEnv } from './env.js';
 
 /**
  * The pages email links land on (`/app/<id>/confirm`, `/app/<id>/reset`, with `token` and `tokenId` in the
- * query). Opening a link never spends its token — mail scanners prefetch links — a button press does: the
+ * query; `/app/<id>/login` shows a passwordless code). Opening a link never spends its token — mail scanners prefetch links — a button press does: the
  * page is a plain HTML form that posts back to the same address.
  */
 export function hostedPages(ctx: ServerContext): Hono<GatehouseEnv> {
@@ -41,6 +41,22 @@ export function hostedPages(ctx: ServerContext): Hono<GatehouseEnv> {
         `Confirm your email — ${app.name}`,
         `<h1>Confirm your email</h1><p>Confirm the email address of your ${escapeHtml(app.name)} account.</p>
 <form method="post">${hidden(token, tokenId)}<button type="submit">Confirm my email</button></form>`,
+      ),
+    );
+  });
+
+  // Where a passwordless mail's link lands when the app set no `loginTokenUrl`: the code, to type in where the
+  // user asked for it (this page signs nobody in — it cannot know which client asked).
+  pages.get('/:appId/login', (c) => {
+    const app = appOf(c.req.param('appId'));
+    if (!app?.accounts.passwordless) return notFound();
+    const code = c.req.query('loginToken') ?? '';
+    if (!/^[0-9A-Fa-f]{1,32}$/.test(code)) return invalidLink(app);
+    return html(
+      page(
+        `Your sign-in code — ${app.name}`,
+        `<h1>Your sign-in code</h1><p>Type this code where you asked to sign in to ${escapeHtml(app.name)}:</p>
+<p class="ok"><strong>${escapeHtml(code.toUpperCase())}</strong></p>`,
       ),
     );
   });
