@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^@gatehouse-auth\/server$/, replacement: src('server/src/index.ts') },
       { find: /^@gatehouse-auth\/client\/node$/, replacement: src('client/src/node/index.ts') },
       { find: /^@gatehouse-auth\/client\/passkeys$/, replacement: src('client/src/passkeys.ts') },
+      { find: /^@gatehouse-auth\/client\/passwordless$/, replacement: src('client/src/passwordless.ts') },
       { find: /^@gatehouse-auth\/client$/, replacement: src('client/src/index.ts') },
       { find: /^@gatehouse-auth\/react$/, replacement: src('react/src/index.ts') },
       { find: /^@gatehouse-auth\/ui\/(.+)$/, replacement: src('ui/src/elements/$1.ts') },

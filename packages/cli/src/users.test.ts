@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStorage } from '@gatehouse-auth/storage';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -162,5 +163,54 @@ describe('gatehouse users: the server side of Accounts', () => {
     expect((await cli(['remove-email', id, 'nobody@example.com'])).stderr).toContain('No such email for user.');
     expect((await cli(['set-username', id])).code).toBe(2);
     expect((await cli(['frobnicate', id])).code).toBe(2);
+  });
+  it('shows whether a user has two-factor on, and 2fa-reset turns it off through the core', async () => {
+    const dir = dirs.make();
+    const { path, appId } = await initConfig({ dir });
+    const storage = await createStorage(`sqlite:${join(dir, '.gatehouse/gatehouse.db')}`);
+    await storage.migrate();
+    const userId = '0123456789abcdef01234568';
+    await storage.createUser({ id: userId, appId, username: 'lost-phone', now: Date.UTC(2026, 0, 1) });
+    await storage.setPendingSecondFactor(appId, userId, 'sealed', Date.UTC(2026, 0, 1));
+    await storage.enableSecondFactor(appId, userId, {
+      step: 1,
+      recoveryCodeHashes: ['a', 'b'],
+      now: Date.UTC(2026, 0, 1),
+    });
+    await storage.close();
+    const cli = (...args: string[]) => runCli(['users', ...args, '--app', appId, '--config', path], { cwd: dir });
+
+    expect(JSON.parse((await cli('show', userId)).stdout).twoFactor).toEqual({ enabled: true, recoveryCodesLeft: 2 });
+    const reset = await cli('2fa-reset', userId);
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toContain('Two-factor sign-in of 0123456789abcdef01234568 turned off');
+    expect(JSON.parse((await cli('show', userId)).stdout).twoFactor).toEqual({ enabled: false, recoveryCodesLeft: 0 });
+    expect((await cli('2fa-reset', userId)).stdout).toContain('had no two-factor sign-in set up');
+    expect((await cli('2fa-reset', 'nobody')).stderr).toContain('User not found');
+  });
+
+  it('send-login-token mails a passwordless code (printed without SMTP) in an app that has passwordless on', async () => {
+    const dir = dirs.make();
+    const { path, appId } = await initConfig({ dir });
+    const storage = await createStorage(`sqlite:${join(dir, '.gatehouse/gatehouse.db')}`);
+    await storage.migrate();
+    const userId = '0123456789abcdef01234569';
+    await storage.createUser({
+      id: userId,
+      appId,
+      emails: [{ address: 'cy@example.com', verified: false }],
+      now: Date.UTC(2026, 0, 1),
+    });
+    await storage.close();
+    const cli = (...args: string[]) => runCli(['users', ...args, '--app', appId, '--config', path], { cwd: dir });
+    expect((await cli('send-login-token', userId)).stderr).toContain('unsupported');
+
+    const config = JSON.parse(readFileSync(path, 'utf8'));
+    config.apps[appId].accounts = { ...config.apps[appId].accounts, passwordless: true };
+    writeFileSync(path, JSON.stringify(config));
+    const sent = await cli('send-login-token', userId);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toContain('Subject: Your sign-in code for');
+    expect(sent.stdout).toMatch(/loginToken=[0-9A-F]{6}&selector=cy%40example.com/);
   });
 });

@@ -22,40 +22,38 @@ import { ERROR_CODES, type ErrorCode, GatehouseError } from '@gatehouse-auth/cor
  */
 export class ServerError extends GatehouseError {
   /** HTTP status of the answer. */
-  readonly status: number;
+  declare readonly status: number;
   /** The same as `status` (realm-web's name). */
-  readonly statusCode: number;
-  readonly statusText: string;
+  declare readonly statusCode: number;
+  declare readonly statusText: string;
   /** The server's human-readable message (`error` in the body), if it sent one. */
-  readonly error: string | undefined;
+  declare readonly error: string | undefined;
   /** The server's `error_code` exactly as sent, if it sent one. */
-  readonly errorCode: string | undefined;
+  declare readonly errorCode: string | undefined;
   /** The server's `link` (where to read more), if it sent one. */
-  readonly link: string | undefined;
-  readonly method: string;
-  readonly url: string;
+  declare readonly link: string | undefined;
+  /**
+   * With `TwoFactorRequired`: the challenge that `Credentials.twoFactor(challenge, code)` redeems with the user's
+   * authenticator or recovery code, for a few minutes.
+   */
+  declare readonly challenge: string | undefined;
+  declare readonly method: string;
+  declare readonly url: string;
 
   constructor(
     method: string,
     url: string,
     status: number,
     statusText: string,
-    body: { error?: string; errorCode?: string; link?: string } = {},
+    body: { error?: string; errorCode?: string; link?: string; challenge?: string } = {},
   ) {
     const summary = statusText ? `status ${status} ${statusText}` : `status ${status}`;
-    const { error, errorCode, link } = body;
+    const { error, errorCode, link, challenge } = body;
     super(
       known(errorCode) ?? codeOfStatus(status),
       `Request failed (${method} ${url}): ${error === undefined ? '' : `${error} `}(${summary})`,
     );
-    this.status = status;
-    this.statusCode = status;
-    this.statusText = statusText;
-    this.error = error;
-    this.errorCode = errorCode;
-    this.link = link;
-    this.method = method;
-    this.url = url;
+    Object.assign(this, { status, statusCode: status, statusText, error, errorCode, link, challenge, method, url });
   }
 }
 

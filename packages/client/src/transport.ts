@@ -34,7 +34,7 @@ export async function send(fetch: FetchFunction, call: Call): Promise<Response> 
   if (call.token !== undefined) headers.Authorization = `Bearer ${call.token}`;
   const response = await fetch(call.url, { ...call.init, method: call.method, headers, body });
   if (response.ok) return response;
-  const fields: { error?: string; errorCode?: string; link?: string } = {};
+  const fields: { error?: string; errorCode?: string; link?: string; challenge?: string } = {};
   if (isJson(response)) {
     // A body that is not JSON after all (a proxy's page) leaves only the status to go by.
     const parsed = (await response.json().catch(() => null)) as Record<string, unknown> | null;
@@ -42,6 +42,7 @@ export async function send(fetch: FetchFunction, call: Call): Promise<Response> 
     fields.error = pick('error');
     fields.errorCode = pick('error_code');
     fields.link = pick('link');
+    fields.challenge = pick('challenge');
   }
   throw new ServerError(call.method, call.url, response.status, response.statusText, fields);
 }

@@ -52,6 +52,15 @@ export const ERROR_CODES = [
   'UserpassTokenInvalid',
   'PasswordPolicy',
   'FunctionFailed',
+  // passwordless and two-factor sign-in
+  /** A passwordless login code that is wrong, expired, spent or of another user (`details.reason`). */
+  'LoginTokenInvalid',
+  /** The credentials were right, but the user has two-factor on: send the code (`details.challenge` over HTTP). */
+  'TwoFactorRequired',
+  /** A wrong, reused or expired two-factor code or challenge. */
+  'TwoFactorInvalid',
+  /** Two-factor is already on (turn it off before making a new secret). */
+  'TwoFactorEnabled',
   // api keys
   'APIKeyNotFound',
   'APIKeyAlreadyExists',

@@ -11,7 +11,11 @@ export type ProviderType =
   /** Gatehouse's extension: a credential from an external service login (Meteor's `login({ oauth })`). */
   | 'oauth-credential'
   /** Gatehouse's extension: a passkey (WebAuthn) sign-in. */
-  | 'passkey';
+  | 'passkey'
+  /** Gatehouse's extension: a passwordless login code mailed to an address. */
+  | 'email-code'
+  /** Gatehouse's extension: the second step of a login of a user with two-factor on. */
+  | 'two-factor';
 
 /** `normal` for app users, `server` for users behind server API keys. */
 export type UserType = 'normal' | 'server';

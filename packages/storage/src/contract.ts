@@ -184,10 +184,49 @@ export interface StorageTransaction {
    * record; all others (and every later call) get `null`.
    */
   consumeOneTimeToken(query: ConsumeOneTimeToken): Promise<OneTimeTokenRecord | null>;
+  /**
+   * Atomically consumes the unconsumed, unexpired token of `userId` whose hash equals `tokenHash` and whose
+   * purpose matches — a token the user types (a short code) and that has no id of its own. Exactly one of any
+   * number of concurrent calls gets the record; all others (and every later call) get `null`.
+   */
+  consumeUserOneTimeToken(query: ConsumeUserOneTimeToken): Promise<OneTimeTokenRecord | null>;
+  /** A user's unconsumed tokens of one purpose, expired ones included (oldest first), without their hashes. */
+  listOneTimeTokens(appId: string, userId: string, purpose: OneTimeTokenPurpose): Promise<OneTimeTokenRecord[]>;
   /** Deletes a user's unconsumed tokens of one purpose (a new reset mail voids the older ones). */
   deleteOneTimeTokens(appId: string, userId: string, purpose: OneTimeTokenPurpose): Promise<number>;
   /** Deletes tokens of every app that expired before `now` (housekeeping); returns how many. */
   deleteExpiredOneTimeTokens(now: number): Promise<number>;
+
+  // ---- second factors (TOTP) ----------------------------------------------------------------------------
+  /** The user's TOTP factor, pending or enabled; `null` when there is none (or no such user in the app). */
+  getSecondFactor(appId: string, userId: string): Promise<SecondFactorRecord | null>;
+  /**
+   * Stores a new, not yet enabled secret for the user (replacing a pending one). Returns `false` — and changes
+   * nothing — when the user's factor is already enabled or the app has no such user.
+   */
+  setPendingSecondFactor(appId: string, userId: string, secret: string, now: number): Promise<boolean>;
+  /**
+   * Enables the pending factor, records `step` as its last used time step and replaces the user's recovery
+   * codes with `recoveryCodeHashes`, in one transaction. Returns `false` when there is no pending factor (none,
+   * or already enabled): of two concurrent calls exactly one enables it.
+   */
+  enableSecondFactor(
+    appId: string,
+    userId: string,
+    input: { step: number; recoveryCodeHashes: readonly string[]; now: number },
+  ): Promise<boolean>;
+  /**
+   * Spends a TOTP time step: succeeds only when the factor is enabled and `step` is later than its last used
+   * step, which becomes `step`. Of any number of concurrent calls with the same step exactly one succeeds, so a
+   * code is accepted once.
+   */
+  useTotpStep(appId: string, userId: string, step: number, now: number): Promise<boolean>;
+  /** Spends one unused recovery code of the user by its hash; exactly one concurrent call succeeds. */
+  useRecoveryCode(appId: string, userId: string, codeHash: string, now: number): Promise<boolean>;
+  /** How many unused recovery codes the user has left. */
+  countRecoveryCodes(appId: string, userId: string): Promise<number>;
+  /** Removes the user's factor (pending or enabled) and recovery codes; `false` when there was none. */
+  deleteSecondFactor(appId: string, userId: string): Promise<boolean>;
 
   // ---- API keys ---------------------------------------------------------------------------------------
   /**
@@ -479,7 +518,11 @@ export type OneTimeTokenPurpose =
   | 'verify-email'
   | 'oauth-state'
   | 'oauth-start'
-  | 'oauth-credential';
+  | 'oauth-credential'
+  /** A passwordless login code mailed to one address of a user (Meteor's `requestLoginTokenForUser`). */
+  | 'login-token'
+  /** The second step of a login that needs a two-factor code: the first step's proof, for a few minutes. */
+  | 'two-factor-challenge';
 
 export interface OneTimeTokenRecord {
   id: string;
@@ -509,6 +552,27 @@ export interface ConsumeOneTimeToken {
   tokenHash: string;
   purpose: OneTimeTokenPurpose;
   now: number;
+}
+
+export interface ConsumeUserOneTimeToken {
+  appId: string;
+  userId: string;
+  tokenHash: string;
+  purpose: OneTimeTokenPurpose;
+  now: number;
+}
+
+/** A user's TOTP second factor. */
+export interface SecondFactorRecord {
+  appId: string;
+  userId: string;
+  /** The secret as the server stored it (sealed with its encryption keys; storage never sees it in clear). */
+  secret: string;
+  /** When it was enabled (a correct first code); `null` while pending. */
+  enabledAt: number | null;
+  /** The last TOTP time step accepted (a code is good once); `null` before any. */
+  lastStep: number | null;
+  createdAt: number;
 }
 
 export type ApiKeyKind = 'user' | 'server';

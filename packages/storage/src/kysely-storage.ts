@@ -10,6 +10,7 @@ import { oneTimeTokenQueries } from './kysely/one-time-tokens.js';
 import { passkeyQueries } from './kysely/passkeys.js';
 import { passwordQueries } from './kysely/passwords.js';
 import { createRootScope, type Scope } from './kysely/scope.js';
+import { secondFactorQueries } from './kysely/second-factors.js';
 import { serviceConfigurationQueries } from './kysely/service-configurations.js';
 import { sessionQueries } from './kysely/sessions.js';
 import { userQueries } from './kysely/users.js';
@@ -65,5 +66,6 @@ function dataOf(scope: Scope): StorageTransaction {
     ...auditQueries(scope),
     ...mailOutboxQueries(scope),
     ...passkeyQueries(scope),
+    ...secondFactorQueries(scope),
   };
 }

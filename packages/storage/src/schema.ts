@@ -28,6 +28,8 @@ export interface Database {
   mail_outbox: MailOutboxTable;
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;
+  second_factors: SecondFactorsTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 /** Milliseconds since the epoch. */
@@ -151,6 +153,22 @@ export interface AuditEventsTable {
   ip: string | null;
   detail: JsonColumn;
   at: Millis;
+}
+
+/** A user's TOTP factor (migration 0003): the sealed secret, pending until a first correct code enables it. */
+export interface SecondFactorsTable {
+  user_id: string;
+  secret: string;
+  enabled_at: Millis | null;
+  last_step: Millis | null;
+  created_at: Millis;
+}
+
+/** One-time recovery codes of a user's second factor, by hash (migration 0003). */
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  used_at: Millis | null;
 }
 
 /** Mail waiting for delivery, and a short record of mail delivered, dropped or given up (migration 0002). */

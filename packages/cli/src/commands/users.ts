@@ -35,7 +35,7 @@ const ACTIONS: Record<string, Action> = {
   show: {
     usage: '<userId>',
     arity: [1, 1],
-    async run({ gatehouse, appId, args: [userId] }) {
+    async run({ gatehouse, accounts, appId, args: [userId] }) {
       const user = await gatehouse.storage.getUser(appId, userId as string);
       if (!user) throw new CliError(`no user '${userId}' in app '${appId}'`);
       const { id, username, type, disabled, profile, customData, emails, identities, createdAt } = user;
@@ -49,6 +49,7 @@ const ACTIONS: Record<string, Action> = {
         identities: identities.map((i) => ({ provider: i.providerType, id: i.id })),
         profile,
         customData,
+        twoFactor: await accounts.twoFactorStatus(user.id),
         // Names and states only: a key's secret was shown once at creation and only its hash is stored.
         apiKeys: (await gatehouse.storage.listApiKeys(appId, user.id)).map((k) => ({
           id: k.id,
@@ -179,6 +180,24 @@ const ACTIONS: Record<string, Action> = {
         : `Removed passkey ${passkeyId} of ${userId}.`;
     },
   },
+  '2fa-reset': {
+    usage: '<userId>',
+    arity: [1, 1],
+    async run({ accounts, args: [userId] }) {
+      const removed = await accounts.resetTwoFactor(userId as string);
+      return removed
+        ? `Two-factor sign-in of ${userId} turned off; its secret and recovery codes are gone.`
+        : `${userId} had no two-factor sign-in set up.`;
+    },
+  },
+  'send-login-token': {
+    usage: '<userId> [email]',
+    arity: [1, 2],
+    async run({ accounts, args: [userId, email] }) {
+      await accounts.sendLoginTokenEmail(userId as string, email);
+      return `Login code sent to ${email ?? `the addresses of ${userId}`}.`;
+    },
+  },
   'set-username': {
     usage: '<userId> <username>',
     arity: [2, 2],
@@ -202,7 +221,9 @@ export const usersCommand = defineCommand({
     '`send-reset` mail a link to the given or first (for verification: first unverified) address; without SMTP ' +
     'configured the mail is printed here instead. `add-email`, `replace-email` (--verified to mark the new ' +
     'address verified), `remove-email` and `set-username` change the user; live DDP connections see it. ' +
-    "`passkeys` lists the user's passkeys; `remove-passkey` removes one by id, or `all` of them (a lost device).",
+    "`passkeys` lists the user's passkeys; `remove-passkey` removes one by id, or `all` of them (a lost device). " +
+    "`2fa-reset` turns off a user's two-factor sign-in (a lost phone); `show` tells whether it is on. " +
+    '`send-login-token` mails a passwordless login code (apps with accounts.passwordless).',
   options: {
     app: { type: 'string', value: '<id>', description: 'The app (must be in the config)' },
     config: { type: 'string', value: '<file>', description: 'Config file (default: found in the current directory)' },
@@ -230,6 +251,7 @@ export const usersCommand = defineCommand({
     'gatehouse users set-username --app myapp-abcde 6b02c4464… ada',
     'gatehouse users passkeys --app myapp-abcde 6b02c4464…',
     'gatehouse users remove-passkey --app myapp-abcde 6b02c4464… all',
+    'gatehouse users 2fa-reset --app myapp-abcde 6b02c4464…',
   ],
   async run(values, io, [actionName, ...args]) {
     const action = ACTIONS[actionName as string];

@@ -63,6 +63,17 @@ export {
 export { invalidCredentials, type PasswordFailure, verifyPassword } from './password-login.js';
 export { PASSWORD_PROVIDER, type PasswordInput, passwordPolicy, passwordSettings } from './password-rules.js';
 export {
+  type LoginTokenFailure,
+  type LoginTokenRequest,
+  linkPasswordlessAccount,
+  PASSWORDLESS_PROVIDER,
+  type PasswordlessUserData,
+  passwordlessSettings,
+  requestLoginToken,
+  sendLoginTokenEmail,
+  verifyLoginToken,
+} from './passwordless.js';
+export {
   callResetPasswordFunction,
   changePassword,
   resetPassword,
@@ -94,6 +105,16 @@ export {
   verifyResumeToken,
 } from './sessions.js';
 export { type SignUp, type SignUpOutcome, signUp } from './signup.js';
+export {
+  disableTwoFactor,
+  enableTwoFactor,
+  finishTwoFactorLogin,
+  hasTwoFactor,
+  proveSecondFactor,
+  recoveryCodesLeft,
+  startTwoFactor,
+  type TwoFactorActivation,
+} from './two-factor.js';
 export {
   type AppServicesProfile,
   appServicesProfile,

@@ -139,7 +139,14 @@ export function mailAccountLink(
 export function accountMail(
   app: AppSettings,
   kind: AccountEmailKind,
-  input: { to: string; link: string; expiresInMs: number; acceptLanguage?: string | null; lang?: string | null },
+  input: {
+    to: string;
+    link: string;
+    expiresInMs: number;
+    acceptLanguage?: string | null;
+    lang?: string | null;
+    code?: string;
+  },
 ): MailMessage {
   const own = app.branding.emails as Record<string, Partial<Record<AccountEmailKind, EmailTemplateOf>>>;
   const available = new Set<string>(BUILT_IN_LANGUAGES);
@@ -157,6 +164,7 @@ export function accountMail(
       ...(app.branding.logoUrl ? { logoUrl: app.branding.logoUrl } : {}),
     },
     ...(template ? { template } : {}),
+    ...(input.code !== undefined ? { code: input.code } : {}),
   });
 }
 

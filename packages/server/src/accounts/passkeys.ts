@@ -15,20 +15,23 @@ import {
   type UserRecord,
   type WebauthnChallengePurpose,
 } from '@gatehouse-auth/storage';
-import {
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransportFuture,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransportFuture,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import { failedLoginUser } from './hooks.js';
 import { attemptLimits } from './limits.js';
+
+/**
+ * The WebAuthn library, loaded on first use: it and its dependencies take ~16 MB of memory in every process,
+ * and most apps do not turn passkeys on.
+ */
+let webauthnLibrary: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const webauthn = () => (webauthnLibrary ??= import('@simplewebauthn/server'));
 
 /** The provider type passkey sessions are recorded with, and the name of the provider in URLs. */
 export const PASSKEY_PROVIDER = 'passkey';
@@ -124,7 +127,7 @@ export async function passkeyRegistrationOptions(
     throw new GatehouseError('InvalidParameter', `at most ${settings.maxPasskeysPerUser} passkeys per user`);
   const challenge = await issueChallenge(ctx, app, settings, 'registration', user.id);
   const name = user.username ?? user.emails[0]?.address ?? user.id;
-  return generateRegistrationOptions({
+  return (await webauthn()).generateRegistrationOptions({
     rpName: settings.rpName,
     rpID: settings.rpId,
     userName: name,
@@ -159,9 +162,9 @@ export async function registerPasskey(
   const settings = passkeySettings(ctx, app);
   if (user.type === 'server') throw new GatehouseError('Forbidden', 'server users cannot have passkeys');
   const challenge = await takeChallenge(ctx, app, settings, input.response, 'registration', user.id);
-  let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  let verified: Awaited<ReturnType<typeof import('@simplewebauthn/server').verifyRegistrationResponse>>;
   try {
-    verified = await verifyRegistrationResponse({
+    verified = await (await webauthn()).verifyRegistrationResponse({
       response: input.response,
       expectedChallenge: challenge,
       expectedOrigin: settings.origins,
@@ -213,7 +216,7 @@ export async function passkeyAuthenticationOptions(
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const settings = passkeySettings(ctx, app);
   const challenge = await issueChallenge(ctx, app, settings, 'authentication', null);
-  return generateAuthenticationOptions({
+  return (await webauthn()).generateAuthenticationOptions({
     rpID: settings.rpId,
     challenge,
     timeout: settings.challengeLifetimeMs,
@@ -269,9 +272,9 @@ export async function verifyPasskeyLogin(
   const handle = response.response.userHandle;
   if (handle !== undefined && handle !== '' && decodeUtf8(handle) !== user.id) return fail('signature', user);
 
-  let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+  let verified: Awaited<ReturnType<typeof import('@simplewebauthn/server').verifyAuthenticationResponse>>;
   try {
-    verified = await verifyAuthenticationResponse({
+    verified = await (await webauthn()).verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: settings.origins,

@@ -9,7 +9,9 @@ import { type ImportedAccount, type ImportOutcome, importAccount } from './impor
 import { mailAccountLink } from './links.js';
 import { listPasskeys, type PasskeyInfo, removeAllPasskeys, removePasskey } from './passkeys.js';
 import { PASSWORD_PROVIDER } from './password-rules.js';
+import { requestLoginToken } from './passwordless.js';
 import { setPassword } from './passwords.js';
+import { disableTwoFactor, hasTwoFactor, recoveryCodesLeft } from './two-factor.js';
 import { setCustomData } from './users.js';
 
 /**
@@ -165,6 +167,37 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
         existing(error);
       }
       await ctx.events.emit({ type: 'username-set', appId: app.id, userId: user.id, detail: { by: 'server' } });
+    },
+
+    /**
+     * Mails the user a passwordless login code and link (Meteor's `Accounts.sendLoginTokenEmail`, which the
+     * server reaches through `requestLoginTokenForUser`): to `email` if given, else to each of the user's
+     * addresses. Needs the app's `accounts.passwordless`.
+     */
+    async sendLoginTokenEmail(userId: string, email?: string): Promise<void> {
+      const user = await userOf(userId);
+      await requestLoginToken(
+        ctx,
+        app,
+        { selector: email ? { email } : { id: user.id }, userCreationDisabled: true },
+        { address: null, userAgent: null },
+      );
+    },
+
+    /** Whether the user has two-factor on, and how many recovery codes are left. */
+    async twoFactorStatus(userId: string): Promise<{ enabled: boolean; recoveryCodesLeft: number }> {
+      const user = await userOf(userId);
+      const enabled = await hasTwoFactor(ctx, app, user.id);
+      return { enabled, recoveryCodesLeft: enabled ? await recoveryCodesLeft(ctx, app, user.id) : 0 };
+    },
+
+    /**
+     * Turns the user's two-factor off and forgets its secret and recovery codes — for a user who lost their
+     * phone and their codes. `false` when it was not set up. The user's sessions stay.
+     */
+    async resetTwoFactor(userId: string): Promise<boolean> {
+      const user = await userOf(userId);
+      return disableTwoFactor(ctx, app, user.id, { address: null }, 'operator');
     },
 
     /**

@@ -274,6 +274,20 @@ const app = z
         /** Lifetime of enrollment links (an account made for someone, who sets the first password), in days. */
         passwordEnrollTokenExpirationInDays: z.number().positive().max(365).default(30),
         /**
+         * Passwordless sign-in (Meteor's `accounts-passwordless`, and the `email-code` provider over HTTP): a
+         * code and a link mailed to the user's address. Off unless set.
+         */
+        passwordless: z.boolean().default(false),
+        /** How long a mailed login code works, in hours (Meteor's `loginTokenExpirationHours`, default 1). */
+        loginTokenExpirationHours: z.number().positive().max(168).default(1),
+        /** Length of a login code, in hexadecimal characters (Meteor's `tokenSequenceLength`, default 6). */
+        tokenSequenceLength: z.number().int().min(6).max(32).default(6),
+        /**
+         * The page a login link opens, given `loginToken` and `selector` query parameters (Meteor's
+         * `Accounts.urls.loginToken`, e.g. `https://app.example.com/`); default: the app's hosted sign-in page.
+         */
+        loginTokenUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /**
          * Fields of the user that hooks see (Meteor's `defaultFieldSelector`): `{ profile: 0 }` hides the
          * profile; `{ username: 1 }` shows only the username (and `_id`). All 1s or all 0s.
          */
@@ -293,6 +307,9 @@ const app = z
         sendVerificationEmail: false,
         allowProfileUpdates: true,
         passwordEnrollTokenExpirationInDays: 30,
+        passwordless: false,
+        loginTokenExpirationHours: 1,
+        tokenSequenceLength: 6,
       }),
     providers: z
       .object({

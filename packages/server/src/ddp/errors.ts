@@ -41,6 +41,19 @@ export function toMeteorError(thrown: unknown, app: AppSettings): MeteorErrorJso
             ? 'Email already exists.'
             : 'Username already exists.',
       );
+    case 'LoginTokenInvalid':
+      return meteorError(403, ambiguous ? AMBIGUOUS : (LOGIN_TOKEN_TEXT[String(details.reason)] ?? 'Token mismatch'));
+    // accounts-2fa raises these through `_handleError` with its own error codes, so the code stays and only
+    // the text becomes ambiguous.
+    case 'TwoFactorRequired':
+      return meteorError('no-2fa-code', ambiguous ? AMBIGUOUS : '2FA code must be informed');
+    case 'TwoFactorInvalid':
+      return meteorError('invalid-2fa-code', ambiguous ? AMBIGUOUS : 'Invalid 2FA code');
+    case 'TwoFactorEnabled':
+      return meteorError(
+        '2fa-activated',
+        'The 2FA is activated. You need to disable the 2FA first before trying to generate a new activation code.',
+      );
     case 'UserNotFound':
       return meteorError(403, ambiguous ? AMBIGUOUS : 'User not found');
     case 'TooManyRequests': {
@@ -77,6 +90,15 @@ export function toMeteorError(thrown: unknown, app: AppSettings): MeteorErrorJso
       return INTERNAL;
   }
 }
+
+/** accounts-passwordless's texts for a refused login token, by the core's `details.reason`. */
+const LOGIN_TOKEN_TEXT: Record<string, string> = {
+  'unknown-user': 'User not found',
+  'no-token': 'User has no token set',
+  expired: 'Expired token',
+  'email-mismatch': 'Email or token mismatch',
+  mismatch: 'Token mismatch',
+};
 
 const INTERNAL: MeteorErrorJson = {
   isClientSafe: true,

@@ -39,6 +39,7 @@ export {
   type EmailTemplate,
   enrollmentEmail,
   escapeHtml,
+  loginCodeEmail,
   resetPasswordEmail,
   signUpAttemptEmail,
   TEMPLATE_VARIABLES,

@@ -17,6 +17,8 @@ export interface AccountEmailInput {
   brand?: { color?: string; logoUrl?: string };
   /** The app's own template for this mail and language, used instead of the built-in words. */
   template?: EmailTemplate;
+  /** The passwordless code (the login-code mail). */
+  code?: string;
 }
 
 /**
@@ -100,8 +102,21 @@ export function signUpAttemptEmail(input: AccountEmailInput): MailMessage {
   return accountEmail('signup-attempt', input);
 }
 
-/** The variables an app's own mail template may use, as `{{name}}`. */
-export const TEMPLATE_VARIABLES = ['appName', 'email', 'link', 'expiresIn'] as const;
+/**
+ * The mail with a passwordless sign-in code and link (Meteor's `Accounts.sendLoginTokenEmail`): the code to type
+ * into the sign-in form, or the link that signs in at once.
+ *
+ * @example
+ * ```ts
+ * await mailer.send(loginCodeEmail({ appName: 'Notes', to: 'ada@example.com', code: '4F0A9C', link, expiresIn: '1 hour' }));
+ * ```
+ */
+export function loginCodeEmail(input: AccountEmailInput & { code: string }): MailMessage {
+  return accountEmail('login-code', input);
+}
+
+/** The variables an app's own mail template may use, as `{{name}}` (`code`: the login-code mail only). */
+export const TEMPLATE_VARIABLES = ['appName', 'email', 'link', 'expiresIn', 'code'] as const;
 
 /**
  * The account mail of `kind`: the app's own template when `input.template` is given (its `{{variables}}`
@@ -118,9 +133,13 @@ export function accountEmail(kind: AccountEmailKind, input: AccountEmailInput): 
   const app = displayName(input.appName);
   const expiresIn = typeof input.expiresIn === 'number' ? formatDuration(input.expiresIn, lang) : input.expiresIn;
   if (input.template)
-    return fromTemplate(input.template, { appName: app, email: input.to, link: input.link, expiresIn }, input.to);
+    return fromTemplate(
+      input.template,
+      { appName: app, email: input.to, link: input.link, expiresIn, code: input.code ?? '' },
+      input.to,
+    );
   const words = wordsOf(lang);
-  const wording = words.mails[kind](app, input.to);
+  const wording = words.mails[kind](app, input.to, input.code ?? '');
   const expires = words.expires(expiresIn);
   const ignore = words.ignore(wording.ignore);
 

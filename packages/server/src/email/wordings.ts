@@ -4,13 +4,14 @@
  */
 
 /** The account mails, by the purpose of their link. */
-export type AccountEmailKind = 'confirm-email' | 'reset-password' | 'enroll' | 'signup-attempt';
+export type AccountEmailKind = 'confirm-email' | 'reset-password' | 'enroll' | 'signup-attempt' | 'login-code';
 
 export const ACCOUNT_EMAIL_KINDS: readonly AccountEmailKind[] = [
   'confirm-email',
   'reset-password',
   'enroll',
   'signup-attempt',
+  'login-code',
 ];
 
 /** The languages with built-in words (mails and hosted pages). */
@@ -19,7 +20,7 @@ export const BUILT_IN_LANGUAGES = ['en', 'de', 'fr', 'es', 'ja', 'ar'] as const;
 /** Languages written right to left. */
 export const RTL_LANGUAGES: ReadonlySet<string> = new Set(['ar', 'fa', 'he', 'ur']);
 
-/** One mail's words; `app` is the app's display name, `to` the recipient. */
+/** One mail's words; `app` is the app's display name, `to` the recipient, `code` a passwordless code. */
 export interface MailWording {
   subject: string;
   heading: string;
@@ -31,7 +32,7 @@ export interface MailWording {
 }
 
 interface LanguageWords {
-  mails: Record<AccountEmailKind, (app: string, to: string) => MailWording>;
+  mails: Record<AccountEmailKind, (app: string, to: string, code: string) => MailWording>;
   expires: (duration: string) => string;
   ignore: (rest: string) => string;
   copyLink: string;
@@ -76,6 +77,17 @@ const en: LanguageWords = {
       ],
       button: 'Reset my password',
       ignore: 'nothing has changed.',
+    }),
+    'login-code': (app, to, code) => ({
+      subject: `Your sign-in code for ${app}`,
+      heading: `Your sign-in code: ${code}`,
+      intro: [
+        `Someone, hopefully you, asked to sign in to ${app} as ${to}.`,
+        `Type this code into the sign-in form: ${code}`,
+        'Or open this link to sign in at once:',
+      ],
+      button: 'Sign in',
+      ignore: 'nobody can sign in without the code.',
     }),
   },
   expires: (d) => `The link expires in ${d}.`,
@@ -122,6 +134,17 @@ const de: LanguageWords = {
       ],
       button: 'Passwort zurücksetzen',
       ignore: 'es hat sich nichts geändert.',
+    }),
+    'login-code': (app, to, code) => ({
+      subject: `Ihr Anmeldecode für ${app}`,
+      heading: `Ihr Anmeldecode: ${code}`,
+      intro: [
+        `Jemand, hoffentlich Sie, möchte sich als ${to} bei ${app} anmelden.`,
+        `Geben Sie diesen Code im Anmeldeformular ein: ${code}`,
+        'Oder öffnen Sie diesen Link, um sich sofort anzumelden:',
+      ],
+      button: 'Anmelden',
+      ignore: 'ohne den Code kann sich niemand anmelden.',
     }),
   },
   expires: (d) => `Der Link ist ${d} gültig.`,
@@ -170,6 +193,17 @@ const fr: LanguageWords = {
       button: 'Réinitialiser mon mot de passe',
       ignore: 'rien n’a changé.',
     }),
+    'login-code': (app, to, code) => ({
+      subject: `Votre code de connexion à ${app}`,
+      heading: `Votre code de connexion : ${code}`,
+      intro: [
+        `Quelqu’un, vous sans doute, a demandé à se connecter à ${app} en tant que ${to}.`,
+        `Saisissez ce code dans le formulaire de connexion : ${code}`,
+        'Ou ouvrez ce lien pour vous connecter tout de suite :',
+      ],
+      button: 'Se connecter',
+      ignore: 'personne ne peut se connecter sans le code.',
+    }),
   },
   expires: (d) => `Le lien expire dans ${d}.`,
   ignore: (rest) => `Si vous n’avez rien demandé, ignorez ce message : ${rest}`,
@@ -216,6 +250,17 @@ const es: LanguageWords = {
       ],
       button: 'Restablecer mi contraseña',
       ignore: 'no ha cambiado nada.',
+    }),
+    'login-code': (app, to, code) => ({
+      subject: `Tu código para iniciar sesión en ${app}`,
+      heading: `Tu código de inicio de sesión: ${code}`,
+      intro: [
+        `Alguien, esperamos que tú, pidió iniciar sesión en ${app} como ${to}.`,
+        `Escribe este código en el formulario de inicio de sesión: ${code}`,
+        'O abre este enlace para iniciar sesión enseguida:',
+      ],
+      button: 'Iniciar sesión',
+      ignore: 'nadie puede iniciar sesión sin el código.',
     }),
   },
   expires: (d) => `El enlace caduca en ${d}.`,
@@ -266,6 +311,17 @@ const ja: LanguageWords = {
       ],
       button: 'パスワードを再設定',
       ignore: '何も変更されていません。',
+    }),
+    'login-code': (app, to, code) => ({
+      subject: `${app} のサインインコード`,
+      heading: `サインインコード：${code}`,
+      intro: [
+        `${to} として ${app} へのサインインが依頼されました。`,
+        `サインインフォームにこのコードを入力してください：${code}`,
+        'または、このリンクを開くとすぐにサインインできます：',
+      ],
+      button: 'サインイン',
+      ignore: 'コードがなければ誰もサインインできません。',
     }),
   },
   expires: (d) => `リンクの有効期限は${d}です。`,
@@ -337,6 +393,17 @@ const ar: LanguageWords = {
       ],
       button: 'إعادة تعيين كلمة المرور',
       ignore: 'لم يتغيّر شيء.',
+    }),
+    'login-code': (app, to, code) => ({
+      subject: `رمز تسجيل الدخول إلى ${app}`,
+      heading: `رمز تسجيل الدخول: ${code}`,
+      intro: [
+        `طلب شخص ما، نأمل أن تكون أنت، تسجيل الدخول إلى ${app} باسم ${to}.`,
+        `اكتب هذا الرمز في نموذج تسجيل الدخول: ${code}`,
+        'أو افتح هذا الرابط لتسجيل الدخول فورًا:',
+      ],
+      button: 'تسجيل الدخول',
+      ignore: 'لا يمكن لأحد تسجيل الدخول دون الرمز.',
     }),
   },
   expires: (d) => `تنتهي صلاحية الرابط خلال ${d}.`,

@@ -49,6 +49,9 @@ export const ACCOUNT_EVENTS = {
   'passkey-added': { changesUser: false },
   'passkey-renamed': { changesUser: false },
   'passkey-removed': { changesUser: false },
+  'two-factor-enabled': { changesUser: false },
+  'two-factor-disabled': { changesUser: false },
+  'login-token-sent': { changesUser: false },
 } as const satisfies Record<string, { changesUser: boolean }>;
 
 export type AccountEventType = keyof typeof ACCOUNT_EVENTS;

@@ -3,6 +3,7 @@ import { credentialProviders } from '../providers/index.js';
 import { changePasswordSchema } from '../routes/account.js';
 import { nameSchema } from '../routes/api-keys.js';
 import { passkeySchemas } from '../routes/passkeys.js';
+import { secondFactorSchemas } from '../routes/second-factors.js';
 import { userpassSchemas } from '../routes/userpass.js';
 import type { Answer, Operation } from './document.js';
 
@@ -415,6 +416,59 @@ const extensions: Operation[] = [
     auth: 'access',
     responses: { 204: noContent },
   },
+  {
+    method: 'post',
+    path: `${APP}/auth/providers/email-code/send`,
+    summary: 'Mail a passwordless login code and link (then log in with provider `email-code`)',
+    description:
+      'Makes a user for an address without one unless `createUser` is false (then 404 `UserNotFound`, or `{}` when the app sets `preventAccountEnumeration`). Needs `accounts.passwordless`.',
+    tag: 'Extensions',
+    auth: 'none',
+    body: secondFactorSchemas.send,
+    responses: { 200: ok(empty) },
+  },
+  {
+    method: 'get',
+    path: `${CLIENT}/auth/two-factor`,
+    summary: 'Whether the caller has two-factor sign-in on, and how many recovery codes are left',
+    tag: 'Extensions',
+    auth: 'access',
+    responses: { 200: ok(z.object({ enabled: z.boolean(), recoveryCodesLeft: z.number().int() })) },
+  },
+  {
+    method: 'post',
+    path: `${CLIENT}/auth/two-factor/activation`,
+    summary: 'A new pending TOTP secret and its QR code (409 `TwoFactorEnabled` while it is on)',
+    tag: 'Extensions',
+    auth: 'access',
+    body: secondFactorSchemas.activation,
+    responses: {
+      200: ok(
+        z.object({
+          svg: z.string().describe('The QR code of `uri`, as SVG.'),
+          secret: z.string().describe('Base32.'),
+          uri: z.string().describe('`otpauth://totp/…`'),
+        }),
+      ),
+    },
+  },
+  {
+    method: 'post',
+    path: `${CLIENT}/auth/two-factor/enable`,
+    summary: 'Turn two-factor on with a first code (a wrong one: 401 `TwoFactorInvalid`, it stays off)',
+    tag: 'Extensions',
+    auth: 'access',
+    body: secondFactorSchemas.enable,
+    responses: { 200: ok(z.object({ recoveryCodes: z.array(z.string()).describe('Ten, shown only here.') })) },
+  },
+  {
+    method: 'delete',
+    path: `${CLIENT}/auth/two-factor`,
+    summary: 'Turn two-factor off; the secret and recovery codes are forgotten',
+    tag: 'Extensions',
+    auth: 'access',
+    responses: { 204: noContent },
+  },
 ];
 
 /** Meteor's external-service callbacks and the pages email links land on (HTML, for browsers). */
@@ -444,16 +498,18 @@ const pages: Operation[] = [
     path: '/app/:appId/login',
     summary: 'The hosted sign-in page',
     description:
-      'Sign in, sign up or ask for a reset link with the login UI\'s elements, then back to `redirect` with the session in the fragment, as the OAuth redirect flow does (docs/ui.md, "Hosted pages").',
+      'Sign in, sign up or ask for a reset link with the login UI\'s elements, then back to `redirect` with the session in the fragment, as the OAuth redirect flow does (docs/ui.md, "Hosted pages"). With `loginToken` (a passwordless mail\'s link, when the app set no `loginTokenUrl`) it shows that code instead and signs nobody in.',
     tag: 'Pages',
     auth: 'none',
     query: {
       redirect: "Where to return: one of the app's `oauthRedirectUris`, exactly.",
       state: 'Handed back as `_baas_state` (1 to 64 letters, digits, `-`, `_`).',
       lang: 'The language (else `Accept-Language`; else English).',
+      loginToken: "A passwordless mail's code, to show.",
+      selector: 'The address that code went to.',
     },
     responses: {
-      200: page('The sign-in page.'),
+      200: page('The sign-in page, or the passwordless code.'),
       400: page('A `redirect` missing or not on the list: the refusal, and no redirect.'),
     },
   },

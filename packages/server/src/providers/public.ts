@@ -45,7 +45,8 @@ export function publicProviders(app: AppSettings): PublicProvider[] {
   return (
     [...credentialProviders]
       // `oauth-credential` redeems external service logins: the services are listed instead (oauth/meteor/public.ts).
-      .filter(([type, provider]) => type !== 'oauth-credential' && provider.enabled(app))
+      // `two-factor` is the second step of another login, not a way in of its own.
+      .filter(([type, provider]) => type !== 'oauth-credential' && type !== 'two-factor' && provider.enabled(app))
       .map(([type]) => ({ type, ...oauthFields(app, type), ...passwordFields(app, type) }))
   );
 }

@@ -23,6 +23,7 @@ import type { GatehouseEnv } from './env.js';
 import { bearerToken, requireAccess } from './middleware.js';
 import { oauthRedirectRoutes } from './oauth.js';
 import { passkeyRoutes } from './passkeys.js';
+import { secondFactorRoutes } from './second-factors.js';
 import { userpassRoutes } from './userpass.js';
 
 /**
@@ -118,5 +119,6 @@ export function clientApiRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
   api.route('/', apiKeyRoutes(ctx));
   api.route('/', accountRoutes(ctx));
   api.route('/', userpassRoutes(ctx));
+  api.route('/', secondFactorRoutes(ctx));
   return api;
 }

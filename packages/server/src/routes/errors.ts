@@ -29,6 +29,10 @@ const WIRE: Record<ErrorCode, { status: number; errorCode: string }> = {
   UserDisabled: { status: 401, errorCode: 'UserDisabled' },
   AuthError: { status: 401, errorCode: 'AuthError' },
   Forbidden: { status: 403, errorCode: 'Forbidden' },
+  LoginTokenInvalid: { status: 401, errorCode: 'LoginTokenInvalid' },
+  TwoFactorRequired: { status: 401, errorCode: 'TwoFactorRequired' },
+  TwoFactorInvalid: { status: 401, errorCode: 'TwoFactorInvalid' },
+  TwoFactorEnabled: { status: 409, errorCode: 'TwoFactorEnabled' },
   AccountNameInUse: { status: 409, errorCode: 'AccountNameInUse' },
   APIKeyAlreadyExists: { status: 409, errorCode: 'APIKeyAlreadyExists' },
   PasskeyRejected: { status: 401, errorCode: 'PasskeyRejected' },
@@ -53,7 +57,13 @@ export function errorResponse(error: unknown): Response {
   if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
   // A 500's message may carry internals (hosts, driver texts): those go to the log, not the client.
   const message = wire.status === 500 ? 'internal server error' : known.message;
-  return json({ error: message, error_code: wire.errorCode }, wire.status, headers);
+  // The one error that carries something to send back: the second step of a two-factor login.
+  const challenge = known.code === 'TwoFactorRequired' ? known.details?.challenge : undefined;
+  return json(
+    { error: message, error_code: wire.errorCode, ...(typeof challenge === 'string' ? { challenge } : {}) },
+    wire.status,
+    headers,
+  );
 }
 
 /** The HTTP status an error code maps to (for logs and the other protocol layers). */

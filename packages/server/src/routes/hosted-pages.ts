@@ -11,8 +11,8 @@ import { escapeHtml, page } from '../pages/layout.js';
 import type { GatehouseEnv } from './env.js';
 
 /**
- * The hosted pages: the sign-in page (`/app/<id>/login?redirect=…`) for apps that embed nothing, and the pages
- * email links land on (`/app/<id>/confirm`, `/app/<id>/reset`, with `token` and `tokenId` in the query), all
+ * The hosted pages: the sign-in page (`/app/<id>/login?redirect=…`) for apps that embed nothing (with
+ * `?loginToken=…` it shows a passwordless mail's code instead), and the pages email links land on (`/app/<id>/confirm`, `/app/<id>/reset`, with `token` and `tokenId` in the query), all
  * built from the login UI's elements, in the app's colours and the visitor's language. Opening a link never
  * spends its token — mail scanners prefetch links — a button press does. Without JavaScript, the confirm and
  * reset pages still work: a plain HTML form posts back to the same address.
@@ -68,6 +68,20 @@ export function hostedPages(ctx: ServerContext): Hono<GatehouseEnv> {
     if (!app) return notFound(c);
     const lang = languageOf(c, app);
     const words = hostedWords(lang, app.name);
+    // Where a passwordless mail's link lands when the app set no `loginTokenUrl`: the code, to type in where the
+    // user asked for it (this page signs nobody in — it cannot know which client asked).
+    const loginToken = c.req.query('loginToken');
+    if (loginToken !== undefined) {
+      if (!app.accounts.passwordless) return notFound(c);
+      if (!/^[0-9A-Fa-f]{1,32}$/.test(loginToken)) return invalidLink(c, app);
+      return hostedPage({
+        app,
+        lang,
+        title: `Your sign-in code — ${app.name}`,
+        body: `<h2>Your sign-in code</h2><p>Type this code where you asked to sign in to ${escapeHtml(app.name)}:</p>
+<p class="ok"><strong>${escapeHtml(loginToken.toUpperCase())}</strong></p>`,
+      });
+    }
     const redirects = c.req.queries('redirect') ?? [];
     const state = c.req.query('state');
     // Exactly one `redirect`, matched exactly against the app's list (as the OAuth redirect flow does), and

@@ -3,7 +3,12 @@ import type { Scope } from './scope.js';
 
 export type OneTimeTokenQueries = Pick<
   StorageTransaction,
-  'createOneTimeToken' | 'consumeOneTimeToken' | 'deleteOneTimeTokens' | 'deleteExpiredOneTimeTokens'
+  | 'createOneTimeToken'
+  | 'consumeOneTimeToken'
+  | 'consumeUserOneTimeToken'
+  | 'listOneTimeTokens'
+  | 'deleteOneTimeTokens'
+  | 'deleteExpiredOneTimeTokens'
 >;
 
 /** The columns of a one-time token that leave the storage layer (never its hash). */
@@ -54,6 +59,35 @@ export function oneTimeTokenQueries(s: Scope): OneTimeTokenQueries {
         .returning(ONE_TIME_TOKEN_COLUMNS)
         .executeTakeFirst();
       return row ? s.map.oneTimeToken(row) : null;
+    },
+
+    async consumeUserOneTimeToken(query) {
+      // As above: one conditional UPDATE, so exactly one concurrent caller spends the token.
+      const row = await s.db
+        .updateTable('one_time_tokens')
+        .set({ consumed_at: query.now })
+        .where('app_id', '=', query.appId)
+        .where('user_id', '=', query.userId)
+        .where('token_hash', '=', query.tokenHash)
+        .where('purpose', '=', query.purpose)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', query.now)
+        .returning(ONE_TIME_TOKEN_COLUMNS)
+        .executeTakeFirst();
+      return row ? s.map.oneTimeToken(row) : null;
+    },
+
+    async listOneTimeTokens(appId, userId, purpose) {
+      const rows = await s.db
+        .selectFrom('one_time_tokens')
+        .select(ONE_TIME_TOKEN_COLUMNS)
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .where('purpose', '=', purpose)
+        .where('consumed_at', 'is', null)
+        .orderBy('created_at')
+        .execute();
+      return rows.map((row) => s.map.oneTimeToken(row));
     },
 
     async deleteOneTimeTokens(appId, userId, purpose) {

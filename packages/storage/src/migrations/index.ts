@@ -2,6 +2,7 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import type { DialectCapabilities } from '../dialects/capabilities.js';
 import { initialMigration } from './0001-initial.js';
 import { mailOutboxMigration } from './0002-mail-outbox.js';
+import { secondFactorsMigration } from './0003-second-factors.js';
 import { passkeysMigration } from './0004-passkeys.js';
 
 /**
@@ -12,6 +13,7 @@ export function storageMigrations(capabilities: DialectCapabilities): Record<str
   return {
     '0001_initial': initialMigration(capabilities.types),
     '0002_mail_outbox': mailOutboxMigration(capabilities.types),
+    '0003_second_factors': secondFactorsMigration(capabilities.types),
     '0004_passkeys': passkeysMigration(capabilities.types),
   };
 }

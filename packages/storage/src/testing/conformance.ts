@@ -1054,6 +1054,96 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         expect(await storage.deleteExpiredOneTimeTokens(2_001)).toBe(1);
         expect(await storage.consumeOneTimeToken({ ...late, now: 2_500 })).not.toBeNull();
       });
+
+      it('consumeUserOneTimeToken() spends a user’s token by hash once; listOneTimeTokens() shows the unspent', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId);
+        const other = await createUser(appId);
+        const mine = tokenInput(appId, user.id, { purpose: 'login-token', data: { email: 'a@example.com' } });
+        const expired = tokenInput(appId, user.id, { purpose: 'login-token', expiresAt: NOW + 5 });
+        await storage.createOneTimeToken(mine);
+        await storage.createOneTimeToken(expired);
+        const query = { appId, userId: user.id, tokenHash: mine.tokenHash, purpose: 'login-token' as const };
+        expect((await storage.listOneTimeTokens(appId, user.id, 'login-token')).map((t) => t.id).sort()).toEqual(
+          [mine.id, expired.id].sort(),
+        );
+        expect(await storage.consumeUserOneTimeToken({ ...query, userId: other.id, now: NOW + 1 })).toBeNull();
+        expect(await storage.consumeUserOneTimeToken({ ...query, purpose: 'reset-password', now: NOW + 1 })).toBeNull();
+        expect(await storage.consumeUserOneTimeToken({ ...query, appId: newAppId(), now: NOW + 1 })).toBeNull();
+        expect(
+          await storage.consumeUserOneTimeToken({ ...query, tokenHash: expired.tokenHash, now: NOW + 5 }),
+        ).toBeNull();
+        const results = await Promise.all(
+          [1, 2, 3].map(() => storage.consumeUserOneTimeToken({ ...query, now: NOW + 1 })),
+        );
+        expect(results.filter((r) => r !== null)).toHaveLength(1);
+        expect(results.find((r) => r !== null)).toMatchObject({ id: mine.id, data: { email: 'a@example.com' } });
+        expect((await storage.listOneTimeTokens(appId, user.id, 'login-token')).map((t) => t.id)).toEqual([expired.id]);
+      });
+    });
+
+    describe('second factors', () => {
+      it('a pending factor is replaced, enabled once with its recovery codes, and then not replaced', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId);
+        expect(await storage.getSecondFactor(appId, user.id)).toBeNull();
+        expect(await storage.setPendingSecondFactor(appId, objectId(), 'sealed', NOW)).toBe(false);
+        expect(await storage.setPendingSecondFactor(newAppId(), user.id, 'sealed', NOW)).toBe(false);
+        expect(await storage.setPendingSecondFactor(appId, user.id, 'first', NOW)).toBe(true);
+        expect(await storage.setPendingSecondFactor(appId, user.id, 'second', NOW + 1)).toBe(true);
+        expect(await storage.getSecondFactor(appId, user.id)).toEqual({
+          appId,
+          userId: user.id,
+          secret: 'second',
+          enabledAt: null,
+          lastStep: null,
+          createdAt: NOW + 1,
+        });
+        // A pending factor spends no steps.
+        expect(await storage.useTotpStep(appId, user.id, 100, NOW)).toBe(false);
+        const enable = { step: 100, recoveryCodeHashes: ['h1', 'h2'], now: NOW + 2 };
+        const enabled = await Promise.all([1, 2].map(() => storage.enableSecondFactor(appId, user.id, enable)));
+        expect(enabled.filter(Boolean)).toHaveLength(1);
+        expect(await storage.getSecondFactor(appId, user.id)).toMatchObject({ enabledAt: NOW + 2, lastStep: 100 });
+        expect(await storage.setPendingSecondFactor(appId, user.id, 'third', NOW + 3)).toBe(false);
+        expect((await storage.getSecondFactor(appId, user.id))?.secret).toBe('second');
+        expect(await storage.countRecoveryCodes(appId, user.id)).toBe(2);
+      });
+
+      it('a time step and a recovery code are each accepted once', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId);
+        await storage.setPendingSecondFactor(appId, user.id, 'sealed', NOW);
+        await storage.enableSecondFactor(appId, user.id, { step: 10, recoveryCodeHashes: ['r1', 'r2'], now: NOW });
+        expect(await storage.useTotpStep(appId, user.id, 10, NOW)).toBe(false);
+        expect(await storage.useTotpStep(appId, user.id, 9, NOW)).toBe(false);
+        const steps = await Promise.all([1, 2, 3].map(() => storage.useTotpStep(appId, user.id, 11, NOW)));
+        expect(steps.filter(Boolean)).toHaveLength(1);
+        expect(await storage.useTotpStep(newAppId(), user.id, 12, NOW)).toBe(false);
+        const codes = await Promise.all([1, 2].map(() => storage.useRecoveryCode(appId, user.id, 'r1', NOW)));
+        expect(codes.filter(Boolean)).toHaveLength(1);
+        expect(await storage.useRecoveryCode(appId, user.id, 'nope', NOW)).toBe(false);
+        expect(await storage.useRecoveryCode(newAppId(), user.id, 'r2', NOW)).toBe(false);
+        expect(await storage.countRecoveryCodes(appId, user.id)).toBe(1);
+      });
+
+      it('deleteSecondFactor() removes the factor and its codes; deleting the user does too', async () => {
+        const appId = newAppId();
+        const user = await createUser(appId);
+        const other = await createUser(appId);
+        for (const u of [user, other]) {
+          await storage.setPendingSecondFactor(appId, u.id, 'sealed', NOW);
+          await storage.enableSecondFactor(appId, u.id, { step: 1, recoveryCodeHashes: [`c-${u.id}`], now: NOW });
+        }
+        expect(await storage.deleteSecondFactor(newAppId(), user.id)).toBe(false);
+        expect(await storage.deleteSecondFactor(appId, user.id)).toBe(true);
+        expect(await storage.deleteSecondFactor(appId, user.id)).toBe(false);
+        expect(await storage.getSecondFactor(appId, user.id)).toBeNull();
+        expect(await storage.countRecoveryCodes(appId, user.id)).toBe(0);
+        expect(await storage.deleteUser(appId, other.id)).toBe(true);
+        expect(await storage.getSecondFactor(appId, other.id)).toBeNull();
+        expect(await storage.countRecoveryCodes(appId, other.id)).toBe(0);
+      });
     });
 
     describe('API keys', () => {

@@ -31,12 +31,12 @@ export function readPassword(value: unknown): PasswordInput {
 
 /**
  * `login({ user, password, code? })`: `user` has exactly one non-empty selector key of `username`, `email`,
- * `id`. Meteor's `code` (accounts-2fa) is a non-empty string when present; no user has two-factor yet, so it is
- * not asked for — as Meteor ignores it then.
+ * `id`. Meteor's `code` (accounts-2fa) is a non-empty string when present, checked only for users with two-factor on.
  */
 export function readPasswordLogin(options: Record<string, unknown>): {
   selector: LoginSelector;
   password: PasswordInput;
+  code?: string;
 } {
   if (Object.keys(options).some((k) => k !== 'user' && k !== 'password' && k !== 'code')) throw matchFailed();
   if ('code' in options && (typeof options.code !== 'string' || options.code === '' || options.code.length > 64))
@@ -53,7 +53,11 @@ export function readPasswordLogin(options: Record<string, unknown>): {
     value.length > 1024
   )
     throw matchFailed();
-  return { selector: { [key]: value } as LoginSelector, password: readPassword(options.password) };
+  return {
+    selector: { [key]: value } as LoginSelector,
+    password: readPassword(options.password),
+    ...(typeof options.code === 'string' ? { code: options.code } : {}),
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   logIn,
   PASSKEY_PROVIDER,
   PASSWORD_PROVIDER,
+  proveSecondFactor,
   verifyPasskeyLogin,
   verifyPassword,
   verifyResumeToken,
@@ -12,6 +13,7 @@ import { authenticationResponse } from '../../providers/passkey/schemas.js';
 import { MeteorError, matchFailed } from '../wire.js';
 import { isPlainObject, readPasswordLogin } from './args.js';
 import { type DdpMethod, loggedIn } from './method.js';
+import { passwordlessLogin } from './passwordless.js';
 
 /**
  * `login(options)`: `{ resume: token }` resumes a session — the client keeps its token, no new one is made;
@@ -43,7 +45,12 @@ export const login: DdpMethod = async (call) => {
       ctx,
       app,
       { type: 'password', methodName: 'login', providerType: PASSWORD_PROVIDER, info },
-      async () => ({ user: await verifyPassword(ctx, app, input, info) }),
+      async () => {
+        const user = await verifyPassword(ctx, app, input, info);
+        // accounts-2fa: after the password, the code of a user who has two-factor on.
+        await proveSecondFactor(ctx, app, user, input.code, info, { challenge: false, provider: PASSWORD_PROVIDER });
+        return { user };
+      },
       { kind: 'resume' },
     );
     return loggedIn(call, started, 'password');
@@ -62,6 +69,8 @@ export const login: DdpMethod = async (call) => {
     );
     return loggedIn(call, started, PASSKEY_PROVIDER);
   }
+  // Meteor's accounts-passwordless handler: `{ selector, token, code? }`.
+  if (options.token !== undefined) return passwordlessLogin(call, options);
   // Meteor's accounts-oauth handler: a credential from `/_oauth/<service>` (oauth/meteor/login.ts).
   if (options.oauth) return loginWithOAuthOverDdp(call, options.oauth);
   throw new MeteorError(400, 'Unrecognized options for login request');

@@ -1,0 +1,158 @@
+import type { Accounts, AccountsCallback } from './accounts.js';
+import { contexts } from './context.js';
+import { Credentials } from './credentials.js';
+import { API, asObject } from './transport.js';
+
+/**
+ * Passwordless and two-factor sign-in for the SDK, as an entry of its own (`@gatehouse-auth/client/passwordless`)
+ * so apps that do not use them keep the main bundle within its size budget.
+ *
+ * - {@link emailCodeCredentials} and {@link twoFactorCredentials} are the App Services-side credentials
+ *   (`app.logIn(…)`, `user.linkCredentials(…)`);
+ * - {@link withPasswordless} gives `createAccounts(app)` Meteor's accounts-passwordless names.
+ *
+ * @example
+ * ```ts
+ * import { App, createAccounts } from '@gatehouse-auth/client';
+ * import { withPasswordless } from '@gatehouse-auth/client/passwordless';
+ * const accounts = withPasswordless(createAccounts(new App({ id: 'notes-abcde', baseUrl })));
+ * await accounts.requestLoginTokenForUser({ selector: 'ada@example.com', userData: { email: 'ada@example.com' } });
+ * await accounts.passwordlessLoginWithToken('ada@example.com', codeFromTheMail);
+ * ```
+ * @module
+ */
+
+/**
+ * A passwordless login code (`email-code`): the code mailed to `email`, typed in or read from the link's
+ * `loginToken`. With `user.linkCredentials()` an anonymous user keeps its id and gains the address.
+ */
+export function emailCodeCredentials(email: string, code: string): Credentials<{ email: string; code: string }> {
+  return new Credentials('email-code', 'email-code', false, { email: text(email, 'email'), code: text(code, 'code') });
+}
+
+/**
+ * The second step of a login of a user with two-factor on (`two-factor`): the `challenge` of the first step's
+ * `TwoFactorRequired` error (`error.challenge`, a {@link ServerError}) and a code from the user's authenticator,
+ * or one of their recovery codes.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await app.logIn(Credentials.emailPassword(email, password));
+ * } catch (error) {
+ *   if (error.code !== 'TwoFactorRequired') throw error;
+ *   await app.logIn(twoFactorCredentials(error.challenge, await askForCode()));
+ * }
+ * ```
+ */
+export function twoFactorCredentials(
+  challenge: string,
+  code: string,
+): Credentials<{ challenge: string; code: string }> {
+  return new Credentials('two-factor', 'two-factor', false, {
+    challenge: text(challenge, 'challenge'),
+    code: text(code, 'code'),
+  });
+}
+
+/** Meteor's accounts-passwordless client names, over HTTP (codes go to an address, so selectors are emails). */
+export interface PasswordlessAccounts {
+  /**
+   * Mails a login code and link to the address `selector` names (`Accounts.requestLoginTokenForUser`). When no
+   * user has it, one is made from `userData` (`username`, `profile`) unless `options.userCreationDisabled`.
+   */
+  requestLoginTokenForUser(
+    input: {
+      selector: string | { email: string };
+      userData?: { username?: string; email?: string; profile?: Record<string, unknown> };
+      options?: { userCreationDisabled?: boolean };
+    },
+    callback?: AccountsCallback,
+  ): Promise<void>;
+  /** Logs in with a mailed code (`Meteor.passwordlessLoginWithToken`); `selector` is the address it went to. */
+  passwordlessLoginWithToken(
+    selector: string | { email: string },
+    token: string,
+    callback?: AccountsCallback,
+  ): Promise<void>;
+  /**
+   * Logs in with a mailed code and, for a user with two-factor on, an authenticator or recovery code
+   * (`Meteor.passwordlessLoginWithTokenAnd2faCode`).
+   */
+  passwordlessLoginWithTokenAnd2faCode(
+    selector: string | { email: string },
+    token: string,
+    code: string,
+    callback?: AccountsCallback,
+  ): Promise<void>;
+}
+
+/**
+ * Adds Meteor's accounts-passwordless names to the facade of `createAccounts(app)` and returns it. Logins go
+ * through `app.logIn`, so the facade's document, `onLogin` callbacks and `loggingIn()` follow as for any login.
+ */
+export function withPasswordless<A extends Accounts>(accounts: A): A & PasswordlessAccounts {
+  const { app } = accounts;
+  const ctx = contexts.get(app);
+  if (!ctx) throw new TypeError('withPasswordless() needs createAccounts(app)');
+  const logIn = async (credentials: Credentials): Promise<void> => {
+    await app.logIn(credentials);
+    await accounts.refreshUser();
+  };
+  const methods: PasswordlessAccounts = {
+    requestLoginTokenForUser(input, callback) {
+      const { selector, userData, options } = (asObject(input) ?? {}) as Parameters<
+        PasswordlessAccounts['requestLoginTokenForUser']
+      >[0];
+      const body = {
+        email: emailOf(selector),
+        createUser: options?.userCreationDisabled !== true,
+        ...(userData?.username ? { username: userData.username } : {}),
+        ...(userData?.profile ? { profile: userData.profile } : {}),
+      };
+      const path = `${API}/app/${encodeURIComponent(app.id)}/auth/providers/email-code/send`;
+      return settle(async () => void (await ctx.request({ method: 'POST', path, body })), callback);
+    },
+    passwordlessLoginWithToken(selector, token, callback) {
+      const credentials = emailCodeCredentials(emailOf(selector), token);
+      return settle(() => logIn(credentials), callback);
+    },
+    passwordlessLoginWithTokenAnd2faCode(selector, token, code, callback) {
+      const credentials = emailCodeCredentials(emailOf(selector), token);
+      const second = text(code, 'code');
+      return settle(
+        () =>
+          // The first step answers a user with two-factor on with a challenge; the code finishes the login.
+          logIn(credentials).catch((error: { code?: string; challenge?: string }) => {
+            if (error?.code !== 'TwoFactorRequired' || !error.challenge) throw error;
+            return logIn(twoFactorCredentials(error.challenge, second));
+          }),
+        callback,
+      );
+    },
+  };
+  return Object.assign(accounts, methods);
+}
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string`);
+  return value;
+}
+
+function emailOf(selector: unknown): string {
+  const value = typeof selector === 'string' ? selector : asObject(selector)?.email;
+  if (typeof value !== 'string' || !value.includes('@'))
+    throw new TypeError('passwordless sign-in over HTTP takes an email: a string with "@", or { email }');
+  return value;
+}
+
+function settle(work: () => Promise<void>, callback: AccountsCallback | undefined): Promise<void> {
+  if (callback !== undefined && typeof callback !== 'function') throw new TypeError('callback must be a function');
+  const promise = work();
+  return callback
+    ? promise.then(
+        () => callback(),
+        (error: Error) => callback(error),
+      )
+    : promise;
+}
