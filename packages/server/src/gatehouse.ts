@@ -7,6 +7,7 @@ import {
   StorageUnavailableError,
 } from '@gatehouse-auth/storage';
 import { type ServerAccounts, serverAccounts } from './accounts/index.js';
+import { type AdminKeys, adminKeys } from './admin/keys.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { GatehouseConfigInput } from './config/schema.js';
 import type { RequestInfo, ServerContext } from './context.js';
@@ -77,6 +78,8 @@ export interface Gatehouse {
    * register), set in the database, remove, import Meteor's settings. Throws `AppNotFound`.
    */
   services(appId: string): ServiceAdmin;
+  /** Keys of the admin API (`gatehouse admin-keys …`): create (shown once), list, revoke. */
+  readonly adminKeys: AdminKeys;
 }
 
 /** What {@link Gatehouse.status} reports. */
@@ -229,6 +232,8 @@ export async function createGatehouse(
       userId: event.userId,
       type: event.type,
       ip: event.address ?? null,
+      userAgent: event.userAgent ?? null,
+      actor: event.actor ?? null,
       now: ctx.now(),
       ...(event.detail ? { detail: event.detail } : {}),
     });
@@ -259,6 +264,15 @@ export async function createGatehouse(
       .catch(
         (error) => outages.note(error, 'housekeeping') || logger.warn({ err: describe(error) }, 'mail cleanup failed'),
       );
+    // The audit log is kept `audit.retentionDays` (0: forever).
+    if (config.audit.retentionDays > 0)
+      storage
+        .deleteAuditEventsBefore(ctx.now() - config.audit.retentionDays * 86_400_000)
+        .then((count) => count > 0 && logger.debug({ count }, 'old audit events deleted'))
+        .catch(
+          (error) =>
+            outages.note(error, 'housekeeping') || logger.warn({ err: describe(error) }, 'audit log cleanup failed'),
+        );
   }, options.maintenanceIntervalMs ?? 3_600_000);
   maintenance.unref();
 
@@ -279,6 +293,7 @@ export async function createGatehouse(
       if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);
       return serverAccounts(ctx, app);
     },
+    adminKeys: adminKeys(ctx),
     services(appId) {
       const app = config.apps.get(appId);
       if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);

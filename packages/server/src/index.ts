@@ -10,6 +10,7 @@
  */
 
 export type { ServerAccounts } from './accounts/index.js';
+export { ADMIN_KEY_PREFIX, type AdminKeys, type AdminKeyView } from './admin/keys.js';
 export { CONFIG_JSON_SCHEMA_FILE, configJsonSchema } from './config/json-schema.js';
 export { applyEnvironment, CONFIG_FILE_NAMES, findConfigFile, loadConfig, readConfigFile } from './config/load.js';
 export { type AppSettings, ConfigError, type ResolvedConfig, resolveConfig } from './config/resolve.js';

@@ -28,6 +28,8 @@ const RULES: ReadonlyArray<{ constraint: string; columns: string; target: Confli
   { constraint: 'api_keys_key_hash_key', columns: 'api_keys.key_hash', target: 'apiKey' },
   { constraint: 'api_keys_user_name_key', columns: 'api_keys.user_id, api_keys.name', target: 'apiKeyName' },
   { constraint: 'one_time_tokens_pkey', columns: 'one_time_tokens.id', target: 'token' },
+  { constraint: 'admin_keys_pkey', columns: 'admin_keys.id', target: 'adminKey' },
+  { constraint: 'admin_keys_key_hash_key', columns: 'admin_keys.key_hash', target: 'adminKey' },
 ];
 
 const byConstraint = new Map(RULES.map((rule) => [rule.constraint, rule.target]));

@@ -6,9 +6,11 @@
  * `@gatehouse-auth/storage/testing` (see `docs/storage-adapters.md`).
  */
 export {
+  type AdminKeyRecord,
   type ApiKeyKind,
   type ApiKeyRecord,
   type AuditEventRecord,
+  type AuditQuery,
   type ConflictTarget,
   type ConsumeOneTimeToken,
   type EmailRecord,
@@ -18,6 +20,7 @@ export {
   type MailOutcome,
   type MailRecord,
   type MailStatus,
+  type NewAdminKey,
   type NewApiKey,
   type NewAuditEvent,
   type NewEmail,
@@ -36,6 +39,7 @@ export {
   type StorageDialect,
   type StorageTransaction,
   StorageUnavailableError,
+  type UserListOptions,
   type UserRecord,
   type UserState,
 } from './contract.js';

@@ -1,4 +1,5 @@
 import type {
+  AdminKeyRecord,
   ApiKeyRecord,
   AuditEventRecord,
   EmailRecord,
@@ -10,6 +11,7 @@ import type {
 } from './contract.js';
 import type { DialectCapabilities } from './dialects/capabilities.js';
 import type {
+  AdminKeyRow,
   ApiKeyRow,
   AuditEventRow,
   EmailRow,
@@ -29,6 +31,7 @@ export interface RowMappers {
   apiKey(row: ApiKeyRow): ApiKeyRecord;
   oneTimeToken(row: OneTimeTokenRow): OneTimeTokenRecord;
   auditEvent(row: AuditEventRow): AuditEventRecord;
+  adminKey(row: AdminKeyRow): AdminKeyRecord;
 }
 
 export function createRowMappers({ decodeJson }: DialectCapabilities): RowMappers {
@@ -104,8 +107,18 @@ export function createRowMappers({ decodeJson }: DialectCapabilities): RowMapper
       userId: row.user_id,
       type: row.type,
       ip: row.ip,
+      userAgent: row.user_agent,
+      actor: row.actor,
       detail: decodeJson(row.detail),
       at: row.at,
+    }),
+    adminKey: (row) => ({
+      id: row.id,
+      appId: row.app_id,
+      name: row.name,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      revokedAt: row.revoked_at,
     }),
   };
 }

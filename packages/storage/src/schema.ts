@@ -26,6 +26,7 @@ export interface Database {
   service_configurations: ServiceConfigurationsTable;
   audit_events: AuditEventsTable;
   mail_outbox: MailOutboxTable;
+  admin_keys: AdminKeysTable;
 }
 
 /** Milliseconds since the epoch. */
@@ -147,8 +148,24 @@ export interface AuditEventsTable {
   user_id: string | null;
   type: string;
   ip: string | null;
+  /** The client's `User-Agent` (migration 0005). */
+  user_agent: string | null;
+  /** Who acted when it was not the user: the admin key's id (migration 0005). */
+  actor: string | null;
   detail: JsonColumn;
   at: Millis;
+}
+
+/** Keys of the admin API (migration 0005): deployment-wide, for one app or (`app_id` null) for all. */
+export interface AdminKeysTable {
+  id: string;
+  app_id: string | null;
+  name: string;
+  /** SHA-256 of the secret; unique. */
+  key_hash: string;
+  created_at: Millis;
+  last_used_at: Millis | null;
+  revoked_at: Millis | null;
 }
 
 /** Mail waiting for delivery, and a short record of mail delivered, dropped or given up (migration 0002). */
@@ -181,3 +198,4 @@ export type SessionRow = Selectable<SessionsTable>;
 export type ApiKeyRow = Omit<Selectable<ApiKeysTable>, 'key_hash'>;
 export type OneTimeTokenRow = Omit<Selectable<OneTimeTokensTable>, 'token_hash'>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+export type AdminKeyRow = Omit<Selectable<AdminKeysTable>, 'key_hash'>;

@@ -1,6 +1,7 @@
 import { GatehouseError } from '@gatehouse-auth/core';
 import type { EmailRecord, StorageTransaction, UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 import { functionStatus, runConfigFunction } from '../functions/index.js';
 import { nameTaken } from './create.js';
 import { normalizeEmail } from './identifiers.js';
@@ -58,7 +59,7 @@ export async function verifyAddress(
 
 /** Announces a first proof of a mailbox that reclaimed the account (see {@link verifyAddress}). */
 export async function announceReclaim(ctx: ServerContext, app: AppSettings, userId: string, info: RequestInfo | null) {
-  await ctx.events.emit({ type: 'account-reclaimed', appId: app.id, userId, address: info?.address ?? null });
+  await ctx.events.emit({ type: 'account-reclaimed', appId: app.id, userId, ...requestFacts(info) });
 }
 
 /**
@@ -83,7 +84,7 @@ export async function confirmEmail(
   const now = ctx.now();
   const outcome = await ctx.storage.transaction((tx) => verifyAddress(tx, app, user, record.email as string, now));
   if (!outcome.verified) throw invalidToken();
-  await ctx.events.emit({ type: 'email-confirmed', appId: app.id, userId: user.id, address: info?.address ?? null });
+  await ctx.events.emit({ type: 'email-confirmed', appId: app.id, userId: user.id, ...requestFacts(info) });
   if (outcome.reclaimed) await announceReclaim(ctx, app, user.id, info);
   return (await ctx.storage.getUser(app.id, user.id)) ?? user;
 }

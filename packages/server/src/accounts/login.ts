@@ -1,6 +1,7 @@
 import { GatehouseError, type JsonObject } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 import { attemptLogin } from './hooks.js';
 import { type LoginResult, type ResumeLogin, startResumeSession, startSession } from './sessions.js';
 
@@ -54,7 +55,16 @@ export async function logIn<S extends SessionRequest>(
     attempt,
     async () => {
       proven = await prove();
-      if (proven.user.disabled) throw new GatehouseError('UserDisabled', 'user disabled');
+      if (proven.user.disabled) {
+        await ctx.events.emit({
+          type: 'login-failed',
+          appId: app.id,
+          userId: proven.user.id,
+          ...requestFacts(attempt.info),
+          detail: { provider: attempt.providerType, reason: 'user-disabled' },
+        });
+        throw new GatehouseError('UserDisabled', 'user disabled');
+      }
       return proven.user;
     },
     async (user) => {
@@ -71,7 +81,7 @@ export async function logIn<S extends SessionRequest>(
         type: 'login',
         appId: app.id,
         userId: user.id,
-        address: attempt.info.address,
+        ...requestFacts(attempt.info),
         detail: { provider: attempt.providerType, via: session.kind === 'refresh' ? 'http' : 'ddp' },
       });
       return started as SessionOf<S>;

@@ -1,6 +1,7 @@
 import { GatehouseError } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 import { failedLoginUser } from './hooks.js';
 import { findUserBySelector, type LoginSelector, selectorKey } from './identifiers.js';
 import { attemptLimits } from './limits.js';
@@ -50,7 +51,7 @@ export async function verifyPassword(
       type: 'login-failed',
       appId: app.id,
       userId: user?.id ?? null,
-      address: info.address,
+      ...requestFacts(info),
       detail: { provider: 'local-userpass', reason },
     });
     const error = invalidCredentials(reason);

@@ -1,6 +1,7 @@
 import { GatehouseError, type JsonObject } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
 import type { RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 
 /** The App Services profile of a user. */
 export interface AppServicesProfile {
@@ -80,7 +81,7 @@ export async function deleteUser(
     type: 'user-deleted',
     appId: user.appId,
     userId: user.id,
-    address: info?.address ?? null,
+    ...requestFacts(info),
     detail: { by },
   });
 }

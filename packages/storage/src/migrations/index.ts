@@ -2,6 +2,7 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import type { DialectCapabilities } from '../dialects/capabilities.js';
 import { initialMigration } from './0001-initial.js';
 import { mailOutboxMigration } from './0002-mail-outbox.js';
+import { adminMigration } from './0005-admin.js';
 
 /**
  * Every migration, by name; names sort in the order they run. Append only: a migration that has shipped is
@@ -11,6 +12,7 @@ export function storageMigrations(capabilities: DialectCapabilities): Record<str
   return {
     '0001_initial': initialMigration(capabilities.types),
     '0002_mail_outbox': mailOutboxMigration(capabilities.types),
+    '0005_admin': adminMigration(capabilities.types),
   };
 }
 

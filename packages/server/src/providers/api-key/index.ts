@@ -8,6 +8,7 @@ import {
 import { z } from 'zod';
 import { attemptLimits, isAnonymousOnly } from '../../accounts/index.js';
 import type { AppSettings, ServerContext } from '../../context.js';
+import { requestFacts } from '../../events/index.js';
 import type { CredentialProvider } from '../registry.js';
 import { type ApiKeyView, checkName, endSessionsOfKey, keyHashOf, newKeySecret, PROVIDER, view } from './keys.js';
 
@@ -190,7 +191,7 @@ export const apiKeyProvider: CredentialProvider<{ key: string }> = {
         type: 'login-failed',
         appId: app.id,
         userId: null,
-        address: info.address,
+        ...requestFacts(info),
         detail: { provider: PROVIDER, reason: 'unknown-key' },
       });
       throw new GatehouseError('InvalidPassword', 'invalid API key');
