@@ -384,9 +384,13 @@ function withinTime(promise: Promise<void>, ms: number): Promise<void> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** The paths other origins may call: the client API and the published keys. */
+/**
+ * The paths other origins may call: the client API and the published keys — not the admin API, which only
+ * the operator's tools and the same-origin admin console call.
+ */
 function isApiPath(pathname: string): boolean {
   const path = pathname.replace(/\/{2,}/g, '/');
+  if (path.startsWith('/api/admin/')) return false;
   return path.startsWith('/api/') || path === '/.well-known/jwks.json';
 }
 

@@ -10,6 +10,16 @@
  * @module
  */
 
+export {
+  type AccountMailKind,
+  type AdminAccounts,
+  type AdminAuditEventView,
+  type AdminSessionView,
+  type AdminUserView,
+  adminAccounts,
+  adminUserView,
+  type Page,
+} from './admin.js';
 export { createAccount, MAX_PROFILE_BYTES, type NewAccount } from './create.js';
 export {
   addEmail,

@@ -58,7 +58,16 @@ export async function verifyPassword(
     throw user ? failedLoginUser(error, user) : error;
   }
   await limits.succeeded();
-  if (user.disabled) throw new GatehouseError('UserDisabled', 'user disabled');
+  if (user.disabled) {
+    await ctx.events.emit({
+      type: 'login-failed',
+      appId: app.id,
+      userId: user.id,
+      ...requestFacts(info),
+      detail: { provider: 'local-userpass', reason: 'user-disabled' },
+    });
+    throw new GatehouseError('UserDisabled', 'user disabled');
+  }
   if (settings.confirmation !== 'auto') assertConfirmed(user, input.selector);
   if (verdict.needsRehash)
     await ctx.storage.setPasswordHash(app.id, user.id, await rehash(ctx, phc, input.password), ctx.now());

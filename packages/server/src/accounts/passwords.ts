@@ -78,6 +78,7 @@ export async function setPassword(
   user: UserRecord,
   password: string,
   { logout = true }: { logout?: boolean } = {},
+  info: RequestInfo | null = null,
 ): Promise<void> {
   const hash = await hashNewPassword(ctx, app, password);
   const now = ctx.now();
@@ -94,7 +95,13 @@ export async function setPassword(
         now,
       );
   });
-  await ctx.events.emit({ type: 'password-set', appId: app.id, userId: user.id, detail: { logout, by: 'server' } });
+  await ctx.events.emit({
+    type: 'password-set',
+    appId: app.id,
+    userId: user.id,
+    ...requestFacts(info),
+    detail: { logout, by: info?.actor ? 'admin' : 'server' },
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { GatehouseError, type JsonObject, objectId } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
-import type { AppSettings, ServerContext } from '../context.js';
+import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 import { servicesOfUser } from '../oauth/meteor/external-user.js';
 import { createAccount, nameTaken } from './create.js';
 import { addEmail, addressOf, removeEmail, replaceEmail, sendVerificationEmail } from './emails.js';
@@ -10,6 +11,8 @@ import { PASSWORD_PROVIDER } from './password-rules.js';
 import { setPassword } from './passwords.js';
 
 /**
+ * `info` names who asks (the admin API passes the request and its admin key; the audit log records them).
+ *
  * Account changes only the server makes — Meteor's server-side `Accounts.*`: create a user without logging in,
  * set a password, send enrollment / verification / reset mails, add, replace and remove emails, set the
  * username. The operator reaches them through `gatehouse users …` and code through `gatehouse.accounts(appId)`;
@@ -23,7 +26,7 @@ import { setPassword } from './passwords.js';
  * await accounts.sendEnrollmentEmail(userId); // Ada chooses her password from the link
  * ```
  */
-export function serverAccounts(ctx: ServerContext, app: AppSettings) {
+export function serverAccounts(ctx: ServerContext, app: AppSettings, info: RequestInfo | null = null) {
   const userOf = async (userId: string): Promise<UserRecord> => {
     const user = typeof userId === 'string' ? await ctx.storage.getUser(app.id, userId) : null;
     // Never ambiguous on the server side: the operator is entitled to know.
@@ -66,7 +69,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
             identity: { providerType: PASSWORD_PROVIDER, providerId: PASSWORD_PROVIDER, subject: objectId(ctx.now()) },
           },
           'server',
-          null,
+          info,
         );
         return user.id;
       } catch (error) {
@@ -79,7 +82,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
      * links stop working, and — unless `logout: false` — every session ends.
      */
     async setPassword(userId: string, password: string, options: { logout?: boolean } = {}): Promise<void> {
-      await setPassword(ctx, app, await userOf(userId), password, options);
+      await setPassword(ctx, app, await userOf(userId), password, options, info);
     },
 
     /** Mails an enrollment link (Meteor's `sendEnrollmentEmail`) to `email`, or to the first address. */
@@ -141,7 +144,13 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
       } catch (error) {
         existing(error);
       }
-      await ctx.events.emit({ type: 'username-set', appId: app.id, userId: user.id, detail: { by: 'server' } });
+      await ctx.events.emit({
+        type: 'username-set',
+        appId: app.id,
+        userId: user.id,
+        ...requestFacts(info),
+        detail: { by: info?.actor ? 'admin' : 'server' },
+      });
     },
 
     /**

@@ -4,6 +4,8 @@ import type { ServerContext } from '../context.js';
 import { json } from '../http/responses.js';
 import { externalServiceRoutes } from '../oauth/meteor/routes.js';
 import { jwks } from '../tokens/keys.js';
+import { adminApiRoutes } from './admin/index.js';
+import { ADMIN_PREFIX } from './admin/schemas.js';
 import { clientApiRoutes } from './client-api.js';
 import { devRoutes } from './dev-pages.js';
 import type { GatehouseEnv } from './env.js';
@@ -53,6 +55,7 @@ export function httpRoutes(
   const keySet = jwks(ctx.keys);
   router.get('/.well-known/jwks.json', () => json(keySet, 200, { 'cache-control': 'public, max-age=300' }));
   router.route('/api/client/v2.0', clientApiRoutes(ctx));
+  router.route(ADMIN_PREFIX, adminApiRoutes(ctx));
   // Meteor's `/_oauth/<service>` (and `/app/<id>/_oauth/<service>`): external services call back here.
   router.route('/', externalServiceRoutes(ctx));
   router.route('/app', hostedPages(ctx));
