@@ -6,7 +6,7 @@ import {
   type Storage,
   StorageUnavailableError,
 } from '@gatehouse-auth/storage';
-import { type ServerAccounts, serverAccounts } from './accounts/index.js';
+import { type AdminAccounts, adminAccounts, type ServerAccounts, serverAccounts } from './accounts/index.js';
 import { type AdminKeys, adminKeys } from './admin/keys.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { GatehouseConfigInput } from './config/schema.js';
@@ -78,6 +78,12 @@ export interface Gatehouse {
    * register), set in the database, remove, import Meteor's settings. Throws `AppNotFound`.
    */
   services(appId: string): ServiceAdmin;
+  /**
+   * The operator's administration of one app (what the admin API and `gatehouse users` do): users, sessions,
+   * keys, identities, services, settings, audit log. `info` is recorded with each change in the audit log
+   * (default: the CLI, actor `cli`). Throws `AppNotFound`.
+   */
+  admin(appId: string, info?: RequestInfo): AdminAccounts;
   /** Keys of the admin API (`gatehouse admin-keys …`): create (shown once), list, revoke. */
   readonly adminKeys: AdminKeys;
 }
@@ -294,6 +300,11 @@ export async function createGatehouse(
       return serverAccounts(ctx, app);
     },
     adminKeys: adminKeys(ctx),
+    admin(appId, info = { address: null, userAgent: null, actor: 'cli' }) {
+      const app = config.apps.get(appId);
+      if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);
+      return adminAccounts(ctx, app, info);
+    },
     services(appId) {
       const app = config.apps.get(appId);
       if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);

@@ -9,7 +9,13 @@
  * ```
  */
 
-export type { ServerAccounts } from './accounts/index.js';
+export type {
+  AdminAccounts,
+  AdminAuditEventView,
+  AdminSessionView,
+  AdminUserView,
+  ServerAccounts,
+} from './accounts/index.js';
 export { ADMIN_KEY_PREFIX, type AdminKeys, type AdminKeyView } from './admin/keys.js';
 export { CONFIG_JSON_SCHEMA_FILE, configJsonSchema } from './config/json-schema.js';
 export { applyEnvironment, CONFIG_FILE_NAMES, findConfigFile, loadConfig, readConfigFile } from './config/load.js';
