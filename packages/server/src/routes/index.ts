@@ -4,6 +4,7 @@ import type { ServerContext } from '../context.js';
 import { json } from '../http/responses.js';
 import { externalServiceRoutes } from '../oauth/meteor/routes.js';
 import { jwks } from '../tokens/keys.js';
+import { adminConsolePage } from '../admin/console.js';
 import { adminApiRoutes } from './admin/index.js';
 import { ADMIN_PREFIX } from './admin/schemas.js';
 import { clientApiRoutes } from './client-api.js';
@@ -56,6 +57,8 @@ export function httpRoutes(
   router.get('/.well-known/jwks.json', () => json(keySet, 200, { 'cache-control': 'public, max-age=300' }));
   router.route('/api/client/v2.0', clientApiRoutes(ctx));
   router.route(ADMIN_PREFIX, adminApiRoutes(ctx));
+  // The admin console: off unless configured, so a deployment does not show an admin sign-in page by default.
+  if (ctx.config.admin.console) router.get('/admin', () => adminConsolePage());
   // Meteor's `/_oauth/<service>` (and `/app/<id>/_oauth/<service>`): external services call back here.
   router.route('/', externalServiceRoutes(ctx));
   router.route('/app', hostedPages(ctx));
