@@ -1,10 +1,10 @@
 import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
 import { Hono, type MiddlewareHandler } from 'hono';
+import { adminConsolePage } from '../admin/console.js';
 import type { ServerContext } from '../context.js';
 import { json } from '../http/responses.js';
 import { externalServiceRoutes } from '../oauth/meteor/routes.js';
 import { jwks } from '../tokens/keys.js';
-import { adminConsolePage } from '../admin/console.js';
 import { adminApiRoutes } from './admin/index.js';
 import { ADMIN_PREFIX } from './admin/schemas.js';
 import { clientApiRoutes } from './client-api.js';
