@@ -3,8 +3,8 @@ import { logIn, PASSWORD_PROVIDER, passwordSettings, signUp } from '../../accoun
 import { AMBIGUOUS } from '../errors.js';
 import { MeteorError, matchFailed } from '../wire.js';
 import { isPlainObject, readPassword } from './args.js';
-import { loggedIn } from './login.js';
 import type { DdpMethod } from './method.js';
+import { loggedIn } from './method.js';
 
 /**
  * `createUser({ username?, email?, password, profile?, … })`: a sign-up through the account core (the app's

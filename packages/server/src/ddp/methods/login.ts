@@ -1,15 +1,8 @@
-import {
-  attemptLogin,
-  logIn,
-  PASSWORD_PROVIDER,
-  type ResumeLogin,
-  verifyPassword,
-  verifyResumeToken,
-} from '../../accounts/index.js';
+import { attemptLogin, logIn, PASSWORD_PROVIDER, verifyPassword, verifyResumeToken } from '../../accounts/index.js';
 import { loginWithOAuthOverDdp } from '../../oauth/meteor/login.js';
 import { MeteorError, matchFailed } from '../wire.js';
 import { isPlainObject, readPasswordLogin } from './args.js';
-import type { DdpMethod, LoginResultValue } from './method.js';
+import { type DdpMethod, loggedIn } from './method.js';
 
 /**
  * `login(options)`: `{ resume: token }` resumes a session — the client keeps its token, no new one is made;
@@ -49,18 +42,3 @@ export const login: DdpMethod = async (call) => {
   if (options.oauth) return loginWithOAuthOverDdp(call, options.oauth);
   throw new MeteorError(400, 'Unrecognized options for login request');
 };
-
-/** Makes a new login the connection's, and answers with it as Meteor does. */
-export async function loggedIn(
-  call: Parameters<DdpMethod>[0],
-  started: ResumeLogin,
-  type: string | undefined,
-): Promise<LoginResultValue> {
-  await call.setLogin({ userId: started.userId, sessionId: started.session.id });
-  return {
-    id: started.userId,
-    token: started.token,
-    tokenExpires: new Date(started.session.expiresAt),
-    ...(type ? { type } : {}),
-  };
-}

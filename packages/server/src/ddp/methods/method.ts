@@ -1,3 +1,4 @@
+import type { ResumeLogin } from '../../accounts/index.js';
 import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
 
 /** What a connection knows about its login. */
@@ -31,4 +32,19 @@ export interface LoginResultValue {
   token: string;
   tokenExpires: Date;
   type?: string;
+}
+
+/** Makes a new login the connection's, and answers with it as Meteor does. */
+export async function loggedIn(
+  call: MethodCall,
+  started: ResumeLogin,
+  type: string | undefined,
+): Promise<LoginResultValue> {
+  await call.setLogin({ userId: started.userId, sessionId: started.session.id });
+  return {
+    id: started.userId,
+    token: started.token,
+    tokenExpires: new Date(started.session.expiresAt),
+    ...(type ? { type } : {}),
+  };
 }

@@ -9,8 +9,8 @@ import {
 } from '../../accounts/index.js';
 import { MeteorError, matchFailed } from '../wire.js';
 import { isPlainObject, notLoggedIn, readLinkToken, readPassword } from './args.js';
-import { loggedIn } from './login.js';
 import type { DdpMethod, MethodCall } from './method.js';
+import { loggedIn } from './method.js';
 
 /**
  * `changePassword(oldPassword, newPassword)`: the core's change (limits on the current password, policy on
