@@ -217,6 +217,7 @@ export async function addEmail(
   user: UserRecord,
   email: string,
   verified: boolean,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   const address = normalizeEmail(email);
   const existing = user.emails.find((e) => e.address.toLowerCase() === address.toLowerCase());
@@ -226,7 +227,13 @@ export async function addEmail(
   } catch (error) {
     throw nameTaken(error);
   }
-  await ctx.events.emit({ type: 'email-added', appId: app.id, userId: user.id, detail: { by: 'server' } });
+  await ctx.events.emit({
+    type: 'email-added',
+    appId: app.id,
+    userId: user.id,
+    ...requestFacts(info),
+    detail: { by: info?.actor ? 'admin' : 'server' },
+  });
 }
 
 /**
@@ -240,6 +247,7 @@ export async function replaceEmail(
   oldEmail: string,
   newEmail: string,
   verified: boolean,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   const address = normalizeEmail(newEmail);
   let replaced = false;
@@ -250,7 +258,13 @@ export async function replaceEmail(
   }
   if (!replaced) throw new GatehouseError('NotFound', 'No user could be found with old email');
   await forgetLinks(ctx, app, user.id);
-  await ctx.events.emit({ type: 'email-replaced', appId: app.id, userId: user.id, detail: { by: 'server' } });
+  await ctx.events.emit({
+    type: 'email-replaced',
+    appId: app.id,
+    userId: user.id,
+    ...requestFacts(info),
+    detail: { by: info?.actor ? 'admin' : 'server' },
+  });
 }
 
 /** Removes an email (Meteor's `removeEmail`); links sent to it stop working. */
@@ -259,11 +273,18 @@ export async function removeEmail(
   app: AppSettings,
   user: UserRecord,
   email: string,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   if (typeof email !== 'string' || !(await ctx.storage.removeEmail(app.id, user.id, email)))
     throw new GatehouseError('BadRequest', 'No such email for user.');
   await forgetLinks(ctx, app, user.id);
-  await ctx.events.emit({ type: 'email-removed', appId: app.id, userId: user.id, detail: { by: 'server' } });
+  await ctx.events.emit({
+    type: 'email-removed',
+    appId: app.id,
+    userId: user.id,
+    ...requestFacts(info),
+    detail: { by: info?.actor ? 'admin' : 'server' },
+  });
 }
 
 export function invalidToken(): GatehouseError {

@@ -112,7 +112,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings, info: Reque
      */
     async addEmail(userId: string, email: string, verified = false): Promise<void> {
       try {
-        await addEmail(ctx, app, await userOf(userId), email, verified);
+        await addEmail(ctx, app, await userOf(userId), email, verified, info);
       } catch (error) {
         existing(error);
       }
@@ -124,7 +124,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings, info: Reque
      */
     async replaceEmail(userId: string, oldEmail: string, newEmail: string, verified = false): Promise<void> {
       try {
-        await replaceEmail(ctx, app, await userOf(userId), oldEmail, newEmail, verified);
+        await replaceEmail(ctx, app, await userOf(userId), oldEmail, newEmail, verified, info);
       } catch (error) {
         existing(error);
       }
@@ -132,7 +132,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings, info: Reque
 
     /** Removes an email (Meteor's `removeEmail`); links sent to it stop working. */
     async removeEmail(userId: string, email: string): Promise<void> {
-      await removeEmail(ctx, app, await userOf(userId), email);
+      await removeEmail(ctx, app, await userOf(userId), email, info);
     },
 
     /** Sets the username (Meteor's `setUsername`): unique in the app in any letter case or width. */

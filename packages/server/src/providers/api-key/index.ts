@@ -7,7 +7,7 @@ import {
 } from '@gatehouse-auth/storage';
 import { z } from 'zod';
 import { attemptLimits, isAnonymousOnly } from '../../accounts/index.js';
-import type { AppSettings, ServerContext } from '../../context.js';
+import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
 import { requestFacts } from '../../events/index.js';
 import type { CredentialProvider } from '../registry.js';
 import { type ApiKeyView, checkName, endSessionsOfKey, keyHashOf, newKeySecret, PROVIDER, view } from './keys.js';
@@ -52,8 +52,9 @@ async function announce(
   user: UserRecord,
   type: 'api-key-created' | 'api-key-enabled' | 'api-key-disabled' | 'api-key-deleted',
   keyId: string,
+  info: RequestInfo | null,
 ) {
-  await ctx.events.emit({ type, appId: app.id, userId: user.id, detail: { keyId } });
+  await ctx.events.emit({ type, appId: app.id, userId: user.id, ...requestFacts(info), detail: { keyId } });
 }
 
 /**
@@ -70,6 +71,7 @@ export async function createApiKey(
   app: AppSettings,
   user: UserRecord,
   name: string,
+  info: RequestInfo | null = null,
 ): Promise<ApiKeyView & { key: string }> {
   const { maxKeysPerUser } = settingsOf(app);
   refuseServerUser(user);
@@ -105,7 +107,7 @@ export async function createApiKey(
     await ctx.storage.deleteApiKey(app.id, user.id, record.id);
     throw tooMany();
   }
-  await announce(ctx, app, user, 'api-key-created', record.id);
+  await announce(ctx, app, user, 'api-key-created', record.id, info);
   return { ...view(record), key };
 }
 
@@ -142,12 +144,13 @@ export async function setApiKeyDisabled(
   session: SessionRecord,
   keyId: string,
   disabled: boolean,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   settingsOf(app);
   refuseServerUser(user);
   if (!(await ctx.storage.setApiKeyDisabled(app.id, user.id, keyIdOf(keyId), disabled))) throw notFound();
   if (disabled) await endSessionsOfKey(ctx.storage, app.id, user.id, keyId, ctx.now(), session.id);
-  await announce(ctx, app, user, disabled ? 'api-key-disabled' : 'api-key-enabled', keyId);
+  await announce(ctx, app, user, disabled ? 'api-key-disabled' : 'api-key-enabled', keyId, info);
 }
 
 /**
@@ -160,6 +163,7 @@ export async function deleteApiKey(
   user: UserRecord,
   session: SessionRecord,
   keyId: string,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   settingsOf(app);
   refuseServerUser(user);
@@ -168,7 +172,7 @@ export async function deleteApiKey(
     throw new GatehouseError('Forbidden', 'cannot delete the API key of the current session');
   if (!(await ctx.storage.deleteApiKey(app.id, user.id, keyId))) throw notFound();
   await endSessionsOfKey(ctx.storage, app.id, user.id, keyId, ctx.now());
-  await announce(ctx, app, user, 'api-key-deleted', keyId);
+  await announce(ctx, app, user, 'api-key-deleted', keyId, info);
 }
 
 /**

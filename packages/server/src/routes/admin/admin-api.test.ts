@@ -93,6 +93,7 @@ describe.each(['sqlite', 'postgres'] as const)('admin API (%s)', (dialect) => {
     const { admin } = await start();
     const made: string[] = [];
     for (const name of ['ann', 'bob', 'cyd']) {
+      t.advance(1000); // ids (ObjectIds) order by their second
       const res = await admin('POST', '/users', {
         body: { email: `${name}@example.com`, username: name, profile: { name } },
       });
@@ -239,6 +240,7 @@ describe.each(['sqlite', 'postgres'] as const)('admin API (%s)', (dialect) => {
     expect(settings.text).toContain('[redacted]');
 
     const created = await admin('POST', '/users', { body: { username: 'fay' } });
+    t.advance(1000);
     await admin('POST', `/users/${created.json.id}/disable`);
     const keyId = (await t.request('GET', `${ADMIN}/me`, { token: key })).json.key.id;
     const trail = await admin('GET', `/audit?userId=${created.json.id}`);
@@ -262,6 +264,57 @@ describe.each(['sqlite', 'postgres'] as const)('admin API (%s)', (dialect) => {
       all.json.items.slice(0, 4).map((e: { id: string }) => e.id),
     );
     expect((await admin('GET', `/audit?since=${t.now() + 1}`)).json.items).toEqual([]);
+  });
+
+  it('records the client address and user agent on every event of a user’s own session', async () => {
+    const { admin } = await start();
+    const ua = { 'user-agent': 'Phone/7.1' };
+    // A second between requests: events of one instant have no order among themselves.
+    const req = (method: string, path: string, init: TestRequestInit = {}) => {
+      t.advance(1000);
+      return t.request(method, path, { ...init, headers: { ...ua, ...init.headers }, address: '203.0.113.5' });
+    };
+    const email = 'hal@example.com';
+    await req('POST', t.appPath('/auth/providers/local-userpass/register'), {
+      body: { email, password: 'correct horse battery' },
+    });
+    await req('POST', t.appPath('/auth/providers/local-userpass/login'), {
+      body: { username: email, password: 'wrong one!' },
+    });
+    const login = (
+      await req('POST', t.appPath('/auth/providers/local-userpass/login'), {
+        body: { username: email, password: 'correct horse battery' },
+      })
+    ).json;
+    const api = '/api/client/v2.0';
+    await req('PATCH', `${api}/auth/user`, { token: login.access_token, body: { $set: { 'profile.name': 'Hal' } } });
+    const key = await req('POST', `${api}/auth/api_keys`, { token: login.refresh_token, body: { name: 'ci' } });
+    await req('DELETE', `${api}/auth/api_keys/${key.json._id}`, { token: login.refresh_token });
+    await req('POST', `${api}/auth/password`, {
+      token: login.access_token,
+      body: { currentPassword: 'correct horse battery', newPassword: 'another long passphrase' },
+    });
+    const again = (
+      await req('POST', t.appPath('/auth/providers/local-userpass/login'), {
+        body: { username: email, password: 'another long passphrase' },
+      })
+    ).json;
+    await req('DELETE', `${api}/auth/session`, { token: again.refresh_token });
+
+    const trail = (await admin('GET', `/audit?userId=${login.user_id}`)).json.items;
+    const types = trail.map((e: { type: string }) => e.type).reverse();
+    expect(types).toEqual([
+      'user-created',
+      'login-failed',
+      'login',
+      'profile-updated',
+      'api-key-created',
+      'api-key-deleted',
+      'password-changed',
+      'login',
+      'logout',
+    ]);
+    for (const event of trail) expect(event).toMatchObject({ ip: '203.0.113.5', userAgent: 'Phone/7.1', actor: null });
   });
 
   it('refuses bad input with stable 4xx codes', async () => {
