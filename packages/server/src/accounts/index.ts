@@ -53,7 +53,7 @@ export {
 export { type AttemptLimits, attemptLimits, tooManyAttempts } from './limits.js';
 export { linkPasswordAccount } from './link-password.js';
 export { humanDuration, type LinkPurpose, type LinkToken, mailAccountLink } from './links.js';
-export { type LoginAttemptInfo, logIn, type Proven, type SessionRequest } from './login.js';
+export { announcedFailure, type LoginAttemptInfo, logIn, type Proven, type SessionRequest } from './login.js';
 export { invalidCredentials, type PasswordFailure, verifyPassword } from './password-login.js';
 export { PASSWORD_PROVIDER, type PasswordInput, passwordPolicy, passwordSettings } from './password-rules.js';
 export {

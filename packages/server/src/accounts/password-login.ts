@@ -5,6 +5,7 @@ import { requestFacts } from '../events/index.js';
 import { failedLoginUser } from './hooks.js';
 import { findUserBySelector, type LoginSelector, selectorKey } from './identifiers.js';
 import { attemptLimits } from './limits.js';
+import { announcedFailure } from './login.js';
 import {
   assertPasswordLength,
   checkStoredPassword,
@@ -54,7 +55,7 @@ export async function verifyPassword(
       ...requestFacts(info),
       detail: { provider: 'local-userpass', reason },
     });
-    const error = invalidCredentials(reason);
+    const error = announcedFailure(invalidCredentials(reason));
     throw user ? failedLoginUser(error, user) : error;
   }
   await limits.succeeded();
@@ -66,7 +67,7 @@ export async function verifyPassword(
       ...requestFacts(info),
       detail: { provider: 'local-userpass', reason: 'user-disabled' },
     });
-    throw new GatehouseError('UserDisabled', 'user disabled');
+    throw announcedFailure(new GatehouseError('UserDisabled', 'user disabled'));
   }
   if (settings.confirmation !== 'auto') assertConfirmed(user, input.selector);
   if (verdict.needsRehash)

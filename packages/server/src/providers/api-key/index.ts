@@ -6,7 +6,7 @@ import {
   type UserRecord,
 } from '@gatehouse-auth/storage';
 import { z } from 'zod';
-import { attemptLimits, isAnonymousOnly } from '../../accounts/index.js';
+import { announcedFailure, attemptLimits, isAnonymousOnly } from '../../accounts/index.js';
 import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
 import { requestFacts } from '../../events/index.js';
 import type { CredentialProvider } from '../registry.js';
@@ -198,7 +198,7 @@ export const apiKeyProvider: CredentialProvider<{ key: string }> = {
         ...requestFacts(info),
         detail: { provider: PROVIDER, reason: 'unknown-key' },
       });
-      throw new GatehouseError('InvalidPassword', 'invalid API key');
+      throw announcedFailure(new GatehouseError('InvalidPassword', 'invalid API key'));
     }
     await ctx.storage.touchApiKey(app.id, record.id, ctx.now());
     return { user, apiKeyId: record.id };

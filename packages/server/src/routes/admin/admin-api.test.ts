@@ -315,6 +315,18 @@ describe.each(['sqlite', 'postgres'] as const)('admin API (%s)', (dialect) => {
       'logout',
     ]);
     for (const event of trail) expect(event).toMatchObject({ ip: '203.0.113.5', userAgent: 'Phone/7.1', actor: null });
+
+    // A refusal by any other provider (here a forged custom JWT) is recorded once, with its code.
+    const forged = await req('POST', t.appPath('/auth/providers/custom-token/login'), { body: { token: 'a.b.c' } });
+    expect(forged.status).toBe(401);
+    const failures = (await admin('GET', '/audit?type=login-failed')).json.items;
+    expect(
+      failures.filter((e: { detail: { provider: string } }) => e.detail.provider === 'custom-token'),
+    ).toMatchObject([{ userId: null, userAgent: 'Phone/7.1', detail: { reason: forged.json.error_code } }]);
+    // The wrong password above was recorded once, not twice.
+    expect(
+      failures.filter((e: { detail: { provider: string } }) => e.detail.provider === 'local-userpass'),
+    ).toHaveLength(1);
   });
 
   it('refuses bad input with stable 4xx codes', async () => {
