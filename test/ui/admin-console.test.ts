@@ -68,9 +68,13 @@ describe('admin console (Chromium)', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(res.headers.get('x-frame-options')).toBe('DENY');
 
+    // The OpenAPI document lists the page only where it is mounted.
+    const paths = (await (await fetch(`${server.url}/api/openapi.json`)).json()).paths;
+    expect(paths['/admin']?.get).toBeDefined();
     const off = await startTestGatehouse('sqlite');
     try {
       expect((await off.request('GET', '/admin')).status).toBe(404);
+      expect((await off.request('GET', '/api/openapi.json')).json.paths['/admin']).toBeUndefined();
     } finally {
       await off.close();
     }

@@ -26,14 +26,14 @@ import { createDatabaseOutages, type DatabaseState } from './health/outages.js';
 import { createCors } from './http/cors.js';
 import { observeRequests } from './http/observe.js';
 import { createLogger, type Logger } from './logger.js';
-import { countingRefusals, createMetrics, type GatehouseMetrics } from './metrics/index.js';
+import { countingRefusals, createMetrics, type GatehouseMetrics, refreshedAtMostEvery } from './metrics/index.js';
 import { clientAddressResolver } from './net/client-address.js';
 import { type ServiceAdmin, serviceAdmin } from './oauth/meteor/settings.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/index.js';
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/index.js';
 import type { RedisState } from './rate-limit/redis.js';
 import { errorResponse } from './routes/errors.js';
-import { describe, httpRoutes } from './routes/index.js';
+import { describe, httpRoutes, mountedRoutes } from './routes/index.js';
 import { importSigningKeys } from './tokens/keys.js';
 import { createTokenService } from './tokens/tokens.js';
 
@@ -56,6 +56,11 @@ export interface Gatehouse {
    * requests refused), the mail outbox's depth, and Redis (whether limits are shared or counted per process).
    */
   status(): Promise<GatehouseStatus>;
+  /**
+   * Resolves once the background work started so far (mail written after a call answered) has finished and the
+   * mail due was handed to SMTP or the outbox — or after `ms`. The CLI waits for it before it closes.
+   */
+  settled(ms: number): Promise<void>;
   /** Waits for background work (mail), then closes the hashing pool, the mailer and the database. */
   close(): Promise<void>;
   readonly config: ResolvedConfig;
@@ -68,6 +73,11 @@ export interface Gatehouse {
   readonly logger: Logger;
   /** Prometheus metrics when `metrics.enabled`, else `null`; `serveMetrics` serves them on their own port. */
   readonly metrics: GatehouseMetrics | null;
+  /**
+   * The HTTP routes mounted (method and Hono path pattern, e.g. `GET /api/client/v2.0/app/:appId/location`):
+   * what the OpenAPI document at `/api/openapi.json` must describe, no more and no less.
+   */
+  readonly httpRoutes: readonly { method: string; path: string }[];
   /**
    * The server-side account changes of one app (Meteor's server `Accounts.*`: createUser, setPassword,
    * sendEnrollmentEmail, addEmail, setUsername, …). Throws `AppNotFound` for an app not in the config.
@@ -97,6 +107,9 @@ export interface GatehouseStatus {
   redis: RedisState | null;
 }
 
+/** The active-sessions gauge counts sessions in the database at most this often, however often it is scraped. */
+const ACTIVE_SESSIONS_REFRESH_MS = 15_000;
+
 /** Parts a caller (tests, the CLI) may provide instead of having them built from the configuration. */
 export interface GatehouseOptions {
   storage?: Storage;
@@ -112,6 +125,8 @@ export interface GatehouseOptions {
   ddpHeartbeat?: DdpHeartbeat;
   /** How often expired one-time tokens (links, OAuth states) are deleted; hourly by default; tests shorten it. */
   maintenanceIntervalMs?: number;
+  /** How often the active-sessions metric may count sessions in the database (default 15 s); tests shorten it. */
+  activeSessionsRefreshMs?: number;
 }
 
 /**
@@ -144,6 +159,11 @@ export async function createGatehouse(
         databaseAvailable: () => outages.state().available,
         mailQueue: () => mail.depth().catch(() => null),
         redisShared: () => (shared ? shared.state().limits === 'shared' : null),
+        activeSessions: refreshedAtMostEvery(
+          options.activeSessionsRefreshMs ?? ACTIVE_SESSIONS_REFRESH_MS,
+          () => storage.countActiveSessions(now()),
+          () => Date.now(),
+        ),
       })
     : null;
   const keys = await importSigningKeys(config.keys);
@@ -179,6 +199,7 @@ export async function createGatehouse(
     logger,
     now,
     onError: (error, what) => outages.note(error, what),
+    ...(metrics ? { onOutcome: (outcome, kind) => metrics.observeMail(outcome, kind) } : {}),
   });
   // Shared state for several instances, when configured: rate limits and news of changed users.
   // (Loaded only when configured: a single instance never pays for the Redis client.)
@@ -294,6 +315,7 @@ export async function createGatehouse(
     ddp,
     logger,
     metrics,
+    httpRoutes: mountedRoutes(router),
     accounts(appId) {
       const app = config.apps.get(appId);
       if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);
@@ -332,6 +354,7 @@ export async function createGatehouse(
       return crossOrigin ? cors.decorate(request, response) : response;
     },
     clientAddress: (socketAddress, forwardedFor) => resolveAddress({ socketAddress, forwardedFor }),
+    settled: (ms) => ctx.settled(ms),
     ready: ping,
     async status() {
       return {

@@ -9,6 +9,7 @@
  * ```
  */
 
+export type { ImportedAccount, ImportOutcome } from './accounts/import.js';
 export type {
   AdminAccounts,
   AdminAuditEventView,
@@ -17,6 +18,17 @@ export type {
   ServerAccounts,
 } from './accounts/index.js';
 export { ADMIN_KEY_PREFIX, type AdminKeys, type AdminKeyView } from './admin/keys.js';
+export {
+  type AppServicesExport,
+  ExportError,
+  type ImportedSettings,
+  type ParsedCustomData,
+  type ParsedUsers,
+  parseAppServicesUsers,
+  parseCustomUserData,
+  readAppServicesExport,
+  settingsFromExport,
+} from './app-services/export.js';
 export { CONFIG_JSON_SCHEMA_FILE, configJsonSchema } from './config/json-schema.js';
 export { applyEnvironment, CONFIG_FILE_NAMES, findConfigFile, loadConfig, readConfigFile } from './config/load.js';
 export { type AppSettings, ConfigError, type ResolvedConfig, resolveConfig } from './config/resolve.js';
@@ -35,5 +47,8 @@ export { type MetricsServer, serveMetrics } from './node/metrics-server.js';
 export { type NodeServer, serveNode } from './node/serve.js';
 export type { ServiceAdmin, ServiceView } from './oauth/meteor/settings.js';
 export { type EncryptionKeyConfig, generateEncryptionKey } from './oauth/vault.js';
+export { type Operation, openApiDocument } from './openapi/document.js';
+export { openApiMarkdown } from './openapi/markdown.js';
+export { allOperations } from './openapi/operations.js';
 export { type ServerApiKeyView, serverApiKeys } from './providers/api-key/index.js';
 export { generateSigningKey, type SigningAlgorithm, type SigningKeyConfig } from './tokens/keys.js';

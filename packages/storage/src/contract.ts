@@ -173,6 +173,11 @@ export interface StorageTransaction {
   revokeUserSessions(appId: string, userId: string, now: number, exceptSessionId?: string): Promise<number>;
   /** The user's active (not revoked, not expired at `now`) sessions, newest first. */
   listActiveSessions(appId: string, userId: string, now: number): Promise<SessionRecord[]>;
+  /**
+   * How many sessions are active (not revoked, not expired at `now`), by app and kind — one counting query over
+   * every app, for the active-sessions metric (read at most every few seconds, never per request).
+   */
+  countActiveSessions(now: number): Promise<{ appId: string; kind: SessionKind; count: number }[]>;
 
   // ---- one-time tokens --------------------------------------------------------------------------------
   /**

@@ -50,6 +50,7 @@ export {
   normalizeUsername,
   selectorOfLoginName,
 } from './identifiers.js';
+export { type ImportedAccount, type ImportOutcome, importAccount } from './import.js';
 export { type AttemptLimits, attemptLimits, tooManyAttempts } from './limits.js';
 export { linkPasswordAccount } from './link-password.js';
 export { humanDuration, type LinkPurpose, type LinkToken, mailAccountLink } from './links.js';

@@ -6,9 +6,11 @@ import { servicesOfUser } from '../oauth/meteor/external-user.js';
 import { createAccount, nameTaken } from './create.js';
 import { addEmail, addressOf, removeEmail, replaceEmail, sendVerificationEmail } from './emails.js';
 import { normalizeUsername } from './identifiers.js';
+import { type ImportedAccount, type ImportOutcome, importAccount } from './import.js';
 import { mailAccountLink } from './links.js';
 import { PASSWORD_PROVIDER } from './password-rules.js';
 import { setPassword } from './passwords.js';
+import { setCustomData } from './users.js';
 
 /**
  * `info` names who asks (the admin API passes the request and its admin key; the audit log records them).
@@ -83,6 +85,26 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings, info: Reque
      */
     async setPassword(userId: string, password: string, options: { logout?: boolean } = {}): Promise<void> {
       await setPassword(ctx, app, await userOf(userId), password, options, info);
+    },
+
+    /**
+     * Brings over a user of another system (App Services) with its id, identities and email, without a
+     * password; a user with that id already there is left as it is (docs/migrating-from-app-services.md).
+     */
+    async importUser(input: ImportedAccount): Promise<ImportOutcome> {
+      try {
+        return await importAccount(ctx, app, input);
+      } catch (error) {
+        return existing(error);
+      }
+    },
+
+    /**
+     * Replaces the user's stored custom data (what access tokens carry as `user_data` from the next refresh,
+     * unless the config module has a `customData` hook); at most 16 KiB.
+     */
+    async setCustomData(userId: string, customData: JsonObject): Promise<void> {
+      await setCustomData(ctx, await userOf(userId), customData);
     },
 
     /** Mails an enrollment link (Meteor's `sendEnrollmentEmail`) to `email`, or to the first address. */

@@ -38,13 +38,17 @@ describe.each(['sqlite', 'postgres'] as const)('the mail outbox (%s)', (dialect)
   let queue: MailQueue;
   let clock: number;
   let transport: ReturnType<typeof flakyTransport>;
+  /** What the queue told the metrics: `outcome kind`. */
+  let outcomes: string[];
   const APP = 'mail-app';
 
   beforeEach(async () => {
     env = await openTestStorage(dialect);
     clock = Date.UTC(2026, 0, 1);
     transport = flakyTransport();
+    outcomes = [];
     queue = createMailQueue({
+      onOutcome: (outcome, kind) => outcomes.push(`${outcome} ${kind}`),
       storage: env.storage,
       transport: transport.mailer,
       sealer: await createSealer([await testSigningKey()]),
@@ -80,6 +84,7 @@ describe.each(['sqlite', 'postgres'] as const)('the mail outbox (%s)', (dialect)
     await queue.deliverDue();
     expect(transport.delivered.map((m) => m.to)).toEqual(['ada@example.com']);
     expect(await queue.depth()).toEqual({ pending: 0, oldestDueForMs: 0 });
+    expect(outcomes).toEqual([...Array(3).fill('retried confirm-email'), 'sent confirm-email']);
   });
 
   it('counts only mail actually sent against the hourly limit', async () => {
@@ -94,11 +99,16 @@ describe.each(['sqlite', 'postgres'] as const)('the mail outbox (%s)', (dialect)
     expect(transport.delivered.at(-1)?.subject).toBe('Hello 9');
     expect(transport.delivered.length).toBeLessThanOrEqual(2);
     // Failed attempts did not count: the address gets the rest of its five this hour, then no more.
+    const before = transport.delivered.length;
     for (let i = 0; i < MAILS_PER_ADDRESS_PER_HOUR + 2; i++) {
       await queue.send(APP, message('bo@example.com', 10 + i), { kind: 'confirm-email' });
       await queue.deliverDue();
     }
     expect(transport.delivered).toHaveLength(MAILS_PER_ADDRESS_PER_HOUR);
+    expect(outcomes.filter((o) => o.startsWith('sent'))).toHaveLength(MAILS_PER_ADDRESS_PER_HOUR);
+    // The rest are dropped (and counted so), not sent.
+    const dropped = MAILS_PER_ADDRESS_PER_HOUR + 2 - (MAILS_PER_ADDRESS_PER_HOUR - before);
+    expect(outcomes.filter((o) => o.startsWith('dropped'))).toEqual(Array(dropped).fill('dropped confirm-email'));
     clock += 3_600_001;
     await queue.send(APP, message('bo@example.com', 99), { kind: 'confirm-email' });
     await queue.deliverDue();
@@ -119,6 +129,7 @@ describe.each(['sqlite', 'postgres'] as const)('the mail outbox (%s)', (dialect)
     await queue.deliverDue();
     expect(transport.attempts()).toBe(attempts);
     expect(transport.delivered).toEqual([]);
+    expect(outcomes).toEqual([...Array(attempts - 1).fill('retried reset-password'), 'failed reset-password']);
   });
 
   it('stores mail bodies sealed, never the one-time link in clear', async () => {

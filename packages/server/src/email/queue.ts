@@ -53,6 +53,8 @@ export interface MailQueueOptions {
   now: () => number;
   /** Told about errors of the queue itself (the database away); returns true when it took care of logging. */
   onError?: (error: unknown, what: string) => boolean;
+  /** Told how each delivery attempt ended, and of mail dropped before it was written (the metrics count them). */
+  onOutcome?: (outcome: 'sent' | 'retried' | 'failed' | 'dropped', kind: string) => void;
 }
 
 export function createMailQueue(options: MailQueueOptions): MailQueue {
@@ -61,6 +63,7 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
     if (options.onError?.(error, what)) return;
     logger.warn({ err: error instanceof Error ? error.message : String(error), what }, 'mail outbox error');
   };
+  const outcome = (what: 'sent' | 'retried' | 'failed' | 'dropped', kind: string) => options.onOutcome?.(what, kind);
   let closed = false;
   let round: Promise<void> | null = null;
   let again = false;
@@ -78,12 +81,14 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
         now: at,
         reason: 'sealed with an unknown key',
       });
+      outcome('failed', mail.kind);
       return;
     }
     const message = JSON.parse(text) as MailMessage;
     if ((await storage.countSentMail(mail.appId, mail.recipient, at - HOUR_MS)) >= MAILS_PER_ADDRESS_PER_HOUR) {
       logger.warn({ app: mail.appId, kind: mail.kind }, 'mail to an address over its hourly limit dropped');
       await storage.finishMail(mail.id, mail.claim, { status: 'dropped', now: at, reason: 'hourly limit' });
+      outcome('dropped', mail.kind);
       return;
     }
     try {
@@ -98,12 +103,16 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
           'mail given up',
         );
         await storage.finishMail(mail.id, mail.claim, { status: 'failed', now: now(), reason });
+        outcome('failed', mail.kind);
         return;
       }
       const wait = Math.min(delivery.maxRetryMs, delivery.firstRetryMs * 2 ** Math.min(30, mail.attempts - 1));
       await storage.retryMail(mail.id, mail.claim, now() + wait, reason);
+      outcome('retried', mail.kind);
       return;
     }
+    // Counted when the SMTP server took it, whether or not the record below still holds the claim.
+    outcome('sent', mail.kind);
     if (!(await storage.finishMail(mail.id, mail.claim, { status: 'sent', now: now() })))
       logger.warn({ mailId: mail.id }, 'mail sent, but meanwhile it was replaced by a newer one or its hold expired');
   };
@@ -145,6 +154,7 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
       const at = now();
       if ((await storage.countSentMail(appId, message.to, at - HOUR_MS)) >= MAILS_PER_ADDRESS_PER_HOUR) {
         logger.warn({ app: appId, kind }, 'mail to an address over its hourly limit dropped');
+        outcome('dropped', kind);
         return;
       }
       const id = objectId(at);

@@ -28,7 +28,15 @@ export interface MetricSources {
   mailQueue?(): Promise<{ pending: number; oldestDueForMs: number } | null>;
   /** With Redis: whether limits are shared through it (`true`) or counted per process; `null` without Redis. */
   redisShared?(): boolean | null;
+  /**
+   * Active sessions by app and kind, from storage — cached ({@link refreshedAtMostEvery}): a scrape never
+   * costs more than one counting query per interval. `null` when they cannot be read (the last figures stay).
+   */
+  activeSessions?(): Promise<{ appId: string; kind: string; count: number }[] | null>;
 }
+
+/** What became of one mail delivery attempt (or of a mail refused before it was written). */
+export type MailOutcome = 'sent' | 'retried' | 'failed' | 'dropped';
 
 /**
  * Gatehouse's Prometheus metrics, in a registry of its own (two Gatehouses in one process never mix). Off
@@ -48,6 +56,8 @@ export interface GatehouseMetrics {
   rateLimitRefused(limit: string): void;
   /** An account event of the core (`ctx.events`): logins and failed logins are counted by provider. */
   observeAccountEvent(event: AccountEvent): void;
+  /** One mail's delivery attempt ended (`kind`: confirm-email, reset-password, enroll, …). */
+  observeMail(outcome: MailOutcome, kind: string): void;
 }
 
 /** Latency buckets (seconds): token refreshes answer in milliseconds, password logins in tens to hundreds. */
@@ -202,8 +212,31 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
     labelNames: ['provider', 'reason'],
     registers,
   });
-  // Not yet: active sessions (it needs a count from storage, not events: sessions also end by expiring) and
-  // mail sent or failed (the core emits no mail event yet).
+  // ---- Counted from storage (sessions also end by expiring, which no event tells) ----------------------------
+  new Gauge({
+    name: 'gatehouse_active_sessions',
+    help: 'Sessions not revoked and not expired, by kind (refresh: App Services logins; resume: Meteor logins), all apps together. Counted in the database at most every 15 s.',
+    labelNames: ['kind'],
+    registers,
+    async collect() {
+      const rows = await sources.activeSessions?.();
+      if (!rows) return;
+      const byKind = new Map<string, number>([
+        ['refresh', 0],
+        ['resume', 0],
+      ]);
+      for (const row of rows) byKind.set(label(row.kind), (byKind.get(label(row.kind)) ?? 0) + row.count);
+      for (const [kind, count] of byKind) this.set({ kind }, count);
+    },
+  });
+
+  // ---- The mail outbox (email/queue.ts) -----------------------------------------------------------------------
+  const mails = new Counter({
+    name: 'gatehouse_mail_deliveries_total',
+    help: 'Mail delivery attempts by outcome — sent; retried (failed, tried again later); failed (given up); dropped (the address had its hourly share) — and kind (confirm-email, reset-password, enroll, …).',
+    labelNames: ['outcome', 'kind'],
+    registers,
+  });
 
   return {
     registry,
@@ -226,6 +259,43 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
       else if (event.type === 'login-failed')
         loginFailures.inc({ provider: label(detail.provider), reason: label(detail.reason) });
     },
+    observeMail(outcome, kind) {
+      mails.inc({ outcome, kind: label(kind) });
+    },
+  };
+}
+
+/**
+ * `load`, called at most once per `intervalMs` (concurrent callers share one call); in between, the last
+ * answer. A failed load answers the last good value (or `null`), and is tried again at the next call after
+ * the interval.
+ *
+ * @example
+ * ```ts
+ * const activeSessions = refreshedAtMostEvery(15_000, () => storage.countActiveSessions(Date.now()), Date.now);
+ * ```
+ */
+export function refreshedAtMostEvery<T>(
+  intervalMs: number,
+  load: () => Promise<T>,
+  now: () => number,
+): () => Promise<T | null> {
+  let value: T | null = null;
+  let loadedAt = Number.NEGATIVE_INFINITY;
+  let running: Promise<T | null> | null = null;
+  return () => {
+    if (now() - loadedAt < intervalMs) return Promise.resolve(value);
+    running ??= load()
+      .then((loaded) => {
+        value = loaded;
+        return loaded;
+      })
+      .catch(() => value)
+      .finally(() => {
+        loadedAt = now();
+        running = null;
+      });
+    return running;
   };
 }
 
@@ -271,7 +341,8 @@ function label(value: unknown): string {
   return typeof value === 'string' && /^[a-z0-9][a-z0-9-]{0,39}$/.test(value) ? value : 'other';
 }
 
-function serverVersion(): string {
+/** The version in the server package's package.json (`unknown` if it cannot be read). */
+export function serverVersion(): string {
   try {
     // From `src/metrics/` and `dist/metrics/` alike, the package's package.json is two directories up.
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

@@ -35,12 +35,16 @@ afterEach(async () => {
 });
 
 /** A Gatehouse on a port, logging JSON lines into `lines`. */
-async function start(dialect: 'sqlite' | 'postgres', extra: Partial<GatehouseConfigInput> = {}) {
+async function start(
+  dialect: 'sqlite' | 'postgres',
+  extra: Partial<GatehouseConfigInput> = {},
+  options: { activeSessionsRefreshMs?: number } = {},
+) {
   const { storage, cleanup } = await openStorage(dialect);
   closers.push(cleanup);
   const text: string[] = [];
   const logger = createLogger('info', { write: (chunk: string) => text.push(chunk) });
-  const gatehouse = await createGatehouse(await config(extra), { storage, logger });
+  const gatehouse = await createGatehouse(await config(extra), { storage, logger, ...options });
   const server: NodeServer = await serveNode(gatehouse, { host: '127.0.0.1', port: 0 });
   closers.push(() => server.close({ graceMs: 0 }));
   const lines = (): Line[] =>
@@ -76,10 +80,10 @@ async function openStorage(dialect: 'sqlite' | 'postgres'): Promise<{ storage: S
 const appPath = (path: string) => `/api/client/v2.0/app/${appId}${path}`;
 
 /** Waits until `check` passes (log lines are written when the response has been sent). */
-async function eventually(check: () => void): Promise<void> {
+async function eventually(check: () => void | Promise<void>): Promise<void> {
   for (let i = 0; ; i++) {
     try {
-      check();
+      await check();
       return;
     } catch (error) {
       if (i > 100) throw error;
@@ -250,5 +254,42 @@ describe.each(['sqlite', 'postgres'] as const)('metrics (%s)', (dialect) => {
     // Labels hold patterns, never what a request carried.
     expect(text).not.toContain(appId);
     expect(text).not.toContain('example.com');
+  });
+
+  it('count active sessions from the database and mail by outcome', async () => {
+    // Counted at every scrape here; 15 s apart by default.
+    const { gatehouse, call } = await start(dialect, { metrics: { enabled: true } }, { activeSessionsRefreshMs: 0 });
+    const metrics = await serveMetrics(gatehouse.metrics!, { host: '127.0.0.1', port: 0 });
+    closers.push(() => metrics.close());
+    expect(value(await scrape(metrics), 'gatehouse_active_sessions{kind="refresh"}')).toBe(0);
+
+    const logins = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await call('POST', appPath('/auth/providers/anon-user/login'), { body: {} });
+      logins.push((await res.json()) as { refresh_token: string });
+    }
+    expect(value(await scrape(metrics), 'gatehouse_active_sessions{kind="refresh"}')).toBe(3);
+    const logout = await call('DELETE', '/api/client/v2.0/auth/session', {
+      headers: { authorization: `Bearer ${logins[0]?.refresh_token}` },
+    });
+    expect(logout.status).toBe(204);
+    let text = await scrape(metrics);
+    expect(value(text, 'gatehouse_active_sessions{kind="refresh"}')).toBe(2);
+    expect(value(text, 'gatehouse_active_sessions{kind="resume"}')).toBe(0);
+
+    // A registration mails a confirmation link: one sent.
+    expect(
+      (
+        await call('POST', appPath('/auth/providers/local-userpass/register'), {
+          body: { email: EMAIL, password: PASSWORD },
+        })
+      ).status,
+    ).toBe(201);
+    await eventually(() => expect(gatehouse.outbox?.list()).toHaveLength(1));
+    await eventually(async () => {
+      text = await scrape(metrics);
+      expect(value(text, 'gatehouse_mail_deliveries_total{outcome="sent",kind="confirm-email"}')).toBe(1);
+    });
+    expect(text).not.toMatch(/^gatehouse_mail_deliveries_total\{outcome="(failed|dropped|retried)"/m);
   });
 });

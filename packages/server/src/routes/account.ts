@@ -17,7 +17,8 @@ import { appOf } from './app-of.js';
 import type { GatehouseEnv } from './env.js';
 import { requireAccess } from './middleware.js';
 
-const changePasswordSchema = z
+/** The body of `POST /auth/password` (also in the OpenAPI document). */
+export const changePasswordSchema = z
   .object({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) })
   .strict();
 

@@ -8,7 +8,8 @@ import * as apiKeys from '../providers/api-key/index.js';
 import type { GatehouseEnv } from './env.js';
 import { requireRefresh } from './middleware.js';
 
-const nameSchema = z.object({ name: z.string().max(1024) }).strict();
+/** The body of `POST /auth/api_keys` (also in the OpenAPI document). */
+export const nameSchema = z.object({ name: z.string().max(1024) }).strict();
 
 /** Routes 8–13: the signed-in user's API keys, authenticated with the REFRESH token as App Services did. */
 export function apiKeyRoutes(ctx: ServerContext): Hono<GatehouseEnv> {

@@ -16,7 +16,8 @@ import { parseBody } from '../http/validate.js';
 import { appOf, text } from './app-of.js';
 import type { GatehouseEnv } from './env.js';
 
-const schemas = {
+/** The bodies of the email/password flows (also in the OpenAPI document). */
+export const userpassSchemas = {
   // App Services sends { email, password }; Meteor-style clients may send a username and a profile instead.
   register: z
     .object({
@@ -52,14 +53,20 @@ export function userpassRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
       return json({}, status);
     });
 
-  flow('/register', (app, input, info) => signUp(ctx, app, parseBody(schemas.register, input), info), 201);
-  flow('/confirm', (app, input, info) => confirmEmail(ctx, app, parseBody(schemas.token, input), info));
-  flow('/confirm/send', (app, input, info) => resendConfirmationEmail(ctx, app, parseBody(schemas.email, input), info));
-  flow('/confirm/call', (app, input, info) => retryCustomConfirmation(ctx, app, parseBody(schemas.email, input), info));
-  flow('/reset/send', (app, input, info) => sendResetPasswordEmail(ctx, app, parseBody(schemas.email, input), info));
-  flow('/reset', (app, input, info) => resetPassword(ctx, app, parseBody(schemas.reset, input), info));
+  flow('/register', (app, input, info) => signUp(ctx, app, parseBody(userpassSchemas.register, input), info), 201);
+  flow('/confirm', (app, input, info) => confirmEmail(ctx, app, parseBody(userpassSchemas.token, input), info));
+  flow('/confirm/send', (app, input, info) =>
+    resendConfirmationEmail(ctx, app, parseBody(userpassSchemas.email, input), info),
+  );
+  flow('/confirm/call', (app, input, info) =>
+    retryCustomConfirmation(ctx, app, parseBody(userpassSchemas.email, input), info),
+  );
+  flow('/reset/send', (app, input, info) =>
+    sendResetPasswordEmail(ctx, app, parseBody(userpassSchemas.email, input), info),
+  );
+  flow('/reset', (app, input, info) => resetPassword(ctx, app, parseBody(userpassSchemas.reset, input), info));
   flow('/reset/call', (app, input, info) =>
-    callResetPasswordFunction(ctx, app, parseBody(schemas.resetCall, input), info),
+    callResetPasswordFunction(ctx, app, parseBody(userpassSchemas.resetCall, input), info),
   );
   return api;
 }

@@ -1,4 +1,4 @@
-import type { SessionRecord, StorageTransaction } from '../contract.js';
+import type { SessionKind, SessionRecord, StorageTransaction } from '../contract.js';
 import type { Scope } from './scope.js';
 
 export type SessionQueries = Pick<
@@ -11,6 +11,7 @@ export type SessionQueries = Pick<
   | 'revokeSession'
   | 'revokeUserSessions'
   | 'listActiveSessions'
+  | 'countActiveSessions'
 >;
 
 /** The columns of a session that leave the storage layer. */
@@ -161,6 +162,19 @@ export function sessionQueries(s: Scope): SessionQueries {
         .orderBy('id', 'desc')
         .execute();
       return rows.map(s.map.session);
+    },
+
+    async countActiveSessions(now) {
+      const rows = await s.db
+        .selectFrom('sessions')
+        .select((eb) => ['app_id', 'kind', eb.fn.countAll<number | string | bigint>().as('count')])
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .groupBy(['app_id', 'kind'])
+        .orderBy('app_id')
+        .orderBy('kind')
+        .execute();
+      return rows.map((r) => ({ appId: r.app_id, kind: r.kind as SessionKind, count: Number(r.count) }));
     },
   };
 }

@@ -894,6 +894,33 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         expect(active[2]).toEqual(oldest);
         expect(await storage.listActiveSessions(appId, objectId(), NOW)).toEqual([]);
       });
+
+      it('countActiveSessions() counts unrevoked, unexpired sessions by app and kind', async () => {
+        const appId = newAppId();
+        const otherApp = newAppId();
+        const user = await createUser(appId);
+        const elsewhere = await createUser(otherApp);
+        await storage.createSession(sessionInput(user, { now: NOW }));
+        await storage.createSession(sessionInput(user, { now: NOW + 1 }));
+        await storage.createSession(sessionInput(user, { now: NOW + 2, kind: 'resume' }));
+        const revoked = await storage.createSession(sessionInput(user, { now: NOW + 3 }));
+        await storage.revokeSession(revoked.appId, revoked.id, NOW + 4);
+        await storage.createSession(sessionInput(user, { now: NOW + 5, expiresAt: NOW + 50 }));
+        await storage.createSession(sessionInput(elsewhere, { now: NOW + 6 }));
+        const mine = <R extends { appId: string }>(rows: R[]) =>
+          rows.filter((r) => r.appId === appId || r.appId === otherApp);
+
+        expect(mine(await storage.countActiveSessions(NOW + 49))).toEqual(
+          [
+            { appId, kind: 'refresh', count: 3 },
+            { appId, kind: 'resume', count: 1 },
+            { appId: otherApp, kind: 'refresh', count: 1 },
+          ].sort((a, b) => a.appId.localeCompare(b.appId) || a.kind.localeCompare(b.kind)),
+        );
+        // At the expiry instant the expired one no longer counts.
+        const atExpiry = mine(await storage.countActiveSessions(NOW + 50));
+        expect(atExpiry.find((r) => r.appId === appId && r.kind === 'refresh')?.count).toBe(2);
+      });
     });
 
     describe('one-time tokens', () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type NodeServer, serveNode } from '../../node/serve.js';
 import { startTestGatehouse, type TestGatehouse, type TestRequestInit } from '../../testing/index.js';
 import { RawDdp } from '../../testing/raw-ddp.js';
+import { ADMIN_ROUTES } from './schemas.js';
 
 const OTHER_APP = 'other-app-fghij';
 const ADMIN = '/api/admin/v1';
@@ -114,7 +115,10 @@ describe.each(['sqlite', 'postgres'] as const)('admin API (%s)', (dialect) => {
     expect((await admin('GET', '/users?provider=local-userpass')).json.items).toHaveLength(3);
     expect((await admin('GET', '/users?provider=oauth2-google')).json.items).toHaveLength(0);
 
+    // The answers are what the schemas of the OpenAPI document say.
+    expect(ADMIN_ROUTES.listUsers.response.safeParse(first.json).error).toBeUndefined();
     const got = await admin('GET', `/users/${made[0]}`);
+    expect(ADMIN_ROUTES.getUser.response.safeParse(got.json).error).toBeUndefined();
     expect(got.json.identities[0].providerType).toBe('local-userpass');
     const updated = await admin('PATCH', `/users/${made[0]}`, {
       body: { profile: { name: 'Ann' }, customData: { plan: 'pro' } },
@@ -244,6 +248,8 @@ describe.each(['sqlite', 'postgres'] as const)('admin API (%s)', (dialect) => {
     await admin('POST', `/users/${created.json.id}/disable`);
     const keyId = (await t.request('GET', `${ADMIN}/me`, { token: key })).json.key.id;
     const trail = await admin('GET', `/audit?userId=${created.json.id}`);
+    expect(ADMIN_ROUTES.audit.response.safeParse(trail.json).error).toBeUndefined();
+    expect(ADMIN_ROUTES.settings.response.safeParse(settings.json).error).toBeUndefined();
     expect(trail.json.items.map((e: { type: string }) => e.type)).toEqual(['user-disabled', 'user-created']);
     for (const event of trail.json.items)
       expect(event).toMatchObject({ actor: keyId, ip: '198.51.100.7', userAgent: UA });
