@@ -98,6 +98,22 @@ describe('gatehouse users', () => {
     });
     expect(JSON.parse(again.stdout).customData).toEqual({ plan: 'pro' });
 
+    // disable / enable go through the same core as the admin API, and are audited as the CLI's.
+    const cli = (...args: string[]) =>
+      runCli(['users', ...args, '--app', appId, '--config', path, '0123456789abcdef01234567'], { cwd: dir });
+    expect((await cli('disable')).stdout).toContain('disabled');
+    expect(JSON.parse((await cli('show')).stdout).disabled).toBe(true);
+    expect((await cli('enable')).code).toBe(0);
+    expect(JSON.parse((await cli('show')).stdout).disabled).toBe(false);
+    const audit = await createStorage(`sqlite:${join(dir, '.gatehouse/gatehouse.db')}`);
+    const trail = await audit.listAuditEvents(appId, { userId: '0123456789abcdef01234567' });
+    await audit.close();
+    expect(trail.map((e) => [e.type, e.actor])).toEqual([
+      ['user-enabled', 'cli'],
+      ['user-disabled', 'cli'],
+      ['custom-data-set', 'cli'],
+    ]);
+
     expect(
       (
         await runCli(
