@@ -39,6 +39,7 @@ const gatehouse = await createGatehouse({
   logLevel: 'silent',
   // The demo page of `gatehouse dev` is a screen too.
   dangerouslyEnableDevPages: true,
+  admin: { console: true },
   apps: {
     [APP]: {
       name: 'Demo',
@@ -279,6 +280,37 @@ for (const [name, url, prepare] of served) {
     console.log(`docs/screenshots/${name}-${suffix}.png`);
     await context.close();
   }
+}
+
+// The admin console (`/admin`): signed out, the user list, and one user.
+{
+  for (const name of ['grace', 'alan', 'edsger']) {
+    const email = `${name}@example.com`;
+    await sdk().emailPasswordAuth.registerUser({ email, password: PASSWORD });
+    await sdk().logIn(App.Credentials.emailPassword(email, PASSWORD));
+  }
+  const { key } = await gatehouse.adminKeys.create({ appId: APP, name: 'support' });
+  const context = await browser.newContext({ viewport: { width: 1100, height: 200 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const shot = async (name) => {
+    await page.waitForTimeout(100);
+    await page.screenshot({ path: join(out, `admin-${name}.png`), fullPage: true });
+    console.log(`docs/screenshots/admin-${name}.png`);
+  };
+  await page.goto(`${baseUrl}/admin`);
+  await page.waitForSelector('#admin-key');
+  await shot('sign-in');
+  await page.fill('#admin-key', key);
+  await page.click('#sign-in button[type=submit]');
+  await page.waitForSelector('#users tbody tr[data-user]');
+  await shot('users');
+  await page.fill('#search', 'grace');
+  await page.click('#search-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('#users tbody tr[data-user]').length === 1);
+  await page.click('#users tbody tr[data-user] a');
+  await page.waitForSelector('#user-title');
+  await shot('user');
+  await context.close();
 }
 
 await browser.close();

@@ -1,6 +1,7 @@
 import { ConfigError } from '@gatehouse-auth/server';
 import { closest, parseOptions } from './args.js';
 import { CliError, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, UsageError } from './command.js';
+import { adminKeysCommand } from './commands/admin-keys.js';
 import { devCommand } from './commands/dev.js';
 import { importCommand } from './commands/import.js';
 import { initCommand } from './commands/init.js';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   importCommand,
   usersCommand,
   keysCommand,
+  adminKeysCommand,
   servicesCommand,
 ];
 

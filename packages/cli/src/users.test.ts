@@ -57,7 +57,7 @@ describe('gatehouse users', () => {
     expect(again.stderr).toContain('passkey not found');
     expect((await cli('remove-passkey', userId, 'all')).stdout).toContain('Removed 2 passkeys');
     expect(JSON.parse((await cli('passkeys', userId)).stdout)).toEqual([]);
-    expect((await cli('passkeys', 'nobody')).stderr).toContain('User not found');
+    expect((await cli('passkeys', 'nobody')).stderr).toContain("no user 'nobody' in app");
   });
 
   it('shows a user without secrets and sets its custom data', async () => {
@@ -97,6 +97,22 @@ describe('gatehouse users', () => {
       cwd: dir,
     });
     expect(JSON.parse(again.stdout).customData).toEqual({ plan: 'pro' });
+
+    // disable / enable go through the same core as the admin API, and are audited as the CLI's.
+    const cli = (...args: string[]) =>
+      runCli(['users', ...args, '--app', appId, '--config', path, '0123456789abcdef01234567'], { cwd: dir });
+    expect((await cli('disable')).stdout).toContain('disabled');
+    expect(JSON.parse((await cli('show')).stdout).disabled).toBe(true);
+    expect((await cli('enable')).code).toBe(0);
+    expect(JSON.parse((await cli('show')).stdout).disabled).toBe(false);
+    const audit = await createStorage(`sqlite:${join(dir, '.gatehouse/gatehouse.db')}`);
+    const trail = await audit.listAuditEvents(appId, { userId: '0123456789abcdef01234567' });
+    await audit.close();
+    expect(trail.map((e) => [e.type, e.actor])).toEqual([
+      ['user-enabled', 'cli'],
+      ['user-disabled', 'cli'],
+      ['custom-data-set', 'cli'],
+    ]);
 
     expect(
       (
@@ -186,7 +202,7 @@ describe('gatehouse users: the server side of Accounts', () => {
     expect(reset.stdout).toContain('Two-factor sign-in of 0123456789abcdef01234568 turned off');
     expect(JSON.parse((await cli('show', userId)).stdout).twoFactor).toEqual({ enabled: false, recoveryCodesLeft: 0 });
     expect((await cli('2fa-reset', userId)).stdout).toContain('had no two-factor sign-in set up');
-    expect((await cli('2fa-reset', 'nobody')).stderr).toContain('User not found');
+    expect((await cli('2fa-reset', 'nobody')).stderr).toContain("no user 'nobody' in app");
   });
 
   it('send-login-token mails a passwordless code (printed without SMTP) in an app that has passwordless on', async () => {

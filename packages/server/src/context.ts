@@ -63,6 +63,8 @@ export interface RequestInfo {
   userAgent: string | null;
   /** The request's `Accept-Language` (the account mails' language), when it came over HTTP. */
   acceptLanguage?: string | null;
+  /** The admin API key acting, when the request came through the admin API (recorded in the audit log). */
+  actor?: string;
 }
 
 export type { AppSettings };

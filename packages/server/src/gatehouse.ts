@@ -6,7 +6,8 @@ import {
   type Storage,
   StorageUnavailableError,
 } from '@gatehouse-auth/storage';
-import { type ServerAccounts, serverAccounts } from './accounts/index.js';
+import { type AdminAccounts, adminAccounts, type ServerAccounts, serverAccounts } from './accounts/index.js';
+import { type AdminKeys, adminKeys } from './admin/keys.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import type { GatehouseConfigInput } from './config/schema.js';
 import type { RequestInfo, ServerContext } from './context.js';
@@ -87,6 +88,14 @@ export interface Gatehouse {
    * register), set in the database, remove, import Meteor's settings. Throws `AppNotFound`.
    */
   services(appId: string): ServiceAdmin;
+  /**
+   * The operator's administration of one app (what the admin API and `gatehouse users` do): users, sessions,
+   * keys, identities, services, settings, audit log. `info` is recorded with each change in the audit log
+   * (default: the CLI, actor `cli`). Throws `AppNotFound`.
+   */
+  admin(appId: string, info?: RequestInfo): AdminAccounts;
+  /** Keys of the admin API (`gatehouse admin-keys …`): create (shown once), list, revoke. */
+  readonly adminKeys: AdminKeys;
 }
 
 /** What {@link Gatehouse.status} reports. */
@@ -257,6 +266,8 @@ export async function createGatehouse(
       userId: event.userId,
       type: event.type,
       ip: event.address ?? null,
+      userAgent: event.userAgent ?? null,
+      actor: event.actor ?? null,
       now: ctx.now(),
       ...(event.detail ? { detail: event.detail } : {}),
     });
@@ -294,6 +305,15 @@ export async function createGatehouse(
       .catch(
         (error) => outages.note(error, 'housekeeping') || logger.warn({ err: describe(error) }, 'mail cleanup failed'),
       );
+    // The audit log is kept `audit.retentionDays` (0: forever).
+    if (config.audit.retentionDays > 0)
+      storage
+        .deleteAuditEventsBefore(ctx.now() - config.audit.retentionDays * 86_400_000)
+        .then((count) => count > 0 && logger.debug({ count }, 'old audit events deleted'))
+        .catch(
+          (error) =>
+            outages.note(error, 'housekeeping') || logger.warn({ err: describe(error) }, 'audit log cleanup failed'),
+        );
   }, options.maintenanceIntervalMs ?? 3_600_000);
   maintenance.unref();
 
@@ -314,6 +334,12 @@ export async function createGatehouse(
       const app = config.apps.get(appId);
       if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);
       return serverAccounts(ctx, app);
+    },
+    adminKeys: adminKeys(ctx),
+    admin(appId, info = { address: null, userAgent: null, actor: 'cli' }) {
+      const app = config.apps.get(appId);
+      if (!app) throw new GatehouseError('AppNotFound', `no app '${appId}' in the configuration`);
+      return adminAccounts(ctx, app, info);
     },
     services(appId) {
       const app = config.apps.get(appId);
@@ -407,9 +433,13 @@ function withinTime(promise: Promise<void>, ms: number): Promise<void> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** The paths other origins may call: the client API and the published keys. */
+/**
+ * The paths other origins may call: the client API and the published keys — not the admin API, which only
+ * the operator's tools and the same-origin admin console call.
+ */
 function isApiPath(pathname: string): boolean {
   const path = pathname.replace(/\/{2,}/g, '/');
+  if (path.startsWith('/api/admin/')) return false;
   return path.startsWith('/api/') || path === '/.well-known/jwks.json';
 }
 

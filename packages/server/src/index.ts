@@ -10,7 +10,14 @@
  */
 
 export type { ImportedAccount, ImportOutcome } from './accounts/import.js';
-export type { ServerAccounts } from './accounts/index.js';
+export type {
+  AdminAccounts,
+  AdminAuditEventView,
+  AdminSessionView,
+  AdminUserView,
+  ServerAccounts,
+} from './accounts/index.js';
+export { ADMIN_KEY_PREFIX, type AdminKeys, type AdminKeyView } from './admin/keys.js';
 export {
   type AppServicesExport,
   ExportError,

@@ -40,3 +40,25 @@ describe.each(['sqlite', 'postgres'] as const)('maintenance (%s)', (dialect) => 
     expect(await consume(live)).not.toBeNull();
   });
 });
+
+/** Audit retention: events older than `audit.retentionDays` are deleted by the same housekeeping. */
+describe.each(['sqlite', 'postgres'] as const)('audit retention (%s)', (dialect) => {
+  let t: TestGatehouse;
+  afterEach(() => t?.close());
+
+  it('deletes audit events older than audit.retentionDays and keeps newer ones', async () => {
+    t = await startTestGatehouse(dialect, {
+      config: { audit: { retentionDays: 30 } },
+      gatehouse: { maintenanceIntervalMs: 50 },
+    });
+    const storage = t.gatehouse.storage;
+    const day = 86_400_000;
+    await storage.recordAuditEvent({ appId: t.appId, type: 'login', now: t.now() - 31 * day });
+    await storage.recordAuditEvent({ appId: t.appId, type: 'logout', now: t.now() - 29 * day });
+    await new Promise((r) => setTimeout(r, 300));
+    // The timer ran: nothing older than 30 days is left to delete, and the newer event is still there.
+    expect(await storage.deleteAuditEventsBefore(t.now() - 30 * day)).toBe(0);
+    expect((await storage.listAuditEvents(t.appId)).map((e) => e.type)).toContain('logout');
+    expect((await storage.listAuditEvents(t.appId)).map((e) => e.type)).not.toContain('login');
+  });
+});

@@ -36,6 +36,8 @@ const RULES: ReadonlyArray<{ constraint: string; columns: string; target: Confli
     columns: 'webauthn_challenges.challenge_hash',
     target: 'token',
   },
+  { constraint: 'admin_keys_pkey', columns: 'admin_keys.id', target: 'adminKey' },
+  { constraint: 'admin_keys_key_hash_key', columns: 'admin_keys.key_hash', target: 'adminKey' },
 ];
 
 const byConstraint = new Map(RULES.map((rule) => [rule.constraint, rule.target]));

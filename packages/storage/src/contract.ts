@@ -98,6 +98,13 @@ export interface StorageTransaction {
   setUserDisabled(appId: string, userId: string, disabled: boolean, now: number): Promise<boolean>;
   /** Sets or clears the username; throws `StorageConflictError('username')` if taken. `false` if no such user. */
   setUsername(appId: string, userId: string, username: string | null, now: number): Promise<boolean>;
+  /**
+   * A page of the app's users in id order (ObjectIds: creation order), with emails and identities — for the
+   * admin API. `after` is the last id of the previous page; `search` matches the id exactly, or a part of the
+   * username or of an email address in any letter case; `provider` keeps users with an identity of that
+   * provider type or instance. `limit` 50 by default, 200 at most.
+   */
+  listUsers(appId: string, options?: UserListOptions): Promise<UserRecord[]>;
 
   // ---- emails and identities --------------------------------------------------------------------------
   /** Marks one of the user's emails verified (or not). `false` if the user has no such address (any case). */
@@ -332,8 +339,27 @@ export interface StorageTransaction {
   // ---- audit ------------------------------------------------------------------------------------------
   /** Appends an audit event (logins, failures, credential changes). Never pass secrets in `detail`. */
   recordAuditEvent(event: NewAuditEvent): Promise<void>;
-  /** Most recent audit events of an app (newest first), optionally of one user; `limit` 100 by default, 1000 at most. */
-  listAuditEvents(appId: string, options?: { userId?: string; limit?: number }): Promise<AuditEventRecord[]>;
+  /**
+   * Most recent audit events of an app, newest first (by `at`, then id), filtered by user, type and time
+   * (`since` inclusive, `until` exclusive); `before` is the last event of the previous page, so paging is
+   * stable while events are added. `limit` 100 by default, 1000 at most.
+   */
+  listAuditEvents(appId: string, options?: AuditQuery): Promise<AuditEventRecord[]>;
+  /** Deletes events of every app that happened before `before` (retention); returns how many. */
+  deleteAuditEventsBefore(before: number): Promise<number>;
+
+  // ---- admin keys -------------------------------------------------------------------------------------
+  // Keys of the admin API belong to the deployment, not to a user: one app's (`appId`) or every app's (`null`).
+  /** Stores a key; throws `StorageConflictError('adminKey')` if its id or hash exists. */
+  createAdminKey(input: NewAdminKey): Promise<AdminKeyRecord>;
+  /** The key whose secret hashes to `keyHash` — revoked ones too (callers check) — or `null`. */
+  findAdminKeyByHash(keyHash: string): Promise<AdminKeyRecord | null>;
+  /** Every admin key, revoked ones too, oldest first. */
+  listAdminKeys(): Promise<AdminKeyRecord[]>;
+  /** Revokes a key. `true` only if it was active before the call. */
+  revokeAdminKey(keyId: string, now: number): Promise<boolean>;
+  /** Records use of a key. */
+  touchAdminKey(keyId: string, now: number): Promise<void>;
 }
 
 export type StorageDialect = 'sqlite' | 'postgres';
@@ -348,7 +374,8 @@ export type ConflictTarget =
   | 'apiKeyName'
   | 'session'
   | 'token'
-  | 'passkey';
+  | 'passkey'
+  | 'adminKey';
 
 /** A write refused because it would break a uniqueness rule. Nothing of that write was kept. */
 export class StorageConflictError extends Error {
@@ -640,6 +667,10 @@ export interface NewAuditEvent {
   /** e.g. `login`, `login-failed`, `logout`, `password-reset`, `user-deleted`. */
   type: string;
   ip?: string | null;
+  /** The client's `User-Agent`. */
+  userAgent?: string | null;
+  /** Who acted when not the user (an admin key's id). */
+  actor?: string | null;
   detail?: JsonObject;
   now: number;
 }
@@ -650,6 +681,8 @@ export interface AuditEventRecord {
   userId: string | null;
   type: string;
   ip: string | null;
+  userAgent: string | null;
+  actor: string | null;
   detail: JsonObject;
   at: number;
 }
@@ -717,5 +750,46 @@ export interface ConsumeWebauthnChallenge {
   challengeHash: string;
   /** When set, only that user's challenge is consumed. */
   userId?: string | null;
+  now: number;
+}
+
+/** Filters and page of {@link StorageTransaction.listAuditEvents}. */
+export interface AuditQuery {
+  userId?: string;
+  type?: string;
+  /** Events at or after (ms). */
+  since?: number;
+  /** Events before (ms). */
+  until?: number;
+  /** The last event of the previous page. */
+  before?: { at: number; id: string };
+  limit?: number;
+}
+
+/** Filters and page of {@link StorageTransaction.listUsers}. */
+export interface UserListOptions {
+  search?: string;
+  provider?: string;
+  /** The last user id of the previous page. */
+  after?: string;
+  limit?: number;
+}
+
+export interface AdminKeyRecord {
+  id: string;
+  /** The one app the key may administer, or `null` for every app. */
+  appId: string | null;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface NewAdminKey {
+  id: string;
+  appId: string | null;
+  name: string;
+  /** SHA-256 of the secret (the secret itself is never stored). */
+  keyHash: string;
   now: number;
 }

@@ -6,9 +6,11 @@
  * `@gatehouse-auth/storage/testing` (see `docs/storage-adapters.md`).
  */
 export {
+  type AdminKeyRecord,
   type ApiKeyKind,
   type ApiKeyRecord,
   type AuditEventRecord,
+  type AuditQuery,
   type ConflictTarget,
   type ConsumeOneTimeToken,
   type ConsumeUserOneTimeToken,
@@ -20,6 +22,7 @@ export {
   type MailOutcome,
   type MailRecord,
   type MailStatus,
+  type NewAdminKey,
   type NewApiKey,
   type NewAuditEvent,
   type NewEmail,
@@ -42,6 +45,7 @@ export {
   type StorageDialect,
   type StorageTransaction,
   StorageUnavailableError,
+  type UserListOptions,
   type UserRecord,
   type UserState,
   type WebauthnChallengePurpose,

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { PoolStats, Storage, StorageTransaction } from './contract.js';
 import type { DialectCapabilities } from './dialects/capabilities.js';
+import { adminKeyQueries } from './kysely/admin-keys.js';
 import { apiKeyQueries } from './kysely/api-keys.js';
 import { appQueries } from './kysely/apps.js';
 import { auditQueries } from './kysely/audit.js';
@@ -64,6 +65,7 @@ function dataOf(scope: Scope): StorageTransaction {
     ...apiKeyQueries(scope),
     ...serviceConfigurationQueries(scope),
     ...auditQueries(scope),
+    ...adminKeyQueries(scope),
     ...mailOutboxQueries(scope),
     ...passkeyQueries(scope),
     ...secondFactorQueries(scope),

@@ -1,4 +1,5 @@
 import type {
+  AdminKeyRecord,
   ApiKeyRecord,
   AuditEventRecord,
   EmailRecord,
@@ -12,6 +13,7 @@ import type {
 } from './contract.js';
 import type { DialectCapabilities } from './dialects/capabilities.js';
 import type {
+  AdminKeyRow,
   ApiKeyRow,
   AuditEventRow,
   EmailRow,
@@ -35,6 +37,7 @@ export interface RowMappers {
   auditEvent(row: AuditEventRow): AuditEventRecord;
   passkey(row: PasskeyRow): PasskeyRecord;
   webauthnChallenge(row: WebauthnChallengeRow): WebauthnChallengeRecord;
+  adminKey(row: AdminKeyRow): AdminKeyRecord;
 }
 
 export function createRowMappers({ decodeJson }: DialectCapabilities): RowMappers {
@@ -110,6 +113,8 @@ export function createRowMappers({ decodeJson }: DialectCapabilities): RowMapper
       userId: row.user_id,
       type: row.type,
       ip: row.ip,
+      userAgent: row.user_agent,
+      actor: row.actor,
       detail: decodeJson(row.detail),
       at: row.at,
     }),
@@ -134,6 +139,14 @@ export function createRowMappers({ decodeJson }: DialectCapabilities): RowMapper
       purpose: row.purpose,
       createdAt: row.created_at,
       expiresAt: row.expires_at,
+    }),
+    adminKey: (row) => ({
+      id: row.id,
+      appId: row.app_id,
+      name: row.name,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      revokedAt: row.revoked_at,
     }),
   };
 }

@@ -30,6 +30,7 @@ export interface Database {
   webauthn_challenges: WebauthnChallengesTable;
   second_factors: SecondFactorsTable;
   recovery_codes: RecoveryCodesTable;
+  admin_keys: AdminKeysTable;
 }
 
 /** Milliseconds since the epoch. */
@@ -151,6 +152,10 @@ export interface AuditEventsTable {
   user_id: string | null;
   type: string;
   ip: string | null;
+  /** The client's `User-Agent` (migration 0005). */
+  user_agent: string | null;
+  /** Who acted when it was not the user: the admin key's id (migration 0005). */
+  actor: string | null;
   detail: JsonColumn;
   at: Millis;
 }
@@ -169,6 +174,18 @@ export interface RecoveryCodesTable {
   user_id: string;
   code_hash: string;
   used_at: Millis | null;
+}
+
+/** Keys of the admin API (migration 0005): deployment-wide, for one app or (`app_id` null) for all. */
+export interface AdminKeysTable {
+  id: string;
+  app_id: string | null;
+  name: string;
+  /** SHA-256 of the secret; unique. */
+  key_hash: string;
+  created_at: Millis;
+  last_used_at: Millis | null;
+  revoked_at: Millis | null;
 }
 
 /** Mail waiting for delivery, and a short record of mail delivered, dropped or given up (migration 0002). */
@@ -235,3 +252,4 @@ export type OneTimeTokenRow = Omit<Selectable<OneTimeTokensTable>, 'token_hash'>
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type PasskeyRow = Selectable<PasskeysTable>;
 export type WebauthnChallengeRow = Omit<Selectable<WebauthnChallengesTable>, 'challenge_hash'>;
+export type AdminKeyRow = Omit<Selectable<AdminKeysTable>, 'key_hash'>;

@@ -1,11 +1,19 @@
 import { isGatehouseError } from '@gatehouse-auth/core';
-import { createGatehouse, createLogger, type Gatehouse, type ServerAccounts } from '@gatehouse-auth/server';
+import {
+  type AdminAccounts,
+  createGatehouse,
+  createLogger,
+  type Gatehouse,
+  type ServerAccounts,
+} from '@gatehouse-auth/server';
 import { CliError, defineCommand, EXIT_OK, type Io, UsageError } from '../command.js';
 import { loadServerConfig, locateConfigFile, prepareSqliteDirectory } from '../config-file.js';
 
 interface ActionInput {
   gatehouse: Gatehouse;
   accounts: ServerAccounts;
+  /** The operator's account administration: the same core functions the admin API calls. */
+  admin: AdminAccounts;
   appId: string;
   /** The positional arguments after the action. */
   args: string[];
@@ -35,9 +43,8 @@ const ACTIONS: Record<string, Action> = {
   show: {
     usage: '<userId>',
     arity: [1, 1],
-    async run({ gatehouse, accounts, appId, args: [userId] }) {
-      const user = await gatehouse.storage.getUser(appId, userId as string);
-      if (!user) throw new CliError(`no user '${userId}' in app '${appId}'`);
+    async run({ gatehouse, accounts, admin, appId, args: [userId] }) {
+      const user = await admin.getUser(userId as string);
       const { id, username, type, disabled, profile, customData, emails, identities, createdAt } = user;
       const shown = {
         id,
@@ -51,7 +58,7 @@ const ACTIONS: Record<string, Action> = {
         customData,
         twoFactor: await accounts.twoFactorStatus(user.id),
         // Names and states only: a key's secret was shown once at creation and only its hash is stored.
-        apiKeys: (await gatehouse.storage.listApiKeys(appId, user.id)).map((k) => ({
+        apiKeys: (await admin.listApiKeys(user.id)).map((k) => ({
           id: k.id,
           name: k.name,
           kind: k.kind,
@@ -81,12 +88,26 @@ const ACTIONS: Record<string, Action> = {
   'set-custom-data': {
     usage: "<userId> '<json object>'",
     arity: [2, 2],
-    async run({ gatehouse, appId, args: [userId, json] }) {
+    async run({ admin, args: [userId, json] }) {
       const customData = parseObject(json as string, 'the custom data');
-      const user = await gatehouse.storage.getUser(appId, userId as string);
-      if (!user) throw new CliError(`no user '${userId}' in app '${appId}'`);
-      await gatehouse.storage.setUserCustomData(appId, user.id, customData as never, Date.now());
+      const user = await admin.updateUser(userId as string, { customData: customData as never });
       return `Custom data of ${user.id} set; tokens carry it from the next refresh.`;
+    },
+  },
+  disable: {
+    usage: '<userId>',
+    arity: [1, 1],
+    async run({ admin, args: [userId] }) {
+      await admin.setDisabled(userId as string, true);
+      return `User ${userId} disabled: its sessions ended and its logins answer UserDisabled.`;
+    },
+  },
+  enable: {
+    usage: '<userId>',
+    arity: [1, 1],
+    async run({ admin, args: [userId] }) {
+      await admin.setDisabled(userId as string, false);
+      return `User ${userId} enabled.`;
     },
   },
   create: {
@@ -214,6 +235,7 @@ export const usersCommand = defineCommand({
   description:
     '`find` prints the id of the user with an email or username. ' +
     '`show` prints a user (profile, emails, identities, custom data, API key and passkey names — never secrets). ' +
+    '`disable` ends every session of the user and makes its logins answer UserDisabled; `enable` undoes it. ' +
     "`set-custom-data` replaces the user's custom data (tokens carry it from the next refresh, unless the " +
     'config module has a customData hook). `create` makes a user without logging in (forbidClientAccountCreation ' +
     'does not apply; the email-domain rule and the hooks do). `set-password` sets a password read from standard ' +
@@ -252,6 +274,7 @@ export const usersCommand = defineCommand({
     'gatehouse users passkeys --app myapp-abcde 6b02c4464…',
     'gatehouse users remove-passkey --app myapp-abcde 6b02c4464… all',
     'gatehouse users 2fa-reset --app myapp-abcde 6b02c4464…',
+    'gatehouse users disable --app myapp-abcde 6b02c4464…',
   ],
   async run(values, io, [actionName, ...args]) {
     const action = ACTIONS[actionName as string];
@@ -270,6 +293,7 @@ export const usersCommand = defineCommand({
         .run({
           gatehouse,
           accounts: gatehouse.accounts(values.app),
+          admin: gatehouse.admin(values.app),
           appId: values.app,
           args,
           values,
@@ -278,6 +302,8 @@ export const usersCommand = defineCommand({
         })
         .catch((error: unknown) => {
           // A refusal (taken email, weak password, no such user) is the operator's to fix: its message only.
+          if (isGatehouseError(error) && error.code === 'UserNotFound')
+            throw new CliError(`no user '${args[0]}' in app '${values.app}'`);
           throw isGatehouseError(error) ? new CliError(error.message) : error;
         });
     } finally {

@@ -1,6 +1,7 @@
 import { GatehouseError, type JsonObject, objectId } from '@gatehouse-auth/core';
 import { isStorageConflictError, type NewIdentity, type UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 import { type AccountOrigin, prepareNewUser } from './hooks.js';
 import { normalizeEmail, normalizeUsername } from './identifiers.js';
 import { countNewAccount } from './limits.js';
@@ -97,7 +98,7 @@ export async function createAccount(
     type: 'user-created',
     appId: app.id,
     userId: user.id,
-    address: info?.address ?? null,
+    ...requestFacts(info),
     detail: { provider: input.identity.providerType, origin },
   });
   return user;

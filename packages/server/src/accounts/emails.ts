@@ -1,6 +1,7 @@
 import { GatehouseError } from '@gatehouse-auth/core';
 import type { EmailRecord, StorageTransaction, UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 import { functionStatus, runConfigFunction } from '../functions/index.js';
 import { nameTaken } from './create.js';
 import { normalizeEmail } from './identifiers.js';
@@ -58,7 +59,7 @@ export async function verifyAddress(
 
 /** Announces a first proof of a mailbox that reclaimed the account (see {@link verifyAddress}). */
 export async function announceReclaim(ctx: ServerContext, app: AppSettings, userId: string, info: RequestInfo | null) {
-  await ctx.events.emit({ type: 'account-reclaimed', appId: app.id, userId, address: info?.address ?? null });
+  await ctx.events.emit({ type: 'account-reclaimed', appId: app.id, userId, ...requestFacts(info) });
 }
 
 /**
@@ -83,7 +84,7 @@ export async function confirmEmail(
   const now = ctx.now();
   const outcome = await ctx.storage.transaction((tx) => verifyAddress(tx, app, user, record.email as string, now));
   if (!outcome.verified) throw invalidToken();
-  await ctx.events.emit({ type: 'email-confirmed', appId: app.id, userId: user.id, address: info?.address ?? null });
+  await ctx.events.emit({ type: 'email-confirmed', appId: app.id, userId: user.id, ...requestFacts(info) });
   if (outcome.reclaimed) await announceReclaim(ctx, app, user.id, info);
   return (await ctx.storage.getUser(app.id, user.id)) ?? user;
 }
@@ -216,6 +217,7 @@ export async function addEmail(
   user: UserRecord,
   email: string,
   verified: boolean,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   const address = normalizeEmail(email);
   const existing = user.emails.find((e) => e.address.toLowerCase() === address.toLowerCase());
@@ -225,7 +227,13 @@ export async function addEmail(
   } catch (error) {
     throw nameTaken(error);
   }
-  await ctx.events.emit({ type: 'email-added', appId: app.id, userId: user.id, detail: { by: 'server' } });
+  await ctx.events.emit({
+    type: 'email-added',
+    appId: app.id,
+    userId: user.id,
+    ...requestFacts(info),
+    detail: { by: info?.actor ? 'admin' : 'server' },
+  });
 }
 
 /**
@@ -239,6 +247,7 @@ export async function replaceEmail(
   oldEmail: string,
   newEmail: string,
   verified: boolean,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   const address = normalizeEmail(newEmail);
   let replaced = false;
@@ -249,7 +258,13 @@ export async function replaceEmail(
   }
   if (!replaced) throw new GatehouseError('NotFound', 'No user could be found with old email');
   await forgetLinks(ctx, app, user.id);
-  await ctx.events.emit({ type: 'email-replaced', appId: app.id, userId: user.id, detail: { by: 'server' } });
+  await ctx.events.emit({
+    type: 'email-replaced',
+    appId: app.id,
+    userId: user.id,
+    ...requestFacts(info),
+    detail: { by: info?.actor ? 'admin' : 'server' },
+  });
 }
 
 /** Removes an email (Meteor's `removeEmail`); links sent to it stop working. */
@@ -258,11 +273,18 @@ export async function removeEmail(
   app: AppSettings,
   user: UserRecord,
   email: string,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   if (typeof email !== 'string' || !(await ctx.storage.removeEmail(app.id, user.id, email)))
     throw new GatehouseError('BadRequest', 'No such email for user.');
   await forgetLinks(ctx, app, user.id);
-  await ctx.events.emit({ type: 'email-removed', appId: app.id, userId: user.id, detail: { by: 'server' } });
+  await ctx.events.emit({
+    type: 'email-removed',
+    appId: app.id,
+    userId: user.id,
+    ...requestFacts(info),
+    detail: { by: info?.actor ? 'admin' : 'server' },
+  });
 }
 
 export function invalidToken(): GatehouseError {

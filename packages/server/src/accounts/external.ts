@@ -1,6 +1,7 @@
 import { GatehouseError, isGatehouseError, type JsonObject } from '@gatehouse-auth/core';
 import { isStorageConflictError, type UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 import { keepProviderTokens } from '../oauth/meteor/external-user.js';
 import { createAccount } from './create.js';
 
@@ -90,6 +91,7 @@ export async function linkIdentity(
   app: AppSettings,
   user: UserRecord,
   identity: ProvenIdentity,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   const owner = await ctx.storage.findUserByIdentity(app.id, identity.providerId, identity.subject);
   if (owner?.id === user.id) {
@@ -121,6 +123,7 @@ export async function linkIdentity(
     type: 'identity-linked',
     appId: app.id,
     userId: user.id,
+    ...requestFacts(info),
     detail: { provider: identity.providerType },
   });
 }

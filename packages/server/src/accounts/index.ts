@@ -10,6 +10,16 @@
  * @module
  */
 
+export {
+  type AccountMailKind,
+  type AdminAccounts,
+  type AdminAuditEventView,
+  type AdminSessionView,
+  type AdminUserView,
+  adminAccounts,
+  adminUserView,
+  type Page,
+} from './admin.js';
 export { createAccount, MAX_PROFILE_BYTES, type NewAccount } from './create.js';
 export {
   addEmail,
@@ -44,7 +54,7 @@ export { type ImportedAccount, type ImportOutcome, importAccount } from './impor
 export { type AttemptLimits, attemptLimits, tooManyAttempts } from './limits.js';
 export { linkPasswordAccount } from './link-password.js';
 export { humanDuration, type LinkPurpose, type LinkToken, mailAccountLink } from './links.js';
-export { type LoginAttemptInfo, logIn, type Proven, type SessionRequest } from './login.js';
+export { announcedFailure, type LoginAttemptInfo, logIn, type Proven, type SessionRequest } from './login.js';
 export {
   listPasskeys,
   PASSKEY_PROVIDER,

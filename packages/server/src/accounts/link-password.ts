@@ -1,6 +1,7 @@
 import { GatehouseError } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 import { identityTaken } from './external.js';
 import type { LoginSelector } from './identifiers.js';
 import { verifyPassword } from './password-login.js';
@@ -53,7 +54,7 @@ export async function linkPasswordAccount(
     type: 'identity-linked',
     appId: app.id,
     userId: user.id,
-    address: info.address,
+    ...requestFacts(info),
     detail: { provider: PASSWORD_PROVIDER },
   });
 }

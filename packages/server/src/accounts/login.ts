@@ -1,6 +1,7 @@
-import { GatehouseError, type JsonObject } from '@gatehouse-auth/core';
+import { GatehouseError, isGatehouseError, type JsonObject } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 import { attemptLogin } from './hooks.js';
 import { type LoginResult, type ResumeLogin, startResumeSession, startSession } from './sessions.js';
 
@@ -47,6 +48,40 @@ export async function logIn<S extends SessionRequest>(
   prove: () => Promise<Proven>,
   session: S,
 ): Promise<SessionOf<S>> {
+  try {
+    return await startLogin(ctx, app, attempt, prove, session);
+  } catch (error) {
+    // Every refused login is in the audit log once: checks that record their own failure (password, API key,
+    // disabled user) mark it; any other refusal — a bad token of an outside provider, a hook saying no, a
+    // limit — is recorded here with its code. An outage is not a refusal.
+    if (isGatehouseError(error) && !announced.has(error) && !OUTAGES.has(error.code))
+      await ctx.events.emit({
+        type: 'login-failed',
+        appId: app.id,
+        userId: null,
+        ...requestFacts(attempt.info),
+        detail: { provider: attempt.providerType, reason: error.code },
+      });
+    throw error;
+  }
+}
+
+const OUTAGES = new Set(['ServiceUnavailable', 'ServiceBusy', 'InternalServerError']);
+const announced = new WeakSet<object>();
+
+/** Marks a refusal whose `login-failed` event its check already emitted, so {@link logIn} does not repeat it. */
+export function announcedFailure<E extends object>(error: E): E {
+  announced.add(error);
+  return error;
+}
+
+async function startLogin<S extends SessionRequest>(
+  ctx: ServerContext,
+  app: AppSettings,
+  attempt: LoginAttemptInfo,
+  prove: () => Promise<Proven>,
+  session: S,
+): Promise<SessionOf<S>> {
   let proven: Proven | undefined;
   return attemptLogin(
     ctx,
@@ -54,7 +89,16 @@ export async function logIn<S extends SessionRequest>(
     attempt,
     async () => {
       proven = await prove();
-      if (proven.user.disabled) throw new GatehouseError('UserDisabled', 'user disabled');
+      if (proven.user.disabled) {
+        await ctx.events.emit({
+          type: 'login-failed',
+          appId: app.id,
+          userId: proven.user.id,
+          ...requestFacts(attempt.info),
+          detail: { provider: attempt.providerType, reason: 'user-disabled' },
+        });
+        throw announcedFailure(new GatehouseError('UserDisabled', 'user disabled'));
+      }
       return proven.user;
     },
     async (user) => {
@@ -71,7 +115,7 @@ export async function logIn<S extends SessionRequest>(
         type: 'login',
         appId: app.id,
         userId: user.id,
-        address: attempt.info.address,
+        ...requestFacts(attempt.info),
         detail: { provider: attempt.providerType, via: session.kind === 'refresh' ? 'http' : 'ddp' },
       });
       return started as SessionOf<S>;

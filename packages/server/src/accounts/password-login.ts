@@ -1,9 +1,11 @@
 import { GatehouseError } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 import { failedLoginUser } from './hooks.js';
 import { findUserBySelector, type LoginSelector, selectorKey } from './identifiers.js';
 import { attemptLimits } from './limits.js';
+import { announcedFailure } from './login.js';
 import {
   assertPasswordLength,
   checkStoredPassword,
@@ -50,14 +52,23 @@ export async function verifyPassword(
       type: 'login-failed',
       appId: app.id,
       userId: user?.id ?? null,
-      address: info.address,
+      ...requestFacts(info),
       detail: { provider: 'local-userpass', reason },
     });
-    const error = invalidCredentials(reason);
+    const error = announcedFailure(invalidCredentials(reason));
     throw user ? failedLoginUser(error, user) : error;
   }
   await limits.succeeded();
-  if (user.disabled) throw new GatehouseError('UserDisabled', 'user disabled');
+  if (user.disabled) {
+    await ctx.events.emit({
+      type: 'login-failed',
+      appId: app.id,
+      userId: user.id,
+      ...requestFacts(info),
+      detail: { provider: 'local-userpass', reason: 'user-disabled' },
+    });
+    throw announcedFailure(new GatehouseError('UserDisabled', 'user disabled'));
+  }
   if (settings.confirmation !== 'auto') assertConfirmed(user, input.selector);
   if (verdict.needsRehash)
     await ctx.storage.setPasswordHash(app.id, user.id, await rehash(ctx, phc, input.password), ctx.now());

@@ -1,6 +1,7 @@
 import { GatehouseError, objectId } from '@gatehouse-auth/core';
 import type { SessionRecord, UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 import { functionStatus, runConfigFunction } from '../functions/index.js';
 import { checkPassword } from '../passwords/index.js';
 import { accountForMailRequest, announceReclaim, findAccountByEmail, invalidToken, verifyAddress } from './emails.js';
@@ -51,7 +52,7 @@ export async function changePassword(
       type: 'login-failed',
       appId: app.id,
       userId: user.id,
-      address: info?.address ?? null,
+      ...requestFacts(info),
       detail: { provider: PASSWORD_PROVIDER, reason: 'wrong-password', during: 'change-password' },
     });
     throw invalidCredentials('wrong-password');
@@ -63,7 +64,7 @@ export async function changePassword(
     await tx.setPasswordHash(app.id, user.id, hash, now);
     await tx.revokeUserSessions(app.id, user.id, now, current.id);
   });
-  await ctx.events.emit({ type: 'password-changed', appId: app.id, userId: user.id, address: info?.address ?? null });
+  await ctx.events.emit({ type: 'password-changed', appId: app.id, userId: user.id, ...requestFacts(info) });
 }
 
 /**
@@ -77,6 +78,7 @@ export async function setPassword(
   user: UserRecord,
   password: string,
   { logout = true }: { logout?: boolean } = {},
+  info: RequestInfo | null = null,
 ): Promise<void> {
   const hash = await hashNewPassword(ctx, app, password);
   const now = ctx.now();
@@ -93,7 +95,13 @@ export async function setPassword(
         now,
       );
   });
-  await ctx.events.emit({ type: 'password-set', appId: app.id, userId: user.id, detail: { logout, by: 'server' } });
+  await ctx.events.emit({
+    type: 'password-set',
+    appId: app.id,
+    userId: user.id,
+    ...requestFacts(info),
+    detail: { logout, by: info?.actor ? 'admin' : 'server' },
+  });
 }
 
 /**
@@ -212,7 +220,7 @@ async function applyNewPassword(
     if (enrolled) await tx.setEmailVerified(app.id, user.id, enrolled, true);
     return provenAddress ? (await verifyAddress(tx, app, user, provenAddress, now)).reclaimed : false;
   });
-  await ctx.events.emit({ type: 'password-reset', appId: app.id, userId: user.id, address: info?.address ?? null });
+  await ctx.events.emit({ type: 'password-reset', appId: app.id, userId: user.id, ...requestFacts(info) });
   if (reclaimed) await announceReclaim(ctx, app, user.id, info);
   return (await ctx.storage.getUser(app.id, user.id)) ?? user;
 }

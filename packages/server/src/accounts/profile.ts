@@ -1,6 +1,7 @@
 import { GatehouseError, type JsonObject, type JsonValue } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
-import type { AppSettings, ServerContext } from '../context.js';
+import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 
 /**
  * A user editing their own `profile` with a Mongo update modifier, under Meteor's built-in rule for
@@ -19,6 +20,7 @@ export async function updateOwnProfile(
   app: AppSettings,
   user: UserRecord,
   modifier: unknown,
+  info: RequestInfo | null = null,
 ): Promise<JsonObject> {
   const ops = checkModifier(modifier);
   if (!app.accounts.allowProfileUpdates) throw denied();
@@ -39,7 +41,7 @@ export async function updateOwnProfile(
   if (JSON.stringify(profile).length > MAX_PROFILE_BYTES)
     throw new GatehouseError('BadRequest', 'profile is larger than 16 KiB');
   await ctx.storage.setUserProfile(app.id, user.id, profile, ctx.now());
-  await ctx.events.emit({ type: 'profile-updated', appId: app.id, userId: user.id });
+  await ctx.events.emit({ type: 'profile-updated', appId: app.id, userId: user.id, ...requestFacts(info) });
   return profile;
 }
 

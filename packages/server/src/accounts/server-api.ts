@@ -1,6 +1,7 @@
 import { GatehouseError, type JsonObject, objectId } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
-import type { AppSettings, ServerContext } from '../context.js';
+import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 import { servicesOfUser } from '../oauth/meteor/external-user.js';
 import { createAccount, nameTaken } from './create.js';
 import { addEmail, addressOf, removeEmail, replaceEmail, sendVerificationEmail } from './emails.js';
@@ -15,6 +16,8 @@ import { disableTwoFactor, hasTwoFactor, recoveryCodesLeft } from './two-factor.
 import { setCustomData } from './users.js';
 
 /**
+ * `info` names who asks (the admin API passes the request and its admin key; the audit log records them).
+ *
  * Account changes only the server makes — Meteor's server-side `Accounts.*`: create a user without logging in,
  * set a password, send enrollment / verification / reset mails, add, replace and remove emails, set the
  * username, list and remove passkeys. The operator reaches them through `gatehouse users …` and code through `gatehouse.accounts(appId)`;
@@ -28,7 +31,7 @@ import { setCustomData } from './users.js';
  * await accounts.sendEnrollmentEmail(userId); // Ada chooses her password from the link
  * ```
  */
-export function serverAccounts(ctx: ServerContext, app: AppSettings) {
+export function serverAccounts(ctx: ServerContext, app: AppSettings, info: RequestInfo | null = null) {
   const userOf = async (userId: string): Promise<UserRecord> => {
     const user = typeof userId === 'string' ? await ctx.storage.getUser(app.id, userId) : null;
     // Never ambiguous on the server side: the operator is entitled to know.
@@ -71,7 +74,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
             identity: { providerType: PASSWORD_PROVIDER, providerId: PASSWORD_PROVIDER, subject: objectId(ctx.now()) },
           },
           'server',
-          null,
+          info,
         );
         return user.id;
       } catch (error) {
@@ -84,7 +87,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
      * links stop working, and — unless `logout: false` — every session ends.
      */
     async setPassword(userId: string, password: string, options: { logout?: boolean } = {}): Promise<void> {
-      await setPassword(ctx, app, await userOf(userId), password, options);
+      await setPassword(ctx, app, await userOf(userId), password, options, info);
     },
 
     /**
@@ -134,7 +137,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
      */
     async addEmail(userId: string, email: string, verified = false): Promise<void> {
       try {
-        await addEmail(ctx, app, await userOf(userId), email, verified);
+        await addEmail(ctx, app, await userOf(userId), email, verified, info);
       } catch (error) {
         existing(error);
       }
@@ -146,7 +149,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
      */
     async replaceEmail(userId: string, oldEmail: string, newEmail: string, verified = false): Promise<void> {
       try {
-        await replaceEmail(ctx, app, await userOf(userId), oldEmail, newEmail, verified);
+        await replaceEmail(ctx, app, await userOf(userId), oldEmail, newEmail, verified, info);
       } catch (error) {
         existing(error);
       }
@@ -154,7 +157,7 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
 
     /** Removes an email (Meteor's `removeEmail`); links sent to it stop working. */
     async removeEmail(userId: string, email: string): Promise<void> {
-      await removeEmail(ctx, app, await userOf(userId), email);
+      await removeEmail(ctx, app, await userOf(userId), email, info);
     },
 
     /** Sets the username (Meteor's `setUsername`): unique in the app in any letter case or width. */
@@ -166,7 +169,13 @@ export function serverAccounts(ctx: ServerContext, app: AppSettings) {
       } catch (error) {
         existing(error);
       }
-      await ctx.events.emit({ type: 'username-set', appId: app.id, userId: user.id, detail: { by: 'server' } });
+      await ctx.events.emit({
+        type: 'username-set',
+        appId: app.id,
+        userId: user.id,
+        ...requestFacts(info),
+        detail: { by: info?.actor ? 'admin' : 'server' },
+      });
     },
 
     /**

@@ -168,7 +168,10 @@ describe.each(['sqlite', 'postgres'] as const)('sessions and tokens (%s)', (dial
     const login = await anonLogin();
     await t.gatehouse.storage.setUserDisabled(t.appId, login.user_id, true, t.now());
     expectInvalidSession(await t.request('GET', `${API}/auth/profile`, { token: login.access_token }));
-    expectInvalidSession(await t.request('POST', `${API}/auth/session`, { token: login.refresh_token }));
+    // A refresh is a login: its holder is told why (still a 401, so clients sign the user out).
+    const refresh = await t.request('POST', `${API}/auth/session`, { token: login.refresh_token });
+    expect(refresh.status).toBe(401);
+    expect(refresh.json.error_code).toBe('UserDisabled');
   });
 
   it('refresh tokens expire after the configured lifetime', async () => {

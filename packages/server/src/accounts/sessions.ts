@@ -11,6 +11,7 @@ import {
 } from '@gatehouse-auth/core';
 import type { SessionRecord, UserRecord, UserState } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 import { secretHash } from '../tokens/hash.js';
 import { customDataOf, notifyLogout } from './hooks.js';
 
@@ -141,12 +142,16 @@ export async function verifyResumeToken(
 ): Promise<{ user: UserRecord; session: SessionRecord }> {
   const session = await ctx.storage.findSessionByHash(app.id, hashLoginToken(token));
   const now = ctx.now();
-  if (session?.kind !== 'resume' || session.appId !== app.id || session.revokedAt !== null)
+  if (session?.kind !== 'resume' || session.appId !== app.id)
+    throw new GatehouseError('InvalidSession', "You've been logged out by the server. Please log in again.");
+  // Disabling ends the sessions; the holder of a genuine token is told why.
+  const user = await ctx.storage.getUser(app.id, session.userId);
+  if (user?.disabled) throw new GatehouseError('UserDisabled', 'Login forbidden');
+  if (session.revokedAt !== null)
     throw new GatehouseError('InvalidSession', "You've been logged out by the server. Please log in again.");
   if (!isActive(session, now))
     throw new GatehouseError('InvalidSession', 'Your session has expired. Please log in again.');
-  const user = await ctx.storage.getUser(app.id, session.userId);
-  if (!user || user.disabled) throw new GatehouseError('UserDisabled', 'Login forbidden');
+  if (!user) throw new GatehouseError('UserDisabled', 'Login forbidden');
   await ctx.storage.touchSession(app.id, session.id, now);
   return { user, session };
 }
@@ -192,15 +197,24 @@ function accessLifetime(app: AppSettings, session: SessionRecord, now: number): 
 async function sessionOfRefreshToken(
   ctx: ServerContext,
   refreshToken: string,
+  options: { sayDisabled?: boolean } = {},
 ): Promise<{ session: SessionRecord; user: UserState }> {
   const now = ctx.now();
   const claims = await ctx.tokens.verifyRefresh(refreshToken, now);
   const found = await ctx.storage.getSessionWithUser(claims.aud, claims.sid);
   if (!found) throw deadRefresh();
-  const { session } = found;
-  if (!isActive(session, now) || session.userId !== claims.sub || session.kind !== 'refresh') throw deadRefresh();
+  const { session, user } = found;
+  if (session.userId !== claims.sub || session.kind !== 'refresh') throw deadRefresh();
   if (!timingSafeEqual(session.refreshHash, secretHash(claims.secret))) throw deadRefresh();
+  // Disabling ends the sessions; the holder of a genuine refresh token is told why (logout still succeeds
+  // quietly: realm-web's `logOut` tolerates only the dead-session answer).
+  if (options.sayDisabled && user.disabled) throw userDisabled();
+  if (!isActive(session, now)) throw deadRefresh();
   return found;
+}
+
+function userDisabled(): GatehouseError {
+  return new GatehouseError('UserDisabled', 'user disabled');
 }
 
 /**
@@ -208,7 +222,7 @@ async function sessionOfRefreshToken(
  * user (whole) and the live session; anything wrong is `InvalidSession`.
  */
 export async function authenticateRefresh(ctx: ServerContext, refreshToken: string): Promise<Authenticated> {
-  const { session } = await sessionOfRefreshToken(ctx, refreshToken);
+  const { session } = await sessionOfRefreshToken(ctx, refreshToken, { sayDisabled: true });
   const app = ctx.config.apps.get(session.appId);
   const user = app && (await ctx.storage.getUser(session.appId, session.userId));
   if (!app || !user || user.disabled) throw deadRefresh();
@@ -221,7 +235,7 @@ export async function authenticateRefresh(ctx: ServerContext, refreshToken: stri
  * token). One database read on the hot path; last-used times are written at most once a minute.
  */
 export async function refreshAccessToken(ctx: ServerContext, refreshToken: string): Promise<string> {
-  const { session, user } = await sessionOfRefreshToken(ctx, refreshToken);
+  const { session, user } = await sessionOfRefreshToken(ctx, refreshToken, { sayDisabled: true });
   const app = ctx.config.apps.get(session.appId);
   if (!app || user.disabled) throw deadRefresh();
   const now = ctx.now();
@@ -272,7 +286,7 @@ export async function logOutSession(
     type: 'logout',
     appId: session.appId,
     userId: session.userId,
-    address: info?.address ?? null,
+    ...requestFacts(info),
     detail: { sessionId: session.id },
   });
   const user = await ctx.storage.getUser(session.appId, session.userId);
@@ -366,7 +380,7 @@ export async function revokeOwnSession(
     type: 'session-revoked',
     appId: user.appId,
     userId: user.id,
-    address: info?.address ?? null,
+    ...requestFacts(info),
     detail: { sessionId },
   });
 }
@@ -386,7 +400,7 @@ export async function logoutOtherSessions(
     type: 'other-sessions-revoked',
     appId: user.appId,
     userId: user.id,
-    address: info?.address ?? null,
+    ...requestFacts(info),
     detail: { count },
   });
   return count;

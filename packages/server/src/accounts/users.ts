@@ -1,6 +1,7 @@
 import { GatehouseError, type JsonObject } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
 import type { RequestInfo, ServerContext } from '../context.js';
+import { requestFacts } from '../events/index.js';
 
 /** The App Services profile of a user. */
 export interface AppServicesProfile {
@@ -73,14 +74,14 @@ export async function deleteUser(
   ctx: ServerContext,
   user: Pick<UserRecord, 'id' | 'appId'>,
   info: RequestInfo | null,
-  by: 'user' | 'server' = 'user',
+  by: 'user' | 'server' | 'admin' = 'user',
 ): Promise<void> {
   await ctx.storage.deleteUser(user.appId, user.id);
   await ctx.events.emit({
     type: 'user-deleted',
     appId: user.appId,
     userId: user.id,
-    address: info?.address ?? null,
+    ...requestFacts(info),
     detail: { by },
   });
 }
@@ -93,13 +94,19 @@ export async function setUserDisabled(
   ctx: ServerContext,
   user: Pick<UserRecord, 'id' | 'appId'>,
   disabled: boolean,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   const now = ctx.now();
   await ctx.storage.transaction(async (tx) => {
     await tx.setUserDisabled(user.appId, user.id, disabled, now);
     if (disabled) await tx.revokeUserSessions(user.appId, user.id, now);
   });
-  await ctx.events.emit({ type: disabled ? 'user-disabled' : 'user-enabled', appId: user.appId, userId: user.id });
+  await ctx.events.emit({
+    type: disabled ? 'user-disabled' : 'user-enabled',
+    appId: user.appId,
+    userId: user.id,
+    ...requestFacts(info),
+  });
 }
 
 /** Replaces the user's server-written custom data (what access tokens carry as `user_data`). */
@@ -107,9 +114,10 @@ export async function setCustomData(
   ctx: ServerContext,
   user: Pick<UserRecord, 'id' | 'appId'>,
   customData: JsonObject,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   if (JSON.stringify(customData).length > 16_384)
     throw new GatehouseError('BadRequest', 'custom data is larger than 16 KiB');
   await ctx.storage.setUserCustomData(user.appId, user.id, customData, ctx.now());
-  await ctx.events.emit({ type: 'custom-data-set', appId: user.appId, userId: user.id });
+  await ctx.events.emit({ type: 'custom-data-set', appId: user.appId, userId: user.id, ...requestFacts(info) });
 }

@@ -528,6 +528,22 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: false, host: '127.0.0.1', port: 9464 }),
+    /**
+     * The audit log (logins, failures, credential and session changes, admin actions): events older than
+     * `retentionDays` are deleted by the hourly housekeeping. `0` keeps them forever.
+     */
+    audit: z
+      .object({ retentionDays: z.number().int().min(0).max(36_500).default(365) })
+      .strict()
+      .default({ retentionDays: 365 }),
+    /**
+     * The admin API (`/api/admin/v1`, always on; it answers only admin keys made with `gatehouse admin-keys`)
+     * and the admin console page at `/admin` — off unless `console: true`.
+     */
+    admin: z
+      .object({ console: z.boolean().default(false) })
+      .strict()
+      .default({ console: false }),
     apps: z.record(appId, app).refine((v) => Object.keys(v).length > 0, 'at least one app is required'),
     /** Functions referenced by name (confirmation, reset). Only a `.js`/`.mjs` config module can carry them. */
     functions: z

@@ -1,4 +1,5 @@
 import type { JsonObject } from '@gatehouse-auth/core';
+import type { RequestInfo } from '../context.js';
 
 /**
  * What the account core says happened. Side effects that follow a change — the audit log, news to live DDP
@@ -12,8 +13,30 @@ export interface AccountEvent {
   userId: string | null;
   /** Client address, as `clientAddress()` resolved it, when a client caused the event. */
   address?: string | null;
+  /** The client's `User-Agent`, when a client caused the event (kept to 256 characters). */
+  userAgent?: string | null;
+  /** Who acted when it was not the user: the admin API key's id. */
+  actor?: string | null;
   /** Small, secret-free facts (provider, session id, reason). Never a token, password or key. */
   detail?: JsonObject;
+}
+
+/**
+ * The request facts an event records: client address, user agent and — for the admin API — the acting key.
+ *
+ * @example
+ * ```ts
+ * await ctx.events.emit({ type: 'logout', appId, userId, ...requestFacts(info) });
+ * ```
+ */
+export function requestFacts(
+  info: RequestInfo | null | undefined,
+): Pick<AccountEvent, 'address' | 'userAgent' | 'actor'> {
+  return {
+    address: info?.address ?? null,
+    userAgent: info?.userAgent ? info.userAgent.slice(0, 256) : null,
+    ...(info?.actor ? { actor: info.actor } : {}),
+  };
 }
 
 /**
@@ -52,6 +75,13 @@ export const ACCOUNT_EVENTS = {
   'two-factor-enabled': { changesUser: false },
   'two-factor-disabled': { changesUser: false },
   'login-token-sent': { changesUser: false },
+  'identity-unlinked': { changesUser: true },
+  'sessions-revoked': { changesUser: true },
+  'account-mail-sent': { changesUser: false },
+  'service-configured': { changesUser: false },
+  'service-removed': { changesUser: false },
+  'admin-key-created': { changesUser: false },
+  'admin-key-revoked': { changesUser: false },
 } as const satisfies Record<string, { changesUser: boolean }>;
 
 export type AccountEventType = keyof typeof ACCOUNT_EVENTS;

@@ -40,7 +40,7 @@ export function accountRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
   api.patch('/auth/user', async (c) => {
     const { app, user } = c.var.auth;
     // The body reader decodes Extended JSON (the SDK sends canonical EJSON, as realm-web does).
-    const profile = await updateOwnProfile(ctx, app, user, await body(c.req.raw));
+    const profile = await updateOwnProfile(ctx, app, user, await body(c.req.raw), c.env.requestInfo);
     return json(meteorUserDocument({ ...user, profile }));
   });
   api.get('/auth/sessions', async (c) => json(await listSessions(ctx, c.var.auth.user, c.var.auth.session.id)));

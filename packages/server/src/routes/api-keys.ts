@@ -20,7 +20,7 @@ export function apiKeyRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
   api.post('/auth/api_keys', async (c) => {
     const { app, user } = c.var.auth;
     const { name } = parseBody(nameSchema, await readJsonObject(c.req.raw, ctx.config.limits.maxBodyBytes));
-    return json(await apiKeys.createApiKey(ctx, app, user, name), 201);
+    return json(await apiKeys.createApiKey(ctx, app, user, name, c.env.requestInfo), 201);
   });
   api.get('/auth/api_keys', async (c) => json(await apiKeys.listApiKeys(ctx, c.var.auth.app, c.var.auth.user)));
   api.get('/auth/api_keys/:keyId', async (c) =>
@@ -28,7 +28,7 @@ export function apiKeyRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
   );
   api.delete('/auth/api_keys/:keyId', async (c) => {
     const { app, user, session } = c.var.auth;
-    await apiKeys.deleteApiKey(ctx, app, user, session, c.req.param('keyId'));
+    await apiKeys.deleteApiKey(ctx, app, user, session, c.req.param('keyId'), c.env.requestInfo);
     return noContent();
   });
   for (const [action, disabled] of [
@@ -37,7 +37,7 @@ export function apiKeyRoutes(ctx: ServerContext): Hono<GatehouseEnv> {
   ] as const)
     api.put(`/auth/api_keys/:keyId/${action}`, async (c) => {
       const { app, user, session } = c.var.auth;
-      await apiKeys.setApiKeyDisabled(ctx, app, user, session, c.req.param('keyId'), disabled);
+      await apiKeys.setApiKeyDisabled(ctx, app, user, session, c.req.param('keyId'), disabled, c.env.requestInfo);
       return noContent();
     });
   return api;

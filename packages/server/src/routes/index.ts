@@ -1,12 +1,16 @@
 import { GatehouseError, isGatehouseError } from '@gatehouse-auth/core';
 import { Hono, type MiddlewareHandler } from 'hono';
+import { adminConsolePage } from '../admin/console.js';
 import type { ServerContext } from '../context.js';
 import { json } from '../http/responses.js';
 import { serverVersion } from '../metrics/index.js';
 import { externalServiceRoutes } from '../oauth/meteor/routes.js';
+import { adminConsoleOperation, adminOperations } from '../openapi/admin-operations.js';
 import { openApiDocument } from '../openapi/document.js';
 import { allOperations } from '../openapi/operations.js';
 import { jwks } from '../tokens/keys.js';
+import { adminApiRoutes } from './admin/index.js';
+import { ADMIN_PREFIX } from './admin/schemas.js';
 import { clientApiRoutes } from './client-api.js';
 import { devRoutes } from './dev-pages.js';
 import type { GatehouseEnv } from './env.js';
@@ -68,6 +72,13 @@ export function httpRoutes(
     });
   });
   router.route('/api/client/v2.0', clientApiRoutes(ctx));
+  router.route(ADMIN_PREFIX, adminApiRoutes(ctx));
+  described.push(...adminOperations());
+  // The admin console: off unless configured, so a deployment does not show an admin sign-in page by default.
+  if (ctx.config.admin.console) {
+    router.get('/admin', () => adminConsolePage());
+    described.push(adminConsoleOperation);
+  }
   // Meteor's `/_oauth/<service>` (and `/app/<id>/_oauth/<service>`): external services call back here.
   router.route('/', externalServiceRoutes(ctx));
   router.route('/', hostedPages(ctx));

@@ -1,5 +1,5 @@
 import { usernameKey } from '@gatehouse-auth/core';
-import type { Updateable } from 'kysely';
+import { sql, type Updateable } from 'kysely';
 import type { StorageTransaction, UserRecord } from '../contract.js';
 import type { UserRow, UsersTable } from '../schema.js';
 import { emailValues, identityRecord, identityValues } from './emails-identities.js';
@@ -17,7 +17,11 @@ export type UserQueries = Pick<
   | 'setUserCustomData'
   | 'setUserDisabled'
   | 'setUsername'
+  | 'listUsers'
 >;
+
+const DEFAULT_USER_PAGE = 50;
+const MAX_USER_PAGE = 200;
 
 /** Users: creation (with emails, identities and password), lookups, and changes to the user row itself. */
 export function userQueries(s: Scope): UserQueries {
@@ -32,6 +36,45 @@ export function userQueries(s: Scope): UserQueries {
   };
 
   return {
+    async listUsers(appId, options = {}) {
+      const limit = Math.min(Math.max(Math.trunc(options.limit ?? DEFAULT_USER_PAGE), 1), MAX_USER_PAGE);
+      let query = s.db.selectFrom('users as u').selectAll('u').where('u.app_id', '=', appId);
+      if (options.after !== undefined) query = query.where('u.id', '>', options.after);
+      const search = options.search?.trim();
+      if (search) {
+        // A part of a name: LIKE with its wildcards escaped, on the columns already folded to lower case.
+        const pattern = `%${fold(search).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const like = (column: string) => sql<boolean>`${sql.ref(column)} like ${pattern} escape '\\'`;
+        query = query.where((eb) =>
+          eb.or([
+            eb('u.id', '=', search),
+            like('u.username_lower'),
+            eb.exists(
+              eb
+                .selectFrom('user_emails as e')
+                .select('e.user_id')
+                .whereRef('e.user_id', '=', 'u.id')
+                .where(like('e.address_lower')),
+            ),
+          ]),
+        );
+      }
+      const provider = options.provider;
+      if (provider !== undefined)
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('identities as i')
+              .select('i.user_id')
+              .whereRef('i.user_id', '=', 'u.id')
+              .where((inner) =>
+                inner.or([inner('i.provider_type', '=', provider), inner('i.provider_id', '=', provider)]),
+              ),
+          ),
+        );
+      return hydrate(s, await query.orderBy('u.id').limit(limit).execute());
+    },
+
     createUser(input) {
       const { id, appId, now } = input;
       const username = input.username ?? null;

@@ -4,6 +4,7 @@ import { initialMigration } from './0001-initial.js';
 import { mailOutboxMigration } from './0002-mail-outbox.js';
 import { secondFactorsMigration } from './0003-second-factors.js';
 import { passkeysMigration } from './0004-passkeys.js';
+import { adminMigration } from './0005-admin.js';
 
 /**
  * Every migration, by name; names sort in the order they run. Append only: a migration that has shipped is
@@ -15,6 +16,7 @@ export function storageMigrations(capabilities: DialectCapabilities): Record<str
     '0002_mail_outbox': mailOutboxMigration(capabilities.types),
     '0003_second_factors': secondFactorsMigration(capabilities.types),
     '0004_passkeys': passkeysMigration(capabilities.types),
+    '0005_admin': adminMigration(capabilities.types),
   };
 }
 

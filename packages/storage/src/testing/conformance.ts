@@ -1457,6 +1457,151 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       });
     });
 
+    describe('audit queries (admin API)', () => {
+      it('keeps user agent and actor, and filters by type and time, paging by the last event', async () => {
+        const appId = newAppId();
+        const userId = objectId();
+        await storage.recordAuditEvent({
+          appId,
+          userId,
+          type: 'user-disabled',
+          ip: '198.51.100.2',
+          userAgent: 'curl/8.5',
+          actor: 'admin-key-1',
+          now: NOW + 10,
+        });
+        for (let i = 0; i < 5; i++) await storage.recordAuditEvent({ appId, userId, type: 'login', now: NOW + 20 });
+        await storage.recordAuditEvent({ appId, type: 'login-failed', now: NOW + 30 });
+
+        const [disabled] = await storage.listAuditEvents(appId, { type: 'user-disabled' });
+        expect(disabled).toMatchObject({ userAgent: 'curl/8.5', actor: 'admin-key-1', ip: '198.51.100.2' });
+        const [failed] = await storage.listAuditEvents(appId, { type: 'login-failed' });
+        expect(failed).toMatchObject({ userAgent: null, actor: null });
+
+        expect(await storage.listAuditEvents(appId, { since: NOW + 20, until: NOW + 30 })).toHaveLength(5);
+        expect(await storage.listAuditEvents(appId, { since: NOW + 31 })).toEqual([]);
+        expect((await storage.listAuditEvents(appId, { until: NOW + 20 })).map((e) => e.type)).toEqual([
+          'user-disabled',
+        ]);
+
+        // Pages of 2 over 7 events, five of them at the same instant: none lost, none repeated.
+        const seen: string[] = [];
+        let before: { at: number; id: string } | undefined;
+        for (let page = 0; page < 10; page++) {
+          const events = await storage.listAuditEvents(appId, { limit: 2, ...(before ? { before } : {}) });
+          if (events.length === 0) break;
+          seen.push(...events.map((e) => e.id));
+          const last = events[events.length - 1]!;
+          before = { at: last.at, id: last.id };
+        }
+        expect(seen).toHaveLength(7);
+        expect(new Set(seen).size).toBe(7);
+        expect(seen).toEqual((await storage.listAuditEvents(appId)).map((e) => e.id));
+      });
+
+      it('deletes events older than the retention limit, of every app', async () => {
+        const appA = newAppId();
+        const appB = newAppId();
+        await storage.recordAuditEvent({ appId: appA, type: 'login', now: NOW - 2 * DAY });
+        await storage.recordAuditEvent({ appId: appB, type: 'login', now: NOW - 2 * DAY });
+        await storage.recordAuditEvent({ appId: appA, type: 'logout', now: NOW });
+        expect((await storage.deleteAuditEventsBefore(NOW - DAY)) >= 2).toBe(true);
+        expect((await storage.listAuditEvents(appA)).map((e) => e.type)).toEqual(['logout']);
+        expect(await storage.listAuditEvents(appB)).toEqual([]);
+      });
+    });
+
+    describe('admin keys', () => {
+      it('creates, finds by hash, lists, touches and revokes once', async () => {
+        const appId = newAppId();
+        const scoped = await storage.createAdminKey({
+          id: objectId(),
+          appId,
+          name: 'ops',
+          keyHash: `admin-${objectId()}`,
+          now: NOW,
+        });
+        expect(scoped).toMatchObject({ appId, name: 'ops', createdAt: NOW, lastUsedAt: null, revokedAt: null });
+        const globalHash = `admin-${objectId()}`;
+        const global = await storage.createAdminKey({
+          id: objectId(),
+          appId: null,
+          name: 'all',
+          keyHash: globalHash,
+          now: NOW + 1,
+        });
+        expect(await storage.findAdminKeyByHash(globalHash)).toEqual(global);
+        expect(await storage.findAdminKeyByHash('nothing')).toBeNull();
+        const ids = (await storage.listAdminKeys()).map((k) => k.id);
+        expect(ids).toContain(scoped.id);
+        expect(ids).toContain(global.id);
+        expect(JSON.stringify(await storage.listAdminKeys())).not.toContain(globalHash);
+
+        await storage.touchAdminKey(global.id, NOW + 5);
+        expect((await storage.findAdminKeyByHash(globalHash))?.lastUsedAt).toBe(NOW + 5);
+        expect(await storage.revokeAdminKey(global.id, NOW + 6)).toBe(true);
+        expect(await storage.revokeAdminKey(global.id, NOW + 7)).toBe(false);
+        expect(await storage.revokeAdminKey(objectId(), NOW + 7)).toBe(false);
+        expect((await storage.findAdminKeyByHash(globalHash))?.revokedAt).toBe(NOW + 6);
+      });
+
+      it('refuses a second key with the same hash', async () => {
+        const keyHash = `admin-${objectId()}`;
+        await storage.createAdminKey({ id: objectId(), appId: null, name: 'a', keyHash, now: NOW });
+        await expectConflict(
+          storage.createAdminKey({ id: objectId(), appId: null, name: 'b', keyHash, now: NOW }),
+          'adminKey',
+        );
+      });
+    });
+
+    describe('listUsers()', () => {
+      it('pages in id order and searches by id, part of a username or email, and provider', async () => {
+        const appId = newAppId();
+        const made: UserRecord[] = [];
+        for (let i = 0; i < 5; i++)
+          made.push(
+            await createUser(appId, {
+              username: `user_${i}`,
+              emails: [{ address: `Person${i}@Example.COM`, verified: false }],
+              identities: [
+                {
+                  providerType: i % 2 ? 'oauth2-google' : 'local-userpass',
+                  providerId: i % 2 ? 'google' : 'local-userpass',
+                  subject: `s-${objectId()}`,
+                },
+              ],
+            }),
+          );
+        await createUser(newAppId(), { username: 'user_9' });
+        const ids = made.map((u) => u.id).sort();
+
+        const first = await storage.listUsers(appId, { limit: 2 });
+        expect(first.map((u) => u.id)).toEqual(ids.slice(0, 2));
+        expect(first[0]?.emails).toHaveLength(1);
+        const rest = await storage.listUsers(appId, { after: first[1]!.id });
+        expect(rest.map((u) => u.id)).toEqual(ids.slice(2));
+
+        expect((await storage.listUsers(appId, { search: 'person3@example' })).map((u) => u.username)).toEqual([
+          'user_3',
+        ]);
+        expect((await storage.listUsers(appId, { search: 'USER_2' })).map((u) => u.username)).toEqual(['user_2']);
+        expect((await storage.listUsers(appId, { search: made[4]!.id })).map((u) => u.username)).toEqual(['user_4']);
+        // LIKE wildcards are literal: `_` matches only an underscore.
+        expect(await storage.listUsers(appId, { search: 'user%' })).toEqual([]);
+        expect(await storage.listUsers(appId, { search: 'r_1' })).toHaveLength(1);
+        expect(await storage.listUsers(appId, { search: 'rx1' })).toEqual([]);
+        expect((await storage.listUsers(appId, { provider: 'google' })).map((u) => u.username)).toEqual([
+          'user_1',
+          'user_3',
+        ]);
+        expect(
+          (await storage.listUsers(appId, { provider: 'oauth2-google', search: 'user_3' })).map((u) => u.username),
+        ).toEqual(['user_3']);
+        expect(await storage.listUsers(newAppId())).toEqual([]);
+      });
+    });
+
     describe('mail outbox', () => {
       const mailInput = (appId: string, recipient: string, kind = 'confirm-email', now = NOW) => ({
         id: objectId(),

@@ -23,7 +23,7 @@ export const updateUser: DdpMethod = async (call) => {
   if (!login || typeof id !== 'string' || id !== login.userId) throw denied();
   const user = await call.ctx.storage.getUser(call.app.id, login.userId);
   if (!user) throw denied();
-  await updateOwnProfile(call.ctx, call.app, user, modifier);
+  await updateOwnProfile(call.ctx, call.app, user, modifier, call.info);
   return 1;
 };
 

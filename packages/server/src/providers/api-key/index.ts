@@ -6,8 +6,9 @@ import {
   type UserRecord,
 } from '@gatehouse-auth/storage';
 import { z } from 'zod';
-import { attemptLimits, isAnonymousOnly } from '../../accounts/index.js';
-import type { AppSettings, ServerContext } from '../../context.js';
+import { announcedFailure, attemptLimits, isAnonymousOnly } from '../../accounts/index.js';
+import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
+import { requestFacts } from '../../events/index.js';
 import type { CredentialProvider } from '../registry.js';
 import { type ApiKeyView, checkName, endSessionsOfKey, keyHashOf, newKeySecret, PROVIDER, view } from './keys.js';
 
@@ -51,8 +52,9 @@ async function announce(
   user: UserRecord,
   type: 'api-key-created' | 'api-key-enabled' | 'api-key-disabled' | 'api-key-deleted',
   keyId: string,
+  info: RequestInfo | null,
 ) {
-  await ctx.events.emit({ type, appId: app.id, userId: user.id, detail: { keyId } });
+  await ctx.events.emit({ type, appId: app.id, userId: user.id, ...requestFacts(info), detail: { keyId } });
 }
 
 /**
@@ -69,6 +71,7 @@ export async function createApiKey(
   app: AppSettings,
   user: UserRecord,
   name: string,
+  info: RequestInfo | null = null,
 ): Promise<ApiKeyView & { key: string }> {
   const { maxKeysPerUser } = settingsOf(app);
   refuseServerUser(user);
@@ -104,7 +107,7 @@ export async function createApiKey(
     await ctx.storage.deleteApiKey(app.id, user.id, record.id);
     throw tooMany();
   }
-  await announce(ctx, app, user, 'api-key-created', record.id);
+  await announce(ctx, app, user, 'api-key-created', record.id, info);
   return { ...view(record), key };
 }
 
@@ -141,12 +144,13 @@ export async function setApiKeyDisabled(
   session: SessionRecord,
   keyId: string,
   disabled: boolean,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   settingsOf(app);
   refuseServerUser(user);
   if (!(await ctx.storage.setApiKeyDisabled(app.id, user.id, keyIdOf(keyId), disabled))) throw notFound();
   if (disabled) await endSessionsOfKey(ctx.storage, app.id, user.id, keyId, ctx.now(), session.id);
-  await announce(ctx, app, user, disabled ? 'api-key-disabled' : 'api-key-enabled', keyId);
+  await announce(ctx, app, user, disabled ? 'api-key-disabled' : 'api-key-enabled', keyId, info);
 }
 
 /**
@@ -159,6 +163,7 @@ export async function deleteApiKey(
   user: UserRecord,
   session: SessionRecord,
   keyId: string,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   settingsOf(app);
   refuseServerUser(user);
@@ -167,7 +172,7 @@ export async function deleteApiKey(
     throw new GatehouseError('Forbidden', 'cannot delete the API key of the current session');
   if (!(await ctx.storage.deleteApiKey(app.id, user.id, keyId))) throw notFound();
   await endSessionsOfKey(ctx.storage, app.id, user.id, keyId, ctx.now());
-  await announce(ctx, app, user, 'api-key-deleted', keyId);
+  await announce(ctx, app, user, 'api-key-deleted', keyId, info);
 }
 
 /**
@@ -190,10 +195,10 @@ export const apiKeyProvider: CredentialProvider<{ key: string }> = {
         type: 'login-failed',
         appId: app.id,
         userId: null,
-        address: info.address,
+        ...requestFacts(info),
         detail: { provider: PROVIDER, reason: 'unknown-key' },
       });
-      throw new GatehouseError('InvalidPassword', 'invalid API key');
+      throw announcedFailure(new GatehouseError('InvalidPassword', 'invalid API key'));
     }
     await ctx.storage.touchApiKey(app.id, record.id, ctx.now());
     return { user, apiKeyId: record.id };

@@ -81,5 +81,5 @@ export const customFunctionProvider: CredentialProvider<Record<string, unknown>>
   logIn: async (ctx, app, payload, info) => ({
     user: await findOrCreateUserForIdentity(ctx, app, await prove(ctx, app, payload), info),
   }),
-  link: async (ctx, app, user, payload) => linkIdentity(ctx, app, user, await prove(ctx, app, payload)),
+  link: async (ctx, app, user, payload, info) => linkIdentity(ctx, app, user, await prove(ctx, app, payload), info),
 };

@@ -132,5 +132,5 @@ export const customTokenProvider: CredentialProvider<{ token: string }> = {
     }
     return { user };
   },
-  link: async (ctx, app, user, { token }) => linkIdentity(ctx, app, user, await prove(ctx, app, token)),
+  link: async (ctx, app, user, { token }, info) => linkIdentity(ctx, app, user, await prove(ctx, app, token), info),
 };

@@ -30,7 +30,8 @@ export const appleProvider: CredentialProvider<{ id_token: string }> = {
   logIn: async (ctx, app, { id_token }, info) => ({
     user: await findOrCreateUserForIdentity(ctx, app, await prove(ctx, app, id_token), info),
   }),
-  link: async (ctx, app, user, { id_token }) => linkIdentity(ctx, app, user, await prove(ctx, app, id_token)),
+  link: async (ctx, app, user, { id_token }, info) =>
+    linkIdentity(ctx, app, user, await prove(ctx, app, id_token), info),
 };
 
 /**

@@ -85,7 +85,8 @@ export const facebookProvider: CredentialProvider<{ accessToken: string }> = {
   logIn: async (ctx, app, { accessToken }, info) => ({
     user: await findOrCreateUserForIdentity(ctx, app, await prove(app, accessToken), info),
   }),
-  link: async (ctx, app, user, { accessToken }) => linkIdentity(ctx, app, user, await prove(app, accessToken)),
+  link: async (ctx, app, user, { accessToken }, info) =>
+    linkIdentity(ctx, app, user, await prove(app, accessToken), info),
 };
 
 /**

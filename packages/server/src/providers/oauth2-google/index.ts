@@ -49,7 +49,7 @@ export const googleProvider: CredentialProvider<z.output<typeof schema>> = {
   logIn: async (ctx, app, payload, info) => ({
     user: await findOrCreateUserForIdentity(ctx, app, await prove(ctx, app, payload), info),
   }),
-  link: async (ctx, app, user, payload) => linkIdentity(ctx, app, user, await prove(ctx, app, payload)),
+  link: async (ctx, app, user, payload, info) => linkIdentity(ctx, app, user, await prove(ctx, app, payload), info),
 };
 
 type GoogleSettings = NonNullable<AppSettings['providers']['oauth2-google']>;
