@@ -3,7 +3,14 @@ import { getPriority } from 'node:os';
 import { GatehouseError } from '@gatehouse-auth/core';
 import { hashSync } from '@node-rs/argon2';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPasswordHasher, type PasswordHasher, type PasswordHashingOptions } from './index.js';
+import {
+  createHashPool,
+  createPasswordHasher,
+  type HashPool,
+  type HashTask,
+  type PasswordHasher,
+  type PasswordHashingOptions,
+} from './index.js';
 
 /** Test-speed parameters; one test below also runs the real OWASP ones. */
 const FAST: PasswordHashingOptions = { memoryCost: 1024, timeCost: 1, parallelism: 1, maxThreads: 2 };
@@ -142,28 +149,38 @@ describe('bad stored data', () => {
 });
 
 describe('verifyDummy', () => {
-  it('takes about as long as a failed verify (CVE-2026-40263, timing enumeration)', async () => {
-    const h = hasher({ ...OWASP, maxThreads: 1 });
+  it('does the work of a failed verify: one argon2id verification at the same parameters (timing enumeration)', async () => {
+    // Equal work is what makes "unknown user" and "wrong password" take equally long; it is checked by the jobs
+    // the hashing pool receives, not by timing them (a busy machine would make a timing flaky, not wrong).
+    const pool = createHashPool({ maxThreads: 1 });
+    const jobs: HashTask[] = [];
+    const recording: HashPool = {
+      run: (task) => {
+        jobs.push(task);
+        return pool.run(task);
+      },
+      stats: () => pool.stats(),
+      close: () => pool.close(),
+    };
+    const h = createPasswordHasher(OWASP, {}, recording);
+    hashers.push(h);
     const phc = await h.hash('the real password');
     await h.verifyDummy('warm up'); // makes the dummy hash once
-    // Interleaved, so a slower moment of the machine weighs on both alike.
-    const wrong: number[] = [];
-    const dummy: number[] = [];
-    const time = async (samples: number[], run: () => Promise<unknown>) => {
-      const start = performance.now();
-      await run();
-      samples.push(performance.now() - start);
-    };
-    for (let i = 0; i < 7; i++) {
-      await time(wrong, () => h.verify(phc, 'a wrong password'));
-      await time(dummy, () => h.verifyDummy('a wrong password'));
-    }
-    const median = (samples: number[]) => samples.sort((a, b) => a - b)[3]!;
-    const wrongPassword = median(wrong);
-    const unknownUser = median(dummy);
-    // Equal work at equal parameters; the bound only catches a dummy that skips the work or does it twice.
-    expect(unknownUser / wrongPassword).toBeGreaterThan(0.6);
-    expect(unknownUser / wrongPassword).toBeLessThan(1.6);
+    jobs.length = 0;
+    expect((await h.verify(phc, 'a wrong password')).ok).toBe(false);
+    const wrongPassword = jobs.splice(0);
+    await h.verifyDummy('a wrong password');
+    const unknownUser = jobs.splice(0);
+    expect(wrongPassword).toHaveLength(1);
+    expect(unknownUser).toHaveLength(1);
+    const cost = (task: HashTask | undefined) =>
+      task && 'phc' in task ? /\$argon2id\$v=19\$(m=\d+,t=\d+,p=\d+)\$/.exec(task.phc)?.[1] : undefined;
+    expect(unknownUser[0]?.op).toBe('verify');
+    expect(wrongPassword[0]?.op).toBe('verify');
+    expect(cost(wrongPassword[0])).toBe('m=19456,t=2,p=1');
+    expect(cost(unknownUser[0])).toBe(cost(wrongPassword[0]));
+    // The same password input too: both check the digest of what was typed, never a shortcut.
+    expect(unknownUser[0]).toMatchObject({ password: (wrongPassword[0] as { password: string }).password });
   });
 
   it('resolves for any password and reports nothing', async () => {
