@@ -4,7 +4,7 @@ import type { UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import { secretHash } from '../tokens/hash.js';
 import { createAccount } from './create.js';
-import { identityTaken } from './external.js';
+import { foldFreshAccount } from './fold.js';
 import { failedLoginUser } from './hooks.js';
 import { findUserBySelector, type LoginSelector, selectorKey } from './identifiers.js';
 import { attemptLimits } from './limits.js';
@@ -252,36 +252,7 @@ export async function linkPasswordlessAccount(
 ): Promise<void> {
   const account = await verifyLoginToken(ctx, app, { selector: { email: input.email }, token: input.code }, info);
   if (account.id === user.id) return;
-  const identity = account.identities.find((i) => i.providerType === PASSWORDLESS_PROVIDER);
-  const now = ctx.now();
-  const fresh =
-    identity !== undefined &&
-    account.identities.length === 1 &&
-    (await ctx.storage.listActiveSessions(app.id, account.id, now)).length === 0;
-  if (!fresh) throw identityTaken();
-  await ctx.storage.transaction(async (tx) => {
-    // Deleting the empty account first frees its address and identity for `user`.
-    await tx.deleteUser(app.id, account.id);
-    for (const email of account.emails) await tx.addEmail(app.id, user.id, email, now);
-    await tx.addIdentity(
-      app.id,
-      user.id,
-      {
-        providerType: PASSWORDLESS_PROVIDER,
-        providerId: identity.providerId,
-        subject: identity.subject,
-        data: identity.data,
-      },
-      now,
-    );
-  });
-  await ctx.events.emit({
-    type: 'identity-linked',
-    appId: app.id,
-    userId: user.id,
-    address: info.address,
-    detail: { provider: PASSWORDLESS_PROVIDER },
-  });
+  await foldFreshAccount(ctx, app, user, account, PASSWORDLESS_PROVIDER, info);
 }
 
 async function createPasswordlessUser(
