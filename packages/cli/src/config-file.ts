@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { CONFIG_FILE_NAMES, findConfigFile, loadConfig, type ResolvedConfig } from '@gatehouse-auth/server';
-import { parseStorageUrl } from '@gatehouse-auth/storage';
+import { CONFIG_FILE_NAMES, findConfigFile, loadConfig, type ResolvedConfig } from '@gatehouse-auth/server/primary';
+import { parseStorageUrl } from '@gatehouse-auth/storage/url';
 import { CliError, type Io } from './command.js';
 
 /** The config file named by `--config`, or the one found in `cwd`; a {@link CliError} saying how to make one otherwise. */

@@ -1,16 +1,10 @@
 import cluster from 'node:cluster';
-import {
-  createClusterClient,
-  createGatehouse,
-  createLogger,
-  createPasswordHasher,
-  type GatehouseOptions,
-} from '@gatehouse-auth/server';
+import type { GatehouseOptions } from '@gatehouse-auth/server';
+import { createLogger } from '@gatehouse-auth/server/primary';
 import { parsePort } from '../args.js';
 import { type ListeningMessage, resolveWorkers, SHUTDOWN_MESSAGE, serveCluster } from '../cluster.js';
 import { defineCommand } from '../command.js';
 import { displayPath, loadServerConfig, locateConfigFile, prepareSqliteDirectory, redactUrl } from '../config-file.js';
-import { serveUntilStopped, startServer } from '../run-server.js';
 
 export const serveCommand = defineCommand({
   name: 'serve',
@@ -58,6 +52,8 @@ export const serveCommand = defineCommand({
 
     if (cluster.isWorker) {
       // A worker of `serve --workers`: hashing, limits and news go through the primary; its logs say which worker.
+      const { createClusterClient, createGatehouse, createPasswordHasher } = await import('@gatehouse-auth/server');
+      const { serveUntilStopped, startServer } = await import('../run-server.js');
       const logger = createLogger(config.logLevel, io.stdout, { worker: cluster.worker?.id ?? 0 });
       const client = createClusterClient(process as Parameters<typeof createClusterClient>[0]);
       const options: GatehouseOptions = {
@@ -91,6 +87,9 @@ export const serveCommand = defineCommand({
       const argv = ['serve', '--config', path, '--host', host, '--port', String(port)];
       return serveCluster({ config, workers, argv, io, logger, describe, onListening: () => warnings(logger) });
     }
+    // Loaded here, not at the top: the primary of `--workers` above never serves requests (see serve-main.ts).
+    const { createGatehouse } = await import('@gatehouse-auth/server');
+    const { serveUntilStopped, startServer } = await import('../run-server.js');
     const server = await startServer({
       ...config.listen,
       create: () => createGatehouse(config, { logger }),

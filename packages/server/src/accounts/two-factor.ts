@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { GatehouseError, objectId, randomSecret } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import { vaultOf } from '../oauth/vault.js';
 import { secretHash } from '../tokens/hash.js';
@@ -68,6 +67,8 @@ export async function startTwoFactor(
   const secret = new Secret({ size: 20 }).base32;
   const label = user.username ?? user.emails[0]?.address ?? user.id;
   const uri = totpOf(secret, appName.trim().slice(0, 128), label).toString();
+  // Loaded on the first enrolment, not at startup: few requests need it, every process would hold it.
+  const { default: QRCode } = await import('qrcode');
   const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
   const stored = await ctx.storage.setPendingSecondFactor(
     app.id,

@@ -1,5 +1,5 @@
 import { GatehouseError } from '@gatehouse-auth/core';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 
@@ -199,10 +199,19 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
     logger: false,
     debug: false,
   };
-  const transport = nodemailer.createTransport(transportOptions);
-  transport.on('error', (err) => {
-    logger.warn({ err: describeSmtpError(err) }, 'SMTP connection pool error');
-  });
+  // nodemailer is loaded with the first mail, not at startup: a server that sends none (the outbox, or no
+  // confirmation mails) does not pay its memory.
+  let transport: Transporter | undefined;
+  let loading: Promise<Transporter> | undefined;
+  const openTransport = () =>
+    (loading ??= import('nodemailer').then(({ default: nodemailer }) => {
+      const opened = nodemailer.createTransport(transportOptions);
+      opened.on('error', (err) => {
+        logger.warn({ err: describeSmtpError(err) }, 'SMTP connection pool error');
+      });
+      transport = opened;
+      return opened;
+    }));
 
   const inFlight = new Set<Promise<unknown>>();
   let closed = false;
@@ -211,7 +220,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
     const subject = oneLine(message.subject);
     let messageId: string;
     try {
-      const info = await transport.sendMail({
+      const info = await (await openTransport()).sendMail({
         from,
         to: message.to,
         subject,
@@ -243,7 +252,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
     async close() {
       closed = true;
       await Promise.all(inFlight);
-      transport.close();
+      transport?.close();
     },
   };
 }

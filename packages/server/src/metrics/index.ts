@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AccountEvent } from '../events/index.js';
 import type { RateLimiter } from '../rate-limit/index.js';
+import { serverVersion } from '../version.js';
 
 /** Connection-pool figures of the database (PostgreSQL); `null` for SQLite's single connection. */
 export interface PoolUse {
@@ -339,17 +339,4 @@ export function countingRefusals(limiter: RateLimiter, metrics: GatehouseMetrics
 /** A label value from an event's detail: a short lowercase word as the core writes them, else `other`. */
 function label(value: unknown): string {
   return typeof value === 'string' && /^[a-z0-9][a-z0-9-]{0,39}$/.test(value) ? value : 'other';
-}
-
-/** The version in the server package's package.json (`unknown` if it cannot be read). */
-export function serverVersion(): string {
-  try {
-    // From `src/metrics/` and `dist/metrics/` alike, the package's package.json is two directories up.
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }

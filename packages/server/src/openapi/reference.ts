@@ -1,4 +1,4 @@
-import { serverVersion } from '../metrics/index.js';
+import { serverVersion } from '../version.js';
 import { adminOperations } from './admin-operations.js';
 import { openApiDocument } from './document.js';
 import { allOperations } from './operations.js';
