@@ -39,8 +39,13 @@ export class GatehouseTwoFactor extends PasswordlessElement {
   protected override screen(): unknown {
     const user = this.user;
     const heading = this.noHeading ? nothing : html`<h2 part="title">${this.t('totpTitle')}</h2>`;
-    if (!user || user.providerType === 'anon-user')
+    if (!user || user.providerType === 'anon-user') {
+      // Whoever signs in next (the same user too: a recovery code may have been spent meanwhile) is loaded anew.
+      this.#for = null;
+      this.#activation = null;
+      this.#codes = [];
       return html`${heading}<p class="muted" part="intro">${this.t('twoFactorSignIn')}</p>`;
+    }
     if (this.#for !== user.id) {
       this.#for = user.id;
       this.#status = null;
