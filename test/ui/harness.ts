@@ -55,7 +55,6 @@ export async function startUiWorld(): Promise<UiWorld> {
       '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts'),
       '@gatehouse-auth/client/passkeys': join(ROOT, 'packages/client/src/passkeys.ts'),
       '@gatehouse-auth/client/passwordless': join(ROOT, 'packages/client/src/passwordless.ts'),
-      '@gatehouse-auth/client/passwordless': join(ROOT, 'packages/client/src/passwordless.ts'),
       '@gatehouse-auth/client': join(ROOT, 'packages/client/src/index.ts'),
     },
   });
