@@ -42,16 +42,15 @@ export class GatehouseEmailCode extends PasswordlessElement {
       return html`<gatehouse-two-factor-step .app=${this.boundApp} .messages=${this.messages} exportparts=${PARTS}
         challenge=${this.#challenge} ?no-heading=${this.noHeading} @gatehouse-navigate=${this.#restart}></gatehouse-two-factor-step>`;
     const back =
-      this.navigable || this.signInHref
-        ? html`<div class="links">${this.navLink('sign-in', this.t('backToSignIn'), this.signInHref)}</div>`
-        : nothing;
+      this.navigable || this.signInHref ? this.navLink('sign-in', this.t('backToSignIn'), this.signInHref) : nothing;
     const heading = this.noHeading ? nothing : html`<h2 part="title">${this.t('codeTitle')}</h2>`;
     if (!this.#sentTo)
       return html`${heading}
         <form novalidate part="form email-code" aria-busy=${this.busy ? 'true' : 'false'} @submit=${this.#send}>
           <p class="muted" part="intro">${this.t('codeIntro')}</p>
           ${this.field({ name: 'email', label: this.t('email'), type: 'email', inputmode: 'email', autocomplete: 'email' })}
-          ${this.regions()} ${this.submit(this.t('sendCode'))} ${back}
+          ${this.regions()} ${this.submit(this.t('sendCode'))}
+          ${back === nothing ? nothing : html`<div class="links">${back}</div>`}
         </form>`;
     return html`${heading}
       <form novalidate part="form email-code" aria-busy=${this.busy ? 'true' : 'false'} @submit=${this.#logIn}>
@@ -62,8 +61,8 @@ export class GatehouseEmailCode extends PasswordlessElement {
         <div class="links">
           <button type="button" class="link" part="link other-address" @click=${() => this.#restart()}>
             ${this.t('otherAddress')}</button>
+          ${back}
         </div>
-        ${back}
       </form>`;
   }
 
