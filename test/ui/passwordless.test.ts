@@ -118,6 +118,31 @@ describe.each(['en', 'ar'] as const)('passwordless and two-factor screens in Chr
     expect(users).toBe(2);
   });
 
+  it('<gatehouse-login-buttons>: the code sign-in inside the panel, and back to the password form', async () => {
+    await open('<header><gatehouse-login-buttons></gatehouse-login-buttons></header>');
+    const buttons = page.locator('gatehouse-login-buttons');
+    await buttons.locator('[part~=toggle]').click();
+    await buttons.getByRole('button', { name: t('signInWithCode') }).click();
+    const form = page.locator('gatehouse-email-code');
+    await expect.poll(() => form.count()).toBe(1);
+    // "Back to sign in" returns to the password form, inside the panel.
+    await form.getByRole('button', { name: t('backToSignIn') }).click();
+    await expect.poll(() => buttons.getByLabel(t('password'), { exact: true }).count()).toBe(1);
+    await buttons.getByRole('button', { name: t('signInWithCode') }).click();
+
+    const email = uniqueEmail(`ui-buttons-${lang}`);
+    await form.getByLabel(t('email'), { exact: true }).fill(email);
+    await form.getByLabel(t('email'), { exact: true }).press('Enter');
+    const code = form.getByLabel(t('emailCode'), { exact: true });
+    await expect.poll(() => code.count()).toBe(1);
+    await audit('the code entry in the login buttons');
+    await code.fill(await mailedCode(email, 1));
+    await code.press('Enter');
+    // Signed in: the panel closes and the toggle names the user.
+    await expect.poll(() => buttons.locator('[part~=toggle]').textContent()).toContain(email);
+    expect(await buttons.locator('[part~=toggle]').getAttribute('aria-expanded')).toBe('false');
+  });
+
   it('turns two-factor on from <gatehouse-two-factor>, then asks for the TOTP step after a password or a code', async () => {
     const email = uniqueEmail(`ui-totp-${lang}`);
     await new App({
