@@ -2,6 +2,7 @@
 // Checks that packages import each other only downward (docs/design/account-core.md; the README's package list):
 //
 //   cli ──► server ──► storage ──► core          ui ──► client ──► core          react ──► ui, client
+//   (server ──► ui: it serves the UI's browser bundle on the hosted pages; it imports none of its code)
 //
 // A package may import itself and the packages listed for it below — in its package.json dependencies and
 // in its source — and never another package's files by path (no deep imports across packages).
@@ -11,7 +12,7 @@ import { join, relative, resolve } from 'node:path';
 const ALLOWED = {
   core: [],
   storage: ['core'],
-  server: ['core', 'storage'],
+  server: ['core', 'storage', 'ui'],
   client: ['core'],
   react: ['ui', 'client', 'core'],
   ui: ['client', 'core'],

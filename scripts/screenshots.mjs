@@ -27,6 +27,7 @@ const APP = 'demo-app';
 const CODES = 'demo-codes';
 const PASSWORD = 'correct horse battery staple';
 const EMAIL = 'ada@example.com';
+const CALLBACK = 'https://notes.example.com/auth/callback';
 const port = await new Promise((r) => {
   const probe = createServer().listen(0, '127.0.0.1', () => {
     const { port: free } = probe.address();
@@ -40,6 +41,8 @@ const gatehouse = await createGatehouse({
   keys: [await generateSigningKey('ES256')],
   passwordHashing: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
   logLevel: 'silent',
+  // The demo page of `gatehouse dev` is a screen too.
+  dangerouslyEnableDevPages: true,
   admin: { console: true },
   encryptionKeys: [generateEncryptionKey('screenshots')],
   apps: {
@@ -50,6 +53,9 @@ const gatehouse = await createGatehouse({
     },
     [APP]: {
       name: 'Demo',
+      // The hosted pages: where the sign-in page may return to, and the app's look.
+      oauthRedirectUris: [CALLBACK],
+      branding: { appUrl: 'https://notes.example.com/', colors: { primary: '#0f766e', page: '#eef2f1' } },
       providers: {
         'anon-user': {},
         'local-userpass': { confirmation: 'auto' },
@@ -296,6 +302,44 @@ for (const [name, body, lang, prepare, app = APP] of screens) {
     const key = String(++n);
     bodies.set(key, { body, lang, app });
     await page.goto(`${pages.url}/?s=${key}`);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('*')]
+        .filter((e) => e.localName.startsWith('gatehouse-'))
+        .every((e) => e.hasUpdated && !e.isUpdatePending),
+    );
+    await prepare(page);
+    await page.evaluate(() => document.activeElement?.blur?.());
+    await page.waitForTimeout(100);
+    const file = join(out, `${name}-${suffix}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    console.log(`docs/screenshots/${name}-${suffix}.png`);
+    await context.close();
+  }
+}
+
+// The hosted pages and the demo page, served by Gatehouse itself (its own UI bundle, the app's colours).
+const login = (query) => `${baseUrl}/app/${APP}/login?${new URLSearchParams({ redirect: CALLBACK, ...query })}`;
+const token = 'token=x&tokenId=0123456789abcdef01234567';
+const served = [
+  ['hosted-login', login({}), async () => {}],
+  ['hosted-login-arabic', login({ lang: 'ar' }), async () => {}],
+  ['hosted-bad-redirect', login({ redirect: 'https://evil.example/' }), async () => {}],
+  ['hosted-confirm', `${baseUrl}/app/${APP}/confirm?${token}`, async () => {}],
+  [
+    'hosted-reset',
+    `${baseUrl}/app/${APP}/reset?${token}`,
+    async (p) => deep(p, 'gatehouse-reset-password [part~=rules]').waitFor(),
+  ],
+  ['demo-page', `${baseUrl}/`, async (p) => deep(p, 'gatehouse-login-buttons [part~=toggle]').click()],
+];
+for (const [name, url, prepare] of served) {
+  for (const [suffix, width] of [
+    ['desktop', 1024],
+    ['375', 375],
+  ]) {
+    const context = await browser.newContext({ viewport: { width, height: 120 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    await page.goto(url);
     await page.waitForFunction(() =>
       [...document.querySelectorAll('*')]
         .filter((e) => e.localName.startsWith('gatehouse-'))

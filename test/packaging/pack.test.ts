@@ -108,6 +108,10 @@ describe('the packed packages, installed from their tarballs', () => {
     const health = await fetch(`${devUrl}/healthz`);
     expect(await health.json()).toEqual({ status: 'ok' });
     expect((await fetch(`${devUrl}/`)).status).toBe(200);
+    // The demo page is the login UI: the installed server serves the installed @gatehouse-auth/ui bundle.
+    const bundle = await fetch(`${devUrl}/ui/gatehouse-ui.js`);
+    expect(bundle.status).toBe(200);
+    expect(await bundle.text()).toContain('gatehouse-login-buttons');
   });
 
   it('imports the client in Node and signs up, confirms, logs in and out as a realm-web app does', async () => {

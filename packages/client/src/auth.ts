@@ -1,6 +1,6 @@
 import { utf8 } from '@gatehouse-auth/core';
 import type { AppContext, PathCall } from './context.js';
-import type { Credentials } from './credentials.js';
+import { type Credentials, HOSTED_PAGE } from './credentials.js';
 import { badResponse } from './errors.js';
 import { type AuthResponse, generateState, waitForRedirect } from './oauth2.js';
 import { API, asObject, readBody } from './transport.js';
@@ -18,6 +18,12 @@ export async function authenticate(
   const path = `${API}/app/${encodeURIComponent(ctx.id)}/auth/providers/${encodeURIComponent(credentials.providerName)}/login`;
   const device = ctx.device();
   const redirectUrl = credentials.payload.redirectUrl;
+  if (credentials.providerName === HOSTED_PAGE && typeof redirectUrl === 'string') {
+    if (link) throw new TypeError('the hosted sign-in page cannot link credentials');
+    const state = generateState();
+    const page = `${ctx.app.baseUrl}/app/${encodeURIComponent(ctx.id)}/login`;
+    return waitForRedirect(`${page}?redirect=${encodeURIComponent(redirectUrl)}&state=${state}`, state);
+  }
   if (credentials.providerType.startsWith('oauth2') && typeof redirectUrl === 'string') {
     const state = generateState();
     const redirect = encodeURIComponent(redirectUrl);

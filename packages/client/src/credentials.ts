@@ -74,6 +74,22 @@ export class Credentials<PayloadType extends Record<string, unknown> = Record<st
   }
 
   /**
+   * The app's hosted sign-in page (`<baseUrl>/app/<id>/login`) in a popup: the person signs in (or signs up)
+   * there with email and password, the page returns to `redirectUrl` — one of the app's `oauthRedirectUris`,
+   * a page that calls {@link handleAuthRedirect} — and this window gets the session.
+   *
+   * @example
+   * ```ts
+   * const user = await app.logIn(Credentials.hostedPage('https://notes.example.com/auth/callback'));
+   * ```
+   */
+  static hostedPage(redirectUrl: string): Credentials<OAuth2RedirectPayload> {
+    return new Credentials(HOSTED_PAGE, 'local-userpass', false, {
+      redirectUrl: text(redirectUrl, 'hostedPage(redirectUrl)'),
+    });
+  }
+
+  /**
    * Google (`oauth2-google`): `{ idToken }` (sent as `id_token`), `{ authCode }`, or `{ redirectUrl }` for the
    * browser redirect flow (the page at `redirectUrl` calls {@link handleAuthRedirect}).
    */
@@ -141,3 +157,6 @@ export class Credentials<PayloadType extends Record<string, unknown> = Record<st
     this.payload = payload;
   }
 }
+
+/** The provider name of {@link Credentials.hostedPage}: the login runs on the hosted page, not at an endpoint. */
+export const HOSTED_PAGE = 'hosted-page';

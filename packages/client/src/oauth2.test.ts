@@ -69,6 +69,41 @@ describe('OAuth 2.0 redirect login', () => {
     expect(localStorage.getItem(`realm-web:oauth2:state(${state}):result`)).toBeNull();
   });
 
+  it('Credentials.hostedPage opens the hosted sign-in page and takes the session it hands back', async () => {
+    const { localStorage, popup } = fakeBrowser();
+    const app = new App({
+      id: 'oauth-app',
+      baseUrl: 'https://gatehouse.test/',
+      fetch: fakeServer().fetch,
+      storage: memoryStorage(),
+    });
+    const credentials = Credentials.hostedPage('https://app.test/cb');
+    expect([credentials.providerName, credentials.providerType]).toEqual(['hosted-page', 'local-userpass']);
+    expect(() => Credentials.hostedPage('')).toThrow(TypeError);
+    const login = app.logIn(credentials);
+    await vi.waitFor(() => expect(popup.url).not.toBe(''));
+    const url = new URL(popup.url);
+    expect(url.origin + url.pathname).toBe('https://gatehouse.test/app/oauth-app/login');
+    expect([...url.searchParams.keys()]).toEqual(['redirect', 'state']);
+    expect(url.searchParams.get('redirect')).toBe('https://app.test/cb');
+    const state = url.searchParams.get('state') as string;
+    handleAuthRedirect(
+      {
+        hash: `#_baas_client_app_id=oauth-app&_baas_state=${state}&_baas_ua=${encodeURIComponent(`${access}$${refresh}$aaaaaaaaaaaaaaaaaaaaaaaa$bbbbbbbbbbbbbbbbbbbbbbbb`)}`,
+      },
+      localStorage,
+    );
+    const user = await login;
+    expect([user.id, user.providerType, user.refreshToken]).toEqual([
+      'aaaaaaaaaaaaaaaaaaaaaaaa',
+      'local-userpass',
+      refresh,
+    ]);
+    await expect(user.linkCredentials(Credentials.hostedPage('https://app.test/cb'))).rejects.toThrow(
+      'the hosted sign-in page cannot link credentials',
+    );
+  });
+
   it('rejects with the server’s error, or when the popup is closed', async () => {
     const { localStorage, popup } = fakeBrowser();
     const app = new App({

@@ -61,6 +61,8 @@ export interface RequestInfo {
   /** Client address, resolved by {@link ServerContext.clientAddress}. */
   address: string | null;
   userAgent: string | null;
+  /** The request's `Accept-Language` (the account mails' language), when it came over HTTP. */
+  acceptLanguage?: string | null;
   /** The admin API key acting, when the request came through the admin API (recorded in the audit log). */
   actor?: string;
 }

@@ -358,6 +358,7 @@ export async function createGatehouse(
           forwardedFor: request.headers.get('x-forwarded-for'),
         }),
         userAgent: request.headers.get('user-agent'),
+        acceptLanguage: request.headers.get('accept-language')?.slice(0, 512) ?? null,
       };
       let response: Response;
       try {

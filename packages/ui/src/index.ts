@@ -9,6 +9,8 @@
  * ```
  */
 
+// The SDK's App, for a page that makes its own (the hosted sign-in page keeps its session in memory only).
+export { App, memoryStorage } from '@gatehouse-auth/client';
 export { appFor, setDefaultApp } from './app.js';
 export { GatehouseElement } from './base.js';
 export {

@@ -109,7 +109,7 @@ export async function resendConfirmationEmail(
     throw alreadyConfirmed();
   }
   if (settings.confirmation !== 'email') return;
-  mailAccountLink(ctx, app, account.user, 'confirm-email', account.email.address);
+  mailAccountLink(ctx, app, account.user, 'confirm-email', account.email.address, { info });
 }
 
 /**

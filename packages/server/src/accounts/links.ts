@@ -1,12 +1,13 @@
 import { objectId, randomSecret } from '@gatehouse-auth/core';
 import type { OneTimeTokenRecord, UserRecord } from '@gatehouse-auth/storage';
-import type { AppSettings, ServerContext } from '../context.js';
+import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import {
-  type AccountEmailInput,
-  confirmationEmail,
-  enrollmentEmail,
+  type AccountEmailKind,
+  accountEmail,
+  BUILT_IN_LANGUAGES,
   type MailMessage,
-  resetPasswordEmail,
+  pickLanguage,
+  requestedLanguages,
 } from '../email/index.js';
 import { secretHash } from '../tokens/hash.js';
 import { passwordSettings } from './password-rules.js';
@@ -104,7 +105,8 @@ export async function forgetLinks(ctx: ServerContext, app: AppSettings, userId: 
 /**
  * Makes a token and mails its link — to the app's own page, or to the URL the app configured — after the
  * response: the caller answers at once, so a known address (token written, mail sent) and an unknown one
- * (nothing to do) take the same time to answer.
+ * (nothing to do) take the same time to answer. The mail is `kind` (default: the link's purpose) in the
+ * request's language ({@link accountMail}).
  */
 export function mailAccountLink(
   ctx: ServerContext,
@@ -112,21 +114,61 @@ export function mailAccountLink(
   user: Pick<UserRecord, 'id'>,
   purpose: LinkPurpose,
   email: string,
-  template: (input: AccountEmailInput) => MailMessage = TEMPLATES[purpose],
+  options: { kind?: AccountEmailKind; info?: RequestInfo | null } = {},
 ): void {
   passwordSettings(app);
   ctx.background('account mail', async () => {
     const link = linkUrl(ctx, app, purpose, await issueLinkToken(ctx, app, user, purpose, email));
+    const mail = accountMail(app, options.kind ?? purpose, {
+      to: email,
+      link,
+      expiresInMs: lifetimeOf(app, purpose),
+      acceptLanguage: options.info?.acceptLanguage ?? null,
+    });
     // The mail layer keeps it until it is delivered and applies the per-address hourly limit.
-    await ctx.mail.send(
-      app.id,
-      template({ appName: app.name, to: email, link, expiresIn: linkLifetimeText(app, purpose) }),
-      { kind: purpose },
-    );
+    await ctx.mail.send(app.id, mail, { kind: purpose });
   });
 }
 
-const TEMPLATES = { 'confirm-email': confirmationEmail, 'reset-password': resetPasswordEmail, enroll: enrollmentEmail };
+/**
+ * An account mail of `app`: in the first language of `acceptLanguage` (or `lang`) that the app has a template
+ * of this kind for or that is built in (`de-AT` → `de`; else English); the app's template
+ * (`branding.emails.<lang>.<kind>`) when it has one for that language, else the built-in mail with the app's
+ * logo and colour.
+ */
+export function accountMail(
+  app: AppSettings,
+  kind: AccountEmailKind,
+  input: {
+    to: string;
+    link: string;
+    expiresInMs: number;
+    acceptLanguage?: string | null;
+    lang?: string | null;
+    code?: string;
+  },
+): MailMessage {
+  const own = app.branding.emails as Record<string, Partial<Record<AccountEmailKind, EmailTemplateOf>>>;
+  const available = new Set<string>(BUILT_IN_LANGUAGES);
+  for (const [lang, templates] of Object.entries(own)) if (templates[kind]) available.add(lang);
+  const lang = pickLanguage(requestedLanguages(input.acceptLanguage, input.lang), available);
+  const template = own[lang]?.[kind];
+  return accountEmail(kind, {
+    appName: app.name,
+    to: input.to,
+    link: input.link,
+    expiresIn: input.expiresInMs,
+    lang,
+    brand: {
+      ...(app.branding.colors.primary ? { color: app.branding.colors.primary } : {}),
+      ...(app.branding.logoUrl ? { logoUrl: app.branding.logoUrl } : {}),
+    },
+    ...(template ? { template } : {}),
+    ...(input.code !== undefined ? { code: input.code } : {}),
+  });
+}
+
+type EmailTemplateOf = { subject: string; text: string; html?: string };
 
 /** The URL a link points to: the app's own page, or the page the app configured for links of that kind. */
 export function linkUrl(ctx: ServerContext, app: AppSettings, purpose: LinkPurpose, link: LinkToken): string {

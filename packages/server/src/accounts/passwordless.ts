@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { GatehouseError, type JsonObject, objectId } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
-import { loginCodeEmail } from '../email/index.js';
 import { secretHash } from '../tokens/hash.js';
 import { createAccount } from './create.js';
-import { identityTaken } from './external.js';
+import { foldFreshAccount } from './fold.js';
 import { failedLoginUser } from './hooks.js';
 import { findUserBySelector, type LoginSelector, selectorKey } from './identifiers.js';
 import { attemptLimits } from './limits.js';
-import { humanDuration } from './links.js';
+import { accountMail } from './links.js';
 import { proveSecondFactor } from './two-factor.js';
 
 /**
@@ -108,7 +107,7 @@ export async function requestLoginToken(
     });
     sent.push({ to: address, code });
   }
-  for (const { to, code } of sent) await sendLoginTokenEmail(ctx, app, { email: to, code });
+  for (const { to, code } of sent) await sendLoginTokenEmail(ctx, app, { email: to, code }, info);
   await ctx.events.emit({
     type: 'login-token-sent',
     appId: app.id,
@@ -128,6 +127,7 @@ export async function sendLoginTokenEmail(
   ctx: ServerContext,
   app: AppSettings,
   input: { email: string; code: string },
+  info: RequestInfo | null = null,
 ): Promise<{ url: string }> {
   const settings = passwordlessSettings(app);
   const url = new URL(settings.url ?? `${ctx.config.publicUrl}/app/${encodeURIComponent(app.id)}/login`);
@@ -135,12 +135,13 @@ export async function sendLoginTokenEmail(
   url.searchParams.set('selector', input.email);
   await ctx.mail.send(
     app.id,
-    loginCodeEmail({
-      appName: app.name,
+    // In the request's language, with the app's template, logo and colour (as the other account mails).
+    accountMail(app, 'login-code', {
       to: input.email,
-      code: input.code,
       link: url.toString(),
-      expiresIn: humanDuration(settings.lifetimeMs),
+      expiresInMs: settings.lifetimeMs,
+      acceptLanguage: info?.acceptLanguage ?? null,
+      code: input.code,
     }),
     { kind: 'login-token' },
   );
@@ -251,36 +252,7 @@ export async function linkPasswordlessAccount(
 ): Promise<void> {
   const account = await verifyLoginToken(ctx, app, { selector: { email: input.email }, token: input.code }, info);
   if (account.id === user.id) return;
-  const identity = account.identities.find((i) => i.providerType === PASSWORDLESS_PROVIDER);
-  const now = ctx.now();
-  const fresh =
-    identity !== undefined &&
-    account.identities.length === 1 &&
-    (await ctx.storage.listActiveSessions(app.id, account.id, now)).length === 0;
-  if (!fresh) throw identityTaken();
-  await ctx.storage.transaction(async (tx) => {
-    // Deleting the empty account first frees its address and identity for `user`.
-    await tx.deleteUser(app.id, account.id);
-    for (const email of account.emails) await tx.addEmail(app.id, user.id, email, now);
-    await tx.addIdentity(
-      app.id,
-      user.id,
-      {
-        providerType: PASSWORDLESS_PROVIDER,
-        providerId: identity.providerId,
-        subject: identity.subject,
-        data: identity.data,
-      },
-      now,
-    );
-  });
-  await ctx.events.emit({
-    type: 'identity-linked',
-    appId: app.id,
-    userId: user.id,
-    address: info.address,
-    detail: { provider: PASSWORDLESS_PROVIDER },
-  });
+  await foldFreshAccount(ctx, app, user, account, PASSWORDLESS_PROVIDER, info);
 }
 
 async function createPasswordlessUser(

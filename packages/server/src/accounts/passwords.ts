@@ -199,7 +199,7 @@ export async function sendResetPasswordEmail(
   if (settings.reset === 'function') throw new GatehouseError('BadRequest', 'please use reset password via function');
   const account = await accountForMailRequest(ctx, app, input.email, info);
   if (!account) return;
-  mailAccountLink(ctx, app, account.user, 'reset-password', account.email.address);
+  mailAccountLink(ctx, app, account.user, 'reset-password', account.email.address, { info });
 }
 
 async function applyNewPassword(

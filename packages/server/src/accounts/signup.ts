@@ -1,7 +1,6 @@
 import { GatehouseError, isGatehouseError, type JsonObject, objectId } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
-import { signUpAttemptEmail } from '../email/index.js';
 import { createAccount } from './create.js';
 import { findAccountByEmail, runConfirmation } from './emails.js';
 import { normalizeEmail } from './identifiers.js';
@@ -69,7 +68,7 @@ export async function signUp(
       error.code === 'AccountNameInUse' &&
       error.details?.taken === 'email'
     ) {
-      await tellOwnerOfSignUpAttempt(ctx, app, input.email);
+      await tellOwnerOfSignUpAttempt(ctx, app, input.email, info);
       return { created: false };
     }
     throw error;
@@ -77,10 +76,10 @@ export async function signUp(
   const email = user.emails[0]?.address;
   // Confirmation is of an email address: an account with a username only has nothing to confirm.
   if (email === undefined) return { created: true, user, confirmed: true };
-  if (settings.confirmation === 'email') mailAccountLink(ctx, app, user, 'confirm-email', email);
+  if (settings.confirmation === 'email') mailAccountLink(ctx, app, user, 'confirm-email', email, { info });
   else if (settings.confirmation === 'function')
     await runConfirmation(ctx, app, user, email, { deleteOnFailure: true }, info);
-  else if (app.accounts.sendVerificationEmail) mailAccountLink(ctx, app, user, 'confirm-email', email);
+  else if (app.accounts.sendVerificationEmail) mailAccountLink(ctx, app, user, 'confirm-email', email, { info });
   const fresh = settings.confirmation === 'function' ? await ctx.storage.getUser(app.id, user.id) : user;
   const confirmed = settings.confirmation === 'auto' || (fresh?.emails.some((e) => e.verified) ?? false);
   return { created: true, user: fresh ?? user, confirmed };
@@ -90,9 +89,14 @@ export async function signUp(
  * With `preventAccountEnumeration`, a sign-up with a taken address is answered like any other; the address's
  * owner learns of it by mail instead (and that they can reset their password if it was them).
  */
-async function tellOwnerOfSignUpAttempt(ctx: ServerContext, app: AppSettings, rawEmail: string): Promise<void> {
+async function tellOwnerOfSignUpAttempt(
+  ctx: ServerContext,
+  app: AppSettings,
+  rawEmail: string,
+  info: RequestInfo | null,
+): Promise<void> {
   const account = await findAccountByEmail(ctx, app, normalizeEmail(rawEmail));
   if (!account) return;
   // The mail carries a reset link: only the mailbox's owner gets it, and it is what they most likely need.
-  mailAccountLink(ctx, app, account.user, 'reset-password', account.email.address, signUpAttemptEmail);
+  mailAccountLink(ctx, app, account.user, 'reset-password', account.email.address, { kind: 'signup-attempt', info });
 }

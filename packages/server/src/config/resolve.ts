@@ -42,6 +42,8 @@ export interface AppSettings {
   services: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Hide which addresses have accounts at every endpoint (docs/security.md). */
   preventAccountEnumeration: boolean;
+  /** Logo, colours, texts and mail templates of the hosted pages and mails. */
+  branding: ParsedApp['branding'];
   /** Each provider's settings, `undefined` when the app does not configure it. */
   providers: Omit<ParsedApp['providers'], 'local-userpass'> & {
     'local-userpass': LocalUserpassSettings | undefined;
@@ -126,6 +128,7 @@ export function resolveConfig(input: GatehouseConfigInput | unknown): ResolvedCo
         rootUrlConfigured: a.rootUrl !== undefined,
         services: a.services,
         preventAccountEnumeration: a.preventAccountEnumeration,
+        branding: a.branding,
         providers: {
           ...a.providers,
           'local-userpass': lp && {

@@ -1,5 +1,7 @@
 import { parseDuration } from '@gatehouse-auth/core';
 import { z } from 'zod';
+import { TEMPLATE_VARIABLES, unknownTemplateVariables } from '../email/templates.js';
+import { ACCOUNT_EMAIL_KINDS } from '../email/wordings.js';
 import { isAddressOrRange } from '../net/client-address.js';
 import { serviceNamed } from '../oauth/services/index.js';
 import { decodeKey } from '../oauth/vault.js';
@@ -133,6 +135,78 @@ const services = z.record(z.string(), z.unknown()).transform((value, ctx) => {
   return out;
 });
 
+/** A language tag: `en`, `de`, `pt-BR`. */
+const languageTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'expected a language tag such as en or pt-BR');
+
+/** A CSS colour as hex (`#1f5fbf`, `#fff`): nothing else reaches the pages' style sheet. */
+const hexColor = z
+  .string()
+  .regex(/^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/, 'expected a hex colour such as #1f5fbf');
+
+const templatePart = (name: string, needsLink: boolean) =>
+  z
+    .string()
+    .min(1)
+    .max(100_000)
+    .superRefine((value, ctx) => {
+      const unknown = unknownTemplateVariables(value);
+      if (unknown.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown variable {{${unknown[0]}}} in ${name}; known: ${TEMPLATE_VARIABLES.join(', ')}`,
+        });
+      if (needsLink && !/\{\{\s*link\s*\}\}/.test(value))
+        ctx.addIssue({ code: 'custom', message: `${name} must contain {{link}}` });
+    });
+
+/** An app's own account mail: `{{appName}}`, `{{email}}`, `{{link}}`, `{{expiresIn}}` are filled in. */
+const emailTemplate = z
+  .object({
+    subject: templatePart('subject', false).refine((v) => v.length <= 300, 'at most 300 characters'),
+    text: templatePart('text', true),
+    html: templatePart('html', true).optional(),
+  })
+  .strict();
+
+/** The hosted pages' and account mails' look and words for one app (docs/ui.md, "Hosted pages"). */
+const branding = z
+  .object({
+    /** The app's logo, shown above the hosted pages' forms and in the mails (an https URL, or http). */
+    logoUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    /** The app's own page: the hosted pages' "Back to <app>" link. */
+    appUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    /** Colours of the hosted pages (the login UI's `--gatehouse-color-*` properties) and the mails' button. */
+    colors: z
+      .object({
+        primary: hexColor.optional(),
+        onPrimary: hexColor.optional(),
+        text: hexColor.optional(),
+        muted: hexColor.optional(),
+        background: hexColor.optional(),
+        border: hexColor.optional(),
+        error: hexColor.optional(),
+        success: hexColor.optional(),
+        focus: hexColor.optional(),
+        /** The page around the form. */
+        page: hexColor.optional(),
+      })
+      .strict()
+      .default({}),
+    /** The login UI's texts for this app, by language then key (keys of packages/ui/src/i18n/en.ts). */
+    messages: z.record(languageTag, z.record(z.string().min(1).max(100), z.string().max(2000))).default({}),
+    /** The app's own account mails, by language then kind; the built-in mail where none is given. */
+    emails: z
+      .record(languageTag, z.partialRecord(z.enum(ACCOUNT_EMAIL_KINDS as [string, ...string[]]), emailTemplate))
+      .default({}),
+  })
+  .strict();
+
 const app = z
   .object({
     /** Shown in emails and pages. */
@@ -154,10 +228,13 @@ const app = z
     /** Anonymous sessions: App Services kept them practically forever; we default to a year. */
     anonymousRefreshTokenLifetime: duration('365d'),
     /**
-     * The app's pages that the OAuth redirect flow (realm-web `Credentials.google({ redirectUrl })`) may send
-     * the login result to, exactly as realm-web sends them; any other `redirect` is refused with a 400.
+     * The app's pages that the OAuth redirect flow (realm-web `Credentials.google({ redirectUrl })`) and the
+     * hosted sign-in page (`/app/<id>/login?redirect=…`) may send the login result to, matched exactly; any
+     * other `redirect` is refused (a 400; the hosted page shows an error and never redirects).
      */
     oauthRedirectUris: z.array(oauthRedirectUri).max(100).default([]),
+    /** The hosted pages' and account mails' logo, colours and words (docs/ui.md, "Hosted pages"). */
+    branding: branding.default({ colors: {}, messages: {}, emails: {} }),
     /**
      * Hide which addresses have accounts, everywhere: registration with a taken address answers as for a new
      * one (and mails the address's owner instead), resend and reset requests answer the same for every

@@ -64,7 +64,8 @@ export class DdpConnection {
     this.#ctx = ctx;
     this.#app = app;
     this.#socket = socket;
-    this.#info = { address: info.address, userAgent: info.userAgent };
+    // The upgrade request's Accept-Language: the language of the account mails this connection causes.
+    this.#info = { address: info.address, userAgent: info.userAgent, acceptLanguage: info.acceptLanguage ?? null };
     this.#heartbeat = info.heartbeat ?? DEFAULT_HEARTBEAT;
     // A socket that never says `connect` would otherwise stay open forever.
     this.#idleTimer = setTimeout(() => this.close(1008, 'DDP connect expected'), ctx.config.ddp.connectTimeoutMs);

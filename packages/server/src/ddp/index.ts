@@ -31,7 +31,7 @@ export interface DdpServer {
    */
   accept(
     socket: DdpSocket,
-    info: { appId?: string; transport: TransportFacts; userAgent: string | null },
+    info: { appId?: string; transport: TransportFacts; userAgent: string | null; acceptLanguage?: string | null },
   ): DdpConnection | null;
   /** Forgets a connection whose socket closed. */
   closed(connection: DdpConnection): void;
@@ -96,6 +96,7 @@ export function createDdpServer(
       const connection = new DdpConnection(ctx, app, socket, {
         address,
         userAgent: info.userAgent,
+        acceptLanguage: info.acceptLanguage ?? null,
         ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
       });
       connections.add(connection);

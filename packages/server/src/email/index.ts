@@ -34,10 +34,23 @@ export { createMailQueue, MAILS_PER_ADDRESS_PER_HOUR, type MailQueue, type MailQ
 export { createSealer, type Sealer } from './seal.js';
 export {
   type AccountEmailInput,
+  accountEmail,
   confirmationEmail,
+  type EmailTemplate,
   enrollmentEmail,
   escapeHtml,
   loginCodeEmail,
   resetPasswordEmail,
   signUpAttemptEmail,
+  TEMPLATE_VARIABLES,
+  unknownTemplateVariables,
 } from './templates.js';
+export {
+  ACCOUNT_EMAIL_KINDS,
+  type AccountEmailKind,
+  BUILT_IN_LANGUAGES,
+  formatDuration,
+  pickLanguage,
+  RTL_LANGUAGES,
+  requestedLanguages,
+} from './wordings.js';

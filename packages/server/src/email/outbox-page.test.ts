@@ -111,4 +111,26 @@ describe('renderOutboxPage', () => {
     expect(page).toContain('Confirm your email address for Notes &lt;dev&gt;');
     expect(page).toContain('1 mail ');
   });
+
+  it('shows the HTML part in a sandboxed srcdoc iframe under its own CSP, escaped into the attribute', () => {
+    const html =
+      '<!doctype html><html><head><title>x</title></head><body><h1>Hi "you"</h1><script>alert(1)</script></body></html>';
+    const page = renderOutboxPage([message({ html, subject: 'A <b>mail</b>' })], {});
+    const iframe = /<iframe ([^>]*)><\/iframe>/.exec(page)?.[1] ?? '';
+    expect(iframe).toContain('sandbox=""');
+    expect(iframe).toContain('title="HTML part of: A &lt;b&gt;mail&lt;/b&gt;"');
+    const srcdoc = /srcdoc="([^"]*)"/.exec(iframe)?.[1] ?? '';
+    // Everything of the mail stays inside the attribute: no raw `<` or `"` that could end it.
+    expect(srcdoc).not.toMatch(/[<>"]/);
+    const doc = srcdoc
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&');
+    expect(doc).toBe(
+      `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; form-action 'none'"><title>x</title></head><body><h1>Hi "you"</h1><script>alert(1)</script></body></html>`,
+    );
+    expect(page).not.toContain('<script>');
+  });
 });

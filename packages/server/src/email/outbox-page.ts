@@ -9,8 +9,9 @@ export interface OutboxPageOptions {
 
 /**
  * The development outbox as one self-contained HTML page: a "mails are not sent" banner, then every kept mail
- * (in the order given; `OutboxMailer.list()` gives newest first) with recipient, subject, time and its plain-text
- * body, where http(s) links are clickable. Everything from a mail is escaped; no scripts, no external assets.
+ * (in the order given; `OutboxMailer.list()` gives newest first) with recipient, subject, time, its plain-text
+ * body, where http(s) links are clickable, and its HTML part rendered in a sandboxed `srcdoc` iframe (no
+ * scripts, no forms, its own strict CSP). Everything from a mail is escaped; no scripts, no external assets.
  *
  * Serve it only in development: the bodies hold live one-time tokens.
  *
@@ -31,7 +32,7 @@ export function renderOutboxPage(messages: readonly OutboxMessage[], options: Ou
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; form-action 'none'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; frame-src 'self'; form-action 'none'">
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex">
 <title>${title}</title>
@@ -48,6 +49,8 @@ dt{font-weight:600}dd{margin:0}
 pre{margin:0;padding:12px;background:#fafafa;border:1px solid #e4e4e7;border-radius:6px;white-space:pre-wrap;overflow-wrap:anywhere;font-size:14px}
 a{color:#2563eb}
 .empty{color:#52525b}
+details.html{margin-top:12px}summary{cursor:pointer;font-weight:600;padding:4px 0}
+iframe{display:block;width:100%;height:520px;border:1px solid #e4e4e7;border-radius:6px;background:#fff}
 </style>
 </head>
 <body>
@@ -67,7 +70,24 @@ function renderMessage(message: OutboxMessage): string {
 <h2>${escapeHtml(message.subject)}</h2>
 <dl><dt>To</dt><dd>${escapeHtml(message.to)}</dd><dt>From</dt><dd>${escapeHtml(message.from)}</dd><dt>Time</dt><dd><time datetime="${at}">${at}</time></dd></dl>
 <pre>${linkify(message.text)}</pre>
+${message.html ? htmlPreview(message) : ''}
 </article>`;
+}
+
+// What the HTML part may load inside the preview: its own inline styles and images; no scripts, no forms,
+// nothing else. The iframe's empty `sandbox` also gives it an opaque origin and no scripts or navigation.
+const PREVIEW_CSP = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; form-action 'none'";
+
+/** The HTML part as the recipient's mail client would show it: a sandboxed `srcdoc` iframe under a strict CSP. */
+function htmlPreview(message: OutboxMessage): string {
+  const meta = `<meta http-equiv="Content-Security-Policy" content="${PREVIEW_CSP}">`;
+  const head = /<head\b[^>]*>/i.exec(message.html);
+  const doc = head
+    ? message.html.slice(0, head.index + head[0].length) + meta + message.html.slice(head.index + head[0].length)
+    : meta + message.html;
+  return `<details class="html" open><summary>HTML part</summary>
+<iframe sandbox="" referrerpolicy="no-referrer" loading="lazy" title="HTML part of: ${escapeHtml(message.subject)}" srcdoc="${escapeHtml(doc)}"></iframe>
+</details>`;
 }
 
 // Candidate links; whether one is really an http(s) URL is decided by `new URL` below.

@@ -1,4 +1,5 @@
 import type { MailMessage } from './mailer.js';
+import { type AccountEmailKind, formatDuration, RTL_LANGUAGES, wordsOf } from './wordings.js';
 
 /** What the account mails are built from. */
 export interface AccountEmailInput {
@@ -8,8 +9,27 @@ export interface AccountEmailInput {
   to: string;
   /** The complete link with token and token id, built by the caller; must be an absolute http(s) URL. */
   link: string;
-  /** How long the link works, in words. @example '30 minutes' */
-  expiresIn: string;
+  /** How long the link works: in words (used as is, `'30 minutes'`), or in milliseconds (put in words in `lang`). */
+  expiresIn: string | number;
+  /** The mail's language (one of the built-in six; anything else gets English). Default `'en'`. */
+  lang?: string;
+  /** The app's colour for the button and links, and its logo (built-in mails only). */
+  brand?: { color?: string; logoUrl?: string };
+  /** The app's own template for this mail and language, used instead of the built-in words. */
+  template?: EmailTemplate;
+  /** The passwordless code (the login-code mail). */
+  code?: string;
+}
+
+/**
+ * An app's own mail (`branding.emails.<lang>.<kind>` in the configuration). `{{appName}}`, `{{email}}`,
+ * `{{link}}` and `{{expiresIn}}` are filled in — HTML-escaped in `html`. Without `html`, the HTML part is the
+ * text part, escaped.
+ */
+export interface EmailTemplate {
+  subject: string;
+  text: string;
+  html?: string;
 }
 
 /**
@@ -43,17 +63,7 @@ const HTML_ENTITIES: Record<string, string> = {
  * ```
  */
 export function confirmationEmail(input: AccountEmailInput): MailMessage {
-  const app = displayName(input.appName);
-  return accountEmail(input, {
-    subject: `Confirm your email address for ${app}`,
-    heading: `Confirm your email address`,
-    intro: [
-      `Someone, hopefully you, signed up for ${app} with this email address (${input.to}).`,
-      'To confirm it, open this link:',
-    ],
-    button: 'Confirm email address',
-    ignore: 'the address will not be confirmed.',
-  });
+  return accountEmail('confirm-email', input);
 }
 
 /**
@@ -67,17 +77,7 @@ export function confirmationEmail(input: AccountEmailInput): MailMessage {
  * ```
  */
 export function resetPasswordEmail(input: AccountEmailInput): MailMessage {
-  const app = displayName(input.appName);
-  return accountEmail(input, {
-    subject: `Reset your password for ${app}`,
-    heading: 'Reset your password',
-    intro: [
-      `Someone, hopefully you, asked to reset the password of the ${app} account ${input.to}.`,
-      'To choose a new password, open this link:',
-    ],
-    button: 'Choose a new password',
-    ignore: 'your password stays as it is.',
-  });
+  return accountEmail('reset-password', input);
 }
 
 /**
@@ -90,14 +90,7 @@ export function resetPasswordEmail(input: AccountEmailInput): MailMessage {
  * ```
  */
 export function enrollmentEmail(input: AccountEmailInput): MailMessage {
-  const app = displayName(input.appName);
-  return accountEmail(input, {
-    subject: `An account has been created for you on ${app}`,
-    heading: 'Your new account',
-    intro: [`An account on ${app} has been created for ${input.to}.`, 'To start using it, choose a password here:'],
-    button: 'Choose your password',
-    ignore: 'the account stays without a password.',
-  });
+  return accountEmail('enroll', input);
 }
 
 /**
@@ -106,17 +99,7 @@ export function enrollmentEmail(input: AccountEmailInput): MailMessage {
  * learns of it. The link is a password-reset link, in case it was them and they forgot the password.
  */
 export function signUpAttemptEmail(input: AccountEmailInput): MailMessage {
-  const app = displayName(input.appName);
-  return accountEmail(input, {
-    subject: `Someone tried to sign up to ${app} with your address`,
-    heading: 'You already have an account',
-    intro: [
-      `Someone, hopefully you, tried to create a ${app} account with ${input.to}, which already has one.`,
-      'If it was you, sign in instead. If you forgot your password, choose a new one here:',
-    ],
-    button: 'Reset my password',
-    ignore: 'nothing has changed.',
-  });
+  return accountEmail('signup-attempt', input);
 }
 
 /**
@@ -129,48 +112,49 @@ export function signUpAttemptEmail(input: AccountEmailInput): MailMessage {
  * ```
  */
 export function loginCodeEmail(input: AccountEmailInput & { code: string }): MailMessage {
-  const app = displayName(input.appName);
-  return accountEmail(input, {
-    subject: `Your sign-in code for ${app}`,
-    heading: `Your sign-in code: ${input.code}`,
-    intro: [
-      `Someone, hopefully you, asked to sign in to ${app} as ${input.to}.`,
-      `Type this code into the sign-in form: ${input.code}`,
-      'Or open this link to sign in at once:',
-    ],
-    button: 'Sign in',
-    ignore: 'nobody can sign in without the code.',
-  });
+  return accountEmail('login-code', input);
 }
 
-interface Wording {
-  subject: string;
-  heading: string;
-  /** Plain-text sentences before the link. */
-  intro: string[];
-  button: string;
-  /** Ends "If you did not ask for this, ignore this mail: …". */
-  ignore: string;
-}
+/** The variables an app's own mail template may use, as `{{name}}` (`code`: the login-code mail only). */
+export const TEMPLATE_VARIABLES = ['appName', 'email', 'link', 'expiresIn', 'code'] as const;
 
-// An app name comes from configuration; keep it on one line so it cannot reshape the subject or the layout.
-function displayName(appName: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we replace
-  return appName.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim() || 'Gatehouse';
-}
-
-function accountEmail(input: AccountEmailInput, wording: Wording): MailMessage {
+/**
+ * The account mail of `kind`: the app's own template when `input.template` is given (its `{{variables}}`
+ * filled in, escaped in the HTML part), else the built-in words in `input.lang` (English when unknown).
+ *
+ * @example
+ * ```ts
+ * accountEmail('confirm-email', { appName: 'Notes', to, link, expiresIn: 1_800_000, lang: 'de' });
+ * ```
+ */
+export function accountEmail(kind: AccountEmailKind, input: AccountEmailInput): MailMessage {
   assertHttpLink(input.link);
-  const expires = `The link expires in ${input.expiresIn}.`;
-  const ignore = `If you did not ask for this, ignore this mail: ${wording.ignore}`;
+  const lang = input.lang ?? 'en';
+  const app = displayName(input.appName);
+  const expiresIn = typeof input.expiresIn === 'number' ? formatDuration(input.expiresIn, lang) : input.expiresIn;
+  if (input.template)
+    return fromTemplate(
+      input.template,
+      { appName: app, email: input.to, link: input.link, expiresIn, code: input.code ?? '' },
+      input.to,
+    );
+  const words = wordsOf(lang);
+  const wording = words.mails[kind](app, input.to, input.code ?? '');
+  const expires = words.expires(expiresIn);
+  const ignore = words.ignore(wording.ignore);
 
   const text = [wording.heading, '', ...wording.intro, '', input.link, '', expires, '', ignore, ''].join('\n');
 
   const link = escapeHtml(input.link);
+  const color = input.brand?.color ?? '#2563eb';
   const p = 'margin:0 0 16px;font-size:16px;line-height:24px;';
   const small = 'margin:0 0 16px;font-size:14px;line-height:20px;color:#52525b;';
+  const logo = input.brand?.logoUrl
+    ? `<p style="margin:0 0 16px;"><img src="${escapeHtml(input.brand.logoUrl)}" alt="${escapeHtml(app)}" height="40" style="height:40px;width:auto;"></p>\n`
+    : '';
+  const dir = RTL_LANGUAGES.has(lang.split('-')[0] ?? '') ? ' dir="rtl"' : '';
   const html = `<!doctype html>
-<html lang="en">
+<html lang="${escapeHtml(lang)}"${dir}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -178,10 +162,10 @@ function accountEmail(input: AccountEmailInput, wording: Wording): MailMessage {
 </head>
 <body style="margin:0;padding:24px 12px;background:#f4f4f5;color:#18181b;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;">
 <div style="max-width:560px;margin:0 auto;padding:32px;background:#ffffff;border-radius:8px;">
-<h1 style="margin:0 0 16px;font-size:22px;line-height:28px;">${escapeHtml(wording.heading)}</h1>
+${logo}<h1 style="margin:0 0 16px;font-size:22px;line-height:28px;">${escapeHtml(wording.heading)}</h1>
 ${wording.intro.map((sentence) => `<p style="${p}">${escapeHtml(sentence)}</p>`).join('\n')}
-<p style="margin:24px 0;"><a href="${link}" style="display:inline-block;padding:12px 20px;background:#2563eb;color:#ffffff;font-weight:600;text-decoration:none;border-radius:6px;">${escapeHtml(wording.button)}</a></p>
-<p style="${small}">If the button does not work, copy this link into your browser:<br><a href="${link}" style="color:#2563eb;word-break:break-all;">${link}</a></p>
+<p style="margin:24px 0;"><a href="${link}" style="display:inline-block;padding:12px 20px;background:${color};color:#ffffff;font-weight:600;text-decoration:none;border-radius:6px;">${escapeHtml(wording.button)}</a></p>
+<p style="${small}">${escapeHtml(words.copyLink)}<br><a href="${link}" style="color:${color};word-break:break-all;">${link}</a></p>
 <p style="${p}">${escapeHtml(expires)}</p>
 <p style="${small}">${escapeHtml(ignore)}</p>
 </div>
@@ -190,6 +174,41 @@ ${wording.intro.map((sentence) => `<p style="${p}">${escapeHtml(sentence)}</p>`)
 `;
 
   return { to: input.to, subject: wording.subject, text, html };
+}
+
+// An app name comes from configuration; keep it on one line so it cannot reshape the subject or the layout.
+function displayName(appName: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we replace
+  return appName.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim() || 'Gatehouse';
+}
+
+const VARIABLE = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
+
+/**
+ * The names in `{{…}}` in `template` that are not {@link TEMPLATE_VARIABLES} (the configuration refuses
+ * a template with any).
+ */
+export function unknownTemplateVariables(template: string): string[] {
+  const known: readonly string[] = TEMPLATE_VARIABLES;
+  return [...template.matchAll(VARIABLE)].map((m) => m[1] as string).filter((name) => !known.includes(name));
+}
+
+function fromTemplate(
+  template: EmailTemplate,
+  values: Record<(typeof TEMPLATE_VARIABLES)[number], string>,
+  to: string,
+): MailMessage {
+  const fill = (source: string, encode: (v: string) => string) =>
+    source.replace(VARIABLE, (whole, name: string) =>
+      name in values ? encode(values[name as keyof typeof values]) : whole,
+    );
+  const oneLine = (v: string) => v.replace(/[\r\n]+/g, ' ');
+  const text = fill(template.text, (v) => v);
+  const html =
+    template.html === undefined
+      ? `<!doctype html>\n<html><head><meta charset="utf-8"></head><body><pre style="font:inherit;white-space:pre-wrap">${escapeHtml(text)}</pre></body></html>\n`
+      : fill(template.html, escapeHtml);
+  return { to, subject: oneLine(fill(template.subject, oneLine)), text, html };
 }
 
 function assertHttpLink(link: string): void {

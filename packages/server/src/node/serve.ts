@@ -192,6 +192,7 @@ function attachDdp(server: Server, started: () => Gatehouse | null, draining: ()
               forwardedFor: Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? null),
             },
             userAgent: request.headers['user-agent'] ?? null,
+            acceptLanguage: request.headers['accept-language']?.slice(0, 512) ?? null,
           },
         );
       } catch (error) {

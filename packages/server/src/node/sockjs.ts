@@ -54,6 +54,7 @@ export function attachSockJs(server: Server, started: () => Gatehouse | null, dr
           ...(appId ? { appId: safeDecode(appId) } : {}),
           transport: { socketAddress: conn.remoteAddress ?? null, forwardedFor: forwardedFor ?? null },
           userAgent: conn.headers?.['user-agent'] ?? null,
+          acceptLanguage: conn.headers?.['accept-language']?.slice(0, 512) ?? null,
         },
       );
     } catch (error) {

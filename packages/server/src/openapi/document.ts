@@ -11,8 +11,8 @@ export interface Answer {
   description: string;
   /** The JSON body (`application/json`). */
   json?: z.ZodType;
-  /** `text/html` (a page), `text/plain` or none. */
-  content?: 'html' | 'text';
+  /** `text/html` (a page), `text/plain`, `text/javascript` (a script) or none. */
+  content?: 'html' | 'text' | 'javascript';
   /** Response headers worth naming (e.g. `location` for a redirect). */
   headers?: Record<string, string>;
 }
@@ -177,7 +177,9 @@ export function openApiDocument(operations: readonly Operation[], options: Docum
           ? { 'text/html': { schema: { type: 'string' } } }
           : answer.content === 'text'
             ? { 'text/plain': { schema: { type: 'string' } } }
-            : undefined;
+            : answer.content === 'javascript'
+              ? { 'text/javascript': { schema: { type: 'string' } } }
+              : undefined;
       responses[status] = {
         description: answer.description,
         ...(answer.headers

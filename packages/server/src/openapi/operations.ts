@@ -78,6 +78,7 @@ const ok = (json: z.ZodType, description = 'OK'): Answer => ({ description, json
 const noContent: Answer = { description: 'Done; no body.' };
 const page = (description: string): Answer => ({ description, content: 'html' });
 const redirect = (description: string): Answer => ({ description, headers: { location: 'Where to go next.' } });
+const script = (description: string): Answer => ({ description, content: 'javascript' });
 
 const CLIENT = '/api/client/v2.0';
 const APP = `${CLIENT}/app/:appId`;
@@ -495,22 +496,49 @@ const pages: Operation[] = [
   {
     method: 'get',
     path: '/app/:appId/login',
-    summary: 'The page of a passwordless login link when the app set no `loginTokenUrl`: shows the code',
-    description: 'It signs nobody in: the code is typed where the user asked for it.',
+    summary: 'The hosted sign-in page',
+    description:
+      'Sign in, sign up or ask for a reset link with the login UI\'s elements, then back to `redirect` with the session in the fragment, as the OAuth redirect flow does (docs/ui.md, "Hosted pages"). With `loginToken` (a passwordless mail\'s link, when the app set no `loginTokenUrl`) it shows that code instead and signs nobody in.',
     tag: 'Pages',
     auth: 'none',
-    query: { loginToken: 'The mailed code.', selector: 'The address it went to.' },
-    responses: { 200: page('The page with the code.') },
+    query: {
+      redirect: "Where to return: one of the app's `oauthRedirectUris`, exactly.",
+      state: 'Handed back as `_baas_state` (1 to 64 letters, digits, `-`, `_`).',
+      lang: 'The language (else `Accept-Language`; else English).',
+      loginToken: "A passwordless mail's code, to show.",
+      selector: 'The address that code went to.',
+    },
+    responses: {
+      200: page('The sign-in page, or the passwordless code.'),
+      400: page('A `redirect` missing or not on the list: the refusal, and no redirect.'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/ui/gatehouse-ui.js',
+    summary: "The login UI's browser bundle (`@gatehouse-auth/ui`), for any page",
+    tag: 'Pages',
+    auth: 'none',
+    responses: { 200: script('One ES module with every element and language; gzipped when accepted.') },
+  },
+  {
+    method: 'get',
+    path: '/ui/hosted.js',
+    summary: "The hosted pages' script",
+    tag: 'Pages',
+    auth: 'none',
+    responses: { 200: script('The script of the hosted pages.') },
   },
   ...(['confirm', 'reset'] as const).flatMap((kind): Operation[] => [
     {
       method: 'get',
       path: `/app/:appId/${kind}`,
       summary: kind === 'confirm' ? 'The page of a confirmation link' : 'The page of a password reset link',
-      description: 'Opening the page spends nothing (mail scanners prefetch links): its form does.',
+      description:
+        'The login UI\'s element (a plain form without JavaScript), with "send a new link". Opening the page spends nothing (mail scanners prefetch links): its button does.',
       tag: 'Pages',
       auth: 'none',
-      query: { token: 'The mailed token.', tokenId: 'The mailed token id.' },
+      query: { token: 'The mailed token.', tokenId: 'The mailed token id.', lang: 'The language.' },
       responses: { 200: page('The page with its form.') },
     },
     {
@@ -542,6 +570,14 @@ export const devOperations: Operation[] = [
     tag: 'Development',
     auth: 'none',
     responses: { 200: page('The demo page.') },
+  },
+  {
+    method: 'get',
+    path: '/dev/demo.js',
+    summary: "The demo page's script (development only)",
+    tag: 'Development',
+    auth: 'none',
+    responses: { 200: script('The script of the demo page.') },
   },
   {
     method: 'get',

@@ -81,7 +81,7 @@ export function httpRoutes(
   }
   // Meteor's `/_oauth/<service>` (and `/app/<id>/_oauth/<service>`): external services call back here.
   router.route('/', externalServiceRoutes(ctx));
-  router.route('/app', hostedPages(ctx));
+  router.route('/', hostedPages(ctx));
   if (ctx.config.dangerouslyEnableDevPages) router.route('/', devRoutes(ctx));
   return router;
 }

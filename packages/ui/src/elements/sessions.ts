@@ -1,6 +1,7 @@
 import type { SessionInfo, User } from '@gatehouse-auth/client';
-import { html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { define, GatehouseElement } from '../base.js';
+import { styles } from '../styles.js';
 
 /**
  * `<gatehouse-sessions>`: "Signed in on 3 devices — sign out the others". Lists the signed-in user's sessions
@@ -11,6 +12,14 @@ import { define, GatehouseElement } from '../base.js';
  */
 export class GatehouseSessions extends GatehouseElement {
   static override properties = { noHeading: { type: Boolean, attribute: 'no-heading' } };
+  // In the style sheet, not in style attributes: pages with a strict CSP (no 'unsafe-inline') refuse those.
+  static override styles = [
+    styles,
+    css`
+      .sessions { list-style: none; padding: 0; margin: 0; }
+      .session { gap: 0.25rem; padding-block: 0.5rem; border-top: 1px solid var(--_border); }
+    `,
+  ];
   declare noHeading: boolean;
 
   #list: SessionInfo[] | null = null;
@@ -35,10 +44,9 @@ export class GatehouseSessions extends GatehouseElement {
         ${
           list
             ? html`<p part="summary">${this.t('sessionsCount', { count: list.length })}</p>
-                <ul class="stack" part="list" style="list-style:none;padding:0;margin:0">
+                <ul class="stack sessions" part="list">
                   ${list.map(
-                    (s) => html`<li class="stack" part=${s.current ? 'session current' : 'session'}
-                      style="gap:.25rem;padding-block:.5rem;border-top:1px solid var(--_border)">
+                    (s) => html`<li class="stack session" part=${s.current ? 'session current' : 'session'}>
                       <p><strong>${provider(s.providerType)}</strong> · <span dir="ltr">${this.t('device', { id: s.deviceId.slice(-6) })}</span>
                         ${s.current ? html` · <strong part="this-device">${this.t('thisDevice')}</strong>` : nothing}</p>
                       <p class="muted">${this.t('sessionDates', { created: date.format(s.createdAt), used: date.format(s.lastUsedAt) })}</p>
