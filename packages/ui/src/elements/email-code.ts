@@ -1,7 +1,7 @@
 import { type App, isGatehouseError } from '@gatehouse-auth/client';
 import { withPasswordless } from '@gatehouse-auth/client/passwordless';
 import { html, nothing, type TemplateResult } from 'lit';
-import { define } from '../base.js';
+import { define, type GatehouseElement } from '../base.js';
 import type { Messages } from '../i18n/index.js';
 import { PasswordlessElement } from './passwordless-base.js';
 import './two-factor-step.js';
@@ -12,7 +12,7 @@ import './two-factor-step.js';
  * `requestLoginTokenForUser` does), then asks for the code (`autocomplete="one-time-code"`; the codes are
  * upper-case hexadecimal, so the keyboard is a text one) with "Send a new code" and "Use another address". A user
  * with two-factor on then gets the authenticator step (`<gatehouse-two-factor-step>`).
- * `<gatehouse-sign-in>` shows it, loaded on first use, behind "Email me a sign-in code" when the app has
+ * `<gatehouse-sign-in>` shows it, loaded on first use, behind "Sign in with a code" when the app has
  * the provider.
  *
  * Attributes: `app-id`, `base-url`, `email` (the address to start with), `navigable` (a "Back to sign in"
@@ -142,28 +142,41 @@ export class GatehouseEmailCode extends PasswordlessElement {
 /** The parts of the step inside, passed on. */
 const PARTS = 'root, title, intro, form, field, label, input, field-error, error, status, button, submit, link';
 
+/** The screens shown by `<gatehouse-sign-in>` elements instead of their form, by element. */
+const screens = new WeakMap<GatehouseElement, () => TemplateResult>();
+
 /**
- * The screen `<gatehouse-sign-in>` shows instead of its form (loaded with this module): the code sign-in
- * (`kind` `code`, starting from `value`, the typed address) or the two-factor step (`totp`, `value` being the
- * challenge). `back` returns to the password form.
+ * What `host` (a `<gatehouse-sign-in>`) shows instead of its form, if anything; with `challenge`, makes it show
+ * the two-factor step for that challenge — or, with `''`, the code sign-in (starting from the address typed into
+ * the form) — until their "Back to sign in" — or the sign-in, so that signing out later shows the form again.
  */
-export function signInScreen(
-  kind: 'code' | 'totp',
-  value: string,
-  app: App | null,
-  messages: Messages | undefined,
-  back: () => void,
-): TemplateResult {
+export function screen(host: GatehouseElement): TemplateResult | undefined;
+export function screen(host: GatehouseElement, challenge: string): undefined;
+export function screen(host: GatehouseElement, challenge?: string): TemplateResult | undefined {
+  if (challenge === undefined) return screens.get(host)?.();
+  // The code sign-in starts from the address typed into the password form, if one was.
+  const value = challenge || (host.renderRoot.querySelector('input')?.value.trim() ?? '');
+  // The host's app and texts (`boundApp` is protected: elements share it, pages do not).
+  const { boundApp: app, messages } = host as unknown as { boundApp: App | null; messages: Messages | undefined };
+  const back = () => {
+    screens.delete(host);
+    host.requestUpdate();
+  };
   const leave = (event: Event) => {
     event.preventDefault();
     event.stopPropagation();
     back();
   };
-  return kind === 'code'
-    ? html`<gatehouse-email-code .app=${app} .messages=${messages} exportparts=${PARTS} navigable no-heading
-        email=${value.includes('@') ? value : nothing} @gatehouse-navigate=${leave}></gatehouse-email-code>`
-    : html`<gatehouse-two-factor-step .app=${app} .messages=${messages} exportparts=${PARTS} no-heading
-        challenge=${value} @gatehouse-navigate=${leave}></gatehouse-two-factor-step>`;
+  screens.set(host, () =>
+    !challenge
+      ? html`<gatehouse-email-code .app=${app} .messages=${messages} exportparts=${PARTS} navigable no-heading
+          email=${value.includes('@') ? value : nothing} @gatehouse-navigate=${leave}
+          @gatehouse-signed-in=${back}></gatehouse-email-code>`
+      : html`<gatehouse-two-factor-step .app=${app} .messages=${messages} exportparts=${PARTS} no-heading
+          challenge=${value} @gatehouse-navigate=${leave} @gatehouse-signed-in=${back}></gatehouse-two-factor-step>`,
+  );
+  host.requestUpdate();
+  return undefined;
 }
 
 define('gatehouse-email-code', GatehouseEmailCode);

@@ -13,7 +13,7 @@ const de: Messages = {
   backToSignIn: 'Zurück zur Anmeldung',
   signInWith: 'Mit {service} anmelden',
   signInWithPasskey: 'Mit Passkey anmelden',
-  signInWithCode: 'Anmeldecode per E-Mail senden',
+  signInWithCode: 'Mit einem Code anmelden',
   noServices: 'Keine Anmeldedienste eingerichtet',
   signedInAs: 'Angemeldet als {name}',
   accountMenu: 'Kontomenü von {name}',
