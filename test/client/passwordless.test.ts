@@ -159,5 +159,18 @@ describe.each(['sqlite', 'postgres'] as const)('passwordless and two-factor in t
     await expect(generate2faActivationQrCode(user)).rejects.toMatchObject({ code: 'TwoFactorEnabled' });
     await disableUser2fa(user);
     expect(await twoFactorStatus(user)).toEqual({ enabled: false, recoveryCodesLeft: 0 });
+
+    // The same by Meteor's accounts-2fa names on the facade.
+    const accounts = withPasswordless(createAccounts(app));
+    expect(await accounts.has2faEnabled()).toBe(false);
+    const { secret } = await accounts.generate2faActivationQrCode();
+    offset += 60_000;
+    server.advance(60_000);
+    expect((await accounts.enableUser2fa(totp(secret, Date.now() + offset))).recoveryCodes).toHaveLength(10);
+    expect(await accounts.has2faEnabled()).toBe(true);
+    await accounts.disableUser2fa();
+    expect(await accounts.has2faEnabled()).toBe(false);
+    await accounts.logout();
+    await expect(accounts.has2faEnabled()).rejects.toThrow('nobody is signed in');
   });
 });

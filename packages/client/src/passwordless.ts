@@ -10,7 +10,9 @@ import type { User } from './user.js';
  *
  * - {@link emailCodeCredentials} and {@link twoFactorCredentials} are the App Services-side credentials
  *   (`app.logIn(…)`, `user.linkCredentials(…)`);
- * - {@link withPasswordless} gives `createAccounts(app)` Meteor's accounts-passwordless names.
+ * - {@link withPasswordless} gives `createAccounts(app)` Meteor's accounts-passwordless and accounts-2fa names;
+ * - {@link twoFactorStatus}, {@link generate2faActivationQrCode}, {@link enableUser2fa} and {@link disableUser2fa}
+ *   are the signed-in user's own two-factor calls.
  *
  * @example
  * ```ts
@@ -86,6 +88,14 @@ export interface PasswordlessAccounts {
     code: string,
     callback?: AccountsCallback,
   ): Promise<void>;
+  /** Meteor's `Accounts.has2faEnabled`: whether the signed-in user has two-factor on. */
+  has2faEnabled(): Promise<boolean>;
+  /** Meteor's `Accounts.generate2faActivationQrCode`: a new secret and its QR code (see the function of that name). */
+  generate2faActivationQrCode(appName?: string): Promise<TwoFactorActivation>;
+  /** Meteor's `Accounts.enableUser2fa`: turns two-factor on with a first code; resolves with the recovery codes. */
+  enableUser2fa(code: string): Promise<{ recoveryCodes: string[] }>;
+  /** Meteor's `Accounts.disableUser2fa`: turns two-factor off. */
+  disableUser2fa(): Promise<void>;
 }
 
 /**
@@ -131,6 +141,10 @@ export function withPasswordless<A extends Accounts>(accounts: A): A & Passwordl
         callback,
       );
     },
+    has2faEnabled: async () => (await twoFactorStatus(signedIn(app))).enabled,
+    generate2faActivationQrCode: async (appName) => generate2faActivationQrCode(signedIn(app), appName),
+    enableUser2fa: async (code) => enableUser2fa(signedIn(app), code),
+    disableUser2fa: async () => disableUser2fa(signedIn(app)),
   };
   return Object.assign(accounts, methods);
 }
@@ -189,6 +203,12 @@ async function call(user: User, method: 'GET' | 'POST' | 'DELETE', path: string,
   const ctx = contexts.get(user.app);
   if (!ctx) throw new TypeError('expected a User of @gatehouse-auth/client');
   return ctx.request({ method, path, body, token: await user.getAccessToken() });
+}
+
+function signedIn(app: Accounts['app']): User {
+  const user = app.currentUser;
+  if (!user) throw new Error('nobody is signed in');
+  return user;
 }
 
 function text(value: unknown, what: string): string {
