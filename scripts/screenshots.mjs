@@ -1,13 +1,15 @@
 #!/usr/bin/env node
+import { createHmac } from 'node:crypto';
 // Screenshots of every screen of @gatehouse-auth/ui, at desktop width and at 375 px, into docs/screenshots/:
 // a real Gatehouse (in memory) on loopback, the built browser bundle, Debian's Chromium.
 //
-//   npm run build && npm run screenshots
+//   npm run build && npm run screenshots            # or name screens: npm run screenshots -- email-code
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { App, memoryStorage } from '@gatehouse-auth/client';
-import { createGatehouse, generateSigningKey, serveNode } from '@gatehouse-auth/server';
+import { enableUser2fa, generate2faActivationQrCode } from '@gatehouse-auth/client/passwordless';
+import { createGatehouse, generateEncryptionKey, generateSigningKey, serveNode } from '@gatehouse-auth/server';
 import { chromium } from 'playwright-core';
 import { pageHtml, servePages } from './ui-pages.mjs';
 
@@ -21,6 +23,8 @@ if (!existsSync(bundlePath)) {
 mkdirSync(out, { recursive: true });
 
 const APP = 'demo-app';
+/** The app with passwordless sign-in on (the code and two-factor screens). */
+const CODES = 'demo-codes';
 const PASSWORD = 'correct horse battery staple';
 const EMAIL = 'ada@example.com';
 const CALLBACK = 'https://notes.example.com/auth/callback';
@@ -40,7 +44,13 @@ const gatehouse = await createGatehouse({
   // The demo page of `gatehouse dev` is a screen too.
   dangerouslyEnableDevPages: true,
   admin: { console: true },
+  encryptionKeys: [generateEncryptionKey('screenshots')],
   apps: {
+    [CODES]: {
+      name: 'Demo',
+      accounts: { passwordless: true },
+      providers: { 'local-userpass': { confirmation: 'auto' } },
+    },
     [APP]: {
       name: 'Demo',
       // The hosted pages: where the sign-in page may return to, and the app's look.
@@ -63,20 +73,20 @@ let people = 0;
 const bodies = new Map();
 const pages = await servePages(readFileSync(bundlePath, 'utf8'), (_path, query) => {
   const entry = bodies.get(query.get('s'));
-  return entry && pageHtml({ title: 'Gatehouse UI', lang: entry.lang, appId: APP, baseUrl, body: entry.body });
+  return entry && pageHtml({ title: 'Gatehouse UI', lang: entry.lang, appId: entry.app, baseUrl, body: entry.body });
 });
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 });
 
-const signIn = (page, email = EMAIL) =>
+const signIn = (page, email = EMAIL, id = APP) =>
   page.evaluate(
     async ({ email, password, id, url }) => {
       const app = window.gatehouseUi.appFor(id, url);
       await app.logIn(app.constructor.Credentials.emailPassword(email, password));
     },
-    { email, password: PASSWORD, id: APP, url: baseUrl },
+    { email, password: PASSWORD, id, url: baseUrl },
   );
 /** Someone new, signed in on two other devices already. */
 async function personOnTwoDevices() {
@@ -87,7 +97,33 @@ async function personOnTwoDevices() {
 }
 const deep = (page, selector) => page.locator(selector).first();
 
-/** Every screen: a name, the page body, its language, and what to do before the picture. */
+await new App({ id: CODES, baseUrl, storage: memoryStorage() }).emailPasswordAuth.registerUser({
+  email: EMAIL,
+  password: PASSWORD,
+});
+
+// A user of CODES with two-factor on (the first code computed here, RFC 6238), for the two-factor step.
+const TOTP_USER = 'totp@example.com';
+{
+  const app = new App({ id: CODES, baseUrl, storage: memoryStorage() });
+  await app.emailPasswordAuth.registerUser({ email: TOTP_USER, password: PASSWORD });
+  const user = await app.logIn(App.Credentials.emailPassword(TOTP_USER, PASSWORD));
+  const { secret } = await generate2faActivationQrCode(user);
+  await enableUser2fa(user, totp(secret, Date.now()));
+}
+
+function totp(secret, timeMs) {
+  let bits = '';
+  for (const c of secret) bits += 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((byte) => Number.parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(timeMs / 30_000)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[19] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/** Every screen: a name, the page body, its language, what to do before the picture, and the app (default APP). */
 const screens = [
   [
     'login-buttons',
@@ -216,10 +252,47 @@ const screens = [
       await deep(p, 'gatehouse-guest form').waitFor();
     },
   ],
+  [
+    'email-code',
+    '<main><gatehouse-sign-in></gatehouse-sign-in></main>',
+    'en',
+    async (p) => {
+      await deep(p, 'gatehouse-sign-in input[name=login]').fill('grace@example.com');
+      await deep(p, 'gatehouse-sign-in [part~=email-code]').click();
+      await deep(p, 'gatehouse-email-code [part~=submit]').click();
+      await deep(p, 'gatehouse-email-code input[name=code]').waitFor();
+    },
+    CODES,
+  ],
+  [
+    'two-factor-step',
+    '<main><gatehouse-sign-in></gatehouse-sign-in></main>',
+    'en',
+    async (p) => {
+      await deep(p, 'gatehouse-sign-in input[name=login]').fill(TOTP_USER);
+      await deep(p, 'gatehouse-sign-in input[name=password]').fill(PASSWORD);
+      await deep(p, 'gatehouse-sign-in input[name=password]').press('Enter');
+      await deep(p, 'gatehouse-two-factor-step input[name=totpCode]').waitFor();
+    },
+    CODES,
+  ],
+  [
+    'two-factor-activation',
+    '<main><gatehouse-two-factor app-name="Demo"></gatehouse-two-factor></main>',
+    'en',
+    async (p) => {
+      await signIn(p, EMAIL, CODES);
+      await deep(p, 'gatehouse-two-factor [part~=turn-on]').click();
+      await deep(p, 'gatehouse-two-factor img[part~=qr]').waitFor();
+    },
+    CODES,
+  ],
 ];
 
 let n = 0;
-for (const [name, body, lang, prepare] of screens) {
+const only = process.argv.slice(2);
+for (const [name, body, lang, prepare, app = APP] of screens) {
+  if (only.length > 0 && !only.includes(name)) continue;
   for (const [suffix, width] of [
     ['desktop', 1024],
     ['375', 375],
@@ -227,7 +300,7 @@ for (const [name, body, lang, prepare] of screens) {
     const context = await browser.newContext({ viewport: { width, height: 120 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
     const key = String(++n);
-    bodies.set(key, { body, lang });
+    bodies.set(key, { body, lang, app });
     await page.goto(`${pages.url}/?s=${key}`);
     await page.waitForFunction(() =>
       [...document.querySelectorAll('*')]

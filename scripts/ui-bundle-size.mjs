@@ -32,9 +32,15 @@ const BLOCKS = [
   'guest',
   'sessions',
   'oauth-buttons',
+  'email-code',
+  'two-factor-step',
+  'two-factor',
 ];
-/** What each block's first load may contain besides itself: the login buttons show these at once. */
-const COMPOSED = { 'login-buttons': ['sign-in', 'oauth-buttons'] };
+/**
+ * What each block's first load may contain besides itself: the login buttons show these at once; the code
+ * sign-in shows the two-factor step.
+ */
+const COMPOSED = { 'login-buttons': ['sign-in', 'oauth-buttons'], 'email-code': ['two-factor-step'] };
 
 const relativeTo = (path) => relative(root, path);
 const report = { limit: LIMIT, blocks: {}, problems: [], ok: false };
@@ -55,6 +61,7 @@ for (const block of BLOCKS) {
     alias: {
       '@gatehouse-auth/core': join(root, 'packages/core/src/index.ts'),
       '@gatehouse-auth/client/passkeys': join(root, 'packages/client/src/passkeys.ts'),
+      '@gatehouse-auth/client/passwordless': join(root, 'packages/client/src/passwordless.ts'),
       '@gatehouse-auth/client': join(root, 'packages/client/src/index.ts'),
     },
     plugins: [

@@ -1,6 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { App, Credentials, createAccounts, memoryStorage, ServerError } from '@gatehouse-auth/client';
-import { emailCodeCredentials, twoFactorCredentials, withPasswordless } from '@gatehouse-auth/client/passwordless';
+import {
+  disableUser2fa,
+  emailCodeCredentials,
+  enableUser2fa,
+  generate2faActivationQrCode,
+  twoFactorCredentials,
+  twoFactorStatus,
+  withPasswordless,
+} from '@gatehouse-auth/client/passwordless';
 import { generateEncryptionKey } from '@gatehouse-auth/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveGatehouse, startGatehouse } from './harness.js';
@@ -131,5 +139,38 @@ describe.each(['sqlite', 'postgres'] as const)('passwordless and two-factor in t
     server.advance(60_000);
     await accounts.passwordlessLoginWithTokenAnd2faCode('sdk-tf@example.com', code, totp(secret, Date.now() + offset));
     expect(accounts.userId()).toBe(user.id);
+  });
+
+  it("the signed-in user's own calls: status, activation, a wrong then a right first code, recovery codes, off", async () => {
+    const app = newApp();
+    await app.emailPasswordAuth.registerUser({ email: 'sdk-own@example.com', password: 'correct horse battery' });
+    const user = await app.logIn(Credentials.emailPassword('sdk-own@example.com', 'correct horse battery'));
+    expect(await twoFactorStatus(user)).toEqual({ enabled: false, recoveryCodesLeft: 0 });
+    const activation = await generate2faActivationQrCode(user, 'Codes test');
+    expect(activation.svg).toMatch(/^<svg/);
+    expect(activation.uri).toContain('issuer=Codes%20test');
+    const right = totp(activation.secret, Date.now() + offset);
+    const wrong = String((Number(right) + 500_000) % 1_000_000).padStart(6, '0');
+    await expect(enableUser2fa(user, wrong)).rejects.toMatchObject({ code: 'TwoFactorInvalid', status: 401 });
+    expect((await twoFactorStatus(user)).enabled).toBe(false);
+    const { recoveryCodes } = await enableUser2fa(user, right);
+    expect(recoveryCodes).toHaveLength(10);
+    expect(await twoFactorStatus(user)).toEqual({ enabled: true, recoveryCodesLeft: 10 });
+    await expect(generate2faActivationQrCode(user)).rejects.toMatchObject({ code: 'TwoFactorEnabled' });
+    await disableUser2fa(user);
+    expect(await twoFactorStatus(user)).toEqual({ enabled: false, recoveryCodesLeft: 0 });
+
+    // The same by Meteor's accounts-2fa names on the facade.
+    const accounts = withPasswordless(createAccounts(app));
+    expect(await accounts.has2faEnabled()).toBe(false);
+    const { secret } = await accounts.generate2faActivationQrCode();
+    offset += 60_000;
+    server.advance(60_000);
+    expect((await accounts.enableUser2fa(totp(secret, Date.now() + offset))).recoveryCodes).toHaveLength(10);
+    expect(await accounts.has2faEnabled()).toBe(true);
+    await accounts.disableUser2fa();
+    expect(await accounts.has2faEnabled()).toBe(false);
+    await accounts.logout();
+    await expect(accounts.has2faEnabled()).rejects.toThrow('nobody is signed in');
   });
 });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { generateEncryptionKey } from '@gatehouse-auth/server';
 import { build } from 'esbuild';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { axeSource, pageHtml, servePages } from '../../scripts/ui-pages.mjs';
@@ -21,6 +22,8 @@ export const EMAIL_APP = 'ui-email-app';
 export const AUTO_APP = 'ui-auto-app';
 /** An app whose only login is Google (accounts-ui's single-service mode). */
 export const GOOGLE_APP = 'ui-google-app';
+/** An app with passwordless sign-in (the `email-code` provider) and passwords, whose users may turn on two-factor. */
+export const CODE_APP = 'ui-code-app';
 /** An app with no login method a browser can use. */
 export const NONE_APP = 'ui-none-app';
 
@@ -51,6 +54,7 @@ export async function startUiWorld(): Promise<UiWorld> {
     alias: {
       '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts'),
       '@gatehouse-auth/client/passkeys': join(ROOT, 'packages/client/src/passkeys.ts'),
+      '@gatehouse-auth/client/passwordless': join(ROOT, 'packages/client/src/passwordless.ts'),
       '@gatehouse-auth/client': join(ROOT, 'packages/client/src/index.ts'),
     },
   });
@@ -74,7 +78,10 @@ export async function startUiWorld(): Promise<UiWorld> {
       body,
     });
   });
-  const gatehouse = await startGatehouse('sqlite', {
+  // Two-factor secrets are sealed with the deployment's encryption keys.
+  const start = (apps: Parameters<typeof startGatehouse>[1]) =>
+    startGatehouse('sqlite', apps, { encryptionKeys: [generateEncryptionKey('ui')] });
+  const gatehouse = await start({
     [EMAIL_APP]: {
       name: 'UI test (email)',
       providers: {
@@ -96,6 +103,11 @@ export async function startUiWorld(): Promise<UiWorld> {
     },
     [GOOGLE_APP]: { providers: { 'oauth2-google': { clientId: 'only-google.apps.googleusercontent.com' } } },
     [NONE_APP]: { providers: {} },
+    [CODE_APP]: {
+      name: 'UI test (codes)',
+      accounts: { passwordless: true },
+      providers: { 'local-userpass': { confirmation: 'auto' } },
+    },
   });
   gatehouse.setClockOffset(0);
   gatehouseUrl = gatehouse.url;

@@ -1,7 +1,8 @@
 import type { Accounts, AccountsCallback } from './accounts.js';
 import { contexts } from './context.js';
 import { Credentials } from './credentials.js';
-import { API, asObject } from './transport.js';
+import { API, AUTH, asObject } from './transport.js';
+import type { User } from './user.js';
 
 /**
  * Passwordless and two-factor sign-in for the SDK, as an entry of its own (`@gatehouse-auth/client/passwordless`)
@@ -9,7 +10,9 @@ import { API, asObject } from './transport.js';
  *
  * - {@link emailCodeCredentials} and {@link twoFactorCredentials} are the App Services-side credentials
  *   (`app.logIn(…)`, `user.linkCredentials(…)`);
- * - {@link withPasswordless} gives `createAccounts(app)` Meteor's accounts-passwordless names.
+ * - {@link withPasswordless} gives `createAccounts(app)` Meteor's accounts-passwordless and accounts-2fa names;
+ * - {@link twoFactorStatus}, {@link generate2faActivationQrCode}, {@link enableUser2fa} and {@link disableUser2fa}
+ *   are the signed-in user's own two-factor calls.
  *
  * @example
  * ```ts
@@ -85,6 +88,14 @@ export interface PasswordlessAccounts {
     code: string,
     callback?: AccountsCallback,
   ): Promise<void>;
+  /** Meteor's `Accounts.has2faEnabled`: whether the signed-in user has two-factor on. */
+  has2faEnabled(): Promise<boolean>;
+  /** Meteor's `Accounts.generate2faActivationQrCode`: a new secret and its QR code (see the function of that name). */
+  generate2faActivationQrCode(appName?: string): Promise<TwoFactorActivation>;
+  /** Meteor's `Accounts.enableUser2fa`: turns two-factor on with a first code; resolves with the recovery codes. */
+  enableUser2fa(code: string): Promise<{ recoveryCodes: string[] }>;
+  /** Meteor's `Accounts.disableUser2fa`: turns two-factor off. */
+  disableUser2fa(): Promise<void>;
 }
 
 /**
@@ -130,8 +141,74 @@ export function withPasswordless<A extends Accounts>(accounts: A): A & Passwordl
         callback,
       );
     },
+    has2faEnabled: async () => (await twoFactorStatus(signedIn(app))).enabled,
+    generate2faActivationQrCode: async (appName) => generate2faActivationQrCode(signedIn(app), appName),
+    enableUser2fa: async (code) => enableUser2fa(signedIn(app), code),
+    disableUser2fa: async () => disableUser2fa(signedIn(app)),
   };
   return Object.assign(accounts, methods);
+}
+
+/** A new two-factor secret, not yet on: its QR code (an SVG document), the secret in base32 and its `otpauth://` URI. */
+export interface TwoFactorActivation {
+  svg: string;
+  secret: string;
+  uri: string;
+}
+
+/** Whether the user has two-factor on, and how many unused recovery codes they have. */
+export interface TwoFactorStatus {
+  enabled: boolean;
+  recoveryCodesLeft: number;
+}
+
+/** The signed-in user's two-factor state (Meteor's `has2faEnabled`, with the recovery codes left). */
+export async function twoFactorStatus(user: User): Promise<TwoFactorStatus> {
+  const body = asObject(await call(user, 'GET', `${AUTH}/two-factor`)) ?? {};
+  return { enabled: body.enabled === true, recoveryCodesLeft: Number(body.recoveryCodesLeft ?? 0) };
+}
+
+/**
+ * Starts turning two-factor on (Meteor's `generate2faActivationQrCode`): a new secret and its QR code for the
+ * user's authenticator app. `appName` is the issuer the app shows (default: the Gatehouse app's name). The SVG
+ * comes from the server: show it as an image (`data:image/svg+xml,…`), not as markup.
+ *
+ * @throws ServerError `TwoFactorEnabled` when two-factor is already on.
+ */
+export async function generate2faActivationQrCode(user: User, appName?: string): Promise<TwoFactorActivation> {
+  const body = asObject(await call(user, 'POST', `${AUTH}/two-factor/activation`, appName ? { appName } : {}));
+  if (typeof body?.svg !== 'string' || typeof body.secret !== 'string' || typeof body.uri !== 'string')
+    throw new TypeError('expected a two-factor activation');
+  return { svg: body.svg, secret: body.secret, uri: body.uri };
+}
+
+/**
+ * Turns two-factor on with a first code from the authenticator (Meteor's `enableUser2fa`); resolves with the
+ * ten recovery codes, which the server shows only this once.
+ *
+ * @throws ServerError `TwoFactorInvalid` for a wrong code (two-factor stays off).
+ */
+export async function enableUser2fa(user: User, code: string): Promise<{ recoveryCodes: string[] }> {
+  const body = asObject(await call(user, 'POST', `${AUTH}/two-factor/enable`, { code: text(code, 'code') }));
+  return { recoveryCodes: Array.isArray(body?.recoveryCodes) ? body.recoveryCodes.map(String) : [] };
+}
+
+/** Turns two-factor off and forgets its secret and recovery codes (Meteor's `disableUser2fa`). */
+export async function disableUser2fa(user: User): Promise<void> {
+  await call(user, 'DELETE', `${AUTH}/two-factor`);
+}
+
+/** A request with the user's access token (refreshed first when it is about to expire). */
+async function call(user: User, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
+  const ctx = contexts.get(user.app);
+  if (!ctx) throw new TypeError('expected a User of @gatehouse-auth/client');
+  return ctx.request({ method, path, body, token: await user.getAccessToken() });
+}
+
+function signedIn(app: Accounts['app']): User {
+  const user = app.currentUser;
+  if (!user) throw new Error('nobody is signed in');
+  return user;
 }
 
 function text(value: unknown, what: string): string {

@@ -10,7 +10,7 @@ import {
   useSyncExternalStore,
 } from 'react';
 
-/** Names of the operations `useAuth`, `useEmailPasswordAuth` and `usePasskeys` run (as `@realm/react`'s `AuthOperationName`). */
+/** Names of the operations `useAuth`, `useEmailPasswordAuth`, `usePasskeys`, `usePasswordless` and `useTwoFactor` run (as `@realm/react`'s `AuthOperationName`). */
 export type AuthOperationName =
   | 'none'
   | 'logIn'
@@ -34,7 +34,13 @@ export type AuthOperationName =
   | 'logInWithPasskey'
   | 'registerPasskey'
   | 'renamePasskey'
-  | 'removePasskey';
+  | 'removePasskey'
+  | 'sendLoginCode'
+  | 'logInWithEmailCode'
+  | 'logInWithTwoFactor'
+  | 'generate2faActivationQrCode'
+  | 'enableUser2fa'
+  | 'disableUser2fa';
 
 /**
  * The state of the newest operation started through `useAuth` or `useEmailPasswordAuth` under one

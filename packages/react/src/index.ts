@@ -38,3 +38,4 @@ export {
 export { useAllUsers, useLoggingIn, useLoggingOut, useMeteorUser, useUser, useUserId } from './hooks.js';
 export { type UseAuth, type UseEmailPasswordAuth, useAuth, useEmailPasswordAuth } from './use-auth.js';
 export { type UsePasskeys, usePasskeys } from './use-passkeys.js';
+export { type UsePasswordless, type UseTwoFactor, usePasswordless, useTwoFactor } from './use-passwordless.js';

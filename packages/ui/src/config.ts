@@ -9,7 +9,7 @@ export type PasswordSignupFields =
 export interface LoginUiOptions {
   /** Which fields sign-up asks for and sign-in accepts. Default `EMAIL_ONLY`. */
   passwordSignupFields?: PasswordSignupFields | PasswordSignupFields[];
-  /** Meteor's option for accounts-passwordless; kept for compatibility (Gatehouse has no passwordless login yet). */
+  /** Meteor's option for accounts-passwordless; checked, and otherwise unused: the code sign-in always asks for an email. */
   passwordlessSignupFields?: 'USERNAME_AND_EMAIL' | 'EMAIL_ONLY' | ('USERNAME_AND_EMAIL' | 'EMAIL_ONLY')[];
   /** OAuth scopes to ask each service for: `{ google: ['email', 'https://…/calendar'] }`. */
   requestPermissions?: Record<string, string[]>;

@@ -22,6 +22,7 @@ export {
 } from './config.js';
 export { GatehouseChangePassword } from './elements/change-password.js';
 export { GatehouseConfirmEmail } from './elements/confirm-email.js';
+export { GatehouseEmailCode } from './elements/email-code.js';
 export { GatehouseForgotPassword } from './elements/forgot-password.js';
 export { GatehouseGuest } from './elements/guest.js';
 export { GatehouseLoginButtons } from './elements/login-buttons.js';
@@ -30,6 +31,8 @@ export { GatehouseResetPassword } from './elements/reset-password.js';
 export { GatehouseSessions } from './elements/sessions.js';
 export { GatehouseSignIn } from './elements/sign-in.js';
 export { GatehouseSignUp } from './elements/sign-up.js';
+export { GatehouseTwoFactor } from './elements/two-factor.js';
+export { GatehouseTwoFactorStep } from './elements/two-factor-step.js';
 export { GatehouseUserMenu } from './elements/user-menu.js';
 export { type ErrorContext, errorKey } from './errors.js';
 export { isRtl, type MessageKey, type Messages, matchLanguage, setMessages, translator } from './i18n/index.js';

@@ -6,12 +6,19 @@ import { errorKey } from '../errors.js';
 
 /** Passkeys' SDK, loaded only for apps that have them on (it carries the WebAuthn library). */
 const passkeys = () => import('@gatehouse-auth/client/passkeys');
+/** The code sign-in and the two-factor step (they replace the form), once loaded. */
+let codes: typeof import('./email-code.js') | undefined;
+
+/** The refusal of a password sign-in of a user with two-factor on (`TwoFactorRequired`). */
+type Challenged = { challenge?: string };
 
 /**
  * `<gatehouse-sign-in>`: the password sign-in form; when the app has passkeys on, also a "Sign in with a
- * passkey" button and the browser's passkey autofill on the name field (conditional UI). Signs in with a username or an email as
- * `passwordSignupFields` allows; after a refusal for an unconfirmed address it offers to send the confirmation
- * email again. Signed in, it says who and offers "Sign out".
+ * passkey" button and the browser's passkey autofill on the name field (conditional UI); when the app has the
+ * `email-code` provider, a "Sign in with a code" button that switches to `<gatehouse-email-code>`. Signs
+ * in with a username or an email as `passwordSignupFields` allows; after a refusal for an unconfirmed address
+ * it offers to send the confirmation email again; a user with two-factor on gets the authenticator step
+ * (`<gatehouse-two-factor-step>`) in place of the form. Signed in, it says who and offers "Sign out".
  *
  * Attributes: `app-id`, `base-url`, `password-signup-fields`, `sign-up-href`, `forgot-password-href`,
  * `navigable` (show the links as buttons that only fire `gatehouse-navigate`), `no-heading`.
@@ -58,6 +65,8 @@ export class GatehouseSignIn extends GatehouseElement {
         <button type="button" part="button" @click=${() => this.#signOut()}>${this.t('signOut')}</button>
         ${this.regions()}
       </div>`;
+    const other = codes?.screen(this);
+    if (other) return other;
     const mode = signupFields(this.fields);
     const provider = this.passwordProvider;
     const label = mode === 'EMAIL_ONLY' ? 'email' : mode === 'USERNAME_ONLY' ? 'username' : 'usernameOrEmail';
@@ -81,8 +90,12 @@ export class GatehouseSignIn extends GatehouseElement {
         ${this.submit(this.t('signIn'))}
         ${
           this.#passkeys
-            ? html`<button type="button" part="button passkey" @click=${() => this.#passkey(false)}>
-                ${this.t('signInWithPasskey')}</button>`
+            ? html`<button type="button" part="button passkey" @click=${() => this.#passkey(false)}>${this.t('signInWithPasskey')}</button>`
+            : nothing
+        }
+        ${
+          this.accounts?.loginServiceConfiguration().some((p) => p.type === 'email-code')
+            ? html`<button type="button" part="button email-code" @click=${() => this.#show()}>${this.t('signInWithCode')}</button>`
             : nothing
         }
         ${
@@ -113,6 +126,8 @@ export class GatehouseSignIn extends GatehouseElement {
       } catch (error) {
         // The server refuses an unconfirmed address with AuthError (App Services' "confirmation required").
         if (isGatehouseError(error) && error.code === 'AuthError' && login.includes('@')) this.#unconfirmed = login;
+        // A user with two-factor on: the server's TwoFactorRequired carries the challenge the next step redeems.
+        if ((error as Challenged).challenge) return this.#show((error as Challenged).challenge);
         throw error;
       }
       this.emit('gatehouse-signed-in', { user: this.user });
@@ -155,6 +170,12 @@ export class GatehouseSignIn extends GatehouseElement {
       this.#autofill = false;
       this.requestUpdate();
     });
+  }
+
+  /** Shows the code sign-in, or with a `challenge` the two-factor step, instead of the form (loaded on first use). */
+  async #show(challenge = ''): Promise<undefined> {
+    codes = await import('./email-code.js');
+    return codes.screen(this, challenge);
   }
 
   #resend = () =>

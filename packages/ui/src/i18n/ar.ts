@@ -13,6 +13,7 @@ const ar: Messages = {
   backToSignIn: 'العودة إلى تسجيل الدخول',
   signInWith: 'تسجيل الدخول باستخدام {service}',
   signInWithPasskey: 'تسجيل الدخول باستخدام مفتاح مرور',
+  signInWithCode: 'تسجيل الدخول برمز',
   noServices: 'لم تُضبط أي خدمة لتسجيل الدخول',
   signedInAs: 'مسجَّل الدخول باسم {name}',
   accountMenu: 'قائمة حساب {name}',

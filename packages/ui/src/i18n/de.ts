@@ -13,6 +13,7 @@ const de: Messages = {
   backToSignIn: 'Zurück zur Anmeldung',
   signInWith: 'Mit {service} anmelden',
   signInWithPasskey: 'Mit Passkey anmelden',
+  signInWithCode: 'Mit einem Code anmelden',
   noServices: 'Keine Anmeldedienste eingerichtet',
   signedInAs: 'Angemeldet als {name}',
   accountMenu: 'Kontomenü von {name}',

@@ -15,6 +15,7 @@ export const en = {
   backToSignIn: 'Back to sign in',
   signInWith: 'Sign in with {service}',
   signInWithPasskey: 'Sign in with a passkey',
+  signInWithCode: 'Sign in with a code',
   noServices: 'No login services configured',
   signedInAs: 'Signed in as {name}',
   accountMenu: 'Account menu for {name}',

@@ -13,6 +13,7 @@ const es: Messages = {
   backToSignIn: 'Volver a iniciar sesión',
   signInWith: 'Iniciar sesión con {service}',
   signInWithPasskey: 'Iniciar sesión con una llave de acceso',
+  signInWithCode: 'Iniciar sesión con un código',
   noServices: 'No hay servicios de inicio de sesión configurados',
   signedInAs: 'Sesión iniciada como {name}',
   accountMenu: 'Menú de la cuenta de {name}',

@@ -13,6 +13,7 @@ const fr: Messages = {
   backToSignIn: 'Retour à la connexion',
   signInWith: 'Se connecter avec {service}',
   signInWithPasskey: 'Se connecter avec une clé d’accès',
+  signInWithCode: 'Se connecter avec un code',
   noServices: 'Aucun service de connexion configuré',
   signedInAs: 'Connecté en tant que {name}',
   accountMenu: 'Menu du compte de {name}',

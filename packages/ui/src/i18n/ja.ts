@@ -13,6 +13,7 @@ const ja: Messages = {
   backToSignIn: 'ログインに戻る',
   signInWith: '{service}でログイン',
   signInWithPasskey: 'パスキーでログイン',
+  signInWithCode: 'コードでログイン',
   noServices: 'ログイン方法が設定されていません',
   signedInAs: '{name}としてログイン中',
   accountMenu: '{name}のアカウントメニュー',
