@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type NodeServer, serveNode } from '@gatehouse-auth/server';
 import { startTestGatehouse, type TestGatehouse } from '@gatehouse-auth/server/testing';
 import { build } from 'esbuild';
@@ -10,6 +10,7 @@ import { generateEncryptionKey } from '../../packages/server/src/oauth/vault.js'
 import { startTestIdp, type TestIdp } from '../../packages/server/src/testing/oidc-idp.js';
 import { type ServiceStandIns, startServiceStandIns } from '../../packages/server/src/testing/service-stand-ins.js';
 import { freePort } from '../compat/serve.js';
+import { SOURCE_ALIASES } from '../source-aliases.js';
 
 /**
  * External logins in real Chromium. A "Meteor app" on its own origin does what Meteor's client packages do —
@@ -83,9 +84,7 @@ describe('external services in Chromium', () => {
           write: false,
           define: { global: 'globalThis', 'process.env.NODE_ENV': '"production"' },
           alias: {
-            '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts'),
-            '@gatehouse-auth/client/passkeys': join(ROOT, 'packages/client/src/passkeys.ts'),
-            '@gatehouse-auth/client': join(ROOT, 'packages/client/src/index.ts'),
+            ...SOURCE_ALIASES,
           },
           logLevel: 'silent',
         })

@@ -7,6 +7,7 @@ import { type Browser, type CDPSession, chromium, type Page } from 'playwright-c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageHtml } from '../../scripts/ui-pages.mjs';
 import { type LiveGatehouse, startGatehouse, uniqueEmail } from '../client/harness.js';
+import { SOURCE_ALIASES } from '../source-aliases.js';
 
 /**
  * Passkeys in real Chromium, through `@gatehouse-auth/client/passkeys`, with the DevTools virtual authenticator
@@ -57,9 +58,7 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
       write: false,
       logLevel: 'silent',
       alias: {
-        '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts'),
-        '@gatehouse-auth/client/passkeys': join(ROOT, 'packages/client/src/passkeys.ts'),
-        '@gatehouse-auth/client': join(ROOT, 'packages/client/src/index.ts'),
+        ...SOURCE_ALIASES,
       },
     });
     const ui = uiBundle.outputFiles[0]?.text ?? '';

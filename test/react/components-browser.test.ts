@@ -7,6 +7,7 @@ import { renderToString } from 'react-dom/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servePages } from '../../scripts/ui-pages.mjs';
 import { type LiveGatehouse, startGatehouse, uniqueEmail } from '../client/harness.js';
+import { SOURCE_ALIASES } from '../source-aliases.js';
 import { Root } from './fixture-root.js';
 
 /**
@@ -47,9 +48,7 @@ hydrateRoot(document.getElementById('root'), createElement(Root, window.props), 
       logLevel: 'silent',
       define: { 'process.env.NODE_ENV': '"production"' },
       alias: {
-        '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts'),
-        '@gatehouse-auth/client/passkeys': join(ROOT, 'packages/client/src/passkeys.ts'),
-        '@gatehouse-auth/client': join(ROOT, 'packages/client/src/index.ts'),
+        ...SOURCE_ALIASES,
         '@gatehouse-auth/react': join(ROOT, 'packages/react/src/index.ts'),
       },
       plugins: [

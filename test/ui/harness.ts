@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { axeSource, pageHtml, servePages } from '../../scripts/ui-pages.mjs';
 import { type LiveGatehouse, startGatehouse } from '../client/harness.js';
+import { SOURCE_ALIASES } from '../source-aliases.js';
 
 /**
  * What the UI browser tests share: @gatehouse-auth/ui bundled from its sources (esbuild, for the browser), a
@@ -52,10 +53,7 @@ export async function startUiWorld(): Promise<UiWorld> {
     write: false,
     logLevel: 'silent',
     alias: {
-      '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts'),
-      '@gatehouse-auth/client/passkeys': join(ROOT, 'packages/client/src/passkeys.ts'),
-      '@gatehouse-auth/client/passwordless': join(ROOT, 'packages/client/src/passwordless.ts'),
-      '@gatehouse-auth/client': join(ROOT, 'packages/client/src/index.ts'),
+      ...SOURCE_ALIASES,
     },
   });
   const code = bundle.outputFiles[0]?.text ?? '';

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIdp, type TestIdp } from '../../packages/server/src/testing/oidc-idp.js';
 import { pageHtml, servePages } from '../../scripts/ui-pages.mjs';
 import { freePort } from '../compat/serve.js';
+import { SOURCE_ALIASES } from '../source-aliases.js';
 
 /**
  * The "Sign in with Google" button of `<gatehouse-login-buttons oauth-redirect-url=…>` with no page handler and
@@ -50,9 +51,7 @@ describe('<gatehouse-login-buttons> external service through the popup flow, in 
           write: false,
           logLevel: 'silent',
           alias: {
-            '@gatehouse-auth/core': join(ROOT, 'packages/core/src/index.ts'),
-            '@gatehouse-auth/client/passkeys': join(ROOT, 'packages/client/src/passkeys.ts'),
-            '@gatehouse-auth/client': join(ROOT, 'packages/client/src/index.ts'),
+            ...SOURCE_ALIASES,
           },
         })
       ).outputFiles[0]?.text ?? '';
