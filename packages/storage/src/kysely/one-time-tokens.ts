@@ -1,4 +1,4 @@
-import type { StorageTransaction } from '../contract.js';
+import type { ConsumeOneTimeToken, OneTimeTokenRecord, StorageTransaction } from '../contract.js';
 import type { Scope } from './scope.js';
 
 export type OneTimeTokenQueries = Pick<
@@ -25,6 +25,29 @@ const ONE_TIME_TOKEN_COLUMNS = [
 
 /** One-time tokens: email confirmation, password reset, enrollment, OAuth state. */
 export function oneTimeTokenQueries(s: Scope): OneTimeTokenQueries {
+  /**
+   * Spends an unspent, unexpired token found by its id or its user, in one conditional UPDATE: the database
+   * lets exactly one concurrent caller change `consumed_at`.
+   */
+  const spend = async (
+    query: Omit<ConsumeOneTimeToken, 'id'>,
+    key: 'id' | 'user_id',
+    value: string,
+  ): Promise<OneTimeTokenRecord | null> => {
+    const row = await s.db
+      .updateTable('one_time_tokens')
+      .set({ consumed_at: query.now })
+      .where(key, '=', value)
+      .where('app_id', '=', query.appId)
+      .where('token_hash', '=', query.tokenHash)
+      .where('purpose', '=', query.purpose)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', query.now)
+      .returning(ONE_TIME_TOKEN_COLUMNS)
+      .executeTakeFirst();
+    return row ? s.map.oneTimeToken(row) : null;
+  };
+
   return {
     createOneTimeToken(input) {
       return s.translatingConflicts(async () => {
@@ -45,37 +68,8 @@ export function oneTimeTokenQueries(s: Scope): OneTimeTokenQueries {
       });
     },
 
-    async consumeOneTimeToken(query) {
-      // One conditional UPDATE: the database lets exactly one concurrent caller change `consumed_at`.
-      const row = await s.db
-        .updateTable('one_time_tokens')
-        .set({ consumed_at: query.now })
-        .where('id', '=', query.id)
-        .where('app_id', '=', query.appId)
-        .where('token_hash', '=', query.tokenHash)
-        .where('purpose', '=', query.purpose)
-        .where('consumed_at', 'is', null)
-        .where('expires_at', '>', query.now)
-        .returning(ONE_TIME_TOKEN_COLUMNS)
-        .executeTakeFirst();
-      return row ? s.map.oneTimeToken(row) : null;
-    },
-
-    async consumeUserOneTimeToken(query) {
-      // As above: one conditional UPDATE, so exactly one concurrent caller spends the token.
-      const row = await s.db
-        .updateTable('one_time_tokens')
-        .set({ consumed_at: query.now })
-        .where('app_id', '=', query.appId)
-        .where('user_id', '=', query.userId)
-        .where('token_hash', '=', query.tokenHash)
-        .where('purpose', '=', query.purpose)
-        .where('consumed_at', 'is', null)
-        .where('expires_at', '>', query.now)
-        .returning(ONE_TIME_TOKEN_COLUMNS)
-        .executeTakeFirst();
-      return row ? s.map.oneTimeToken(row) : null;
-    },
+    consumeOneTimeToken: (query) => spend(query, 'id', query.id),
+    consumeUserOneTimeToken: (query) => spend(query, 'user_id', query.userId),
 
     async listOneTimeTokens(appId, userId, purpose) {
       const rows = await s.db
