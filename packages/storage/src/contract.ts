@@ -708,19 +708,8 @@ export interface PasskeyRecord {
   lastUsedAt: number | null;
 }
 
-export interface NewPasskey {
-  id: string;
-  appId: string;
-  userId: string;
-  credentialId: string;
-  publicKey: string;
-  counter: number;
-  transports: string[];
-  name: string;
-  deviceType: string;
-  backedUp: boolean;
-  now: number;
-}
+/** A passkey to store: its record but for the times, which `now` sets. */
+export type NewPasskey = Omit<PasskeyRecord, 'createdAt' | 'lastUsedAt'> & { now: number };
 
 /** `registration`: a signed-in user adds a passkey; `authentication`: someone signs in with one. */
 export type WebauthnChallengePurpose = 'registration' | 'authentication';
