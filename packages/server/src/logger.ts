@@ -25,7 +25,7 @@ export function maskEmails(text: string): string {
 }
 
 /**
- * Marks the logger the request log (pino-http) writes through, which names the request itself: lines written
+ * Marks the logger the request log writes through, which names the request itself: lines written
  * by it or its children get no second `reqId` from the mixin. Children of a pino logger inherit it through
  * their prototype.
  */

@@ -1,7 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { Logger as PinoLogger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { Gatehouse } from '../gatehouse.js';
 import { type RequestScope, requestIdFor, requestScope } from '../http/request-scope.js';
 import { maskEmails, NAMES_ITS_REQUEST } from '../logger.js';
@@ -9,11 +8,8 @@ import { maskEmails, NAMES_ITS_REQUEST } from '../logger.js';
 /** Probes a load balancer sends every few seconds: logged at `debug`, so they do not drown the rest. */
 const PROBES = new Set(['/healthz', '/readyz']);
 
-const SCOPE = Symbol('gatehouse.requestScope');
-type ScopedRequest = IncomingMessage & { [SCOPE]?: RequestScope };
-
 /**
- * Wraps a Node request listener with Gatehouse's request log (pino-http): every request gets an id — sent
+ * Wraps a Node request listener with Gatehouse's request log: every request gets an id — sent
  * back as `X-Request-Id`, and carried as `reqId` by every line logged while answering it — and, when it
  * ends, one line:
  *
@@ -67,48 +63,44 @@ function requestLog(gatehouse: Gatehouse, listener: RequestListener): RequestLis
     };
   }
 
-  const base = logger.child({});
+  // One logger for every request line, which names its request itself (`reqId`): no per-request child
+  // logger, whose bindings pino would serialize and redact once per request.
+  const base = logger.child({}) as PinoLogger;
   (base as unknown as Record<symbol, unknown>)[NAMES_ITS_REQUEST] = true;
-  const http = pinoHttp({
-    logger: base,
-    quietReqLogger: true,
-    quietResLogger: true,
-    genReqId(req, res) {
-      const id = requestId(req);
-      res.setHeader('x-request-id', id);
-      return id;
-    },
-    customLogLevel(req, res, error) {
-      // A 503 is a refusal while something Gatehouse depends on is away (the database, or hashing saturated):
-      // the outage itself is logged once, at error; each request it refuses is only a warning.
-      if (!error && res.statusCode === 503) return 'warn';
-      if (error || res.statusCode >= 500) return 'error';
-      return PROBES.has(pathOf(req)) ? 'debug' : 'info';
-    },
-    customSuccessObject: (req, res, val) => line(req, res, val.responseTime),
-    customErrorObject: (req, res, error, val) => ({ ...line(req, res, val.responseTime), error: error.message }),
-    customSuccessMessage: (_req, res) => (res.writableEnded ? 'request completed' : 'request aborted'),
-    customErrorMessage: () => 'request failed',
-  });
 
   return (req, res) => {
-    http(req, res);
-    const scope: RequestScope = { id: String(req.id) };
-    (req as ScopedRequest)[SCOPE] = scope;
+    const started = performance.now();
+    const scope: RequestScope = { id: requestId(req) };
+    res.setHeader('x-request-id', scope.id);
+    let logged = false;
+    const done = () => {
+      if (logged) return;
+      logged = true;
+      // 5xx at error, except a 503 — a refusal while something Gatehouse depends on is away (the database,
+      // or hashing saturated): the outage itself is logged once, at error; each request it refuses only warns.
+      const status = res.statusCode;
+      const failed = status >= 500;
+      const level = status === 503 ? 'warn' : failed ? 'error' : PROBES.has(pathOf(req)) ? 'debug' : 'info';
+      if (!base.isLevelEnabled(level)) return;
+      const fields = { reqId: scope.id, ...line(req, res, scope, Math.round(performance.now() - started)) };
+      if (failed) base[level]({ ...fields, error: `failed with status code ${status}` }, 'request failed');
+      else base[level](fields, res.writableEnded ? 'request completed' : 'request aborted');
+    };
+    res.once('finish', done);
+    res.once('close', done);
     requestScope.run(scope, () => listener(req, res));
   };
 }
 
 /** The request's line: what it asked, what it got, how long it took, from where. */
-function line(req: IncomingMessage, res: ServerResponse, durationMs: unknown): Record<string, unknown> {
-  const scope = (req as ScopedRequest)[SCOPE];
+function line(req: IncomingMessage, res: ServerResponse, scope: RequestScope, durationMs: number) {
   return {
     method: req.method,
-    route: scope?.route ?? 'unmatched',
+    route: scope.route ?? 'unmatched',
     path: maskEmails(pathOf(req)).slice(0, 256),
     status: res.statusCode,
     durationMs,
-    address: scope?.address ?? req.socket.remoteAddress ?? null,
+    address: scope.address ?? req.socket.remoteAddress ?? null,
   };
 }
 
