@@ -1,3 +1,4 @@
+import { createPrivateKey, type JsonWebKey, type KeyObject as NodeKeyObject } from 'node:crypto';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, type KeyObject } from 'jose';
 
 /** Algorithms Gatehouse signs with. ES256 is the default: the most widely verified. */
@@ -16,6 +17,8 @@ export interface SigningKey {
   alg: SigningAlgorithm;
   privateKey: CryptoKey | KeyObject | Uint8Array;
   publicKey: CryptoKey | KeyObject | Uint8Array;
+  /** The private key as node:crypto holds it, for signing without a thread-pool round trip. */
+  signingKey: NodeKeyObject;
   publicJwk: JWK;
 }
 
@@ -45,6 +48,7 @@ export async function importSigningKeys(keys: readonly SigningKeyConfig[]): Prom
         alg: key.alg,
         privateKey,
         publicKey,
+        signingKey: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }),
         publicJwk: { ...publicJwk, kid: key.kid, alg: key.alg, use: 'sig' },
       });
     } catch (error) {

@@ -1,3 +1,4 @@
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { generateSigningKey, importSigningKeys, jwks } from './keys.js';
 import { createTokenService } from './tokens.js';
@@ -39,6 +40,15 @@ describe('signing keys and tokens', () => {
       const service = createTokenService({ keys, issuer: 'https://auth.example' });
       const refresh = await service.issueRefresh({ ...claims, secret: 's3cret', expiresAt: NOW + 60_000 });
       expect((await service.verifyRefresh(refresh, NOW)).secret).toBe('s3cret');
+      // A resource server verifying with the published key set alone (jose, as any JWT library would).
+      const access = await service.issueAccess({ ...claims, customData: { plan: 'pro' }, lifetimeMs: 60_000 });
+      const verified = await jwtVerify(access, createLocalJWKSet(jwks(keys)), {
+        issuer: 'https://auth.example',
+        audience: 'app',
+        currentDate: new Date(NOW),
+      });
+      expect(verified.protectedHeader).toEqual({ alg, kid: keys[0]?.kid, typ: 'JWT' });
+      expect(verified.payload).toMatchObject({ sub: claims.userId, exp: NOW / 1000 + 60, iat: NOW / 1000 });
       for (const jwk of jwks(keys).keys)
         for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(jwk).not.toHaveProperty(member);
     }

@@ -1,5 +1,6 @@
+import { sign as signBytes } from 'node:crypto';
 import { GatehouseError, type JsonObject, serialize } from '@gatehouse-auth/core';
-import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { errors, type JWTPayload, jwtVerify } from 'jose';
 import type { SigningKey } from './keys.js';
 
 /** Claims of an access token. */
@@ -56,13 +57,7 @@ export function createTokenService(options: { keys: readonly SigningKey[]; issue
   const algorithms = [...new Set(options.keys.map((k) => k.alg))];
   const issuer = options.issuer;
 
-  const sign = (payload: JWTPayload, now: number, exp: number) =>
-    new SignJWT(payload)
-      .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: 'JWT' })
-      .setIssuer(issuer)
-      .setIssuedAt(Math.floor(now / 1000))
-      .setExpirationTime(Math.floor(exp / 1000))
-      .sign(active.privateKey);
+  const sign = jwsSigner(active, issuer);
 
   async function verify(token: string, now: number, typ: 'access' | 'refresh'): Promise<JWTPayload> {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || token.split('.').length !== 3)
@@ -96,7 +91,7 @@ export function createTokenService(options: { keys: readonly SigningKey[]; issue
   });
 
   return {
-    issueAccess: ({ appId, userId, sessionId, deviceId, customData, now, lifetimeMs }) =>
+    issueAccess: async ({ appId, userId, sessionId, deviceId, customData, now, lifetimeMs }) =>
       sign(
         {
           sub: userId,
@@ -110,7 +105,7 @@ export function createTokenService(options: { keys: readonly SigningKey[]; issue
         now,
         now + lifetimeMs,
       ),
-    issueRefresh: ({ appId, userId, sessionId, deviceId, secret, now, expiresAt }) =>
+    issueRefresh: async ({ appId, userId, sessionId, deviceId, secret, now, expiresAt }) =>
       sign(
         { sub: userId, aud: appId, sid: sessionId, typ: 'refresh', baas_device_id: deviceId, secret },
         now,
@@ -123,6 +118,27 @@ export function createTokenService(options: { keys: readonly SigningKey[]; issue
       return { ...base(payload), secret: payload.secret };
     },
   };
+}
+
+/**
+ * Signs compact JWS tokens with node:crypto, synchronously: a token costs about a quarter of the CPU WebCrypto
+ * takes (no thread-pool round trip, no promise per step), which matters on the refresh path. Only signing is
+ * done here, on claims Gatehouse itself writes; every token that comes back is verified by jose.
+ */
+function jwsSigner(key: SigningKey, issuer: string): (payload: JWTPayload, now: number, exp: number) => string {
+  const header = base64url(JSON.stringify({ alg: key.alg, kid: key.kid, typ: 'JWT' }));
+  // ES256 signatures are the raw r‖s pair in a JWS (RFC 7518 §3.4), not DER; EdDSA hashes internally.
+  const digest = key.alg === 'EdDSA' ? null : 'sha256';
+  const signingKey = key.alg === 'ES256' ? { key: key.signingKey, dsaEncoding: 'ieee-p1363' as const } : key.signingKey;
+  return (payload, now, exp) => {
+    const claims = { ...payload, iss: issuer, iat: Math.floor(now / 1000), exp: Math.floor(exp / 1000) };
+    const input = `${header}.${base64url(JSON.stringify(claims))}`;
+    return `${input}.${signBytes(digest, Buffer.from(input), signingKey).toString('base64url')}`;
+  };
+}
+
+function base64url(text: string): string {
+  return Buffer.from(text).toString('base64url');
 }
 
 function invalid(typ: 'access' | 'refresh', expired = false): GatehouseError {
