@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Gatehouse at scale: seeds a database with --users users (each with an email, an identity, a password hash, a
-// session and an API key) straight into the tables — not through the API — then runs the hot scenarios of
+// session, a Meteor login token and an API key) straight into the tables — not through the API — then runs the hot scenarios of
 // bench/run.mjs against it and reports p50/p99 next to the same scenarios on 1,000 users, in the same run.
 // See bench/README.md.
 //
 //   node bench/scale.mjs [--users 1000000] [--dialect sqlite|postgres] [--duration 5] [--connections 4]
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -64,7 +64,16 @@ function options() {
 const rowId = (prefix, i) => `${prefix}${i.toString(16).padStart(16, '0')}`.padStart(24, '0');
 const hex = () => randomBytes(16).toString('base64url');
 
-/** The rows of user `i`: what a password user with one session and one API key has. */
+/** The Meteor login token seeded for user `i`: known to the bench, unguessable to anyone else. */
+const RESUME_SECRET = randomBytes(12).toString('base64url');
+const resumeToken = (i) => `${RESUME_SECRET}-${i}`;
+/** How the server stores a login token: `base64(sha256(token))`, Meteor's `_hashLoginToken`. */
+const hashLoginToken = (token) => createHash('sha256').update(token, 'utf8').digest('base64');
+
+/**
+ * The rows of user `i`: what a password user with one App Services session, one Meteor login (a `resume`
+ * session, as a DDP password login makes) and one API key has.
+ */
 function userRows(i, passwordHash) {
   const id = rowId('a1', i);
   return {
@@ -73,6 +82,19 @@ function userRows(i, passwordHash) {
     identity: [APP_ID, id, 'local-userpass', 'local-userpass', id, '{}', NOW],
     password: [id, passwordHash, NOW],
     session: [rowId('b2', i), APP_ID, id, rowId('c3', i), 'refresh', hex(), 'local-userpass', null, '{}', NOW, NOW],
+    resume: [
+      rowId('e5', i),
+      APP_ID,
+      id,
+      rowId('f6', i),
+      'resume',
+      hashLoginToken(resumeToken(i)),
+      'local-userpass',
+      null,
+      '{"via":"ddp"}',
+      NOW,
+      NOW,
+    ],
     apiKey: [rowId('d4', i), APP_ID, id, 'user', `key-${i}`, hex(), 0, NOW, null],
   };
 }
@@ -92,9 +114,10 @@ const TABLE_OF = {
   identity: 'identities',
   password: 'passwords',
   session: 'sessions',
+  resume: 'sessions',
   apiKey: 'api_keys',
 };
-const withExpiry = (kind, row) => (kind === 'session' ? [...row, NOW + 60 * 86_400_000] : row);
+const withExpiry = (kind, row) => (TABLE_OF[kind] === 'sessions' ? [...row, NOW + 60 * 86_400_000] : row);
 
 /** SQLite: one transaction, one prepared statement per table. */
 function seedSqlite(filename, count, passwordHash) {
@@ -328,7 +351,7 @@ async function main() {
   for (const r of results)
     console.log(
       `- ${r.users.toLocaleString('en-US')} users: seeded in ${r.seedSeconds} s; database ${(r.databaseBytes / 2 ** 20).toFixed(1)} MiB ` +
-        `= ${r.bytesPerUser.toLocaleString('en-US')} bytes per user (user, email, identity, password hash, session, API key); ` +
+        `= ${r.bytesPerUser.toLocaleString('en-US')} bytes per user (user, email, identity, password hash, session, login token, API key); ` +
         `server max RSS ${r.rss?.maxMB} MB`,
     );
   if (results.length === 2) {
