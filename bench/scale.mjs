@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Gatehouse at scale: seeds a database with --users users (each with an email, an identity, a password hash, a
-// session and an API key) straight into the tables — not through the API — then runs the hot scenarios of
+// session, a Meteor login token and an API key) straight into the tables — not through the API — then runs the hot scenarios of
 // bench/run.mjs against it and reports p50/p99 next to the same scenarios on 1,000 users, in the same run.
 // See bench/README.md.
 //
 //   node bench/scale.mjs [--users 1000000] [--dialect sqlite|postgres] [--duration 5] [--connections 4]
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,12 +14,14 @@ import { parseArgs } from 'node:util';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
+import WebSocket from 'ws';
 import {
   API,
   APP_ID,
   anonymousSessions,
   createPostgresDatabase,
   fmtRate,
+  HOST,
   log,
   markdownTable,
   measure,
@@ -35,7 +37,13 @@ import {
 const ROOT = resolve(import.meta.dirname, '..');
 const STORAGE = join(ROOT, 'packages/storage/dist/index.js');
 const NOW = Date.now();
-const SCENARIOS = ['password-login', 'token-refresh', 'profile', 'api-key-login'];
+const SCENARIOS = ['password-login', 'token-refresh', 'profile', 'api-key-login', 'ddp-resume'];
+const RESUME_USERS = 64; // seeded users, spread over the table, whose login tokens `ddp-resume` cycles through
+const WARMUP_SECONDS = 1; // unmeasured load before each measured run, as bench/run.mjs does
+const DDP_CALL_TIMEOUT_MS = 10_000; // autocannon's request timeout in the other scenarios
+// The server keeps Meteor's default DDP rate limit — 5 `login` calls per connection in 10 s, not configurable —
+// so each load connection makes this many logins, then is replaced by a new one.
+const DDP_LOGINS_PER_CONNECTION = 5;
 
 function options() {
   const { values } = parseArgs({
@@ -64,7 +72,16 @@ function options() {
 const rowId = (prefix, i) => `${prefix}${i.toString(16).padStart(16, '0')}`.padStart(24, '0');
 const hex = () => randomBytes(16).toString('base64url');
 
-/** The rows of user `i`: what a password user with one session and one API key has. */
+/** The Meteor login token seeded for user `i`: known to the bench, unguessable to anyone else. */
+const RESUME_SECRET = randomBytes(12).toString('base64url');
+const resumeToken = (i) => `${RESUME_SECRET}-${i}`;
+/** How the server stores a login token: `base64(sha256(token))`, Meteor's `_hashLoginToken`. */
+const hashLoginToken = (token) => createHash('sha256').update(token, 'utf8').digest('base64');
+
+/**
+ * The rows of user `i`: what a password user with one App Services session, one Meteor login (a `resume`
+ * session, as a DDP password login makes) and one API key has.
+ */
 function userRows(i, passwordHash) {
   const id = rowId('a1', i);
   return {
@@ -73,6 +90,19 @@ function userRows(i, passwordHash) {
     identity: [APP_ID, id, 'local-userpass', 'local-userpass', id, '{}', NOW],
     password: [id, passwordHash, NOW],
     session: [rowId('b2', i), APP_ID, id, rowId('c3', i), 'refresh', hex(), 'local-userpass', null, '{}', NOW, NOW],
+    resume: [
+      rowId('e5', i),
+      APP_ID,
+      id,
+      rowId('f6', i),
+      'resume',
+      hashLoginToken(resumeToken(i)),
+      'local-userpass',
+      null,
+      '{"via":"ddp"}',
+      NOW,
+      NOW,
+    ],
     apiKey: [rowId('d4', i), APP_ID, id, 'user', `key-${i}`, hex(), 0, NOW, null],
   };
 }
@@ -92,9 +122,10 @@ const TABLE_OF = {
   identity: 'identities',
   password: 'passwords',
   session: 'sessions',
+  resume: 'sessions',
   apiKey: 'api_keys',
 };
-const withExpiry = (kind, row) => (kind === 'session' ? [...row, NOW + 60 * 86_400_000] : row);
+const withExpiry = (kind, row) => (TABLE_OF[kind] === 'sessions' ? [...row, NOW + 60 * 86_400_000] : row);
 
 /** SQLite: one transaction, one prepared statement per table. */
 function seedSqlite(filename, count, passwordHash) {
@@ -145,6 +176,131 @@ async function seedPostgres(url, count, passwordHash) {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A DDP connection to the server (`ws://…/websocket`), connected (`connect` answered by `connected`). `call`
+ * sends one method and resolves with its `result` message (`{ result }` or `{ error }`), or rejects after
+ * {@link DDP_CALL_TIMEOUT_MS}; `close` resolves when the socket has closed.
+ */
+async function openDdp(port) {
+  const socket = new WebSocket(`ws://${HOST}:${port}/websocket`);
+  const pending = new Map(); // method id → settles its call
+  let nextId = 0;
+  let lastError = null;
+  socket.on('error', (error) => {
+    lastError = error;
+  });
+  // A closed socket answers every call still waiting (the `close` event follows any `error`).
+  socket.on('close', (code) => {
+    for (const settle of pending.values()) settle(null, new Error(`DDP socket closed (${code}) ${lastError ?? ''}`));
+  });
+  let timer;
+  const connected = new Promise((resolveConnected, reject) => {
+    timer = setTimeout(() => reject(new Error('DDP connect timed out')), DDP_CALL_TIMEOUT_MS);
+    socket.once('close', (code) =>
+      reject(new Error(`DDP socket closed (${code}) before connected ${lastError ?? ''}`)),
+    );
+    socket.once('open', () => socket.send(JSON.stringify({ msg: 'connect', version: '1', support: ['1'] })));
+    socket.on('message', (data) => {
+      const message = JSON.parse(data.toString());
+      if (message.msg === 'connected') resolveConnected();
+      else if (message.msg === 'failed') reject(new Error(`DDP version refused: ${message.version}`));
+      else if (message.msg === 'ping') socket.send(JSON.stringify({ msg: 'pong', id: message.id }));
+      else if (message.msg === 'result') pending.get(message.id)?.(message);
+    });
+  });
+  try {
+    await connected;
+  } catch (error) {
+    socket.terminate();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return {
+    call(method, params) {
+      const id = String(nextId++);
+      return new Promise((resolveCall, reject) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`DDP ${method} timed out`));
+        }, DDP_CALL_TIMEOUT_MS);
+        pending.set(id, (message, error) => {
+          clearTimeout(timer);
+          pending.delete(id);
+          if (error) reject(error);
+          else resolveCall(message);
+        });
+        socket.send(JSON.stringify({ msg: 'method', method, params, id }));
+      });
+    },
+    close() {
+      if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+      const closed = new Promise((r) => socket.once('close', r));
+      socket.close();
+      const timer = setTimeout(() => socket.terminate(), DDP_CALL_TIMEOUT_MS); // no closing handshake in time
+      return closed.finally(() => clearTimeout(timer));
+    },
+  };
+}
+
+/**
+ * `connections` DDP connections, each with one `login({ resume })` in flight at a time, cycling through `tokens`,
+ * for `duration` seconds. A connection is replaced after {@link DDP_LOGINS_PER_CONNECTION} logins (the server's
+ * rate limit); the latency is of each login call alone, the rate counts the reconnections' time. A result with
+ * an `error`, or a call that timed out, is a failure. Returns the shape of bench/run.mjs's `measure`.
+ */
+async function ddpResumeLoad({ port, tokens, connections, duration }) {
+  const latencies = [];
+  const failures = new Map(); // reason → count
+  const fail = (reason) => failures.set(reason, (failures.get(reason) ?? 0) + 1);
+  let next = 0;
+  let opened = 0;
+  const start = performance.now();
+  const until = start + duration * 1000;
+  const connection = async () => {
+    while (performance.now() < until) {
+      let ddp;
+      try {
+        ddp = await openDdp(port);
+        opened++;
+      } catch (error) {
+        fail(error.message);
+        continue;
+      }
+      try {
+        for (let n = 0; n < DDP_LOGINS_PER_CONNECTION && performance.now() < until; n++) {
+          const t0 = performance.now();
+          const reply = await ddp.call('login', [{ resume: tokens[next++ % tokens.length] }]);
+          latencies.push(performance.now() - t0);
+          if (reply.error) fail(`${reply.error.error}: ${reply.error.reason}`);
+        }
+      } catch (error) {
+        fail(error.message);
+      } finally {
+        await ddp.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, connection));
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q) => (latencies.length ? Math.round(latencies[Math.ceil(q * latencies.length) - 1] * 100) / 100 : 0);
+  const errors = [...failures.values()].reduce((a, b) => a + b, 0);
+  return {
+    reqPerSec: Math.round((latencies.length / seconds) * 10) / 10,
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    max: at(1),
+    total: latencies.length,
+    non2xx: 0,
+    errors,
+    failures: Object.fromEntries(failures),
+    connectionsOpened: opened,
+    durationSeconds: Math.round(seconds * 10) / 10,
+  };
 }
 
 /** Bytes the database takes: the SQLite file (and WAL), or pg_database_size. */
@@ -223,10 +379,19 @@ async function prepareSize(opts, size) {
         throw new Error(`API key not made: ${key.status} ${JSON.stringify(key.body)}`);
       keys.push(key.body.key);
     }
+    // Login tokens of seeded users, spread over the whole table.
+    const resumeTokens = Array.from({ length: Math.min(RESUME_USERS, size) }, (_, k) =>
+      resumeToken(Math.floor((k * size) / Math.min(RESUME_USERS, size))),
+    );
     const json = { 'content-type': 'application/json' };
     const base = `http://127.0.0.1:${port}`;
     const loginPath = (p) => `${API}/app/${APP_ID}/auth/providers/${p}/login`;
     const common = { connections: opts.connections, duration: opts.duration, url: base };
+    const http = (requests) => () => measure({ ...common, requests }, { serverPid: pid, what: null });
+    const ddp = (tokens) => async () => {
+      await ddpResumeLoad({ port, tokens, connections: opts.connections, duration: WARMUP_SECONDS });
+      return await ddpResumeLoad({ port, tokens, connections: opts.connections, duration: opts.duration });
+    };
     const scenarios = {
       'password-login': rotating('POST', loginPath('local-userpass'), users.length, (i) => ({
         headers: json,
@@ -243,16 +408,22 @@ async function prepareSize(opts, size) {
         body: JSON.stringify({ key: keys[i] }),
       })),
     };
+    const measurements = {
+      ...Object.fromEntries(Object.entries(scenarios).map(([name, requests]) => [name, http(requests)])),
+      'ddp-resume': ddp(resumeTokens),
+    };
     const runs = {};
     return {
       out,
       async run(name) {
         rss.mark(name);
-        const m = await measure({ ...common, requests: scenarios[name] }, { serverPid: pid, what: null });
+        const m = await measurements[name]();
         (runs[name] ??= []).push(m);
         log(
           `${dialect} ${size.toLocaleString('en-US')} users: ${name}: ${fmtRate(m.reqPerSec)} req/s, ` +
-            `p50 ${m.p50} ms, p99 ${m.p99} ms${m.non2xx + m.errors ? `, ${m.non2xx + m.errors} failed` : ''}`,
+            `p50 ${m.p50} ms, p99 ${m.p99} ms${m.non2xx + m.errors ? `, ${m.non2xx + m.errors} failed` : ''}` +
+            (m.connectionsOpened ? ` (${m.total} logins on ${m.connectionsOpened} DDP connections)` : '') +
+            (m.failures && Object.keys(m.failures).length ? ` (${JSON.stringify(m.failures)})` : ''),
         );
       },
       async close() {
@@ -328,7 +499,7 @@ async function main() {
   for (const r of results)
     console.log(
       `- ${r.users.toLocaleString('en-US')} users: seeded in ${r.seedSeconds} s; database ${(r.databaseBytes / 2 ** 20).toFixed(1)} MiB ` +
-        `= ${r.bytesPerUser.toLocaleString('en-US')} bytes per user (user, email, identity, password hash, session, API key); ` +
+        `= ${r.bytesPerUser.toLocaleString('en-US')} bytes per user (user, email, identity, password hash, session, login token, API key); ` +
         `server max RSS ${r.rss?.maxMB} MB`,
     );
   if (results.length === 2) {
