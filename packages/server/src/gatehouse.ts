@@ -349,7 +349,8 @@ export async function createGatehouse(
     async fetch(request, info) {
       // CORS is for the APIs browsers' apps call — never for the hosted pages, the demo page or the dev outbox,
       // which a foreign page must not be able to read.
-      const crossOrigin = isApiPath(new URL(request.url).pathname);
+      const path = pathOf(request.url);
+      const crossOrigin = isApiPath(path);
       const preflight = crossOrigin ? cors.preflight(request) : null;
       if (preflight) return preflight;
       const requestInfo: RequestInfo = {
@@ -362,7 +363,11 @@ export async function createGatehouse(
       };
       let response: Response;
       try {
-        response = await router.fetch(normalizePath(request), { requestInfo }, undefined);
+        response = await router.fetch(
+          path.includes('//') ? collapseSlashes(request) : request,
+          { requestInfo },
+          undefined,
+        );
       } catch (error) {
         response = errorResponse(error);
       }
@@ -391,12 +396,22 @@ export async function createGatehouse(
 }
 
 /**
+ * The path of an absolute URL (`http://host/a/b?q` → `/a/b`) without parsing the whole URL: this runs on every
+ * request, and Web requests always carry an absolute URL.
+ */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start === -1) return '/';
+  const end = url.search(/[?#]/);
+  return url.slice(start, end === -1 ? undefined : end);
+}
+
+/**
  * realm-web uses `baseUrl` verbatim, so a trailing slash in it yields `//api/client/…`: collapse
  * repeated slashes instead of answering 404.
  */
-function normalizePath(request: Request): Request {
+function collapseSlashes(request: Request): Request {
   const url = new URL(request.url);
-  if (!url.pathname.includes('//')) return request;
   url.pathname = url.pathname.replace(/\/{2,}/g, '/');
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
   return new Request(url, {
