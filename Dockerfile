@@ -38,5 +38,8 @@ EXPOSE 8080 9464
 # Ready = the database answers (/readyz): what a load balancer should route on.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.GATEHOUSE_PORT||8080)+'/readyz').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["/app/node_modules/.bin/gatehouse"]
+# node itself, with the V8 heap settings `serve --workers` gives its workers (WORKER_V8_FLAGS in
+# packages/cli/src/cluster.ts): V8 reads them only at start, and one of them is not allowed in NODE_OPTIONS,
+# so a single process (`--workers 1`, one per container) gets them only from here. Workers inherit them.
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "/app/node_modules/@gatehouse-auth/cli/dist/bin.js"]
 CMD ["serve", "--config", "/config/gatehouse.config.json"]

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,6 +7,7 @@ import { createTestDatabase } from '@gatehouse-auth/storage/testing';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { WORKER_V8_FLAGS } from '../../packages/cli/src/cluster.js';
 import { startCli } from '../../packages/cli/src/test-cli.js';
 
 /**
@@ -64,9 +66,13 @@ describe('the Dockerfile', () => {
     expect(user).toBe('node');
     const healthcheck = runtime.find(([keyword]) => keyword === 'HEALTHCHECK')?.[1] ?? '';
     expect(healthcheck).toContain('/readyz');
-    expect(JSON.parse(runtime.find(([keyword]) => keyword === 'ENTRYPOINT')?.[1] ?? '[]')).toEqual([
-      '/app/node_modules/.bin/gatehouse',
-    ]);
+    // node with the heap settings workers get, running the CLI package's own `gatehouse` bin.
+    const [node, ...rest] = JSON.parse(runtime.find(([keyword]) => keyword === 'ENTRYPOINT')?.[1] ?? '[]');
+    const { bin } = JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8'));
+    expect(node).toBe('node');
+    expect(rest).toEqual([...WORKER_V8_FLAGS, join('/app/node_modules/@gatehouse-auth/cli', bin.gatehouse)]);
+    // This node accepts them on its command line (one is refused in NODE_OPTIONS, hence not there).
+    expect(spawnSync(process.execPath, [...WORKER_V8_FLAGS, '-e', '']).status).toBe(0);
     expect(JSON.parse(runtime.find(([keyword]) => keyword === 'CMD')?.[1] ?? '[]')).toEqual([
       'serve',
       '--config',
