@@ -7,9 +7,13 @@ import {
   createHashPool,
   createHubRateLimiter,
   type Logger,
+  loadClusterMetrics,
+  type MetricsServer,
   type ResolvedConfig,
+  serveMetrics,
 } from '@gatehouse-auth/server/primary';
 import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './command.js';
+import { listenError } from './listen-error.js';
 
 /**
  * How many processes `serve` runs: `--workers` (a number or `auto`), else `listen.workers`. `auto` is one per
@@ -32,7 +36,6 @@ export interface ListeningMessage {
   gatehouse: 1;
   kind: 'listening';
   url: string;
-  metrics: string | null;
 }
 
 /** What the primary tells a worker to drain and stop (a signal would be taken for a second Ctrl+C). */
@@ -99,10 +102,12 @@ export async function serveCluster(options: {
   onListening?: () => void;
 }): Promise<number> {
   const { config, workers, io, logger } = options;
-  const pool = createHashPool({
-    maxThreads: config.passwordHashing.maxThreads,
-    maxQueue: config.passwordHashing.maxQueue,
-  });
+  // The hashing pool is here, so its metrics are too; each worker sends the rest at every scrape.
+  const metrics = config.metrics.enabled ? (await loadClusterMetrics()).createClusterMetrics(() => pool.stats()) : null;
+  const pool = createHashPool(
+    { maxThreads: config.passwordHashing.maxThreads, maxQueue: config.passwordHashing.maxQueue },
+    { onWait: metrics?.observeHashWait },
+  );
   const hub = createClusterHub({
     pool,
     limiter: config.redis ? null : createHubRateLimiter(),
@@ -181,12 +186,25 @@ export async function serveCluster(options: {
     return EXIT_FAILURE;
   }
   const [listening] = first as ListeningMessage[];
+  let metricsServer: MetricsServer | null = null;
+  if (metrics) {
+    const { host, port } = config.metrics;
+    try {
+      metricsServer = await serveMetrics(
+        { contentType: metrics.contentType, text: async () => metrics.text(await hub.collectMetrics()) },
+        { host, port },
+      );
+    } catch (error) {
+      await stopAll();
+      throw listenError(error, host, port, 'metrics.port');
+    }
+  }
   logger.info(
     {
       url: listening?.url,
       ...options.describe,
       workers,
-      ...(listening?.metrics ? { metrics: listening.metrics } : {}),
+      ...(metricsServer ? { metrics: metricsServer.url } : {}),
     },
     'listening',
   );
@@ -201,6 +219,7 @@ export async function serveCluster(options: {
     `${typeof reason === 'string' ? `Received ${reason}: s` : 'S'}hutting down (waiting for requests in flight)…`,
   );
   const clean = await stopAll();
+  await metricsServer?.close();
   if (!clean) {
     io.stderr.write('gatehouse: a worker did not shut down cleanly\n');
     return EXIT_FAILURE;

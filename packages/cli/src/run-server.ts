@@ -1,5 +1,6 @@
 import { type Gatehouse, type MetricsServer, type NodeServer, serveMetrics, serveNode } from '@gatehouse-auth/server';
-import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './command.js';
+import { EXIT_FAILURE, EXIT_OK, type Io } from './command.js';
+import { listenError } from './listen-error.js';
 
 /** Where to listen, and how to build the Gatehouse once the port is known. */
 export interface StartOptions {
@@ -7,6 +8,11 @@ export interface StartOptions {
   port: number;
   /** Builds the Gatehouse; `port` is the port actually bound (meaningful when 0 was asked for). */
   create(listening: { port: number }): Promise<Gatehouse>;
+  /**
+   * Whether this process serves its own metrics listener when `metrics.enabled` (default true). A worker of
+   * `serve --workers` does not: the primary serves the whole cluster's.
+   */
+  serveMetrics?: boolean;
 }
 
 /** A started server, with the metrics listener when `metrics.enabled`. */
@@ -37,7 +43,7 @@ export async function startServer(options: StartOptions): Promise<StartedServer>
   try {
     const gatehouse = await options.create({ port: server.port });
     settle.resolve(gatehouse);
-    if (gatehouse.metrics) {
+    if (gatehouse.metrics && options.serveMetrics !== false) {
       const { host, port } = gatehouse.config.metrics;
       try {
         metrics = await serveMetrics(gatehouse.metrics, { host, port });
@@ -90,21 +96,4 @@ export function browserHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '[::]') return 'localhost';
   if (host.includes(':') && !host.startsWith('[')) return `[${host}]`;
   return host;
-}
-
-function listenError(error: unknown, host: string, port: number, setting = '--port <n>'): unknown {
-  const code = (error as NodeJS.ErrnoException).code;
-  const where = `${host}:${port}`;
-  if (code === 'EADDRINUSE')
-    return new CliError(
-      `port ${port} on ${host} is already in use (another Gatehouse, or another server?).\n` +
-        `Stop that process, or choose another port with ${setting}.`,
-    );
-  if (code === 'EACCES')
-    return new CliError(
-      `not permitted to listen on ${where} (ports below 1024 need privileges): choose another port with ${setting}.`,
-    );
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
-    return new CliError(`cannot listen on ${where}: no such address on this machine (check --host or listen.host).`);
-  return error;
 }

@@ -132,6 +132,12 @@ export interface GatehouseOptions {
   maintenanceIntervalMs?: number;
   /** How often the active-sessions metric may count sessions in the database (default 15 s); tests shorten it. */
   activeSessionsRefreshMs?: number;
+  /**
+   * Where the hashing metrics are reported: `here` (default) with this process's figures, or `elsewhere` — a
+   * worker of `gatehouse serve --workers`, whose `passwordHasher` sends its jobs to the primary's pool, and
+   * whose primary reports that pool.
+   */
+  hashingReported?: 'here' | 'elsewhere';
 }
 
 /**
@@ -160,7 +166,7 @@ export async function createGatehouse(
   const metricsModule = config.metrics.enabled ? await import('./metrics/index.js') : null;
   const metrics: GatehouseMetrics | null = metricsModule
     ? metricsModule.createMetrics({
-        hashing: () => passwords.stats(),
+        ...(options.hashingReported === 'elsewhere' ? {} : { hashing: () => passwords.stats() }),
         ddpConnections: () => ddp.connectionCount(),
         databasePool: () => storage.poolStats?.() ?? null,
         databaseAvailable: () => outages.state().available,

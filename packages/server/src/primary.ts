@@ -18,4 +18,15 @@ export { type ClusterHub, createClusterHub, createHubRateLimiter, type IpcEndpoi
 export { CONFIG_FILE_NAMES, findConfigFile, loadConfig } from './config/load.js';
 export { ConfigError, type ResolvedConfig } from './config/resolve.js';
 export { createLogger, type Logger } from './logger.js';
+export { type MetricsServer, serveMetrics } from './node/metrics-server.js';
 export { createHashPool, type HashPool } from './passwords/hasher.js';
+
+/**
+ * The cluster's metrics, loaded only when `metrics.enabled` (prom-client is ~10 MB of a process's memory).
+ *
+ * @example
+ * ```ts
+ * const { createClusterMetrics } = await loadClusterMetrics();
+ * ```
+ */
+export const loadClusterMetrics = () => import('./metrics/cluster.js');

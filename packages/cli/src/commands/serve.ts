@@ -59,9 +59,20 @@ export const serveCommand = defineCommand({
       const options: GatehouseOptions = {
         logger,
         passwordHasher: createPasswordHasher(config.passwordHashing, {}, client.pool),
+        hashingReported: 'elsewhere',
         ...(config.redis ? {} : { rateLimiter: client.limiter, userChanges: client.changes }),
       };
-      const server = await startServer({ ...config.listen, create: () => createGatehouse(config, options) });
+      // Metrics: the primary serves one listener for all workers and asks each for its figures at a scrape.
+      const server = await startServer({
+        ...config.listen,
+        serveMetrics: false,
+        async create() {
+          const gatehouse = await createGatehouse(config, options);
+          const metrics = gatehouse.metrics;
+          if (metrics) client.reportMetrics(() => metrics.registry.getMetricsAsJSON());
+          return gatehouse;
+        },
+      });
       // Drain on the primary's word, or when the primary is gone; a signal of our own (Ctrl+C reaches the whole
       // process group) drains too, through io.signal.
       const stop = new AbortController();
@@ -74,7 +85,6 @@ export const serveCommand = defineCommand({
         gatehouse: 1,
         kind: 'listening',
         url: server.url,
-        metrics: server.metrics?.url ?? null,
       } satisfies ListeningMessage);
       const signal = io.signal ? AbortSignal.any([io.signal, stop.signal]) : stop.signal;
       return serveUntilStopped(server, { ...io, signal }, (message) => logger.debug({}, message));

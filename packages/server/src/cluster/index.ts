@@ -10,6 +10,8 @@
  * - **News of changed users** (without Redis): relayed by the primary to every other worker, so a DDP
  *   connection held by one worker hears at once of a session revoked through another. With Redis the news
  *   goes through Redis, as between instances.
+ * - **Metrics**: the primary serves one `/metrics` for the machine; at each scrape it asks every worker for its
+ *   figures and merges them, so a scrape never sees one worker's counters only.
  *
  * Every message carries `gatehouse: 1`, so the channel stays usable for anything else.
  *
@@ -36,7 +38,9 @@ type Message =
   | { gatehouse: 1; kind: 'call'; id: number; call: Call }
   | { gatehouse: 1; kind: 'reply'; id: number; ok: true; value: unknown }
   | { gatehouse: 1; kind: 'reply'; id: number; ok: false; code: string; message: string }
-  | { gatehouse: 1; kind: 'changed'; userId: string };
+  | { gatehouse: 1; kind: 'changed'; userId: string }
+  | { gatehouse: 1; kind: 'metrics-request'; id: number }
+  | { gatehouse: 1; kind: 'metrics'; id: number; metrics: unknown[] | null };
 
 const isMessage = (value: unknown): value is Message =>
   typeof value === 'object' && value !== null && (value as { gatehouse?: unknown }).gatehouse === 1;
@@ -45,6 +49,11 @@ const isMessage = (value: unknown): value is Message =>
 export interface ClusterHub {
   /** Serves the calls of one worker and sends it the news of the others; returns the function that detaches it. */
   attach(worker: IpcEndpoint): () => void;
+  /**
+   * Every attached worker's metrics (prom-client's `getMetricsAsJSON()`), asked for now. A worker that does not
+   * answer within `timeoutMs` (busy, or starting) is left out of this scrape rather than holding it up.
+   */
+  collectMetrics(timeoutMs?: number): Promise<unknown[][]>;
   /** Stops the hashing pool once its jobs are done (after every worker has exited). */
   close(): Promise<void>;
 }
@@ -66,6 +75,8 @@ export function createClusterHub(options: {
 }): ClusterHub {
   const { pool, limiter, relayChanges } = options;
   const workers = new Set<IpcEndpoint>();
+  let nextMetricsId = 1;
+  const metricsWaiting = new Map<number, (metrics: unknown[] | null) => void>();
   const send = (worker: IpcEndpoint, message: Message) => {
     try {
       worker.send(message);
@@ -96,6 +107,10 @@ export function createClusterHub(options: {
       workers.add(worker);
       worker.on('message', (message) => {
         if (!isMessage(message)) return;
+        if (message.kind === 'metrics') {
+          metricsWaiting.get(message.id)?.(message.metrics);
+          return;
+        }
         if (message.kind === 'changed') {
           if (!relayChanges) return;
           for (const other of workers) if (other !== worker) send(other, message);
@@ -118,6 +133,23 @@ export function createClusterHub(options: {
       });
       return () => workers.delete(worker);
     },
+    async collectMetrics(timeoutMs = 2_000) {
+      const answers = [...workers].map(
+        (worker) =>
+          new Promise<unknown[] | null>((resolve) => {
+            const id = nextMetricsId++;
+            const done = (metrics: unknown[] | null) => {
+              clearTimeout(timer);
+              metricsWaiting.delete(id);
+              resolve(metrics);
+            };
+            const timer = setTimeout(() => done(null), timeoutMs);
+            metricsWaiting.set(id, done);
+            send(worker, { gatehouse: 1, kind: 'metrics-request', id });
+          }),
+      );
+      return (await Promise.all(answers)).filter((metrics): metrics is unknown[] => Array.isArray(metrics));
+    },
     async close() {
       await Promise.allSettled([pool.close(), limiter?.close()]);
     },
@@ -129,6 +161,8 @@ export interface ClusterClient {
   pool: HashPool;
   limiter: RateLimiter;
   changes: UserChanges;
+  /** Answers the primary's metrics requests with `collect()` (this worker's `getMetricsAsJSON()`). */
+  reportMetrics(collect: () => Promise<unknown[]>): void;
 }
 
 /**
@@ -154,10 +188,12 @@ export function createClusterClient(
   const local = createUserChanges();
   let hashing = 0;
   let closed = false;
+  let collectMetrics: (() => Promise<unknown[]>) | null = null;
 
   channel.on('message', (message) => {
     if (!isMessage(message)) return;
     if (message.kind === 'changed') return local.userChanged(message.userId);
+    if (message.kind === 'metrics-request') return answerMetrics(message.id);
     if (message.kind !== 'reply') return;
     const pending = waiting.get(message.id);
     if (!pending) return;
@@ -171,6 +207,18 @@ export function createClusterClient(
       pending.reject(new GatehouseError('ServiceBusy', 'the server is restarting, try again'));
     waiting.clear();
   });
+
+  function answerMetrics(id: number): void {
+    const reply = (metrics: unknown[] | null) => {
+      try {
+        channel.send({ gatehouse: 1, kind: 'metrics', id, metrics } satisfies Message);
+      } catch {
+        // The primary is gone: nobody is scraping any more.
+      }
+    };
+    if (collectMetrics) collectMetrics().then(reply, () => reply(null));
+    else reply(null);
+  }
 
   function call(body: Call): Promise<unknown> {
     if (disconnected) return Promise.reject(new GatehouseError('ServiceBusy', 'the server is restarting, try again'));
@@ -229,6 +277,9 @@ export function createClusterClient(
         }
       },
       subscribe: (listener) => local.subscribe(listener),
+    },
+    reportMetrics(collect) {
+      collectMetrics = collect;
     },
   };
 }

@@ -16,8 +16,11 @@ export interface PoolUse {
 
 /** Where the gauges read their values from, at each scrape. */
 export interface MetricSources {
-  /** Password hashes running on a thread and waiting for one. */
-  hashing(): { running: number; queued: number };
+  /**
+   * Password hashes running on a thread and waiting for one. Absent in a worker of `serve --workers`, whose
+   * hashing runs in the primary: the primary reports it (`createClusterMetrics`).
+   */
+  hashing?(): { running: number; queued: number };
   /** Open DDP (WebSocket) connections. */
   ddpConnections(): number;
   /** The database pool's use, or `null` when there is no pool. */
@@ -66,7 +69,50 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
- * Creates the metrics of one Gatehouse. Besides the ones below, Node's standard process metrics
+ * The password-hashing metrics, registered where the hashing pool is: in the one process, or in the primary
+ * of `serve --workers`. Returns the wait histogram, which the pool's `onWait` feeds.
+ */
+export function registerHashingMetrics(registers: Registry[], hashing: () => { running: number; queued: number }) {
+  new Gauge({
+    name: 'gatehouse_password_hash_queue_depth',
+    help: 'Password hashes and checks waiting for a hashing thread (past passwordHashing.maxQueue: 503).',
+    registers,
+    collect() {
+      this.set(hashing().queued);
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_password_hash_running',
+    help: 'Password hashes and checks running on a hashing thread.',
+    registers,
+    collect() {
+      this.set(hashing().running);
+    },
+  });
+  return new Histogram({
+    name: 'gatehouse_password_hash_wait_seconds',
+    help: 'Time a password hash or check waited for a hashing thread.',
+    buckets: WAIT_BUCKETS,
+    registers,
+  });
+}
+
+/** The version gauge (always 1), in every process's registry. */
+export function registerBuildInfo(registers: Registry[]): void {
+  new Gauge({
+    name: 'gatehouse_build_info',
+    help: 'The running Gatehouse version (always 1).',
+    labelNames: ['version'],
+    registers,
+    aggregator: 'first',
+  }).set({ version: serverVersion() }, 1);
+}
+
+/**
+ * Creates the metrics of one Gatehouse. Under `serve --workers` the primary merges every process's figures
+ * (`createClusterMetrics`): counters, histograms and per-process gauges are summed; a gauge that reads what
+ * all processes share — the database, the outbox — says so with its `aggregator` (`max`, or `min` for
+ * "is the database available"), so N workers do not multiply it. Besides the ones below, Node's standard process metrics
  * (`process_*`, `nodejs_*`, among them the event-loop lag `nodejs_eventloop_lag_seconds` and its percentiles).
  *
  * @example
@@ -81,12 +127,7 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  new Gauge({
-    name: 'gatehouse_build_info',
-    help: 'The running Gatehouse version (always 1).',
-    labelNames: ['version'],
-    registers,
-  }).set({ version: serverVersion() }, 1);
+  registerBuildInfo(registers);
 
   const requests = new Counter({
     name: 'gatehouse_http_requests_total',
@@ -101,28 +142,7 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
     buckets: LATENCY_BUCKETS,
     registers,
   });
-  const hashWait = new Histogram({
-    name: 'gatehouse_password_hash_wait_seconds',
-    help: 'Time a password hash or check waited for a hashing thread.',
-    buckets: WAIT_BUCKETS,
-    registers,
-  });
-  new Gauge({
-    name: 'gatehouse_password_hash_queue_depth',
-    help: 'Password hashes and checks waiting for a hashing thread (past passwordHashing.maxQueue: 503).',
-    registers,
-    collect() {
-      this.set(sources.hashing().queued);
-    },
-  });
-  new Gauge({
-    name: 'gatehouse_password_hash_running',
-    help: 'Password hashes and checks running on a hashing thread.',
-    registers,
-    collect() {
-      this.set(sources.hashing().running);
-    },
-  });
+  const hashWait = sources.hashing ? registerHashingMetrics(registers, sources.hashing) : null;
   const refusals = new Counter({
     name: 'gatehouse_rate_limit_refusals_total',
     help: 'Rate-limit checks that found their limit reached (a 429; for mail, a message not sent), by limit: login (per account, and per account and address), login-addr (per address), new-account, mail, oauth-start.',
@@ -165,6 +185,7 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
     name: 'gatehouse_database_available',
     help: '1 while the database answers; 0 during an outage (requests that need it get 503).',
     registers,
+    aggregator: 'min',
     collect() {
       if (sources.databaseAvailable) this.set(sources.databaseAvailable() ? 1 : 0);
     },
@@ -173,6 +194,7 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
     name: 'gatehouse_mail_queue_pending',
     help: 'Mails waiting in the outbox for delivery (all instances share the queue).',
     registers,
+    aggregator: 'max',
     async collect() {
       const queue = await sources.mailQueue?.();
       if (queue) this.set(queue.pending);
@@ -182,6 +204,7 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
     name: 'gatehouse_mail_queue_oldest_due_seconds',
     help: 'How long the oldest waiting mail has been due: grows while SMTP is down.',
     registers,
+    aggregator: 'max',
     async collect() {
       const queue = await sources.mailQueue?.();
       if (queue) this.set(queue.oldestDueForMs / 1000);
@@ -192,6 +215,7 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
     help: 'How rate limits are counted with Redis configured: mode="shared" (through Redis) or mode="per_process" (Redis is away) is 1. Absent without Redis.',
     labelNames: ['mode'],
     registers,
+    aggregator: 'max',
     collect() {
       this.reset();
       const shared = sources.redisShared?.();
@@ -218,6 +242,7 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
     help: 'Sessions not revoked and not expired, by kind (refresh: App Services logins; resume: Meteor logins), all apps together. Counted in the database at most every 15 s.',
     labelNames: ['kind'],
     registers,
+    aggregator: 'max',
     async collect() {
       const rows = await sources.activeSessions?.();
       if (!rows) return;
@@ -248,7 +273,7 @@ export function createMetrics(sources: MetricSources): GatehouseMetrics {
       latency.observe(labels, seconds);
     },
     observeHashWait(seconds) {
-      hashWait.observe(seconds);
+      hashWait?.observe(seconds);
     },
     rateLimitRefused(limit) {
       refusals.inc({ limit });

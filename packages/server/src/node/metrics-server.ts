@@ -22,7 +22,7 @@ export interface MetricsServer {
  * ```
  */
 export async function serveMetrics(
-  metrics: GatehouseMetrics,
+  metrics: Pick<GatehouseMetrics, 'text' | 'contentType'>,
   options: { host?: string; port?: number } = {},
 ): Promise<MetricsServer> {
   const server: Server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => {
