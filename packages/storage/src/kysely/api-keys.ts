@@ -1,5 +1,5 @@
 import type { StorageTransaction } from '../contract.js';
-import type { Scope } from './scope.js';
+import type { PreparedRead, Scope } from './scope.js';
 
 export type ApiKeyQueries = Pick<
   StorageTransaction,
@@ -85,12 +85,7 @@ export function apiKeyQueries(s: Scope): ApiKeyQueries {
     },
 
     async findApiKeyByHash(appId, keyHash) {
-      const row = await s.db
-        .selectFrom('api_keys')
-        .select(API_KEY_COLUMNS)
-        .where('key_hash', '=', keyHash)
-        .where('app_id', '=', appId)
-        .executeTakeFirst();
+      const [row] = await s.read(apiKeyByHash, appId, keyHash);
       return row ? s.map.apiKey(row) : null;
     },
 
@@ -135,3 +130,11 @@ export function apiKeyQueries(s: Scope): ApiKeyQueries {
     },
   };
 }
+
+/** The read of every API-key login, compiled once per storage (`Scope.read`). */
+const apiKeyByHash = ((db, appId: string, keyHash: string) =>
+  db
+    .selectFrom('api_keys')
+    .select(API_KEY_COLUMNS)
+    .where('key_hash', '=', keyHash)
+    .where('app_id', '=', appId)) satisfies PreparedRead<[string, string], unknown>;

@@ -1,5 +1,5 @@
 import type { SessionKind, SessionRecord, StorageTransaction } from '../contract.js';
-import type { Scope } from './scope.js';
+import type { PreparedRead, Scope } from './scope.js';
 
 export type SessionQueries = Pick<
   StorageTransaction,
@@ -74,24 +74,12 @@ export function sessionQueries(s: Scope): SessionQueries {
     },
 
     async getSession(appId, sessionId) {
-      const row = await s.db
-        .selectFrom('sessions')
-        .select(SESSION_COLUMNS)
-        .where('id', '=', sessionId)
-        .where('app_id', '=', appId)
-        .executeTakeFirst();
+      const [row] = await s.read(sessionById, appId, sessionId);
       return row ? s.map.session(row) : null;
     },
 
     async getSessionWithUser(appId, sessionId) {
-      const row = await s.db
-        .selectFrom('sessions as s')
-        .innerJoin('users as u', 'u.id', 's.user_id')
-        .select(SESSION_COLUMNS.map((c) => `s.${c}` as const))
-        .select(['u.type as user_type', 'u.disabled as user_disabled', 'u.custom_data as user_custom_data'])
-        .where('s.id', '=', sessionId)
-        .where('s.app_id', '=', appId)
-        .executeTakeFirst();
+      const [row] = await s.read(sessionWithUserById, appId, sessionId);
       if (!row) return null;
       return {
         session: s.map.session(row),
@@ -106,12 +94,7 @@ export function sessionQueries(s: Scope): SessionQueries {
     },
 
     async findSessionByHash(appId, refreshHash) {
-      const row = await s.db
-        .selectFrom('sessions')
-        .select(SESSION_COLUMNS)
-        .where('refresh_hash', '=', refreshHash)
-        .where('app_id', '=', appId)
-        .executeTakeFirst();
+      const [row] = await s.read(sessionByHash, appId, refreshHash);
       return row ? s.map.session(row) : null;
     },
 
@@ -178,3 +161,28 @@ export function sessionQueries(s: Scope): SessionQueries {
     },
   };
 }
+
+// The reads of every refresh, profile and resume login, compiled once per storage (`Scope.read`).
+
+const sessionById = ((db, appId: string, sessionId: string) =>
+  db
+    .selectFrom('sessions')
+    .select(SESSION_COLUMNS)
+    .where('id', '=', sessionId)
+    .where('app_id', '=', appId)) satisfies PreparedRead<[string, string], unknown>;
+
+const sessionWithUserById = ((db, appId: string, sessionId: string) =>
+  db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select(SESSION_COLUMNS.map((c) => `s.${c}` as const))
+    .select(['u.type as user_type', 'u.disabled as user_disabled', 'u.custom_data as user_custom_data'])
+    .where('s.id', '=', sessionId)
+    .where('s.app_id', '=', appId)) satisfies PreparedRead<[string, string], unknown>;
+
+const sessionByHash = ((db, appId: string, refreshHash: string) =>
+  db
+    .selectFrom('sessions')
+    .select(SESSION_COLUMNS)
+    .where('refresh_hash', '=', refreshHash)
+    .where('app_id', '=', appId)) satisfies PreparedRead<[string, string], unknown>;

@@ -3,7 +3,7 @@ import { sql, type Updateable } from 'kysely';
 import type { StorageTransaction, UserRecord } from '../contract.js';
 import type { UserRow, UsersTable } from '../schema.js';
 import { emailValues, identityRecord, identityValues } from './emails-identities.js';
-import { fold, type Scope } from './scope.js';
+import { fold, type PreparedRead, type Scope } from './scope.js';
 
 export type UserQueries = Pick<
   StorageTransaction,
@@ -135,23 +135,12 @@ export function userQueries(s: Scope): UserQueries {
     },
 
     async getUser(appId, userId) {
-      const row = await s.db
-        .selectFrom('users')
-        .selectAll()
-        .where('id', '=', userId)
-        .where('app_id', '=', appId)
-        .executeTakeFirst();
+      const [row] = await s.read(userById, appId, userId);
       return row ? hydrateOne(s, row) : null;
     },
 
     async findUserByEmail(appId, email) {
-      const row = await s.db
-        .selectFrom('user_emails as e')
-        .innerJoin('users as u', 'u.id', 'e.user_id')
-        .selectAll('u')
-        .where('e.app_id', '=', appId)
-        .where('e.address_lower', '=', fold(email))
-        .executeTakeFirst();
+      const [row] = await s.read(userByEmail, appId, fold(email));
       return row ? hydrateOne(s, row) : null;
     },
 
@@ -217,8 +206,14 @@ export function userQueries(s: Scope): UserQueries {
   };
 }
 
-function hydrateOne(s: Scope, row: UserRow): Promise<UserRecord> {
-  return hydrate(s, [row]).then((users) => users[0]!);
+/** Attaches emails and identities to one user row: the two reads of every login and profile, compiled once. */
+async function hydrateOne(s: Scope, row: UserRow): Promise<UserRecord> {
+  const [emails, identities] = await Promise.all([s.read(emailsOf, row.id), s.read(identitiesOf, row.id)]);
+  return s.map.user(
+    row,
+    emails.map((email) => s.map.email(email)),
+    identities.map((identity) => s.map.identity(identity)),
+  );
 }
 
 /** Attaches emails and identities to user rows: two queries however many users. */
@@ -254,3 +249,33 @@ function groupBy<R, V>(rows: R[], key: (row: R) => string, map: (row: R) => V): 
   }
   return groups;
 }
+
+// The reads of every login, refresh and profile, compiled once per storage (`Scope.read`).
+
+const userById = ((db, appId: string, userId: string) =>
+  db.selectFrom('users').selectAll().where('id', '=', userId).where('app_id', '=', appId)) satisfies PreparedRead<
+  [string, string],
+  unknown
+>;
+
+const userByEmail = ((db, appId: string, addressLower: string) =>
+  db
+    .selectFrom('user_emails as e')
+    .innerJoin('users as u', 'u.id', 'e.user_id')
+    .selectAll('u')
+    .where('e.app_id', '=', appId)
+    .where('e.address_lower', '=', addressLower)) satisfies PreparedRead<[string, string], unknown>;
+
+const emailsOf = ((db, userId: string) =>
+  db
+    .selectFrom('user_emails')
+    .select(['user_id', 'address', 'verified'])
+    .where('user_id', '=', userId)
+    .orderBy('seq')) satisfies PreparedRead<[string], unknown>;
+
+const identitiesOf = ((db, userId: string) =>
+  db
+    .selectFrom('identities')
+    .select(['user_id', 'provider_type', 'provider_id', 'subject', 'data', 'created_at'])
+    .where('user_id', '=', userId)
+    .orderBy('seq')) satisfies PreparedRead<[string], unknown>;

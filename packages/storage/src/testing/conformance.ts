@@ -330,6 +330,25 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         expect(await storage.getPasswordHash(refused.appId, refused.id)).toBeNull();
       });
 
+      it('reads through the handle see the transaction’s own writes before it commits (the hot reads too)', async () => {
+        const appId = newAppId();
+        const input = userInput(appId, { emails: [{ address: 'tx-reads@example.com', verified: false }] });
+        await storage.transaction(async (tx) => {
+          const user = await tx.createUser(input);
+          const session = await tx.createSession(sessionInput(user));
+          const keyInput = apiKeyInput(user);
+          const key = await tx.createApiKey(keyInput);
+          expect((await tx.getUser(appId, user.id))?.emails).toEqual([
+            { address: 'tx-reads@example.com', verified: false },
+          ]);
+          expect((await tx.findUserByEmail(appId, 'TX-Reads@example.com'))?.id).toBe(user.id);
+          expect((await tx.getSession(appId, session.id))?.userId).toBe(user.id);
+          expect((await tx.getSessionWithUser(appId, session.id))?.user.id).toBe(user.id);
+          expect((await tx.findSessionByHash(appId, session.refreshHash))?.id).toBe(session.id);
+          expect((await tx.findApiKeyByHash(appId, keyInput.keyHash))?.id).toBe(key.id);
+        });
+      });
+
       it('gives the transaction handle no migrate(), ping() or close()', async () => {
         await storage.transaction(async (tx) => {
           for (const lifecycle of ['migrate', 'ping', 'close']) expect(lifecycle in tx).toBe(false);
