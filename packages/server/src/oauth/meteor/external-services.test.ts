@@ -404,6 +404,29 @@ describe.each(['sqlite', 'postgres'] as const)('external services, Meteor-style 
     expect(again.status).toBe(401);
   });
 
+  it('links a service to a signed-in user over HTTP (the SDK’s link), recording where the link came from', async () => {
+    await start();
+    const account = { username: 'link@example.com', password: 'correct horse battery staple' };
+    const userpass = t.appPath('/auth/providers/local-userpass');
+    await t.request('POST', `${userpass}/register`, { body: { email: account.username, password: account.password } });
+    const signedIn = await t.request('POST', `${userpass}/login`, { body: account });
+    expect(signedIn.status, signedIn.text).toBe(200);
+    const { end, credentialToken } = await login('weibo');
+    const res = await t.request('POST', `${t.appPath('/auth/providers/oauth-credential/login')}?link=true`, {
+      body: { credentialToken, credentialSecret: end.config?.credentialSecret },
+      token: signedIn.json.access_token,
+      headers: { 'user-agent': 'LinkingApp/2.1' },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.user_id).toBe(signedIn.json.user_id);
+    const linked = (await t.gatehouse.storage.listAuditEvents(TEST_APP_ID)).find((e) => e.type === 'identity-linked');
+    expect(linked).toMatchObject({
+      userId: signedIn.json.user_id,
+      userAgent: 'LinkingApp/2.1',
+      detail: { provider: 'oauth2-weibo' },
+    });
+  });
+
   it('the sign-up rules apply to service users: restrictCreationByEmailDomain reads the service email', async () => {
     await start();
     await t.close();

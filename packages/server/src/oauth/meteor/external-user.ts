@@ -2,11 +2,12 @@ import { GatehouseError, type JsonObject } from '@gatehouse-auth/core';
 import { type IdentityRecord, isStorageConflictError, type UserRecord } from '@gatehouse-auth/storage';
 import { createAccount } from '../../accounts/create.js';
 import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
+import { requestFacts } from '../../events/index.js';
 import { SECRET_SERVICE_FIELDS } from '../services/service.js';
 import { vaultOf } from '../vault.js';
 
 /**
- * Meteor's `Accounts.updateOrCreateUserFromExternalService` (spec meteor-accounts §5.5), the one place an
+ * Meteor's `Accounts.updateOrCreateUserFromExternalService`, the one place an
  * external login becomes a user: the user whose `services.<name>.id` is the service's user id — stored as the
  * identity (`identityProvider`, id) — never one matched by email; that user's service data updated key by key
  * (keys the service did not send this time, such as a refresh token given only once, are kept); or, on first
@@ -92,7 +93,7 @@ async function updateServiceData(
 }
 
 /**
- * Adds an external service to an existing user (linking, spec §5.3): refused when another user has that
+ * Adds an external service to an existing user (linking): refused when another user has that
  * service account — accounts are never merged; a repeat link updates the stored data.
  */
 export async function addExternalServiceToUser(
@@ -101,6 +102,7 @@ export async function addExternalServiceToUser(
   user: UserRecord,
   service: { name: string; identityProvider: string },
   serviceData: JsonObject,
+  info: RequestInfo | null = null,
 ): Promise<void> {
   const id = serviceData.id;
   if (typeof id !== 'string' || id.length === 0 || id.length > 256)
@@ -133,6 +135,7 @@ export async function addExternalServiceToUser(
     type: 'identity-linked',
     appId: app.id,
     userId: user.id,
+    ...requestFacts(info),
     detail: { provider: service.identityProvider },
   });
 }

@@ -11,8 +11,8 @@ import { retrievePendingCredential } from './pending.js';
 import { configuredService } from './settings.js';
 
 /**
- * Redeeming a pending credential (Meteor's `login({ oauth: { credentialToken, credentialSecret } })`, spec
- * meteor-accounts §5.5): once, with its secret, for the app it was made for; then the user the service
+ * Redeeming a pending credential (Meteor's `login({ oauth: { credentialToken, credentialSecret } })`):
+ * once, with its secret, for the app it was made for; then the user the service
  * proved — found or created by {@link updateOrCreateUserFromExternalService}. Over DDP
  * ({@link loginWithOAuthOverDdp}) and over HTTP (the `oauth-credential` provider, {@link oauthCredentialProvider}).
  */
@@ -123,13 +123,13 @@ export const oauthCredentialProvider: CredentialProvider<z.output<typeof credent
       throw httpRefusal(error);
     }
   },
-  async link(ctx, app, user, { credentialToken, credentialSecret }) {
+  async link(ctx, app, user, { credentialToken, credentialSecret }, info) {
     const credential = await retrievePendingCredential(ctx, app, credentialToken, credentialSecret);
     if (!credential) throw new GatehouseError('AuthError', 'No matching login attempt found');
     const configured = await configuredService(ctx, app, credential.serviceName);
     if (!configured)
       throw new GatehouseError('AuthError', `No registered oauth service found for: ${credential.serviceName}`);
-    await addExternalServiceToUser(ctx, app, user, configured.service, credential.serviceData);
+    await addExternalServiceToUser(ctx, app, user, configured.service, credential.serviceData, info);
   },
 };
 
