@@ -107,7 +107,7 @@ const oauthRedirectUri = z
   .refine((v) => !v.includes('#'), 'must not contain a fragment (#): the login result is put there');
 
 /**
- * External services (Meteor's `ServiceConfiguration`, spec meteor-accounts §5.1), by name: each with the
+ * External services (Meteor's `ServiceConfiguration`; docs/external-services.md), by name: each with the
  * service's own property names (`clientId` | `appId` | `consumerKey`, `secret`, `loginStyle`, …), checked by
  * that service's schema; an unknown name must say `type: 'oidc'` (a generic OpenID Connect service).
  */

@@ -8,10 +8,11 @@ const MAX_DDP_MESSAGE_BYTES = 65_536;
 
 /**
  * Serves DDP over SockJS — what Meteor's browser client speaks unless the app disables it
- * (`/sockjs/info`, `/sockjs/<server>/<session>/websocket`, `xhr_streaming`, `xhr`, … spec meteor-accounts
- * §2.1) — at `/sockjs` (the first app) and `/app/<id>/sockjs`, beside the raw `/websocket`. The `sockjs`
- * library (the one Meteor's server uses) handles the transports; every session goes through the same
- * `gatehouse.ddp.accept` as a raw WebSocket, so both are one kind of DDP connection with the same limits.
+ * (`/sockjs/info`, `/sockjs/<server>/<session>/websocket`, `xhr_streaming`, `xhr`, …; pointing a Meteor client
+ * at it: docs/external-services.md) — at `/sockjs` (the first app) and `/app/<id>/sockjs`, beside the raw
+ * `/websocket`. The `sockjs` library (the one Meteor's server uses) handles the transports; every session goes
+ * through the same `gatehouse.ddp.accept` as a raw WebSocket, so both are one kind of DDP connection with the
+ * same limits.
  * Meteor's settings: 45 s SockJS heartbeat, sessions kept 60 s for a reconnecting XHR client.
  *
  * Install after the other `request`/`upgrade` listeners: SockJS takes over the server's listeners and passes

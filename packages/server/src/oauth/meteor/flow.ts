@@ -10,7 +10,7 @@ import { type ConfiguredService, configuredService } from './settings.js';
 import { type MeteorState, parseState } from './state.js';
 
 /**
- * Meteor's `/_oauth/<service>` (spec meteor-accounts §5.3): the callback every external service returns to,
+ * Meteor's `/_oauth/<service>` (docs/external-services.md): the callback every external service returns to,
  * and the start of logins Gatehouse begins itself (`?requestTokenAndRedirect=true` — Meteor's OAuth 1.0a
  * step, here for OAuth 2 services too, with PKCE and a nonce). A callback checks the state, the page the
  * login will return to (before anything is exchanged), lets the service prove the user, keeps the result as a

@@ -3,7 +3,7 @@ import { escapeHtml, page } from '../../pages/layout.js';
 
 /**
  * The pages that end an external login (Meteor's `end_of_popup_response.html` / `end_of_redirect_response.html`,
- * spec meteor-accounts §5.3), with the same configuration object Meteor's pages carry
+ * docs/external-services.md), with the same configuration object Meteor's pages carry
  * (`{ setCredentialToken, credentialToken, credentialSecret, storagePrefix, redirectUrl, isCordova }`), as JSON
  * in a data block, read by a fixed inline script allowed by its hash — nothing else runs.
  *

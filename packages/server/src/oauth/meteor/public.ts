@@ -25,7 +25,7 @@ export async function publicLoginMethods(ctx: ServerContext, app: AppSettings): 
 
 /**
  * Meteor's `meteor_accounts_loginServiceConfiguration` documents (the `meteor.loginServiceConfiguration`
- * publication, spec meteor-accounts §1.2): every configured service without its secrets, and the App Services
+ * publication; docs/external-services.md): every configured service without its secrets, and the App Services
  * OAuth providers as Meteor would name them (Facebook's client id is its `appId`).
  */
 export async function loginServiceDocuments(ctx: ServerContext, app: AppSettings): Promise<Record<string, unknown>[]> {

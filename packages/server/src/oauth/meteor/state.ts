@@ -1,5 +1,5 @@
 /**
- * Meteor's OAuth `state` (spec meteor-accounts §5.2): standard base64 of the JSON
+ * Meteor's OAuth `state`: standard base64 of the JSON
  * `{ loginStyle, credentialToken, isCordova, redirectUrl? }`, made by the client. Gatehouse reads it exactly as
  * Meteor's server does, but refuses what Meteor let through for old clients (a raw credential token).
  */

@@ -35,7 +35,7 @@ export const appleProvider: CredentialProvider<{ id_token: string }> = {
 };
 
 /**
- * `Credentials.apple(redirectUrl)` (spec §8.1): Apple's authorize page with `response_mode=form_post` (so Apple
+ * `Credentials.apple(redirectUrl)`: Apple's authorize page with `response_mode=form_post` (so Apple
  * posts the answer to the callback), the code exchanged with a client secret signed from the `.p8` key
  * (`oauth/services/apple.ts`), the ID token checked against Apple's keys and the nonce.
  */
