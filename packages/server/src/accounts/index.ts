@@ -54,7 +54,14 @@ export { type ImportedAccount, type ImportOutcome, importAccount } from './impor
 export { type AttemptLimits, attemptLimits, tooManyAttempts } from './limits.js';
 export { linkPasswordAccount } from './link-password.js';
 export { humanDuration, type LinkPurpose, type LinkToken, mailAccountLink } from './links.js';
-export { announcedFailure, type LoginAttemptInfo, logIn, type Proven, type SessionRequest } from './login.js';
+export {
+  type LoginAttemptInfo,
+  type LoginRefusal,
+  logIn,
+  type Proven,
+  refuseLogin,
+  type SessionRequest,
+} from './login.js';
 export {
   listPasskeys,
   PASSKEY_PROVIDER,

@@ -67,10 +67,43 @@ export async function logIn<S extends SessionRequest>(
 }
 
 const OUTAGES = new Set(['ServiceUnavailable', 'ServiceBusy', 'InternalServerError']);
+/** Refusals whose `login-failed` event their check already emitted ({@link refuseLogin}). */
 const announced = new WeakSet<object>();
 
-/** Marks a refusal whose `login-failed` event its check already emitted, so {@link logIn} does not repeat it. */
-export function announcedFailure<E extends object>(error: E): E {
+/** Why a check refused a login, for its `login-failed` event. */
+export interface LoginRefusal {
+  /** The user the attempt named, when there is one. */
+  userId: string | null;
+  provider: string;
+  reason: string;
+  info: RequestInfo | null;
+  /** More secret-free facts (`during: 'change-password'`). */
+  detail?: JsonObject;
+}
+
+/**
+ * Records a login a check refused — one `login-failed` event, with the client it came from — and returns
+ * `error` marked so {@link logIn} does not record it a second time. Every check that knows why it refused (a
+ * password, a mailed code, a second factor, a passkey, an API key, a disabled user) goes through here.
+ *
+ * @example
+ * ```ts
+ * throw await refuseLogin(ctx, app, { userId: null, provider: 'api-key', reason: 'unknown-key', info }, error);
+ * ```
+ */
+export async function refuseLogin<E extends object>(
+  ctx: ServerContext,
+  app: AppSettings,
+  refusal: LoginRefusal,
+  error: E,
+): Promise<E> {
+  await ctx.events.emit({
+    type: 'login-failed',
+    appId: app.id,
+    userId: refusal.userId,
+    ...requestFacts(refusal.info),
+    detail: { provider: refusal.provider, reason: refusal.reason, ...refusal.detail },
+  });
   announced.add(error);
   return error;
 }
@@ -90,14 +123,9 @@ async function startLogin<S extends SessionRequest>(
     async () => {
       proven = await prove();
       if (proven.user.disabled) {
-        await ctx.events.emit({
-          type: 'login-failed',
-          appId: app.id,
-          userId: proven.user.id,
-          ...requestFacts(attempt.info),
-          detail: { provider: attempt.providerType, reason: 'user-disabled' },
-        });
-        throw announcedFailure(new GatehouseError('UserDisabled', 'user disabled'));
+        const refusal = { userId: proven.user.id, provider: attempt.providerType, reason: 'user-disabled' };
+        const error = new GatehouseError('UserDisabled', 'user disabled');
+        throw await refuseLogin(ctx, app, { ...refusal, info: attempt.info }, error);
       }
       return proven.user;
     },

@@ -147,6 +147,8 @@ describe.each(['sqlite', 'postgres'] as const)('passkeys (%s)', (dialect) => {
     const failures = await t.gatehouse.storage.listAuditEvents(TEST_APP_ID, {});
     const reasons = failures.filter((e) => e.type === 'login-failed').map((e) => e.detail.reason);
     expect(reasons).toEqual(expect.arrayContaining(['challenge', 'origin', 'rp-id', 'type']));
+    // Each of the seven refusals is recorded once, by the check that knew why.
+    expect(reasons).toHaveLength(7);
   });
 
   it('refuses a cloned authenticator whose counter went back or stood still', async () => {

@@ -25,6 +25,7 @@ import type {
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import { failedLoginUser } from './hooks.js';
 import { attemptLimits } from './limits.js';
+import { refuseLogin } from './login.js';
 
 /**
  * The WebAuthn library, loaded on first use: it and its dependencies take ~16 MB of memory in every process,
@@ -245,14 +246,8 @@ export async function verifyPasskeyLogin(
   await addressLimits.check();
   const fail = async (reason: PasskeyFailure, user: UserRecord | null): Promise<never> => {
     await (user ? attemptLimits(ctx, app, `user:${user.id}`, info.address) : addressLimits).failed();
-    await ctx.events.emit({
-      type: 'login-failed',
-      appId: app.id,
-      userId: user?.id ?? null,
-      address: info.address,
-      detail: { provider: PASSKEY_PROVIDER, reason },
-    });
-    const error = rejected(reason);
+    const refusal = { userId: user?.id ?? null, provider: PASSKEY_PROVIDER, reason, info };
+    const error = await refuseLogin(ctx, app, refusal, rejected(reason));
     throw user ? failedLoginUser(error, user) : error;
   };
 

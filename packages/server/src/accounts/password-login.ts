@@ -1,11 +1,10 @@
 import { GatehouseError } from '@gatehouse-auth/core';
 import type { UserRecord } from '@gatehouse-auth/storage';
 import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
-import { requestFacts } from '../events/index.js';
 import { failedLoginUser } from './hooks.js';
 import { findUserBySelector, type LoginSelector, selectorKey } from './identifiers.js';
 import { attemptLimits } from './limits.js';
-import { announcedFailure } from './login.js';
+import { refuseLogin } from './login.js';
 import {
   assertPasswordLength,
   checkStoredPassword,
@@ -48,26 +47,14 @@ export async function verifyPassword(
   if (!user || phc === null || !verdict.ok) {
     const reason: PasswordFailure = !user ? 'unknown-user' : phc === null ? 'no-password' : 'wrong-password';
     await limits.failed();
-    await ctx.events.emit({
-      type: 'login-failed',
-      appId: app.id,
-      userId: user?.id ?? null,
-      ...requestFacts(info),
-      detail: { provider: 'local-userpass', reason },
-    });
-    const error = announcedFailure(invalidCredentials(reason));
+    const refusal = { userId: user?.id ?? null, provider: 'local-userpass', reason, info };
+    const error = await refuseLogin(ctx, app, refusal, invalidCredentials(reason));
     throw user ? failedLoginUser(error, user) : error;
   }
   await limits.succeeded();
   if (user.disabled) {
-    await ctx.events.emit({
-      type: 'login-failed',
-      appId: app.id,
-      userId: user.id,
-      ...requestFacts(info),
-      detail: { provider: 'local-userpass', reason: 'user-disabled' },
-    });
-    throw announcedFailure(new GatehouseError('UserDisabled', 'user disabled'));
+    const refusal = { userId: user.id, provider: 'local-userpass', reason: 'user-disabled', info };
+    throw await refuseLogin(ctx, app, refusal, new GatehouseError('UserDisabled', 'user disabled'));
   }
   if (settings.confirmation !== 'auto') assertConfirmed(user, input.selector);
   if (verdict.needsRehash)

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type NodeServer, serveNode } from '../node/serve.js';
-import { startTestGatehouse, type TestGatehouse } from '../testing/index.js';
+import { startTestGatehouse, TEST_APP_ID, type TestGatehouse } from '../testing/index.js';
 import { RawDdp } from '../testing/raw-ddp.js';
 import { type SmtpCapture, startSmtpCapture } from '../testing/smtp-capture.js';
 
@@ -159,6 +159,12 @@ describe.each(['sqlite', 'postgres'] as const)('passwordless sign-in over DDP (%
     expect((await d.call('login', { selector: { email: 'ann@example.com' }, token: eve.code })).error).toMatchObject({
       error: 403,
     });
+    // Recorded once, by the check that knew why.
+    const refused = (await t.gatehouse.storage.listAuditEvents(TEST_APP_ID, {})).filter(
+      (e) => e.type === 'login-failed',
+    );
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.detail).toEqual({ provider: 'email-code', reason: 'email-mismatch' });
 
     // Ten wrong guesses from one address, then even the right code is refused for a while.
     const guesser = await ddp('203.0.113.7');

@@ -9,6 +9,7 @@ import { failedLoginUser } from './hooks.js';
 import { findUserBySelector, type LoginSelector, selectorKey } from './identifiers.js';
 import { attemptLimits } from './limits.js';
 import { accountMail } from './links.js';
+import { refuseLogin } from './login.js';
 import { proveSecondFactor } from './two-factor.js';
 
 /**
@@ -191,14 +192,12 @@ export async function verifyLoginToken(
   if (!user || !spent) {
     const reason = user ? await whyRefused(ctx, app, user, input.selector, now) : 'unknown-user';
     await limits.failed();
-    await ctx.events.emit({
-      type: 'login-failed',
-      appId: app.id,
-      userId: user?.id ?? null,
-      address: info.address,
-      detail: { provider: PASSWORDLESS_PROVIDER, reason },
-    });
-    const error = new GatehouseError('LoginTokenInvalid', 'invalid or expired login code', { details: { reason } });
+    const error = await refuseLogin(
+      ctx,
+      app,
+      { userId: user?.id ?? null, provider: PASSWORDLESS_PROVIDER, reason, info },
+      new GatehouseError('LoginTokenInvalid', 'invalid or expired login code', { details: { reason } }),
+    );
     throw user ? failedLoginUser(error, user) : error;
   }
   await limits.succeeded();

@@ -8,6 +8,7 @@ import { accountForMailRequest, announceReclaim, findAccountByEmail, invalidToke
 import { normalizeEmail } from './identifiers.js';
 import { attemptLimits } from './limits.js';
 import { consumeLinkToken, issueLinkToken, type LinkToken, mailAccountLink } from './links.js';
+import { refuseLogin } from './login.js';
 import { invalidCredentials } from './password-login.js';
 import {
   assertPasswordLength,
@@ -48,14 +49,13 @@ export async function changePassword(
   const verdict = await checkStoredPassword(ctx, stored, input.currentPassword);
   if (!verdict.ok) {
     await limits.failed();
-    await ctx.events.emit({
-      type: 'login-failed',
-      appId: app.id,
-      userId: user.id,
-      ...requestFacts(info),
-      detail: { provider: PASSWORD_PROVIDER, reason: 'wrong-password', during: 'change-password' },
-    });
-    throw invalidCredentials('wrong-password');
+    const refusal = { userId: user.id, provider: PASSWORD_PROVIDER, reason: 'wrong-password', info };
+    throw await refuseLogin(
+      ctx,
+      app,
+      { ...refusal, detail: { during: 'change-password' } },
+      invalidCredentials('wrong-password'),
+    );
   }
   await limits.succeeded();
   const hash = await hashNewPassword(ctx, app, input.newPassword);

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type NodeServer, serveNode } from '../node/serve.js';
 import { generateEncryptionKey } from '../oauth/vault.js';
-import { startTestGatehouse, type TestGatehouse } from '../testing/index.js';
+import { startTestGatehouse, TEST_APP_ID, type TestGatehouse } from '../testing/index.js';
 import { RawDdp } from '../testing/raw-ddp.js';
 
 /**
@@ -206,6 +206,33 @@ describe.each(['sqlite', 'postgres'] as const)('two-factor and passwordless sign
     expect(
       (await provider('local-userpass', '/login', { username: 'cy@example.com', password: PASSWORD })).status,
     ).toBe(200);
+  });
+
+  it('records a wrong second factor as one failed login, with the client that sent it', async () => {
+    await start();
+    await provider('local-userpass', '/register', { email: 'di@example.com', password: PASSWORD });
+    const access = (await provider('local-userpass', '/login', { username: 'di@example.com', password: PASSWORD })).json
+      .access_token as string;
+    const activation = await t.request('POST', '/api/client/v2.0/auth/two-factor/activation', {
+      token: access,
+      body: {},
+    });
+    const enable = { code: totp(activation.json.secret, t.now()) };
+    expect(
+      (await t.request('POST', '/api/client/v2.0/auth/two-factor/enable', { token: access, body: enable })).status,
+    ).toBe(200);
+    const challenged = await provider('local-userpass', '/login', { username: 'di@example.com', password: PASSWORD });
+    const wrong = await t.request('POST', t.appPath('/auth/providers/two-factor/login'), {
+      body: { challenge: challenged.json.challenge, code: enable.code === '999999' ? '888888' : '999999' },
+      headers: { 'user-agent': 'NotesApp/3.0' },
+    });
+    expect(wrong.json.error_code).toBe('TwoFactorInvalid');
+    const failures = (await t.gatehouse.storage.listAuditEvents(TEST_APP_ID, {})).filter(
+      (e) => e.type === 'login-failed' && e.detail?.reason !== 'TwoFactorRequired',
+    );
+    expect(failures).toEqual([
+      expect.objectContaining({ userAgent: 'NotesApp/3.0', detail: expect.objectContaining({ reason: 'two-factor' }) }),
+    ]);
   });
 
   it('HTTP email-code: send, log in once, limits, and an anonymous user linked keeps its id', async () => {

@@ -6,6 +6,7 @@ import type { AppSettings, RequestInfo, ServerContext } from '../context.js';
 import { vaultOf } from '../oauth/vault.js';
 import { secretHash } from '../tokens/hash.js';
 import { attemptLimits } from './limits.js';
+import { refuseLogin } from './login.js';
 
 /**
  * Two-factor sign-in with TOTP (RFC 6238: SHA-1, 6 digits, 30-second steps — what every authenticator app
@@ -190,14 +191,8 @@ export async function proveSecondFactor(
         (await ctx.storage.useRecoveryCode(app.id, user.id, recoveryHash(app, user.id, code), now));
   if (!accepted) {
     await limits.failed();
-    await ctx.events.emit({
-      type: 'login-failed',
-      appId: app.id,
-      userId: user.id,
-      address: info.address,
-      detail: { provider: options.provider, reason: 'two-factor' },
-    });
-    throw new GatehouseError('TwoFactorInvalid', 'invalid two-factor code');
+    const refusal = { userId: user.id, provider: options.provider, reason: 'two-factor', info };
+    throw await refuseLogin(ctx, app, refusal, new GatehouseError('TwoFactorInvalid', 'invalid two-factor code'));
   }
   await limits.succeeded();
 }

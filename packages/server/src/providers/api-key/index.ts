@@ -6,7 +6,7 @@ import {
   type UserRecord,
 } from '@gatehouse-auth/storage';
 import { z } from 'zod';
-import { announcedFailure, attemptLimits, isAnonymousOnly } from '../../accounts/index.js';
+import { attemptLimits, isAnonymousOnly, refuseLogin } from '../../accounts/index.js';
 import type { AppSettings, RequestInfo, ServerContext } from '../../context.js';
 import { requestFacts } from '../../events/index.js';
 import type { CredentialProvider } from '../registry.js';
@@ -191,14 +191,8 @@ export const apiKeyProvider: CredentialProvider<{ key: string }> = {
     const user = record && !record.disabled ? await ctx.storage.getUser(app.id, record.userId) : null;
     if (!record || !user) {
       await limits.failed();
-      await ctx.events.emit({
-        type: 'login-failed',
-        appId: app.id,
-        userId: null,
-        ...requestFacts(info),
-        detail: { provider: PROVIDER, reason: 'unknown-key' },
-      });
-      throw announcedFailure(new GatehouseError('InvalidPassword', 'invalid API key'));
+      const refusal = { userId: null, provider: PROVIDER, reason: 'unknown-key', info };
+      throw await refuseLogin(ctx, app, refusal, new GatehouseError('InvalidPassword', 'invalid API key'));
     }
     await ctx.storage.touchApiKey(app.id, record.id, ctx.now());
     return { user, apiKeyId: record.id };
