@@ -112,8 +112,9 @@ export function registerBuildInfo(registers: Registry[]): void {
  * Creates the metrics of one Gatehouse. Under `serve --workers` the primary merges every process's figures
  * (`createClusterMetrics`): counters, histograms and per-process gauges are summed; a gauge that reads what
  * all processes share — the database, the outbox — says so with its `aggregator` (`max`, or `min` for
- * "is the database available"), so N workers do not multiply it. Besides the ones below, Node's standard process metrics
- * (`process_*`, `nodejs_*`, among them the event-loop lag `nodejs_eventloop_lag_seconds` and its percentiles).
+ * "is the database available"), so N workers do not multiply it. Besides the ones below, Node's standard
+ * process metrics (`process_*`, `nodejs_*`, among them the event-loop lag `nodejs_eventloop_lag_seconds` and
+ * its percentiles).
  *
  * @example
  * ```ts
